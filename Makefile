@@ -1,0 +1,38 @@
+# Omahallinta: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs the suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export FLASK_APP := wsgi.py
+
+.PHONY: run test translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+translations: | $(BIN)/python
+	$(BIN)/pybabel compile -d translations
+
+# Migrate, load the demo once, then the outbox worker and gunicorn; Ctrl-C stops both.
+run: $(VENV)/.runtime translations
+	APP_CONFIG=development $(BIN)/flask db upgrade
+	APP_CONFIG=development $(BIN)/flask demo --if-empty
+	@trap 'kill 0' INT TERM; \
+	APP_CONFIG=development $(BIN)/flask worker & \
+	APP_CONFIG=development $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app & \
+	wait
+
+test: $(VENV)/.dev translations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) instance/omahallinta.db* instance/mail

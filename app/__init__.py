@@ -1,0 +1,84 @@
+"""Omahallinta: the self-service portal of a small internet and cable-TV operator."""
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import CONFIGS, INSTANCE_DIR
+from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the application for `config_name` (production, development or testing)."""
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(CONFIGS[config_name or os.environ.get("APP_CONFIG", "production")])
+    app.config.update(overrides or {})
+    configure_secret_key(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_hooks(app)
+    register_commands(app)
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    return app
+
+
+def configure_secret_key(app: Flask) -> None:
+    """Production must be given SECRET_KEY; development keeps a generated one in instance/."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["ENV_NAME"] == "production":
+        raise RuntimeError("SECRET_KEY must be set in production")
+    from app.security import instance_secret_key
+
+    app.config["SECRET_KEY"] = instance_secret_key(INSTANCE_DIR)
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (registers the tables)
+    from app.i18n import select_locale
+    from app.sqlite import configure_sqlite
+
+    db.init_app(app)
+    configure_sqlite(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=os.path.join(app.root_path, "..", "translations"))
+    compress.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.blueprints.account import bp as account_bp
+    from app.blueprints.auth import bp as auth_bp
+    from app.blueprints.dashboard import bp as dashboard_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(account_bp)
+    if app.config["MAIL_VIEWER"]:
+        from app.blueprints.dev import bp as dev_bp
+
+        app.register_blueprint(dev_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register
+
+    register(app)
+
+
+def register_hooks(app: Flask) -> None:
+    from app.web import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.commands import register
+
+    register(app)

@@ -1,0 +1,99 @@
+from urllib.parse import urlsplit
+
+from flask import flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.blueprints.auth import bp
+from app.blueprints.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
+from app.extensions import limiter
+from app.models.base import utcnow
+from app.services import DomainError, accounts
+from app.web import render
+
+LOGIN_LIMITS = dict(methods=["POST"], deduct_when=lambda response: g.get("login_failed", False))
+
+
+def login_key() -> str:
+    return "login:" + request.form.get("login", "").strip().lower()[:254]
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site; anything with a scheme or host goes to Etusivu."""
+    if target:
+        parts = urlsplit(target)
+        local = not parts.scheme and not parts.netloc and not target.startswith("//")
+        if local and target.startswith("/") and "\\" not in target:
+            return target
+    return url_for("dashboard.index")
+
+
+def start_session(account) -> None:
+    session.clear()  # a fresh session: nothing planted before login survives it
+    login_user(account)
+    session.permanent = True
+    session["auth_at"] = int(utcnow().timestamp())
+
+
+@bp.route("/kirjaudu", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", key_func=login_key, **LOGIN_LIMITS)
+@limiter.limit("30 per 15 minutes", **LOGIN_LIMITS)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            account = accounts.authenticate(form.login.data, form.password.data)
+        except DomainError as error:
+            g.login_failed = True
+            form.form_errors.append(error.message)
+        else:
+            start_session(account)
+            return redirect(safe_next(request.args.get("next")), 303)
+    return render("auth/login.html", form=form, status=422 if form.errors or form.form_errors else 200)
+
+
+@bp.post("/kirjaudu-ulos")
+@login_required
+def logout():
+    accounts.end_sessions(current_user)
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."))
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.route("/unohtunut-salasana", methods=["GET", "POST"])
+@limiter.limit("5 per 15 minutes", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        flash(_("If the address is in our customer records, a link for setting a new password "
+                "is on its way to it. The link is valid for one hour."))
+        return redirect(url_for("auth.login"), 303)
+    return render("auth/forgot.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/uusi-salasana/<token>", methods=["GET", "POST"], endpoint="reset_password")
+@bp.route("/kutsu/<token>", methods=["GET", "POST"], endpoint="accept_invitation")
+@limiter.limit("10 per 15 minutes", methods=["POST"])
+def set_password(token: str):
+    purpose = "invite" if request.endpoint == "auth.accept_invitation" else "reset"
+    account = accounts.account_from_link(purpose, token)
+    if account is None:
+        return render("auth/link_invalid.html", purpose=purpose, status=404)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password_from_link(account, form.new_password.data, purpose)
+        except DomainError as error:
+            form.new_password.errors.append(error.message)
+        else:
+            start_session(account)
+            flash(_("Your password is set. Welcome!"))
+            return redirect(url_for("dashboard.index"), 303)
+    return render("auth/set_password.html", form=form, purpose=purpose,
+                  status=422 if form.errors else 200)
+

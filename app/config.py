@@ -1,0 +1,90 @@
+"""Configuration classes; every setting comes from an environment variable."""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Production defaults: secure cookies, SMTP delivery, nothing for demos."""
+
+    ENV_NAME = "production"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'omahallinta.db'}"
+    )
+    # Pre-ping lets the pool recover on its own after a database restart.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000")
+
+    SESSION_COOKIE_NAME = "oh_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    # Flask enforces this on every request: a cookie idle for 30 minutes is refused.
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")))
+    SESSION_REFRESH_EACH_REQUEST = True
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    BABEL_DEFAULT_LOCALE = "fi"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Europe/Helsinki")
+    LANGUAGES = ("fi", "sv", "en")
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Proxies in front of gunicorn whose X-Forwarded-For is trusted (0 = none).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")  # smtp | file
+    MAIL_DIR = os.environ.get("MAIL_DIR", str(INSTANCE_DIR / "mail"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Omahallinta <noreply@localhost>")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_SECURITY = os.environ.get("SMTP_SECURITY", "none")  # none | starttls | ssl
+    SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "12"))
+    OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "2"))
+
+    PROVISIONING_WEBHOOK_URL = os.environ.get("PROVISIONING_WEBHOOK_URL", "")
+    PROVISIONING_WEBHOOK_SECRET = os.environ.get("PROVISIONING_WEBHOOK_SECRET", "")
+    MAILBOX_PASSWORD_SCHEME = os.environ.get("MAILBOX_PASSWORD_SCHEME", "ARGON2ID")
+
+    MAIL_VIEWER = False  # the .eml browser exists only in development
+
+
+class DevConfig(Config):
+    """`make run`: SQLite, mail as files you can read in the browser, plain HTTP."""
+
+    ENV_NAME = "development"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "IPP Omahallinta <omahallinta@ipp.example>")
+    MAIL_VIEWER = True
+
+
+class TestConfig(Config):
+    """The test suite: a throwaway database, fast hashing left as in production."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SESSION_COOKIE_SECURE = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_BACKEND = "smtp"
+    MAIL_FROM = "IPP Omahallinta <omahallinta@ipp.example>"
+    OUTBOX_MAX_ATTEMPTS = 5
+
+
+CONFIGS = {"production": Config, "development": DevConfig, "testing": TestConfig}

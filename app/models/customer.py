@@ -1,0 +1,71 @@
+"""Customers, their agreements and pay-TV cards."""
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, is_valid_on, utcnow
+
+AGREEMENT_KINDS = ("connection", "service", "billing")
+
+
+class Customer(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_number: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    street_address: Mapped[str] = mapped_column(String(200), default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="", index=True)
+    # Stored lower-case; the login accepts it, so it is unique.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    locale: Mapped[str] = mapped_column(String(5), default="fi")
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agreements: Mapped[list["Agreement"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="Agreement.id"
+    )
+    pay_tv_cards: Mapped[list["PayTvCard"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="PayTvCard.id"
+    )
+    account: Mapped["Account | None"] = relationship(back_populates="customer")  # noqa: F821
+
+    __table_args__ = (CheckConstraint("status IN ('active', 'closed')", name="status"),)
+
+    def has_agreement(self, kinds: tuple[str, ...], day: date) -> bool:
+        return any(a.kind in kinds and a.is_valid_on(day) for a in self.agreements)
+
+    def may_log_in(self, day: date) -> bool:
+        """Seed S1: logging in needs a valid connection or service agreement."""
+        return self.status == "active" and self.has_agreement(("connection", "service"), day)
+
+    def valid_pay_tv_card(self, day: date) -> "PayTvCard | None":
+        return next((c for c in self.pay_tv_cards if c.valid_until >= day), None)
+
+
+class Agreement(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    valid_from: Mapped[date]
+    valid_until: Mapped[date | None]
+
+    customer: Mapped[Customer] = relationship(back_populates="agreements")
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('connection', 'service', 'billing')", name="kind"),
+    )
+
+    def is_valid_on(self, day: date) -> bool:
+        return is_valid_on(self.valid_from, self.valid_until, day)
+
+
+class PayTvCard(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    card_number: Mapped[str] = mapped_column(String(40), unique=True)
+    valid_until: Mapped[date]
+
+    customer: Mapped[Customer] = relationship(back_populates="pay_tv_cards")

@@ -1,0 +1,52 @@
+"""Messages to customer service, written termination notices among them."""
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+from app.models.customer import Customer
+from app.models.subscription import Subscription
+
+TOPICS = ("feedback", "billing", "support", "termination", "other")
+
+
+class Feedback(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    topic: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    contact_requested: Mapped[bool] = mapped_column(default=False)
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    # Termination notices: the end date the customer wishes.
+    wished_end_date: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(12), default="new")
+    staff_note: Mapped[str] = mapped_column(Text, default="")
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+    subscriptions: Mapped[list[Subscription]] = relationship(secondary="feedback_subscription")
+
+    __table_args__ = (
+        CheckConstraint(
+            "topic IN ('feedback', 'billing', 'support', 'termination', 'other')", name="topic"
+        ),
+        CheckConstraint("status IN ('new', 'in_progress', 'done')", name="status"),
+        Index("ix_feedback_status_created", "status", "created_at"),
+        Index("ix_feedback_customer", "customer_id"),
+    )
+
+
+class FeedbackSubscription(db.Model):
+    """The subscriptions a termination notice names."""
+
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), primary_key=True
+    )
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscription.id", ondelete="CASCADE"), primary_key=True
+    )

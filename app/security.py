@@ -1,0 +1,83 @@
+"""Password hashing, the new-password policy and signed single-use links."""
+import hashlib
+import secrets
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from zxcvbn import zxcvbn
+
+# OWASP's argon2id baseline: 19 MiB, 2 iterations, 1 lane.
+password_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# Verifying against this keeps an unknown login as slow as a wrong password.
+_DUMMY_HASH = password_hasher.hash(secrets.token_hex(16))
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+MIN_PASSWORD_SCORE = 3  # zxcvbn: 3 = "safely unguessable"
+
+
+def instance_secret_key(instance_dir: Path) -> str:
+    """A development key made once and kept, so restarts keep sessions."""
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def hash_password(password: str) -> str:
+    return password_hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return password_hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str, personal: list[str]) -> str | None:
+    """Why a new password is refused, or None. Length and guessability only, no composition rules."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _l("The password must be at least %(n)d characters long.", n=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _l("The password can be at most %(n)d characters long.", n=MAX_PASSWORD_LENGTH)
+    inputs = [part for value in personal if value for part in _parts(value)]
+    result = zxcvbn(password[:100], user_inputs=inputs)
+    if any(m.get("dictionary_name") == "user_inputs" for m in result["sequence"]):
+        return _l("The password must not be built from your name, customer number or email address.")
+    if result["score"] < MIN_PASSWORD_SCORE:
+        return _l("The password is too common or easy to guess. A few unrelated words make a good one.")
+    return None
+
+
+def _parts(value: str) -> list[str]:
+    value = value.lower()
+    pieces = [value] + value.replace("@", " ").replace(".", " ").replace("-", " ").split()
+    return [p for p in pieces if len(p) >= 3]
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"omahallinta.{purpose}")
+
+
+def fingerprint(*values: object) -> str:
+    """A short digest of state that a link's use changes, making the link single-use."""
+    return hashlib.sha256("|".join(str(v) for v in values).encode()).hexdigest()[:16]
+
+
+def make_token(purpose: str, data: dict) -> str:
+    return _serializer(purpose).dumps(data)
+
+
+def read_token(purpose: str, token: str, max_age: int) -> dict | None:
+    try:
+        data = _serializer(purpose).loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None
+    return data if isinstance(data, dict) else None

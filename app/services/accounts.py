@@ -1,0 +1,160 @@
+"""Logging in, passwords, reset and invitation links, and ending sessions."""
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.models import Account, Customer
+from app.models.base import today, utcnow
+from app.security import (
+    fingerprint,
+    hash_password,
+    make_token,
+    password_problem,
+    read_token,
+    verify_password,
+)
+from app.services import DomainError, audit, outbox
+
+RESET_MAX_AGE = 3600
+INVITE_MAX_AGE = 7 * 24 * 3600
+
+BAD_LOGIN = _l("The login or password is wrong.")
+
+
+def find_account(login: str) -> Account | None:
+    """A customer by number or email address, or a staff member by username."""
+    login = login.strip()
+    if not login:
+        return None
+    return db.session.scalar(
+        select(Account).outerjoin(Account.customer)
+        .options(joinedload(Account.customer).selectinload(Customer.agreements))
+        .where(or_(Customer.customer_number == login, Customer.email == login.lower(),
+                   Account.username == login.lower()))
+    )
+
+
+def authenticate(login: str, password: str) -> Account:
+    """The customer account behind these credentials, or a DomainError that does not tell which was wrong."""
+    account = find_account(login)
+    if account is not None and account.role != "customer":
+        account = None  # staff sign in to the console, with a second factor
+    if not verify_password(account.password_hash if account else None, password):
+        raise DomainError(BAD_LOGIN)
+    if account.customer and not account.customer.may_log_in(today()):
+        # Said only after the right password, so it reveals nothing to a guesser.
+        raise DomainError(_l(
+            "Logging in requires a valid connection or service agreement. "
+            "Please call our customer service."
+        ))
+    account.last_login_at = utcnow()
+    audit.record("login", account.customer_id, actor=account)
+    db.session.commit()
+    return account
+
+
+def personal_inputs(account: Account) -> list[str]:
+    customer = account.customer
+    if customer is None:
+        return [account.username or "", account.display_name]
+    return [customer.name, customer.customer_number, customer.email or ""]
+
+
+def check_new_password(account: Account, password: str) -> None:
+    problem = password_problem(password, personal_inputs(account))
+    if problem:
+        raise DomainError(problem, field="new_password")
+
+
+def _set_password(account: Account, password: str) -> None:
+    check_new_password(account, password)
+    account.password_hash = hash_password(password)
+    # Every other session and every reset link made before this moment stops working.
+    account.session_version += 1
+
+
+def change_password(account: Account, current: str, new: str) -> None:
+    """Salasanan vaihto: the current password proves it is the owner; other sessions end."""
+    if not verify_password(account.password_hash, current):
+        raise DomainError(_l("The current password is wrong."), field="current_password")
+    _set_password(account, new)
+    audit.record("password.changed", account.customer_id, actor=account)
+    _notify_password_changed(account)
+    db.session.commit()
+
+
+def _notify_password_changed(account: Account) -> None:
+    customer = account.customer
+    if customer and customer.email:
+        outbox.queue_email(customer.email, "password_changed", customer.locale, customer.id,
+                           customer=customer)
+
+
+def _link_state(account: Account) -> str:
+    return fingerprint(account.password_hash, account.session_version)
+
+
+def link_token(purpose: str, account: Account) -> str:
+    """A signed link that works once: using it changes the state it was made from."""
+    return make_token(purpose, {"account": account.id, "state": _link_state(account)})
+
+
+def account_from_link(purpose: str, token: str) -> Account | None:
+    max_age = RESET_MAX_AGE if purpose == "reset" else INVITE_MAX_AGE
+    data = read_token(purpose, token, max_age)
+    if not data:
+        return None
+    account = db.session.get(Account, data.get("account"))
+    if account is None or data.get("state") != _link_state(account):
+        return None
+    if account.customer and account.customer.status != "active":
+        return None
+    return account
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link if the address is a customer's; the caller says the same either way."""
+    customer = db.session.scalar(select(Customer).where(Customer.email == email.strip().lower()))
+    if customer is None or customer.account is None or customer.status != "active":
+        return
+    url = _external("auth.reset_password", token=link_token("reset", customer.account))
+    outbox.queue_email(customer.email, "password_reset", customer.locale, customer.id,
+                       customer=customer, url=url)
+    audit.record("password.reset_requested", customer.id, actor=customer.account)
+    db.session.commit()
+
+
+def set_password_from_link(account: Account, password: str, purpose: str) -> None:
+    _set_password(account, password)
+    audit.record(f"password.set_by_{purpose}", account.customer_id, actor=account)
+    _notify_password_changed(account)
+    db.session.commit()
+
+
+def invite(customer: Customer) -> None:
+    """Queue the first-login link; the customer sets a password with it."""
+    if not customer.email:
+        raise DomainError(_l("The customer has no email address."))
+    account = customer.account or Account(customer=customer, role="customer")
+    db.session.add(account)
+    db.session.flush()
+    url = _external("auth.accept_invitation", token=link_token("invite", account))
+    outbox.queue_email(customer.email, "invitation", customer.locale, customer.id,
+                       customer=customer, url=url)
+    audit.record("account.invited", customer.id)
+    db.session.commit()
+
+
+def end_sessions(account: Account) -> None:
+    """Logging out ends the session everywhere: a copied cookie stops working too."""
+    account.session_version += 1
+    audit.record("logout", account.customer_id, actor=account)
+    db.session.commit()
+
+
+def _external(endpoint: str, **values) -> str:
+    """A link for an email, on the portal's public address whatever served the request."""
+    path = url_for(endpoint, **values)
+    return current_app.config["PORTAL_URL"].rstrip("/") + path

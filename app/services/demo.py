@@ -1,0 +1,141 @@
+"""Demo data: the operator of the seed (IPP), its catalog, and four customers and a staff member."""
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import (
+    Account,
+    Agreement,
+    Channel,
+    Customer,
+    LicenceKey,
+    Mailbox,
+    MixChoice,
+    OperatorSettings,
+    Order,
+    PayTvCard,
+    Product,
+    ProductGroup,
+    Subscription,
+)
+from app.models.base import today, utcnow
+from app.security import hash_password
+from app.services.mailboxes import hash_mailbox_password
+
+LOGINS_TEXT = """Demo logins (http://127.0.0.1:8000/kirjaudu):
+  100001 / Lumi-Ranta-Kello-71   (or matti.virtanen@example.fi) everything: card, MIX 6, TURVAPAKETTI
+  100002 / Sade-Metsa-Tuoli-38   billing agreement, no pay-TV card
+  100003 / Kuu-Joki-Lamppu-55    connection agreement, no billing agreement
+  100004 / Tuuli-Kivi-Poyta-12   no valid agreement: cannot log in
+  staff yllapito / Hallinta-Demo-2026-x, TOTP secret JBSWY3DPEHPK3PXP
+Mail sent in development: http://127.0.0.1:8000/kehitys/posti"""
+
+GROUPS = [
+    ("tv", "TV-kanavat", "TV-kanaler", "TV channels"),
+    ("mix", "MIX-paketit", "MIX-paket", "MIX packages"),
+    ("security", "Tietoturva", "Datasäkerhet", "Security"),
+    ("broadband", "Laajakaista", "Bredband", "Broadband"),
+    ("email", "Sähköposti", "E-post", "Email"),
+]
+
+# group, code, name, description, price cents, extra columns
+PRODUCTS = [
+    ("tv", "SPORT-PLUS", "Urheilu Plus", "Jalkapallo, jääkiekko ja moottoriurheilu suorina lähetyksinä.", 1490, {"requires_pay_tv_card": True}),
+    ("tv", "ELOKUVA-PREMIUM", "Elokuva Premium", "Uusimmat elokuvat ensi-iltoina joka viikko.", 1290, {"requires_pay_tv_card": True}),
+    ("tv", "JUNIOR", "Lastenkanava Junior", "Mainoksettomia ohjelmia lapsille.", 590, {"requires_pay_tv_card": True}),
+    ("tv", "DOKUMENTTI", "Dokumenttikanava", "Luontoa, historiaa ja tiedettä.", 690, {"requires_pay_tv_card": True}),
+    ("tv", "KIEKKOKAUSI", "Jääkiekkokausi", "Koko kauden ottelut, määräaikainen 12 kuukautta.", 1990, {"requires_pay_tv_card": True, "term_months": 12}),
+    ("mix", "MIX-3", "MIX 3", "Valitse kolme kanavaa kanavavalikoimasta.", 990, {"requires_pay_tv_card": True, "family": "mix", "rank": 1, "mix_size": 3}),
+    ("mix", "MIX-6", "MIX 6", "Valitse kuusi kanavaa kanavavalikoimasta.", 1690, {"requires_pay_tv_card": True, "family": "mix", "rank": 2, "mix_size": 6}),
+    ("mix", "MIX-10", "MIX 10", "Valitse kymmenen kanavaa kanavavalikoimasta.", 2490, {"requires_pay_tv_card": True, "family": "mix", "rank": 3, "mix_size": 10}),
+    ("security", "TURVAPAKETTI-3", "F-Secure TURVAPAKETTI 3 laitetta", "Koko perheen tietoturva kolmelle laitteelle.", 590, {"family": "turvapaketti", "rank": 1, "needs_licence_key": True, "download_url": "https://download.example.fi/turvapaketti/"}),
+    ("security", "TURVAPAKETTI-5", "F-Secure TURVAPAKETTI 5 laitetta", "Koko perheen tietoturva viidelle laitteelle.", 890, {"family": "turvapaketti", "rank": 2, "needs_licence_key": True, "download_url": "https://download.example.fi/turvapaketti/"}),
+    ("broadband", "LAAJAKAISTA-100", "Laajakaista 100M", "Kiinteä laajakaista 100 Mbit/s.", 2990, {"family": "broadband", "rank": 1, "mailbox_count": 2}),
+    ("broadband", "LAAJAKAISTA-300", "Laajakaista 300M", "Kiinteä laajakaista 300 Mbit/s.", 3990, {"family": "broadband", "rank": 2, "mailbox_count": 2}),
+    ("broadband", "LAAJAKAISTA-1000", "Laajakaista 1000M", "Kiinteä laajakaista 1000 Mbit/s.", 5490, {"family": "broadband", "rank": 3, "mailbox_count": 3}),
+    ("email", "LISAPOSTILAATIKKO", "Lisäsähköpostilaatikko", "Yksi sähköpostilaatikko lisää, 5 Gt.", 200, {"mailbox_count": 1}),
+]
+
+CHANNELS = [
+    ("Sport One", "Urheilu"), ("Sport Two", "Urheilu"), ("Jääkiekko TV", "Urheilu"),
+    ("Golf Kanava", "Urheilu"), ("Elokuva Klassikot", "Elokuvat"), ("Elokuva Ensi-ilta", "Elokuvat"),
+    ("Sarja TV", "Sarjat"), ("Komedia TV", "Sarjat"), ("Dokumentti Maailma", "Dokumentit"),
+    ("Luonto HD", "Dokumentit"), ("Historia Kanava", "Dokumentit"), ("Tiede TV", "Dokumentit"),
+    ("Lasten Aarre", "Lapset"), ("Junior Plus", "Lapset"), ("Musiikki Live", "Musiikki"),
+    ("Ruoka & Koti", "Elämäntyyli"), ("Matkailu TV", "Elämäntyyli"), ("Uutiset 24", "Uutiset"),
+]
+
+
+def database_has_data() -> bool:
+    return bool(db.session.scalar(select(func.count()).select_from(Customer))) or bool(
+        db.session.scalar(select(func.count()).select_from(Product)))
+
+
+def load() -> None:
+    """Fill an empty database; dates are relative to today so the demo never goes stale."""
+    day = today()
+    db.session.add(OperatorSettings(
+        id=1, name="IPP", phone="03 450 51", hours="ma–pe 8–16", email="asiakaspalvelu@ipp.fi",
+        mail_domain="ipp.fi",
+    ))
+    groups = {code: ProductGroup(code=code, name=fi, name_sv=sv, name_en=en, position=i)
+              for i, (code, fi, sv, en) in enumerate(GROUPS)}
+    products = {code: Product(group=groups[group], code=code, name=name, description=text,
+                              price_cents=price, vat_basis_points=2550, position=i, **extra)
+                for i, (group, code, name, text, price, extra) in enumerate(PRODUCTS)}
+    channels = [Channel(name=name, genre=genre, position=i) for i, (name, genre) in enumerate(CHANNELS)]
+    db.session.add_all([*groups.values(), *products.values(), *channels])
+    keys = [LicenceKey(product=products[code], key=f"FSTP-{n:04d}-DEMO-{code[-1]}{n:03d}")
+            for code in ("TURVAPAKETTI-3", "TURVAPAKETTI-5") for n in range(1, 11)]
+    db.session.add_all(keys)
+
+    since = date(2019, 3, 1)
+    matti = _customer("100001", "Matti Virtanen", "matti.virtanen@example.fi", "Lumi-Ranta-Kello-71",
+                      ("connection", "service", "billing"), since, "Hämeenkatu 10 A 5", "040 123 4567")
+    matti.pay_tv_cards.append(PayTvCard(card_number="0100 2345 6789", valid_until=day + timedelta(days=730)))
+    _subscribe(matti, products["LAAJAKAISTA-100"], since)
+    mix = _subscribe(matti, products["MIX-6"], date(2021, 1, 15))
+    mix.mix_choices = [MixChoice(channel=c) for c in channels[:4]]
+    security = _subscribe(matti, products["TURVAPAKETTI-3"], date(2022, 5, 23))
+    keys[0].subscription = security
+    keys[0].assigned_at = utcnow()
+    _subscribe(matti, products["KIEKKOKAUSI"], date(2023, 9, 1), ends_on=date(2024, 8, 31), status="ended")
+    db.session.add(Mailbox(customer=matti, address="matti.virtanen@ipp.fi", local_part="matti.virtanen",
+                           domain="ipp.fi", password_hash=hash_mailbox_password("Posti-Laatikko-Sana-42")))
+
+    liisa = _customer("100002", "Liisa Korhonen", "liisa.korhonen@example.fi", "Sade-Metsa-Tuoli-38",
+                      ("connection", "service", "billing"), date(2020, 6, 1), "Puistokatu 3", "050 765 4321")
+    _subscribe(liisa, products["LAAJAKAISTA-300"], date(2020, 6, 1))
+    pekka = _customer("100003", "Pekka Nieminen", "pekka.nieminen@example.fi", "Kuu-Joki-Lamppu-55",
+                      ("connection",), date(2024, 2, 1), "Rautatienkatu 21 B 12", "044 555 0101")
+    _subscribe(pekka, products["LAAJAKAISTA-100"], date(2024, 2, 1))
+    anna = _customer("100004", "Anna Mäkinen", "anna.makinen@example.fi", "Tuuli-Kivi-Poyta-12",
+                     ("connection", "billing"), date(2018, 1, 1), "Satakunnankatu 5", "045 222 3344")
+    for agreement in anna.agreements:
+        agreement.valid_until = date(2024, 12, 31)
+
+    db.session.add_all([matti, liisa, pekka, anna])
+    db.session.add(Account(username="yllapito", display_name="Ylläpito", role="admin",
+                           password_hash=hash_password("Hallinta-Demo-2026-x"),
+                           totp_secret="JBSWY3DPEHPK3PXP", totp_enabled=True))
+    db.session.commit()
+
+
+def _customer(number, name, email, password, kinds, since, street, phone) -> Customer:
+    customer = Customer(customer_number=number, name=name, email=email, phone=phone,
+                        street_address=street, postal_code="33100", city="Tampere")
+    customer.agreements = [Agreement(kind=kind, valid_from=since) for kind in kinds]
+    customer.account = Account(role="customer", password_hash=hash_password(password))
+    return customer
+
+
+
+def _subscribe(customer: Customer, product: Product, starts_on: date, ends_on: date | None = None,
+               status: str = "active") -> Subscription:
+    subscription = Subscription(customer=customer, product=product, starts_on=starts_on,
+                                ends_on=ends_on, status=status)
+    db.session.add(Order(customer=customer, product=product, subscription=subscription, status="delivered",
+                         idempotency_key=f"demo-{customer.customer_number}-{product.code}",
+                         price_cents=product.price_cents, vat_basis_points=product.vat_basis_points))
+    return subscription

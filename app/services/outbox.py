@@ -1,0 +1,173 @@
+"""Emails and provisioning events: queued with the change, delivered by `flask worker`.
+
+A message is claimed by a short transaction that leases it (Postgres: FOR UPDATE SKIP
+LOCKED, so several workers never take the same row; SQLite: BEGIN IMMEDIATE), delivered
+outside any transaction, then marked sent. A failure backs off exponentially; a lease
+that runs out (a worker killed mid-send) makes the message due again.
+"""
+import hashlib
+import hmac
+import json
+import smtplib
+import ssl
+import time
+import urllib.request
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import force_locale
+from jinja2_fragments.flask import render_block
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import OutboxMessage
+from app.models.base import utcnow
+
+LEASE = timedelta(minutes=5)
+BASE_DELAY_SECONDS = 15
+MAX_DELAY = timedelta(hours=6)
+
+
+def queue_email(to: str, template: str, locale: str = "fi", customer_id: int | None = None,
+                **context) -> OutboxMessage:
+    """Render `email/<template>.txt` in the recipient's language and queue it."""
+    with force_locale(locale):
+        subject = render_block(f"email/{template}.txt", "subject", **context).strip()
+        body = render_block(f"email/{template}.txt", "body", **context).strip() + "\n"
+    payload = {"to": to, "subject": subject, "body": body}
+    return _queue("email", template, customer_id, payload)
+
+
+def queue_event(topic: str, customer_id: int | None, **data) -> OutboxMessage:
+    """A provisioning event for the operator's systems (order.created, mix.changed, ...)."""
+    payload = {"event": topic, "customer_id": customer_id, "data": data}
+    return _queue("webhook", topic, customer_id, payload)
+
+
+def _queue(channel: str, topic: str, customer_id: int | None, payload: dict) -> OutboxMessage:
+    message = OutboxMessage(
+        channel=channel, topic=topic, customer_id=customer_id,
+        payload_json=json.dumps(payload, ensure_ascii=False, default=str),
+    )
+    db.session.add(message)
+    return message
+
+
+def claim(batch: int, now: datetime) -> list[OutboxMessage]:
+    """Lease up to `batch` due messages to this worker, oldest first."""
+    rows = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status.in_(("pending", "sending")),
+               OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for message in rows:
+        message.status = "sending"
+        message.next_attempt_at = now + LEASE
+    db.session.commit()
+    return rows
+
+
+def deliver_due(batch: int = 20, now: datetime | None = None) -> int:
+    """Deliver what is due; returns how many messages were sent."""
+    sent = 0
+    for message in claim(batch, now or utcnow()):
+        try:
+            _deliver(message)
+        except Exception as error:  # noqa: BLE001 — any delivery failure is retried
+            _failed(message, error, now or utcnow())
+        else:
+            message.status = "sent"
+            message.sent_at = utcnow()
+            message.attempts += 1
+            sent += 1
+        db.session.commit()
+    return sent
+
+
+def _failed(message: OutboxMessage, error: Exception, now: datetime) -> None:
+    message.attempts += 1
+    message.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+        message.status = "failed"
+        return
+    delay = min(timedelta(seconds=BASE_DELAY_SECONDS * 2 ** (message.attempts - 1)), MAX_DELAY)
+    message.status = "pending"
+    message.next_attempt_at = now + delay
+
+
+def _deliver(message: OutboxMessage) -> None:
+    if message.channel == "email":
+        send_email(message)
+    else:
+        post_webhook(message)
+
+
+def build_email(message: OutboxMessage) -> EmailMessage:
+    payload = message.payload
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_FROM"]
+    email["To"] = payload["to"]
+    email["Subject"] = payload["subject"]
+    email["Date"] = format_datetime(message.created_at)
+    # Stable per message, so a receiver can drop a copy resent after a lost acknowledgement.
+    email["Message-ID"] = f"<outbox-{message.id}.{int(message.created_at.timestamp())}@omahallinta>"
+    email.set_content(payload["body"])
+    return email
+
+
+def send_email(message: OutboxMessage) -> None:
+    config = current_app.config
+    email = build_email(message)
+    if config["MAIL_BACKEND"] == "file":
+        directory = Path(config["MAIL_DIR"])
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / f"{message.id:06d}.eml").write_bytes(bytes(email))
+        return
+    security = config["SMTP_SECURITY"]
+    smtp_class = smtplib.SMTP_SSL if security == "ssl" else smtplib.SMTP
+    with smtp_class(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"]) as smtp:
+        if security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        if config["SMTP_USER"]:
+            smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+        smtp.send_message(email)
+
+
+def webhook_signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def post_webhook(message: OutboxMessage) -> None:
+    config = current_app.config
+    url = config["PROVISIONING_WEBHOOK_URL"]
+    if not url:
+        return  # no provisioning system: the staff work from the order queue
+    if not url.startswith(("http://", "https://")):
+        raise ValueError("PROVISIONING_WEBHOOK_URL must be an http(s) URL")
+    body = json.dumps({"id": message.id, **message.payload}, ensure_ascii=False).encode()
+    request = urllib.request.Request(url, data=body, method="POST", headers={  # noqa: S310
+        "Content-Type": "application/json",
+        "X-Omahallinta-Event": message.topic,
+        "X-Omahallinta-Signature": webhook_signature(config["PROVISIONING_WEBHOOK_SECRET"], body),
+    })
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        if not 200 <= response.status < 300:
+            raise RuntimeError(f"webhook answered {response.status}")
+
+
+def run_worker(poll_seconds: float, once: bool = False) -> None:
+    """Deliver forever (or once), sleeping while nothing is due."""
+    while True:
+        sent = deliver_due()
+        db.session.remove()
+        if once:
+            return
+        if not sent:
+            time.sleep(poll_seconds)
+

@@ -1,0 +1,152 @@
+"""Kirjautuminen (S1): who gets in, what they are told, and how sessions end."""
+import pytest
+
+from app.extensions import db
+from app.models import Account, AuditEvent
+from tests.conftest import HTMX
+
+WRONG = "Kirjautumistunnus tai salasana on väärä."
+
+
+def test_login_page_is_finnish_and_has_the_form(client):
+    page = client.get("/kirjaudu")
+    assert page.status_code == 200
+    assert '<html lang="fi">' in page.text
+    assert 'autocomplete="current-password"' in page.text
+    assert "Kirjaudu" in page.text
+
+
+@pytest.mark.parametrize("login", ["100001", "matti.virtanen@example.fi", "  MATTI.VIRTANEN@example.fi "])
+def test_customer_logs_in_with_number_or_email(client, demo_data, login):
+    response = client.submit("/kirjaudu", {"login": login, "password": "Lumi-Ranta-Kello-71"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+    assert "Matti Virtanen" in client.get("/").text
+
+
+@pytest.mark.parametrize("login,password", [
+    ("100001", "wrong-password-here"),
+    ("999999", "Lumi-Ranta-Kello-71"),
+    ("nobody@example.fi", "whatever-it-is"),
+    ("yllapito", "Hallinta-Demo-2026-x"),  # staff use the console, not the customer login
+])
+def test_wrong_or_unknown_login_gets_one_message(client, demo_data, login, password):
+    response = client.submit("/kirjaudu", {"login": login, "password": password})
+    assert response.status_code == 422
+    assert WRONG in response.text
+    assert client.get("/").status_code == 302
+
+
+def test_customer_without_valid_agreement_is_told_why_and_whom_to_call(client, demo_data):
+    response = client.submit("/kirjaudu", {"login": "100004", "password": "Tuuli-Kivi-Poyta-12"})
+    assert response.status_code == 422
+    assert "liittymä- tai palvelusopimus" in response.text
+    assert "03 450 51" in response.text
+    assert client.get("/").status_code == 302
+
+
+def test_empty_fields_are_named(client, demo_data):
+    response = client.submit("/kirjaudu", {"login": "", "password": ""})
+    assert response.status_code == 422
+    assert "Kirjoita asiakasnumerosi tai sähköpostiosoitteesi." in response.text
+    assert 'aria-invalid="true"' in response.text
+
+
+def test_pages_need_login_and_next_goes_back_to_a_local_path(client, demo_data):
+    response = client.get("/salasanan-vaihto")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/kirjaudu?next=")
+    response = client.submit("/kirjaudu?next=/salasanan-vaihto",
+                             {"login": "100001", "password": "Lumi-Ranta-Kello-71"}, page="/kirjaudu")
+    assert response.headers["Location"] == "/salasanan-vaihto"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"])
+def test_next_never_leaves_the_site(client, demo_data, target):
+    response = client.submit(f"/kirjaudu?next={target}", {"login": "100001", "password": "Lumi-Ranta-Kello-71"},
+                             page="/kirjaudu")
+    assert response.headers["Location"] == "/"
+
+
+def test_login_starts_a_fresh_session(client, demo_data):
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    client.login()
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_logout_ends_the_session_and_a_copied_cookie(client, make_client, demo_data):
+    client.login()
+    stolen = client.get_cookie("oh_session").value
+    response = client.submit("/kirjaudu-ulos", page="/")
+    assert response.status_code == 303
+    assert client.get("/").status_code == 302
+    thief = make_client()
+    thief.set_cookie("oh_session", stolen)
+    assert thief.get("/").status_code == 302
+
+
+def test_logout_needs_post(client, demo_data):
+    client.login()
+    assert client.get("/kirjaudu-ulos").status_code == 405
+    assert client.get("/").status_code == 200
+
+
+def test_post_without_csrf_token_is_refused(client, demo_data):
+    response = client.post("/kirjaudu", data={"login": "100001", "password": "Lumi-Ranta-Kello-71"})
+    assert response.status_code == 400
+    assert "Lomake" in response.text
+
+
+def test_session_cookie_is_httponly_and_lax(client, demo_data):
+    response = client.login()
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_idle_session_expires(app, client, demo_data, monkeypatch):
+    client.login()
+    assert client.get("/").status_code == 200
+    # The signed cookie carries its age; a lifetime of zero makes it idle at once.
+    monkeypatch.setattr(app, "permanent_session_lifetime", __import__("datetime").timedelta(seconds=-1))
+    assert client.get("/").status_code == 302
+
+
+def test_login_is_audited(client, demo_data):
+    client.login()
+    event = db.session.query(AuditEvent).filter_by(action="login").one()
+    account = db.session.query(Account).filter_by(id=event.actor_account_id).one()
+    assert account.customer.customer_number == "100001"
+
+
+def test_ten_failed_logins_for_an_account_are_rate_limited(client, demo_data):
+    for _ in range(10):
+        assert client.submit("/kirjaudu", {"login": "100001", "password": "wrong-one-here"}).status_code == 422
+    response = client.submit("/kirjaudu", {"login": "100001", "password": "Lumi-Ranta-Kello-71"})
+    assert response.status_code == 429
+    assert "Liian monta yritystä" in response.text
+    assert "Retry-After" in response.headers
+    # Another account from the same address still gets in.
+    assert client.submit("/kirjaudu", {"login": "100002", "password": "Sade-Metsa-Tuoli-38"}).status_code == 303
+
+
+def test_successful_logins_do_not_count_towards_the_limit(client, make_client, demo_data):
+    for _ in range(12):
+        other = make_client()
+        assert other.submit("/kirjaudu", {"login": "100001", "password": "Lumi-Ranta-Kello-71"}).status_code == 303
+
+
+def test_thirty_failed_logins_from_one_address_are_rate_limited(client, demo_data):
+    for n in range(30):
+        client.submit("/kirjaudu", {"login": f"guess{n}", "password": "wrong-one-here"})
+    response = client.submit("/kirjaudu", {"login": "100002", "password": "Sade-Metsa-Tuoli-38"})
+    assert response.status_code == 429
+
+
+def test_partial_request_for_a_missing_page_gets_only_a_status_message(client, demo_data):
+    client.login()
+    response = client.get("/ei-ole", headers=HTMX)
+    assert response.status_code == 404
+    assert response.text.startswith("<hx-partial")
+    assert "<html" not in response.text

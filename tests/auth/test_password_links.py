@@ -1,0 +1,90 @@
+"""Forgotten password and invitation links: sent by email, valid for a while, usable once."""
+import re
+
+from app.extensions import db
+from app.models import Account, Customer, OutboxMessage
+from app.services import accounts, outbox
+
+
+def link_in_outbox(topic: str) -> str:
+    message = db.session.query(OutboxMessage).filter_by(topic=topic).order_by(OutboxMessage.id.desc()).first()
+    assert message is not None, f"no {topic} email queued"
+    return re.search(r"http://\S+(/(?:uusi-salasana|kutsu)/\S+)", message.payload["body"]).group(1)
+
+
+def test_reset_answers_the_same_for_known_and_unknown_addresses(client, demo_data):
+    known = client.submit("/unohtunut-salasana", {"email": "matti.virtanen@example.fi"})
+    unknown = client.submit("/unohtunut-salasana", {"email": "nobody@example.fi"})
+    assert known.status_code == unknown.status_code == 303
+    assert client.get("/kirjaudu").text.count("linkki") >= 1
+    assert db.session.query(OutboxMessage).filter_by(topic="password_reset").count() == 1
+
+
+def test_reset_link_sets_a_new_password_once(client, make_client, demo_data):
+    client.submit("/unohtunut-salasana", {"email": "matti.virtanen@example.fi"})
+    link = link_in_outbox("password_reset")
+    assert "Uusi salasana" in client.get(link).text
+    response = client.submit(link, {"new_password": "Kahvi-Purjevene-Lokakuu-9"})
+    assert response.status_code == 303
+    assert client.get("/").status_code == 200  # logged in
+    # Used once: the same link no longer works.
+    assert make_client().get(link).status_code == 404
+    fresh = make_client()
+    assert fresh.submit("/kirjaudu", {"login": "100001", "password": "Lumi-Ranta-Kello-71"}).status_code == 422
+    assert fresh.submit("/kirjaudu", {"login": "100001", "password": "Kahvi-Purjevene-Lokakuu-9"}).status_code == 303
+
+
+def test_reset_link_expires_after_an_hour(client, demo_data, monkeypatch):
+    client.submit("/unohtunut-salasana", {"email": "matti.virtanen@example.fi"})
+    link = link_in_outbox("password_reset")
+    monkeypatch.setattr(accounts, "RESET_MAX_AGE", -1)
+    assert client.get(link).status_code == 404
+
+
+def test_tampered_link_does_not_work(client, demo_data):
+    client.submit("/unohtunut-salasana", {"email": "matti.virtanen@example.fi"})
+    link = link_in_outbox("password_reset")
+    assert client.get(link[:-3] + "abc").status_code == 404
+
+
+def test_weak_password_from_link_is_refused_with_reason(client, demo_data):
+    client.submit("/unohtunut-salasana", {"email": "matti.virtanen@example.fi"})
+    link = link_in_outbox("password_reset")
+    response = client.submit(link, {"new_password": "matti.virtanen1"})
+    assert response.status_code == 422
+    assert "nimeesi" in response.text
+
+
+def test_invitation_from_the_command_line(client, runner, demo_data):
+    customer = db.session.query(Customer).filter_by(customer_number="100002").one()
+    customer.account.password_hash = None  # not yet taken into use
+    db.session.commit()
+    result = runner.invoke(args=["invite", "100002"])
+    assert result.exit_code == 0, result.output
+    link = link_in_outbox("invitation")
+    assert link.startswith("/kutsu/")
+    assert client.submit(link, {"new_password": "Saunailta-Mustikka-Kivi"}).status_code == 303
+    assert client.get("/").status_code == 200
+
+
+def test_invitation_for_unknown_customer_fails(runner, demo_data):
+    result = runner.invoke(args=["invite", "999999"])
+    assert result.exit_code != 0
+    assert "no customer" in result.output
+
+
+def test_reset_email_is_delivered_over_smtp(client, demo_data, smtp):
+    client.submit("/unohtunut-salasana", {"email": "matti.virtanen@example.fi"})
+    assert outbox.deliver_due() == 1
+    [mail] = smtp.messages
+    assert mail["To"] == "matti.virtanen@example.fi"
+    assert "salasana" in mail["Subject"].lower()
+    assert "/uusi-salasana/" in mail.get_content()
+
+
+def test_account_without_password_cannot_log_in(client, demo_data):
+    account = db.session.query(Account).join(Customer).filter(Customer.customer_number == "100002").one()
+    account.password_hash = None
+    db.session.commit()
+    assert client.submit("/kirjaudu", {"login": "100002", "password": ""}).status_code == 422
+    assert client.submit("/kirjaudu", {"login": "100002", "password": "anything-at-all"}).status_code == 422

@@ -1,0 +1,193 @@
+"""Fixtures: the app on a real database (SQLite file, or TEST_DATABASE_URL), a real SMTP server,
+a test client that fills forms with their CSRF tokens, and the demo data."""
+import contextvars
+import os
+import re
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db, limiter
+from app.services import demo
+
+IN_CI = os.environ.get("CI") == "true"
+HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def unavailable(reason: str):
+    """A test that cannot run here: a failure in CI, a visible skip elsewhere."""
+    if IN_CI:
+        pytest.fail(f"cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+class SMTPServer:
+    def __init__(self, port: int):
+        self.port = port
+        self.inbox = Mailbox()
+        self.controller = None
+
+    def start(self):
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self):
+        return self.inbox.messages
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    server = SMTPServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server):
+    if smtp_server.controller is None:
+        smtp_server.start()
+    smtp_server.messages.clear()
+    return smtp_server
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, smtp_server):
+    app = create_app("testing", {
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
+        "SMTP_PORT": smtp_server.port,
+        "MAIL_DIR": str(tmp_path_factory.mktemp("mail")),
+    })
+    with app.app_context():
+        try:
+            db.session.execute(text("SELECT 1"))
+            db.session.rollback()
+        except Exception as error:  # noqa: BLE001
+            pytest.exit(f"test database unreachable: {error}", returncode=1)
+        drop_everything()
+        upgrade()  # the schema comes from the migrations, exactly as in production
+        db.session.remove()
+    return app
+
+
+def drop_everything() -> None:
+    db.drop_all()
+    db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.session.commit()
+
+
+def empty_tables() -> None:
+    names = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+    else:
+        for name in names:
+            db.session.execute(text(f'DELETE FROM "{name}"'))
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def ctx(app):
+    """Each test in its own app context over empty tables, with fresh rate limits."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        empty_tables()
+        db.session.remove()
+    limiter.reset()
+
+
+@pytest.fixture
+def postgres(app):
+    if db.engine.dialect.name != "postgresql":
+        unavailable("needs Postgres: set TEST_DATABASE_URL")
+
+
+class Client(FlaskClient):
+    """The test client as a browser would use the forms: with the page's CSRF token.
+
+    Each request runs as it would in production: in an app context of its own (not the
+    test's, so `g` and the database session are fresh), after the test's own transaction
+    has ended (on SQLite an open transaction of the test would hold the write lock).
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+    def csrf_token(self, page: str) -> str:
+        match = CSRF.search(self.get(page).text)
+        assert match, f"no CSRF token on {page}"
+        return match.group(1) or match.group(2)
+
+    def submit(self, url: str, data: dict | None = None, page: str | None = None, htmx: bool = False, **kw):
+        form = {**(data or {}), "csrf_token": self.csrf_token(page or url)}
+        return self.post(url, data=form, headers=HTMX if htmx else None, **kw)
+
+    def login(self, login: str = "100001", password: str = "Lumi-Ranta-Kello-71"):
+        response = self.submit("/kirjaudu", {"login": login, "password": password})
+        assert response.status_code == 303, response.text
+        return response
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = Client
+    return app.test_client()
+
+
+@pytest.fixture
+def make_client(app):
+    """More clients: another browser, another device."""
+    app.test_client_class = Client
+    return app.test_client
+
+
+@pytest.fixture
+def demo_data(app):
+    demo.load()
+    return demo
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
