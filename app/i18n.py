@@ -1,7 +1,7 @@
 """Language selection and locale-aware formatting of money and dates."""
 from datetime import date
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import format_currency, format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,6 +12,8 @@ LANGUAGE_COOKIE = "lang"
 def select_locale() -> str:
     """Account preference, then the switcher's cookie, then the browser, then Finnish."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # the worker and the command line render in the recipient's language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.customer:
         if current_user.customer.locale in languages:
             return current_user.customer.locale

@@ -25,6 +25,8 @@ class Account(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(default=False)
+    # The last accepted TOTP time step: a code is accepted once, never replayed.
+    totp_last_step: Mapped[int] = mapped_column(default=0)
     # Part of the session cookie: bumping it ends every session of the account.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

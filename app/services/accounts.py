@@ -36,11 +36,14 @@ def find_account(login: str) -> Account | None:
     )
 
 
-def authenticate(login: str, password: str) -> Account:
-    """The customer account behind these credentials, or a DomainError that does not tell which was wrong."""
+def authenticate(login: str, password: str, staff: bool = False) -> Account:
+    """The account behind these credentials, or a DomainError that does not tell which was wrong.
+
+    Customers log in on the portal, staff on the console; neither login accepts the other.
+    """
     account = find_account(login)
-    if account is not None and account.role != "customer":
-        account = None  # staff sign in to the console, with a second factor
+    if account is not None and account.is_staff != staff:
+        account = None
     if not verify_password(account.password_hash if account else None, password):
         raise DomainError(BAD_LOGIN)
     if account.customer and not account.customer.may_log_in(today()):
@@ -49,10 +52,14 @@ def authenticate(login: str, password: str) -> Account:
             "Logging in requires a valid connection or service agreement. "
             "Please call our customer service."
         ))
+    return account
+
+
+def record_login(account: Account) -> None:
+    """The session starts: after the password, and after the second factor when one is on."""
     account.last_login_at = utcnow()
     audit.record("login", account.customer_id, actor=account)
     db.session.commit()
-    return account
 
 
 def personal_inputs(account: Account) -> list[str]:

@@ -32,3 +32,13 @@ class ForgotPasswordForm(FlaskForm):
 
 class SetPasswordForm(FlaskForm):
     new_password = new_password_field()
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[InputRequired(message=_l("Write the code.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "none",
+                   "spellcheck": "false"},
+        description=_l("The six digits your authenticator app shows now, or one of your recovery codes."),
+    )

@@ -5,39 +5,56 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.blueprints.auth import bp
-from app.blueprints.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
-from app.extensions import limiter
+from app.blueprints.auth.forms import ForgotPasswordForm, LoginForm, SecondFactorForm, SetPasswordForm
+from app.extensions import db, limiter
+from app.models import Account
 from app.models.base import utcnow
-from app.services import DomainError, accounts
+from app.services import DomainError, accounts, two_factor
 from app.web import render
 
-LOGIN_LIMITS = dict(methods=["POST"], deduct_when=lambda response: g.get("login_failed", False))
+FAILED_ONLY = dict(methods=["POST"], deduct_when=lambda response: g.get("login_failed", False))
+PENDING = "second_factor_for"
 
 
 def login_key() -> str:
     return "login:" + request.form.get("login", "").strip().lower()[:254]
 
 
-def safe_next(target: str | None) -> str:
-    """Only a path on this site; anything with a scheme or host goes to Etusivu."""
+def pending_key() -> str:
+    return "2fa:" + str(session.get(PENDING, {}).get("account", ""))
+
+
+def safe_next(target: str | None, default: str = "dashboard.index") -> str:
+    """Only a path on this site; anything with a scheme or host goes to the default page."""
     if target:
         parts = urlsplit(target)
         local = not parts.scheme and not parts.netloc and not target.startswith("//")
         if local and target.startswith("/") and "\\" not in target:
             return target
-    return url_for("dashboard.index")
+    return url_for(default)
 
 
-def start_session(account) -> None:
+def start_session(account: Account) -> None:
     session.clear()  # a fresh session: nothing planted before login survives it
     login_user(account)
     session.permanent = True
     session["auth_at"] = int(utcnow().timestamp())
+    accounts.record_login(account)
+
+
+def password_step(account: Account, next_url: str):
+    """After the right password: in, or on to the second factor when the account has one."""
+    if account.totp_enabled:
+        session.clear()
+        session[PENDING] = {"account": account.id, "version": account.session_version, "next": next_url}
+        return redirect(url_for("auth.second_factor"), 303)
+    start_session(account)
+    return redirect(next_url, 303)
 
 
 @bp.route("/kirjaudu", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", key_func=login_key, **LOGIN_LIMITS)
-@limiter.limit("30 per 15 minutes", **LOGIN_LIMITS)
+@limiter.limit("10 per 15 minutes", key_func=login_key, **FAILED_ONLY)
+@limiter.limit("30 per 15 minutes", **FAILED_ONLY)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
@@ -49,9 +66,29 @@ def login():
             g.login_failed = True
             form.form_errors.append(error.message)
         else:
-            start_session(account)
-            return redirect(safe_next(request.args.get("next")), 303)
+            return password_step(account, safe_next(request.args.get("next")))
     return render("auth/login.html", form=form, status=422 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/kirjaudu/vahvistus", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", key_func=pending_key, **FAILED_ONLY)
+@limiter.limit("30 per 15 minutes", **FAILED_ONLY)
+def second_factor():
+    """The second step: a code from the authenticator app, or a recovery code."""
+    pending = session.get(PENDING) or {}
+    account = db.session.get(Account, pending.get("account", 0))
+    if account is None or account.session_version != pending.get("version") or not account.totp_enabled:
+        session.pop(PENDING, None)
+        return redirect(url_for("auth.login"), 303)
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        if two_factor.verify(account, form.code.data):
+            start_session(account)
+            return redirect(pending["next"], 303)
+        g.login_failed = True
+        db.session.commit()  # a used-up recovery code stays used
+        form.code.errors.append(two_factor.BAD_CODE)
+    return render("auth/second_factor.html", form=form, status=422 if form.errors else 200)
 
 
 @bp.post("/kirjaudu-ulos")
@@ -91,9 +128,8 @@ def set_password(token: str):
         except DomainError as error:
             form.new_password.errors.append(error.message)
         else:
-            start_session(account)
+            response = password_step(account, url_for("dashboard.index"))
             flash(_("Your password is set. Welcome!"))
-            return redirect(url_for("dashboard.index"), 303)
+            return response
     return render("auth/set_password.html", form=form, purpose=purpose,
                   status=422 if form.errors else 200)
-

@@ -1,8 +1,8 @@
 """the whole data model
 
-Revision ID: b61c9290f2c2
+Revision ID: 8cdf6ce23fd6
 Revises: 
-Create Date: 2026-11-24 20:08:53.913643
+Create Date: 2026-11-24 20:13:42.558906
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b61c9290f2c2'
+revision = '8cdf6ce23fd6'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -84,6 +84,7 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
     sa.Column('totp_enabled', sa.Boolean(), nullable=False),
+    sa.Column('totp_last_step', sa.Integer(), nullable=False),
     sa.Column('session_version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),

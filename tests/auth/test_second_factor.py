@@ -1,0 +1,70 @@
+"""The second step of logging in, shared by customers who switch TOTP on and by staff."""
+
+import pytest
+
+from app.extensions import db
+from app.models import Account, Customer
+from app.services import DomainError, two_factor
+from app.services.two_factor import TOTP
+
+SECRET = "JBSWY3DPEHPK3PXP"
+
+
+@pytest.fixture
+def matti_with_totp(demo_data):
+    account = db.session.query(Account).join(Customer).filter(Customer.customer_number == "100001").one()
+    codes = two_factor.enable(account, SECRET, TOTP(SECRET).now())
+    account.totp_last_step = 0  # the enabling code may be used once more by the login below
+    db.session.commit()
+    return codes
+
+
+def test_enable_needs_a_valid_code_from_the_new_secret(demo_data):
+    account = db.session.query(Account).join(Customer).filter(Customer.customer_number == "100001").one()
+    with pytest.raises(DomainError):
+        two_factor.enable(account, SECRET, "000000")
+    assert not account.totp_enabled
+
+
+def test_login_asks_for_the_code_after_the_password(client, matti_with_totp):
+    response = client.submit("/kirjaudu", {"login": "100001", "password": "Lumi-Ranta-Kello-71"})
+    assert response.headers["Location"] == "/kirjaudu/vahvistus"
+    assert client.get("/").status_code == 302  # not in yet
+    response = client.submit("/kirjaudu/vahvistus", {"code": "123456"})
+    assert response.status_code == 422
+    response = client.submit("/kirjaudu/vahvistus", {"code": TOTP(SECRET).now()})
+    assert response.status_code == 303
+    assert client.get("/").status_code == 200
+
+
+def test_a_code_is_accepted_once(client, make_client, matti_with_totp):
+    code = TOTP(SECRET).now()
+    client.submit("/kirjaudu", {"login": "100001", "password": "Lumi-Ranta-Kello-71"})
+    assert client.submit("/kirjaudu/vahvistus", {"code": code}).status_code == 303
+    replay = make_client()
+    replay.submit("/kirjaudu", {"login": "100001", "password": "Lumi-Ranta-Kello-71"})
+    assert replay.submit("/kirjaudu/vahvistus", {"code": code}).status_code == 422
+
+
+def test_recovery_code_works_once(client, make_client, matti_with_totp):
+    code = matti_with_totp[0]
+    client.submit("/kirjaudu", {"login": "100001", "password": "Lumi-Ranta-Kello-71"})
+    assert client.submit("/kirjaudu/vahvistus", {"code": code.lower()}).status_code == 303
+    again = make_client()
+    again.submit("/kirjaudu", {"login": "100001", "password": "Lumi-Ranta-Kello-71"})
+    assert again.submit("/kirjaudu/vahvistus", {"code": code}).status_code == 422
+
+
+def test_second_step_without_the_password_step_goes_back_to_login(client, demo_data):
+    response = client.get("/kirjaudu/vahvistus")
+    assert response.headers["Location"] == "/kirjaudu"
+
+
+def test_staff_account_is_not_a_customer_login(demo_data):
+    with pytest.raises(DomainError):
+        from app.services import accounts
+
+        accounts.authenticate("yllapito", "Hallinta-Demo-2026-x")
+    from app.services import accounts
+
+    assert accounts.authenticate("yllapito", "Hallinta-Demo-2026-x", staff=True).username == "yllapito"
