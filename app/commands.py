@@ -1,5 +1,8 @@
-"""Command-line tools: `flask demo`, `flask worker`, `flask invite`."""
+"""Command-line tools: `flask demo`, `flask worker`, `flask invite`, `flask translate`."""
+from pathlib import Path
+
 import click
+from babel.messages.frontend import CommandLineInterface
 from flask import Flask, current_app
 from sqlalchemy import select
 
@@ -40,3 +43,44 @@ def register(app: Flask) -> None:
             except DomainError as error:
                 raise click.ClickException(str(error.message)) from error
         click.echo(f"Invitation queued for {customer.email}.")
+
+    register_translate(app)
+
+
+def pybabel(*args: str) -> None:
+    """Run a pybabel command in this process; a failure stops the command."""
+    if CommandLineInterface().run(["pybabel", "--quiet", *args]):
+        raise click.ClickException(f"pybabel {args[0]} failed")
+
+
+def register_translate(app: Flask) -> None:
+    root = Path(app.root_path).parent
+    translations = str(root / "translations")
+    template = str(root / "translations" / "messages.pot")
+
+    def extract() -> None:
+        pybabel("extract", "-F", str(root / "babel.cfg"), "-k", "_l", "--no-location", "--sort-output",
+                "--no-wrap", "-o", template, str(root))
+
+    @app.cli.group()
+    def translate() -> None:
+        """Keep the fi, sv and en catalogs in step with the strings of the code."""
+
+    @translate.command()
+    def update() -> None:
+        """Extract the strings and add the new ones to every catalog, untranslated."""
+        extract()
+        pybabel("update", "-i", template, "-d", translations, "--no-wrap", "--no-fuzzy-matching",
+                "--ignore-obsolete")
+
+    @translate.command()
+    def compile() -> None:
+        """Compile the catalogs into the .mo files the portal reads."""
+        pybabel("compile", "-d", translations)
+
+    @translate.command()
+    @click.argument("lang")
+    def init(lang: str) -> None:
+        """Start a catalog for a new language, e.g. `flask translate init de`."""
+        extract()
+        pybabel("init", "-i", template, "-d", translations, "-l", lang, "--no-wrap")

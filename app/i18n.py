@@ -1,12 +1,17 @@
-"""Language selection and locale-aware formatting of money and dates."""
+"""Language selection and locale-aware formatting of money, numbers and dates."""
 from datetime import date
 
 from flask import current_app, has_request_context, request
-from flask_babel import format_currency, format_date, get_locale
+from flask_babel import format_currency, format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 LANGUAGE_COOKIE = "lang"
+# Each language is offered in its own name, so a reader finds theirs whatever the page shows.
+LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+# The CLDR short date is right for Finnish (24.11.2026) and Swedish (2026-11-24); the English
+# one (11/24/26) reads differently on each side of the Atlantic, so English spells the month.
+DATE_FORMATS = {"en": "d MMM y"}
 
 
 def select_locale() -> str:
@@ -28,12 +33,17 @@ def money(cents: int) -> str:
 
 
 def monthly(cents: int) -> str:
+    """12,90 €/kk in Finnish, 12,90 €/mån in Swedish, €12.90/month in English."""
     return _("%(price)s/month", price=money(cents))
 
 
+def number(value: float | int) -> str:
+    """25,5 in Finnish and Swedish, 25.5 in English."""
+    return format_decimal(value)
+
+
 def day(value: date | None) -> str:
-    """24.11.2026 in Finnish, 2026-11-24 in Swedish."""
+    """24.11.2026 in Finnish, 2026-11-24 in Swedish, 24 Nov 2026 in English."""
     if value is None:
         return ""
-    style = "medium" if str(get_locale()) == "en" else "short"
-    return format_date(value, style)
+    return format_date(value, DATE_FORMATS.get(str(get_locale()), "short"))

@@ -71,7 +71,7 @@ def menu() -> list[tuple[str, str]]:
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(static_url=static_url, menu=menu, operator=operator,
                                   is_partial=is_partial, get_locale=get_locale)
-    app.jinja_env.filters.update(money=i18n.money, monthly=i18n.monthly, day=i18n.day)
+    app.jinja_env.filters.update(money=i18n.money, monthly=i18n.monthly, number=i18n.number, day=i18n.day)
 
     @app.after_request
     def security_headers(response):

@@ -67,6 +67,56 @@ CHANNELS = [
 ]
 
 
+# Swedish and English versions: (name, description) per language; a missing one falls back to Finnish.
+PRODUCT_TRANSLATIONS = {
+    "SPORT-PLUS": (("Sport Plus", "Fotboll, ishockey och motorsport i direktsändning."),
+                   ("Sport Plus", "Live football, ice hockey and motorsport.")),
+    "ELOKUVA-PREMIUM": (("Film Premium", "De senaste filmerna i premiär varje vecka."),
+                        ("Film Premium", "The latest films, new premieres every week.")),
+    "JUNIOR": (("Barnkanalen Junior", "Reklamfria program för barn."),
+               ("Kids' Channel Junior", "Ad-free programmes for children.")),
+    "DOKUMENTTI": (("Dokumentärkanalen", "Natur, historia och vetenskap."),
+                   ("Documentary Channel", "Nature, history and science.")),
+    "KIEKKOKAUSI": (("Ishockeysäsongen", "Alla matcher under säsongen, tidsbundet avtal på 12 månader."),
+                    ("Ice Hockey Season", "Every match of the season, fixed term of 12 months.")),
+    "MIX-3": (("MIX 3", "Välj tre kanaler ur kanalutbudet."), ("MIX 3", "Choose three channels from the selection.")),
+    "MIX-6": (("MIX 6", "Välj sex kanaler ur kanalutbudet."), ("MIX 6", "Choose six channels from the selection.")),
+    "MIX-10": (("MIX 10", "Välj tio kanaler ur kanalutbudet."), ("MIX 10", "Choose ten channels from the selection.")),
+    "TURVAPAKETTI-3": (("F-Secure TURVAPAKETTI 3 enheter", "Datasäkerhet för hela familjen på tre enheter."),
+                       ("F-Secure TURVAPAKETTI 3 devices", "Security for the whole family on three devices.")),
+    "TURVAPAKETTI-5": (("F-Secure TURVAPAKETTI 5 enheter", "Datasäkerhet för hela familjen på fem enheter."),
+                       ("F-Secure TURVAPAKETTI 5 devices", "Security for the whole family on five devices.")),
+    "LAAJAKAISTA-100": (("Bredband 100M", "Fast bredband 100 Mbit/s."), ("Broadband 100M", "Fixed broadband, 100 Mbit/s.")),
+    "LAAJAKAISTA-300": (("Bredband 300M", "Fast bredband 300 Mbit/s."), ("Broadband 300M", "Fixed broadband, 300 Mbit/s.")),
+    "LAAJAKAISTA-1000": (("Bredband 1000M", "Fast bredband 1000 Mbit/s."),
+                         ("Broadband 1000M", "Fixed broadband, 1000 Mbit/s.")),
+    "LISAPOSTILAATIKKO": (("Extra e-postlåda", "En e-postlåda till, 5 GB."), ("Extra mailbox", "One more mailbox, 5 GB.")),
+}
+
+# Channel names are brands and stay as they are; the descriptions come in three languages.
+CHANNEL_DESCRIPTIONS = {
+    "Sport One": ("Jalkapalloa ja yleisurheilua.", "Fotboll och friidrott.", "Football and athletics."),
+    "Sport Two": ("Tennistä, golfia ja moottoriurheilua.", "Tennis, golf och motorsport.", "Tennis, golf and motorsport."),
+    "Jääkiekko TV": ("Liigaottelut ja MM-kisat.", "Ligamatcher och VM.", "League matches and the World Championship."),
+    "Golf Kanava": ("Kiertueet ja opetusta.", "Tävlingar och golfskola.", "Tournaments and lessons."),
+    "Elokuva Klassikot": ("Elokuvahistorian helmiä.", "Filmhistoriens pärlor.", "Gems of film history."),
+    "Elokuva Ensi-ilta": ("Uusia elokuvia viikoittain.", "Nya filmer varje vecka.", "New films every week."),
+    "Sarja TV": ("Kotimaisia ja ulkomaisia sarjoja.", "Inhemska och utländska serier.", "Finnish and international series."),
+    "Komedia TV": ("Komediasarjoja ja stand-upia.", "Komediserier och stand-up.", "Sitcoms and stand-up."),
+    "Dokumentti Maailma": ("Dokumentteja eri puolilta maailmaa.", "Dokumentärer från hela världen.",
+                           "Documentaries from around the world."),
+    "Luonto HD": ("Luontoa teräväpiirtona.", "Natur i HD.", "Nature in high definition."),
+    "Historia Kanava": ("Historiaa ja henkilökuvia.", "Historia och porträtt.", "History and portraits."),
+    "Tiede TV": ("Tiedettä ja tekniikkaa.", "Vetenskap och teknik.", "Science and technology."),
+    "Lasten Aarre": ("Ohjelmia pienille katsojille.", "Program för de minsta tittarna.", "Programmes for the youngest viewers."),
+    "Junior Plus": ("Ohjelmia kouluikäisille.", "Program för skolbarn.", "Programmes for school-age children."),
+    "Musiikki Live": ("Konsertteja ja musiikkivideoita.", "Konserter och musikvideor.", "Concerts and music videos."),
+    "Ruoka & Koti": ("Ruokaa, sisustusta ja puutarhaa.", "Mat, inredning och trädgård.", "Food, interiors and gardening."),
+    "Matkailu TV": ("Matkakohteita läheltä ja kaukaa.", "Resmål nära och fjärran.", "Destinations near and far."),
+    "Uutiset 24": ("Uutisia ympäri vuorokauden.", "Nyheter dygnet runt.", "News around the clock."),
+}
+
+
 def database_has_data() -> bool:
     return bool(db.session.scalar(select(func.count()).select_from(Customer))) or bool(
         db.session.scalar(select(func.count()).select_from(Product)))
@@ -85,6 +135,11 @@ def load() -> None:
                               price_cents=price, vat_basis_points=2550, position=i, **extra)
                 for i, (group, code, name, text, price, extra) in enumerate(PRODUCTS)}
     channels = [Channel(name=name, genre=genre, position=i) for i, (name, genre) in enumerate(CHANNELS)]
+    for code, ((name_sv, text_sv), (name_en, text_en)) in PRODUCT_TRANSLATIONS.items():
+        products[code].name_sv, products[code].description_sv = name_sv, text_sv
+        products[code].name_en, products[code].description_en = name_en, text_en
+    for channel in channels:
+        channel.description, channel.description_sv, channel.description_en = CHANNEL_DESCRIPTIONS[channel.name]
     db.session.add_all([*groups.values(), *products.values(), *channels])
     keys = [LicenceKey(product=products[code], key=f"FSTP-{n:04d}-DEMO-{code[-1]}{n:03d}")
             for code in ("TURVAPAKETTI-3", "TURVAPAKETTI-5") for n in range(1, 11)]

@@ -1,0 +1,37 @@
+from flask import abort, current_app, redirect, request
+from flask_login import current_user
+
+from app.blueprints.auth.routes import safe_next
+from app.blueprints.language import bp
+from app.blueprints.language.forms import LanguageForm
+from app.extensions import db
+from app.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
+from app.services import language
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.app_template_global()
+def this_page() -> str:
+    """Where the switcher comes back to: this page, or the address a rejected form was sent to."""
+    return request.full_path.rstrip("?") if request.method == "GET" else request.path
+
+
+@bp.app_template_global()
+def languages() -> list[tuple[str, str]]:
+    return [(code, LANGUAGE_NAMES[code]) for code in current_app.config["LANGUAGES"]]
+
+
+@bp.post("/kieli")
+def switch():
+    """Remember the language in a cookie and, for a logged-in customer, in the account."""
+    form = LanguageForm()
+    if not form.validate():
+        abort(400)
+    if current_user.is_authenticated and current_user.customer:
+        language.set_preference(current_user.customer, form.lang.data)
+        db.session.commit()
+    response = redirect(safe_next(form.next.data), 303)
+    response.set_cookie(LANGUAGE_COOKIE, form.lang.data, max_age=ONE_YEAR, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
