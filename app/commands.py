@@ -59,8 +59,8 @@ def register_translate(app: Flask) -> None:
     template = str(root / "translations" / "messages.pot")
 
     def extract() -> None:
-        pybabel("extract", "-F", str(root / "babel.cfg"), "-k", "_l", "--no-location", "--sort-output",
-                "--no-wrap", "-o", template, str(root))
+        pybabel("extract", "-F", str(root / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext", "--no-location",
+                "--sort-output", "--no-wrap", "-o", template, str(root))
 
     @app.cli.group()
     def translate() -> None:

@@ -1,5 +1,5 @@
 from flask import abort, current_app, redirect, request
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 
 from app.blueprints.auth.routes import safe_next
 from app.blueprints.language import bp
@@ -9,6 +9,15 @@ from app.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
 from app.services import language
 
 ONE_YEAR = 365 * 24 * 3600
+
+
+@user_logged_in.connect
+def adopt_the_switchers_choice(_app, user, **_extra) -> None:
+    """A language picked with the switcher before logging in becomes the account's language;
+    the login commits it."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if user.customer and chosen in current_app.config["LANGUAGES"]:
+        language.set_preference(user.customer, chosen)
 
 
 @bp.app_template_global()

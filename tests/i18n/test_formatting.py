@@ -1,0 +1,48 @@
+"""Money, numbers and dates in the reader's language, through Babel."""
+from datetime import UTC, date, datetime
+
+import pytest
+from flask_babel import force_locale
+
+from app import i18n
+
+NBSP = "\xa0"
+
+
+@pytest.mark.parametrize(("lang", "money", "monthly"), [
+    ("fi", "12,90 €", "12,90 €/kk"),
+    ("sv", "12,90 €", "12,90 €/mån"),
+    ("en", "€12.90", "€12.90/month"),
+])
+def test_money(app, lang, money, monthly):
+    with app.test_request_context(), force_locale(lang):
+        # A no-break space keeps the amount and the euro sign on one line.
+        assert i18n.money(1290) == money.replace(" ", NBSP)
+        assert i18n.monthly(1290) == monthly.replace(" ", NBSP)
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("fi", "24.11.2026"), ("sv", "2026-11-24"), ("en", "24 Nov 2026")])
+def test_day(app, lang, expected):
+    with app.test_request_context(), force_locale(lang):
+        assert i18n.day(date(2026, 11, 24)) == expected
+        assert i18n.day(None) == ""
+
+
+def test_a_timestamp_is_shown_on_the_operators_calendar_day(app):
+    late_evening_utc = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)  # 00:30 on the 24th in Helsinki
+    with app.test_request_context(), force_locale("fi"):
+        assert i18n.day(late_evening_utc) == "24.11.2026"
+
+
+@pytest.mark.parametrize(("lang", "vat", "big"), [("fi", "25,5", "1 234 567,5"), ("sv", "25,5", "1 234 567,5"),
+                                                 ("en", "25.5", "1,234,567.5")])
+def test_number(app, lang, vat, big):
+    with app.test_request_context(), force_locale(lang):
+        assert i18n.number(25.5) == vat
+        assert i18n.number(1234567.5) == big.replace(" ", NBSP)
+
+
+def test_filters_are_available_to_templates(app):
+    with app.test_request_context(), force_locale("sv"):
+        template = app.jinja_env.from_string("{{ 1290|money }} {{ 1290|monthly }} {{ 25.5|number }} {{ d|day }}")
+        assert template.render(d=date(2026, 11, 24)) == f"12,90{NBSP}€ 12,90{NBSP}€/mån 25,5 2026-11-24"
