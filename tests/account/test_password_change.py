@@ -1,7 +1,6 @@
 """Salasanan vaihto (S13): current + new password, other sessions end, a notice by email."""
 from app.extensions import db
 from app.models import AuditEvent, OutboxMessage
-from tests.conftest import HTMX
 
 NEW = "Kahvi-Purjevene-Lokakuu-9"
 
