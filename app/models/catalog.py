@@ -2,6 +2,7 @@
 from datetime import datetime
 
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -85,6 +86,15 @@ class Product(Translated, db.Model):
         return self.mix_size is not None
 
 
+# The usual genres of a channel pool, stored in Finnish, shown in the reader's language;
+# a genre the staff write in themselves shows as written.
+GENRES = {
+    "Urheilu": _l("Sports"), "Elokuvat": _l("Films"), "Sarjat": _l("Series"),
+    "Dokumentit": _l("Documentaries"), "Lapset": _l("Children"), "Musiikki": _l("Music"),
+    "Elämäntyyli": _l("Lifestyle"), "Uutiset": _l("News"),
+}
+
+
 class Channel(Translated, db.Model):
     """A channel of the MIX pool."""
 
@@ -99,6 +109,10 @@ class Channel(Translated, db.Model):
     # A retired channel stays in existing choices but cannot be picked anew.
     retired: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def genre_label(self) -> str:
+        return str(GENRES.get(self.genre, self.genre))
 
 
 class LicenceKey(db.Model):

@@ -3,10 +3,11 @@ then Finnish; the switcher in the footer; emails in the customer's language."""
 import re
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEvent, Customer, OutboxMessage, Product
+from app.models import AuditEvent, Channel, Customer, OutboxMessage, Product
 from app.services import outbox
 
 HTML_LANG = re.compile(r'<html lang="([a-z]+)">')
@@ -169,3 +170,16 @@ def test_invitation_from_the_command_line_is_in_the_customers_language(runner, d
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.topic == "invitation"))
     assert message.payload["subject"] == "Ditt konto i Omahallinta är klart"
     assert "Du loggar in med ditt kundnummer 100002" in message.payload["body"]
+
+
+@pytest.mark.parametrize(("lang", "genre", "summary"), [
+    ("fi", "Urheilu", "Jalkapalloa ja yleisurheilua."),
+    ("sv", "Sport", "Fotboll och friidrott."),
+    ("en", "Sports", "Football and athletics."),
+])
+def test_channel_genre_and_description_follow_the_language(app, demo_data, lang, genre, summary):
+    channel = db.session.scalar(select(Channel).where(Channel.name == "Sport One"))
+    with app.test_request_context(), force_locale(lang):
+        assert (channel.label, channel.genre_label, channel.summary) == ("Sport One", genre, summary)
+        channel.genre = "Ravit"  # a genre the staff wrote themselves shows as written
+        assert channel.genre_label == "Ravit"
