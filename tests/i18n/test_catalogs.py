@@ -50,3 +50,10 @@ def test_translations_keep_the_placeholders(lang):
         catalog = read_po(fh, locale=lang)
     errors = [f"{key(message.id)!r}: {'; '.join(map(str, found))}" for message, found in catalog.check()]
     assert not errors, "\n".join(errors)
+
+
+def test_flask_translate_compile_builds_the_catalogs(runner):
+    result = runner.invoke(args=["translate", "compile"])
+    assert result.exit_code == 0, result.output
+    for lang in ("fi", "sv", "en"):
+        assert (ROOT / "translations" / lang / "LC_MESSAGES" / "messages.mo").stat().st_size > 1000
