@@ -50,7 +50,7 @@ def toggle(subscription_id: int, channel_id: int):
     db.session.commit()
     flash(change.message)
     if not is_partial():
-        return redirect(url_for("mix.edit", _anchor=f"kanava-{channel_id}"), 303)
+        return redirect(url_for("mix.edit", _anchor=f"valinta-{channel_id}"), 303)
     return _refreshed(customer, change)
 
 
