@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
@@ -10,6 +11,13 @@ from app.models import AuditEvent, Channel, Customer, MixChoice, OutboxMessage, 
 from app.models.base import today
 from app.services import DomainError, mix
 from tests.mix.conftest import chosen_ids, count, events, subscription
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages are checked in English, the language of the code."""
+    with force_locale("en"):
+        yield
 
 
 def toggle(m, channel_id, chosen=True, customer_id=None, subscription_id=None):
