@@ -8,9 +8,21 @@ from app.config import CONFIGS, INSTANCE_DIR
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 
+class Portal(Flask):
+    def send_static_file(self, filename: str):
+        """Static files read whole, so Flask-Compress serves them gzip or brotli like any page.
+
+        (A streamed file would get only the streaming encoders, which leave gzip out.)
+        """
+        response = super().send_static_file(filename)
+        response.direct_passthrough = False
+        response.make_sequence()
+        return response
+
+
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     """Build the application for `config_name` (production, development or testing)."""
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app = Portal(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(CONFIGS[config_name or os.environ.get("APP_CONFIG", "production")])
     app.config.update(overrides or {})
     configure_secret_key(app)
