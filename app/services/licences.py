@@ -37,6 +37,17 @@ def _free_key(product_id: int) -> LicenceKey | None:
     )
 
 
+def end_replaced(subscription: Subscription, day: date) -> None:
+    """An upgrade in force: the subscription it replaces ends today and hands over its MIX choices."""
+    old = subscription.replaces
+    if old is None or old.status == "ended":
+        return
+    old.status = "ended"
+    old.ends_on = max(day, old.starts_on)
+    for choice in list(old.mix_choices):
+        choice.subscription = subscription
+
+
 def assign_key(subscription: Subscription) -> bool:
     """Give the subscription a free key of its product and queue the "Ota käyttöön!" email.
 
@@ -75,6 +86,7 @@ def assign_pending(product_id: int) -> int:
         subscription.status = "active"
         subscription.starts_on = day
         subscription.ends_on = end_date(day, subscription.product.term_months)
+        end_replaced(subscription, day)
         for order in db.session.scalars(
             select(Order).where(Order.subscription_id == subscription.id, Order.status == "pending")
         ):
