@@ -159,10 +159,3 @@ def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chos
                        channels=[{"id": i, "name": names[i]} for i in sorted(channel_ids)])
     return result(True, len(channel_ids))
 
-
-def carry_over(old: Subscription, new: Subscription) -> None:
-    """An upgrade keeps the chosen channels: move them to the subscription that replaces `old`."""
-    if new.product.mix_size is None or len(old.mix_choices) > new.product.mix_size:
-        raise DomainError(_l("The chosen channels do not fit in the new MIX package."))
-    for choice in list(old.mix_choices):
-        choice.subscription = new

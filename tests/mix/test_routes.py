@@ -150,8 +150,8 @@ def test_bad_form_and_missing_login(client, matti):
 
 def add_channels(n: int) -> None:
     start = count(Channel)
-    db.session.add_all(Channel(name=f"Kanava {i:02d}", genre="Viihde", description="Sarjoja ja elokuvia koko perheelle.",
-                               position=i) for i in range(start, start + n))
+    db.session.add_all(Channel(name=f"Kanava {i:02d}", genre="Viihde", position=i,
+                               description="Sarjoja ja elokuvia koko perheelle.") for i in range(start, start + n))
     db.session.commit()
 
 

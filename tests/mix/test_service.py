@@ -7,9 +7,9 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from app.extensions import db
-from app.models import AuditEvent, Channel, Customer, MixChoice, OutboxMessage, Product, Subscription
+from app.models import AuditEvent, Channel, Customer, OutboxMessage, Product, Subscription
 from app.models.base import today
-from app.services import DomainError, mix
+from app.services import DomainError, mix, ordering
 from tests.mix.conftest import chosen_ids, count, events, subscription
 
 
@@ -154,16 +154,12 @@ def test_customer_without_mix_or_card_gets_the_reasons(demo_data):
 
 
 def test_upgrading_keeps_the_chosen_channels(matti):
-    old = subscription(matti.subscription_id)
-    mix10 = db.session.scalar(select(Product).where(Product.code == "MIX-10"))
-    new = Subscription(customer_id=matti.customer_id, product=mix10, starts_on=today(), replaces=old)
-    old.status, old.ends_on = "ended", today()
-    db.session.add(new)
-    mix.carry_over(old, new)
-    db.session.commit()
+    ordering.upgrade(matti.customer_id, matti.subscription_id, "MIX-10", "upgrade-mix-test")
     view = mix.picker(customer("100001"), today())
-    assert view.subscription.id == new.id and (view.count, view.limit) == (4, 10)
+    assert view.subscription.id != matti.subscription_id
+    assert view.subscription.product.code == "MIX-10" and (view.count, view.limit) == (4, 10)
     assert view.chosen == set(matti.chosen)
-    assert not db.session.scalars(select(MixChoice).where(MixChoice.subscription_id == old.id)).all()
-    assert toggle(matti, matti.free[0], subscription_id=new.id).count == 5
     assert not view.bigger_exists
+    assert toggle(matti, matti.free[0], subscription_id=view.subscription.id).count == 5
+    with pytest.raises(DomainError, match="not in force"):  # the replaced MIX 6 is ended
+        toggle(matti, matti.free[1])
