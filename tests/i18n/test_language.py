@@ -25,6 +25,8 @@ def customer(number: str = "100001") -> Customer:
 @pytest.mark.parametrize(("accept", "expected"), [
     (None, "fi"),
     ("sv-FI,sv;q=0.9,fi;q=0.8", "sv"),
+    ("sv-FI", "sv"),  # a regional variant picks its language
+    ("en-US", "en"),
     ("en-GB,en;q=0.9", "en"),
     ("de-DE,de;q=0.9", "fi"),  # nothing we speak: Finnish
     ("de-DE,en;q=0.5", "en"),
