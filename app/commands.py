@@ -12,6 +12,8 @@ from app.services import DomainError, accounts, demo, outbox
 
 
 def register(app: Flask) -> None:
+    register_translate(app)
+
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing if the database has data already.")
     def demo_command(if_empty: bool) -> None:
@@ -44,7 +46,6 @@ def register(app: Flask) -> None:
                 raise click.ClickException(str(error.message)) from error
         click.echo(f"Invitation queued for {customer.email}.")
 
-    register_translate(app)
 
 
 def pybabel(*args: str) -> None:
