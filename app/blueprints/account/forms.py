@@ -1,9 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import InputRequired, Length
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import Email, InputRequired, Length
 
 from app.forms import new_password_field
+from app.services.profile import LANGUAGES
+from app.validators import NoControlCharacters
 
 
 class PasswordChangeForm(FlaskForm):
@@ -13,3 +15,51 @@ class PasswordChangeForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     new_password = new_password_field()
+
+
+class EmailChangeForm(FlaskForm):
+    email = EmailField(
+        _l("New email address"),
+        validators=[InputRequired(message=_l("Write your new email address.")), Length(max=254),
+                    NoControlCharacters(),
+                    Email(message=_l("Check the email address."), check_deliverability=False)],
+        render_kw={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(message=_l("Write your current password.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+        description=_l("We ask for it to make sure it is you."),
+    )
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()),
+                         validate_choice=False)
+
+
+class TwoFactorEnableForm(FlaskForm):
+    code = StringField(
+        _l("Code from the app"),
+        validators=[InputRequired(message=_l("Write the code.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+        description=_l("The six digits the app shows now."),
+    )
+
+
+class TwoFactorDisableForm(FlaskForm):
+    password = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(message=_l("Write your current password.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        _l("Code"),
+        validators=[InputRequired(message=_l("Write the code.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "none"},
+        description=_l("The six digits your authenticator app shows now, or one of your recovery codes."),
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button and its CSRF token."""
