@@ -20,7 +20,8 @@ class PasswordChangeForm(FlaskForm):
 class EmailChangeForm(FlaskForm):
     email = EmailField(
         _l("New email address"),
-        validators=[InputRequired(message=_l("Write your new email address.")), Length(max=254),
+        validators=[InputRequired(message=_l("Write your new email address.")),
+                    Length(max=254, message=_l("The address can be at most %(max)d characters long.")),
                     NoControlCharacters(),
                     Email(message=_l("Check the email address."), check_deliverability=False)],
         render_kw={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"},

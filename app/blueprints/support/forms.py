@@ -49,12 +49,14 @@ class FeedbackForm(FlaskForm):
     contact_requested = BooleanField(_l("I want to be contacted"))
     contact_email = EmailField(
         _l("Email address"),
-        validators=[Optional(), Length(max=254), NoControlCharacters(),
+        validators=[Optional(), Length(max=254, message=_l("The address can be at most %(max)d characters long.")),
+                    NoControlCharacters(),
                     Email(message=_l("Check the email address."), check_deliverability=False)],
         render_kw={"autocomplete": "email"},
     )
     contact_phone = StringField(
-        _l("Phone number"), validators=[Optional(), Length(max=40), NoControlCharacters(), PhoneNumber()],
+        _l("Phone number"), validators=[Optional(), Length(max=40, message=_l("Check the phone number, for example 040 123 4567 or +358 40 1234567.")),
+                    NoControlCharacters(), PhoneNumber()],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
         description=_l("For example 040 123 4567 or +358 40 1234567."),
     )
