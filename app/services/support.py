@@ -41,8 +41,10 @@ class Message:
 
 def send(customer_id: int, msg: Message) -> Feedback:
     """Store the message with a reference, audit it, queue the receipt and the staff event."""
-    if msg.idempotency_key:
-        earlier = _earlier(customer_id, msg.idempotency_key)
+    # Scoped to the customer: a key copied from someone else's form finds nothing of theirs.
+    key = f"{customer_id}:{msg.idempotency_key}" if msg.idempotency_key else None
+    if key:
+        earlier = _earlier(customer_id, key)
         if earlier is not None:
             return earlier  # the same form posted again: one message
     customer = db.session.scalars(select(Customer).where(Customer.id == customer_id).with_for_update()).one()
@@ -52,7 +54,7 @@ def send(customer_id: int, msg: Message) -> Feedback:
         contact_requested=msg.contact_requested or msg.topic == "termination",
         contact_email=msg.contact_email.strip().lower(), contact_phone=msg.contact_phone.strip(),
         wished_end_date=msg.wished_end_date if msg.topic == "termination" else None,
-        idempotency_key=msg.idempotency_key, created_at=utcnow(),
+        idempotency_key=key, created_at=utcnow(),
     )
     if msg.topic == "termination":
         feedback.subscriptions = _own_subscriptions_in_force(customer.id, msg.subscription_ids)
@@ -61,7 +63,7 @@ def send(customer_id: int, msg: Message) -> Feedback:
         db.session.flush()
     except IntegrityError:  # a parallel copy of the same form won the race
         db.session.rollback()
-        earlier = _earlier(customer_id, msg.idempotency_key or "")
+        earlier = _earlier(customer_id, key or "")
         if earlier is None:
             raise
         return earlier
@@ -128,7 +130,7 @@ def _announce(customer: Customer, feedback: Feedback) -> None:
                            topic=TOPIC_LABELS[feedback.topic])
     outbox.queue_event(
         "termination.received" if termination else "feedback.received", customer.id,
-        feedback_id=feedback.id, reference=feedback.reference, topic=feedback.topic,
+        feedback_id=feedback.id, reference=feedback.reference, kind=feedback.topic,
         customer_number=customer.customer_number,
         subscription_ids=[s.id for s in feedback.subscriptions],
         wished_end_date=feedback.wished_end_date,

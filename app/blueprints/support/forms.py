@@ -33,7 +33,7 @@ class DayField(DateField):
 
 
 class FeedbackForm(FlaskForm):
-    idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Length(max=64)])
+    idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Length(max=40)])
     topic = SelectField(_l("Topic"), choices=list(TOPIC_LABELS.items()), validate_choice=False)
     message = TextAreaField(
         _l("Message"),
