@@ -7,6 +7,7 @@ from wtforms.validators import ValidationError
 
 # Line breaks and tabs belong in a message; every other control character (NUL above all) does not.
 _ALLOWED_IN_TEXT = {"\n", "\r", "\t"}
+BAD_PHONE = _l("Check the phone number, for example 040 123 4567 or +358 40 1234567.")
 
 
 def _has_control(value: str, allowed: set[str]) -> bool:
@@ -47,5 +48,5 @@ class PhoneNumber:
             return
         normalised = normalise_phone(field.data)
         if normalised is None:
-            raise ValidationError(_l("Check the phone number, for example 040 123 4567 or +358 40 1234567."))
+            raise ValidationError(BAD_PHONE)
         field.data = normalised

@@ -16,7 +16,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.services.support import MAX_MESSAGE_LENGTH, TOPIC_LABELS
-from app.validators import NoControlCharacters, PhoneNumber
+from app.validators import BAD_PHONE, NoControlCharacters, PhoneNumber
 
 
 class CheckboxesField(SelectMultipleField):
@@ -55,8 +55,8 @@ class FeedbackForm(FlaskForm):
         render_kw={"autocomplete": "email"},
     )
     contact_phone = StringField(
-        _l("Phone number"), validators=[Optional(), Length(max=40, message=_l("Check the phone number, for example 040 123 4567 or +358 40 1234567.")),
-                    NoControlCharacters(), PhoneNumber()],
+        _l("Phone number"),
+        validators=[Optional(), Length(max=40, message=BAD_PHONE), NoControlCharacters(), PhoneNumber()],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
         description=_l("For example 040 123 4567 or +358 40 1234567."),
     )
