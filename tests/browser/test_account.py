@@ -1,8 +1,8 @@
 """Käyttäjätiedot, Asiakaspalvelu and two-step login in a real browser, JavaScript on and off, checked with axe."""
 import re
 import time
-from urllib.parse import urljoin
 from datetime import timedelta
+from urllib.parse import urljoin
 
 import pytest
 

@@ -8,12 +8,26 @@ from app.services.profile import LANGUAGES
 from app.validators import NoControlCharacters
 
 
-class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(
+def current_password_field(description=None) -> PasswordField:
+    """Re-authentication: the current password proves it is the owner at the keyboard."""
+    return PasswordField(
         _l("Current password"),
         validators=[InputRequired(message=_l("Write your current password.")), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
+        render_kw={"autocomplete": "current-password"}, description=description,
     )
+
+
+def code_field(label, description, **render_kw) -> StringField:
+    return StringField(
+        label, validators=[InputRequired(message=_l("Write the code.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "none",
+                   **render_kw},
+        description=description,
+    )
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = current_password_field()
     new_password = new_password_field()
 
 
@@ -26,40 +40,21 @@ class EmailChangeForm(FlaskForm):
                     Email(message=_l("Check the email address."), check_deliverability=False)],
         render_kw={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"},
     )
-    password = PasswordField(
-        _l("Current password"),
-        validators=[InputRequired(message=_l("Write your current password.")), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
-        description=_l("We ask for it to make sure it is you."),
-    )
+    password = current_password_field(_l("We ask for it to make sure it is you."))
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()),
-                         validate_choice=False)
+    locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()), validate_choice=False)
 
 
 class TwoFactorEnableForm(FlaskForm):
-    code = StringField(
-        _l("Code from the app"),
-        validators=[InputRequired(message=_l("Write the code.")), Length(max=20)],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
-        description=_l("The six digits the app shows now."),
-    )
+    code = code_field(_l("Code from the app"), _l("The six digits the app shows now."), inputmode="numeric")
 
 
 class TwoFactorDisableForm(FlaskForm):
-    password = PasswordField(
-        _l("Current password"),
-        validators=[InputRequired(message=_l("Write your current password.")), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
-    )
-    code = StringField(
-        _l("Code"),
-        validators=[InputRequired(message=_l("Write the code.")), Length(max=20)],
-        render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "none"},
-        description=_l("The six digits your authenticator app shows now, or one of your recovery codes."),
-    )
+    password = current_password_field()
+    code = code_field(_l("Code"),
+                      _l("The six digits your authenticator app shows now, or one of your recovery codes."))
 
 
 class ConfirmForm(FlaskForm):

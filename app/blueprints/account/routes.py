@@ -30,11 +30,19 @@ REAUTH_FAILED = dict(methods=["POST"], key_func=account_key,
                      deduct_when=lambda response: g.get("reauth_failed", False))
 
 
-def wrong_password() -> None:
-    """Counts here and towards the login limit, so the form is no side door for guessing."""
-    g.reauth_failed = True
-    customer = current_user.customer
-    count_failed_login(customer.customer_number, customer.email or "")
+def reauthenticated(form, change, *args) -> bool:
+    """Make a change that needs the current password; a wrong one is shown next to the field and counted
+    here and towards the login limit, so the form is no side door for guessing."""
+    try:
+        change(current_user, *args)
+    except DomainError as error:
+        if error.field == "password":
+            g.reauth_failed = True
+            customer = current_user.customer
+            count_failed_login(customer.customer_number, customer.email or "")
+        getattr(form, error.field).errors.append(error.message)
+        return False
+    return True
 
 
 @bp.route("/salasanan-vaihto", methods=["GET", "POST"])
@@ -80,19 +88,13 @@ def details():
 def email():
     """Muokkaa tietoja: in place with htmx, a page of its own without JavaScript."""
     form = EmailChangeForm()
-    if form.validate_on_submit():
-        try:
-            profile.request_email_change(current_user, form.email.data, form.password.data)
-        except DomainError as error:
-            if error.field == "password":
-                wrong_password()
-            getattr(form, error.field).errors.append(error.message)
-        else:
-            flash(_("We sent a confirmation link to %(email)s. Your address changes when you follow the "
-                    "link; it is valid for 24 hours.", email=current_user.customer.pending_email))
-            if is_partial():
-                return details_page()
-            return redirect(url_for("account.details"), 303)
+    if form.validate_on_submit() and reauthenticated(
+            form, profile.request_email_change, form.email.data, form.password.data):
+        flash(_("We sent a confirmation link to %(email)s. Your address changes when you follow the "
+                "link; it is valid for 24 hours.", email=current_user.customer.pending_email))
+        if is_partial():
+            return details_page()
+        return redirect(url_for("account.details"), 303)
     return details_page("account/email.html", status=422 if form.errors else 200, email_form=form)
 
 
@@ -199,14 +201,7 @@ def disable_two_factor():
     form = TwoFactorDisableForm()
     if not current_user.totp_enabled:
         return redirect(url_for("account.two_factor_settings"), 303)
-    if form.validate_on_submit():
-        try:
-            two_factor.disable(current_user, form.password.data, form.code.data)
-        except DomainError as error:
-            if error.field == "password":
-                wrong_password()
-            getattr(form, error.field).errors.append(error.message)
-        else:
-            flash(_("Two-step login is off."))
-            return redirect(url_for("account.two_factor_settings"), 303)
+    if form.validate_on_submit() and reauthenticated(form, two_factor.disable, form.password.data, form.code.data):
+        flash(_("Two-step login is off."))
+        return redirect(url_for("account.two_factor_settings"), 303)
     return render("account/two_factor.html", disable_form=form, status=422)
