@@ -107,7 +107,7 @@ def test_a_customer_switch_is_saved_in_the_account(client, make_client, demo_dat
     response = client.submit("/kieli", {"lang": "en", "next": "/"}, page="/")
     assert response.status_code == 303
     assert customer().locale == "en"
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "customer.locale_changed"))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "locale.changed"))
     assert event is not None and event.customer_id == customer().id
     assert "Your services in force" in client.get("/").text
     # Another browser without the cookie follows the account after login.

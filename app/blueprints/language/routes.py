@@ -4,20 +4,18 @@ from flask_login import current_user, user_logged_in
 from app.blueprints.auth.routes import safe_next
 from app.blueprints.language import bp
 from app.blueprints.language.forms import LanguageForm
-from app.extensions import db
 from app.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
-from app.services import language
+from app.services import profile
 
 ONE_YEAR = 365 * 24 * 3600
 
 
 @user_logged_in.connect
 def adopt_the_switchers_choice(_app, user, **_extra) -> None:
-    """A language picked with the switcher before logging in becomes the account's language;
-    the login commits it."""
+    """A language picked with the switcher before logging in becomes the account's language."""
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if user.customer and chosen in current_app.config["LANGUAGES"]:
-        language.set_preference(user.customer, chosen)
+        profile.set_language(user, chosen)
 
 
 @bp.app_template_global()
@@ -38,8 +36,7 @@ def switch():
     if not form.validate():
         abort(400)
     if current_user.is_authenticated and current_user.customer:
-        language.set_preference(current_user.customer, form.lang.data)
-        db.session.commit()
+        profile.set_language(current_user, form.lang.data)
     response = redirect(safe_next(form.next.data), 303)
     response.set_cookie(LANGUAGE_COOKIE, form.lang.data, max_age=ONE_YEAR, httponly=True, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
