@@ -67,6 +67,11 @@ def test_each_language_has_no_axe_violations(browse, demo_data, viewport, lang):
     assert axe_violations(page) == ""
     log_in_as(page, lang)
     assert axe_violations(page) == ""
+    menu = page.get_by_role("navigation").get_by_role("link")
+    for path in [menu.nth(i).get_attribute("href") for i in range(menu.count())]:
+        page.goto(path)
+        assert page_lang(page) == lang
+        assert axe_violations(page) == "", path
     page.goto("/no-such-page")
     assert page_lang(page) == lang
     assert axe_violations(page) == ""
