@@ -17,7 +17,7 @@ def card(page, name: str):
 
 def open_group(page, group: str) -> None:
     page.get_by_role("navigation", name="Tuoteryhmät").get_by_role("link", name=group).click()
-    page.wait_for_url(f"**/tilaa?ryhma=*")
+    page.wait_for_url("**/tilaa?ryhma=*")
     page.get_by_role("heading", level=2, name=group).wait_for()
 
 
