@@ -62,33 +62,29 @@ def test_100001_orders_upgrades_and_sees_both(browse, demo_data, js):
     assert clean(page, js)
 
 
+REFUSALS = pytest.mark.parametrize("login,password,group,name,code,reason", [
+    ("100002", "Sade-Metsa-Tuoli-38", "TV-kanavat", "Lastenkanava Junior", "JUNIOR",
+     "edellyttää voimassa olevaa maksu-TV-korttia"),
+    ("100003", "Kuu-Joki-Lamppu-55", "Sähköposti", "Lisäsähköpostilaatikko", "LISAPOSTILAATIKKO",
+     "Tilaaminen edellyttää laskutussopimusta"),
+], ids=["100002-card", "100003-billing"])
+
+
 @JS
-def test_100002_is_refused_pay_channels_with_the_card_reason(browse, demo_data, js):
+@REFUSALS
+def test_ordering_is_refused_with_the_reason(browse, demo_data, js, login, password, group, name, code, reason):
+    """100002 has no pay-TV card; 100003 has no billing agreement."""
     page = browse(js=js)
-    log_in(page, "100002", "Sade-Metsa-Tuoli-38")
+    log_in(page, login, password)
     page.goto("/tilaa?ryhma=mix")
-    open_group(page, "TV-kanavat")
-    junior = card(page, "Lastenkanava Junior")
-    assert "edellyttää voimassa olevaa maksu-TV-korttia" in junior.inner_text()
-    assert junior.get_by_role("link", name="Tilaa").count() == 0
+    open_group(page, group)
+    product = card(page, name)
+    assert reason in product.inner_text()
+    assert product.get_by_role("link", name="Tilaa").count() == 0
     assert clean(page, js)
-    page.goto("/tilaa/JUNIOR")
-    assert "edellyttää voimassa olevaa maksu-TV-korttia" in page.inner_text("main")
+    page.goto(f"/tilaa/{code}")
+    assert reason in page.inner_text("main")
     assert page.get_by_role("button", name="Vahvista tilaus").count() == 0
-    assert clean(page, js)
-
-
-@JS
-def test_100003_is_refused_with_the_billing_agreement_reason(browse, demo_data, js):
-    page = browse(js=js)
-    log_in(page, "100003", "Kuu-Joki-Lamppu-55")
-    page.goto("/tilaa")
-    open_group(page, "Sähköposti")
-    mailbox = card(page, "Lisäsähköpostilaatikko")
-    assert "Tilaaminen edellyttää laskutussopimusta" in mailbox.inner_text()
-    assert mailbox.get_by_role("link", name="Tilaa").count() == 0
-    page.goto("/tilaa/LISAPOSTILAATIKKO")
-    assert "Tilaaminen edellyttää laskutussopimusta" in page.inner_text("main")
     assert clean(page, js)
 
 
