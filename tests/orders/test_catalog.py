@@ -21,7 +21,7 @@ def test_groups_in_their_order_and_the_first_group_by_default(login):
     positions = [page.index(f">{name}</a>") for name in names]
     assert positions == sorted(positions)
     assert 'href="/tilaa?ryhma=tv" hx-get="/tilaa?ryhma=tv"' in page
-    assert 'aria-current="page">TV-kanavat</a>' in page
+    assert 'aria-current="true">TV-kanavat</a>' in page
     assert "Urheilu Plus" in page and "14,90 €/kk" in page
     assert "Toistaiseksi voimassa" in page and "Määräaikainen 12 kk" in page
     assert "Edellyttää voimassa olevaa maksu-TV-korttia ja laskutussopimusta." in page
@@ -32,7 +32,7 @@ def test_group_by_plain_link_and_by_htmx(login):
     client = login()
     full = client.get("/tilaa?ryhma=broadband")
     assert full.status_code == 200 and "<html" in full.text
-    assert 'aria-current="page">Laajakaista</a>' in full.text
+    assert 'aria-current="true">Laajakaista</a>' in full.text
     partial = client.get("/tilaa?ryhma=broadband", headers=HTMX)
     assert partial.status_code == 200
     assert "<html" not in partial.text and partial.text.lstrip().startswith('<div id="catalog">')

@@ -36,6 +36,17 @@ def run_together(app, work, count: int = THREADS) -> list:
     return results
 
 
+def new_customers(prefix: str) -> list[int]:
+    """Ten customers who may order (connection and billing agreements), committed; their ids."""
+    customers = [Customer(customer_number=f"{prefix}{i:02d}", name=f"Asiakas {i}", email=f"{prefix}-{i}@example.fi",
+                          agreements=[Agreement(kind=kind, valid_from=date(2020, 1, 1))
+                                      for kind in ("connection", "billing")])
+                 for i in range(THREADS)]
+    db.session.add_all(customers)
+    db.session.commit()
+    return [c.id for c in customers]
+
+
 def test_the_same_form_posted_ten_times_at_once_gives_one_order(app, login):
     client = login()
     data = form_data(client.get("/tilaa/JUNIOR").text)
@@ -61,14 +72,8 @@ def test_ten_orders_for_the_last_licence_key(app, demo_data):
     security = product("TURVAPAKETTI-5")
     empty_pool("TURVAPAKETTI-5")
     db.session.add(LicenceKey(product=security, key="FSTP-LAST-0001"))
-    customers = [Customer(customer_number=f"2000{i:02d}", name=f"Asiakas {i}", email=f"a{i}@example.fi",
-                          agreements=[Agreement(kind=k, valid_from=date(2020, 1, 1)) for k in ("connection", "billing")])
-                 for i in range(THREADS)]
-    db.session.add_all(customers)
-    db.session.commit()
-    ids = [c.id for c in customers]
-
-    results = run_together(app, lambda i: ordering.place_order(ids[i], "TURVAPAKETTI-5", f"last-key-{i:02d}-xxxxxxxx").id)
+    ids = new_customers("2000")
+    results = run_together(app, lambda i: ordering.place_order(ids[i], "TURVAPAKETTI-5", f"last-key-{i:02d}-xxxxx").id)
     assert all(isinstance(r, int) for r in results), results
     orders = db.session.scalars(select(Order).where(Order.product_id == security.id)).all()
     assert len(orders) == THREADS
@@ -80,12 +85,7 @@ def test_ten_orders_for_the_last_licence_key(app, demo_data):
 
 
 def test_two_keys_are_never_given_twice(app, demo_data):
-    customers = [Customer(customer_number=f"3000{i:02d}", name=f"Asiakas {i}", email=f"b{i}@example.fi",
-                          agreements=[Agreement(kind="billing", valid_from=date(2020, 1, 1))])
-                 for i in range(THREADS)]
-    db.session.add_all(customers)
-    db.session.commit()
-    ids = [c.id for c in customers]
+    ids = new_customers("3000")
     results = run_together(app, lambda i: ordering.place_order(ids[i], "TURVAPAKETTI-3", f"keys-{i:02d}-xxxxxxxxxx").id)
     assert all(isinstance(r, int) for r in results), results
     keys = db.session.scalars(select(LicenceKey.key).where(LicenceKey.subscription_id.in_(

@@ -66,7 +66,8 @@ def test_assign_pending_serves_the_oldest_first_while_keys_last(demo_data):
     assert [first.status, second.status, third.status] == ["active", "active", "pending"]
     assert first.starts_on == today() and first.licence_key is not None
     assert third.licence_key is None
-    orders = {o.subscription_id: o.status for o in db.session.scalars(select(Order).where(Order.product_id == product.id))}
+    orders = {o.subscription_id: o.status
+              for o in db.session.scalars(select(Order).where(Order.product_id == product.id))}
     assert [orders[s.id] for s in waiting] == ["delivered", "delivered", "pending"]
     assert len(db.session.scalars(select(OutboxMessage).where(OutboxMessage.topic == "ota_kayttoon")).all()) == 2
     assert licences.assign_pending(product.id) == 0

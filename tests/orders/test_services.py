@@ -39,8 +39,10 @@ def test_validity_text_and_no_cancelling_here(login):
 def test_pending_and_coming_are_shown(login):
     client = login("100002")
     liisa = customer("100002")
-    db.session.add(Subscription(customer=liisa, product=product("TURVAPAKETTI-5"), starts_on=today(), status="pending"))
-    db.session.add(Subscription(customer=liisa, product=product("LISAPOSTILAATIKKO"), starts_on=today() + timedelta(days=3)))
+    db.session.add(Subscription(customer=liisa, product=product("TURVAPAKETTI-5"), starts_on=today(),
+                                status="pending"))
+    db.session.add(Subscription(customer=liisa, product=product("LISAPOSTILAATIKKO"),
+                                starts_on=today() + timedelta(days=3)))
     db.session.commit()
     page = text(client.get("/tilatut-palvelut"))
     current = page.split("Voimassaolo ja irtisanominen")[0]
@@ -74,7 +76,8 @@ def test_statements_and_weight_do_not_grow_with_subscriptions(login):
     matti = customer("100001")
     for n in range(10):
         subscription = Subscription(customer=matti, product=product("KIEKKOKAUSI"), status="ended",
-                                    starts_on=today() - timedelta(days=800 + n), ends_on=today() - timedelta(days=400 + n))
+                                    starts_on=today() - timedelta(days=800 + n),
+                                    ends_on=today() - timedelta(days=400 + n))
         db.session.add(Order(customer=matti, product=product("KIEKKOKAUSI"), subscription=subscription,
                              status="delivered", idempotency_key=f"old-{n}", price_cents=1990, vat_basis_points=2550))
     db.session.commit()

@@ -1,0 +1,111 @@
+"""Tilaa and Tilatut palvelut in a real browser, with JavaScript on and off, checked with axe."""
+import pytest
+
+from tests.browser.conftest import DESKTOP, PHONE, axe_violations, log_in
+
+JS = pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+
+
+def clean(page, js: bool) -> bool:
+    """axe runs as a script, so it checks the JavaScript-on pages; test_every_page_... covers no-JS."""
+    return not js or axe_violations(page) == ""
+
+
+def card(page, name: str):
+    return page.locator("li.card", has=page.get_by_role("heading", name=name, exact=True))
+
+
+def open_group(page, group: str) -> None:
+    page.get_by_role("navigation", name="Tuoteryhmät").get_by_role("link", name=group).click()
+    page.wait_for_url("**/tilaa?ryhma=*")
+    page.get_by_role("heading", level=2, name=group).wait_for()
+
+
+@JS
+def test_100001_orders_upgrades_and_sees_both(browse, demo_data, js):
+    page = browse(js=js)
+    log_in(page)
+    page.get_by_role("navigation", name="Päävalikko").get_by_role("link", name="Tilaa").click()
+    page.wait_for_url("**/tilaa")
+    assert clean(page, js)
+    open_group(page, "Sähköposti")
+    if js:
+        assert "Tuoteryhmä: Sähköposti" in page.get_by_role("status").inner_text()
+    card(page, "Lisäsähköpostilaatikko").get_by_role("link", name="Tilaa").click()
+    page.wait_for_url("**/tilaa/LISAPOSTILAATIKKO")
+    assert page.get_by_role("heading", level=1).inner_text() == "Tarkista ja vahvista tilaus"
+    assert "Veloitetaan kuukausilaskullasi." in page.content()
+    assert clean(page, js)
+    page.get_by_role("button", name="Vahvista tilaus").click()
+    page.wait_for_url("**/tilaus/*")
+    page.get_by_role("heading", level=1, name="Tilaus").wait_for()
+    assert "Kiitos! Tilausnumerosi on" in page.get_by_role("status").inner_text()
+    assert clean(page, js)
+
+    page.get_by_role("link", name="Tilatut palvelut").first.click()
+    page.wait_for_url("**/tilatut-palvelut")
+    card(page, "Laajakaista 100M").get_by_role("link", name="Päivitä").click()
+    page.wait_for_url("**/paivita")
+    assert "10,00 €/kk nykyistä enemmän" in page.inner_text("main").replace("\xa0", " ")
+    assert clean(page, js)
+    card(page, "Laajakaista 300M").get_by_role("button", name="Vahvista päivitys").click()
+    page.wait_for_url("**/tilaus/*")
+    assert "Päivittämäsi aiempi palvelu päättyi tänään." in page.inner_text("main")
+
+    page.get_by_role("navigation", name="Päävalikko").get_by_role("link", name="Tilatut palvelut").click()
+    page.wait_for_url("**/tilatut-palvelut")
+    current = page.get_by_role("region", name="Voimassa olevat ja tulossa olevat").inner_text()
+    ended = page.get_by_role("region", name="Päättyneet").inner_text()
+    assert "Lisäsähköpostilaatikko" in current and "Laajakaista 300M" in current
+    assert "Laajakaista 100M" in ended and "Laajakaista 100M" not in current
+    assert "Lataa ohjelmisto" in current and "FSTP-0001-DEMO-3001" in current
+    assert clean(page, js)
+
+
+REFUSALS = pytest.mark.parametrize("login,password,group,name,code,reason", [
+    ("100002", "Sade-Metsa-Tuoli-38", "TV-kanavat", "Lastenkanava Junior", "JUNIOR",
+     "edellyttää voimassa olevaa maksu-TV-korttia"),
+    ("100003", "Kuu-Joki-Lamppu-55", "Sähköposti", "Lisäsähköpostilaatikko", "LISAPOSTILAATIKKO",
+     "Tilaaminen edellyttää laskutussopimusta"),
+], ids=["100002-card", "100003-billing"])
+
+
+@JS
+@REFUSALS
+def test_ordering_is_refused_with_the_reason(browse, demo_data, js, login, password, group, name, code, reason):
+    """100002 has no pay-TV card; 100003 has no billing agreement."""
+    page = browse(js=js)
+    log_in(page, login, password)
+    page.goto("/tilaa?ryhma=mix")
+    open_group(page, group)
+    product = card(page, name)
+    assert reason in product.inner_text()
+    assert product.get_by_role("link", name="Tilaa").count() == 0
+    assert clean(page, js)
+    page.goto(f"/tilaa/{code}")
+    assert reason in page.inner_text("main")
+    assert page.get_by_role("button", name="Vahvista tilaus").count() == 0
+    assert clean(page, js)
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "no-htmx"])
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "412"])
+def test_every_page_has_no_axe_violations(browse, demo_data, viewport, htmx):
+    """Without htmx the pages are what a browser without JavaScript gets (axe itself needs scripts)."""
+    page = browse(viewport=viewport)
+    if not htmx:
+        page.route("**/htmx-*.js*", lambda route: route.abort())
+    log_in(page)
+    for url in ("/tilaa", "/tilaa?ryhma=mix", "/tilaa?ryhma=security", "/tilaa?ryhma=broadband",
+                "/tilaa?ryhma=email", "/tilaa/JUNIOR", "/tilaa/LAAJAKAISTA-300", "/tilaa/KIEKKOKAUSI",
+                "/tilatut-palvelut", "/tilatut-palvelut/1/paivita", "/tilatut-palvelut/2/paivita"):
+        page.goto(url)
+        assert axe_violations(page) == "", url
+    page.goto("/tilaa/JUNIOR")
+    page.get_by_role("button", name="Vahvista tilaus").click()
+    page.wait_for_url("**/tilaus/*")
+    assert axe_violations(page) == ""
+    page.goto("/tilaa?ryhma=tv")
+    page.get_by_role("link", name="Laajakaista", exact=True).click()
+    page.get_by_role("heading", level=2, name="Laajakaista").wait_for()
+    assert axe_violations(page) == ""
