@@ -3,9 +3,12 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, current_app, g, make_response, render_template, request, url_for
+from functools import wraps
+
+from flask import Flask, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
 from app import i18n
@@ -44,6 +47,17 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     response.vary.add("HX-Request")
     response.vary.add("HX-Request-Type")
     return response
+
+
+def customer_required(view):
+    """A customer page: log in first; a staff session is sent to the console, never served as a customer."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user.is_authenticated and current_user.customer is None:
+            return redirect(url_for("admin.index") if "admin.index" in current_app.view_functions else "/", 303)
+        return view(*args, **kwargs)
+
+    return login_required(wrapper)
 
 
 def operator() -> OperatorSettings:

@@ -1,15 +1,15 @@
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_user
 
 from app.blueprints.account import bp
 from app.blueprints.account.forms import PasswordChangeForm
 from app.services import DomainError, accounts
-from app.web import is_partial, render
+from app.web import customer_required, is_partial, render
 
 
 @bp.route("/salasanan-vaihto", methods=["GET", "POST"])
-@login_required
+@customer_required
 def password():
     form = PasswordChangeForm()
     if form.validate_on_submit():

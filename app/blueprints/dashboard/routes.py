@@ -1,13 +1,13 @@
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.blueprints.dashboard import bp
 from app.models.base import today
 from app.services import subscriptions
-from app.web import render
+from app.web import customer_required, render
 
 
 @bp.get("/")
-@login_required
+@customer_required
 def index():
     customer = current_user.customer
     day = today()

@@ -1,0 +1,78 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+
+class StaffLoginForm(FlaskForm):
+    login = StringField(
+        _l("Username"),
+        validators=[InputRequired(message=_l("Write your username.")), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(message=_l("Write your password.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class TotpSetupForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[InputRequired(message=_l("Write the code.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+        description=_l("The six digits your authenticator app shows for the new account."),
+    )
+
+
+class CustomerForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=200)])
+    street_address = StringField(_l("Street address"), validators=[Length(max=200)])
+    postal_code = StringField(_l("Postal code"), validators=[Length(max=10)])
+    city = StringField(_l("City"), validators=[Length(max=100)])
+    phone = StringField(_l("Phone"), validators=[Length(max=40)], render_kw={"type": "tel"})
+    email = EmailField(_l("Email address"), validators=[
+        Optional(), Email(message=_l("Check the email address."), check_deliverability=False), Length(max=254)])
+    locale = SelectField(_l("Language"), choices=[("fi", "suomi"), ("sv", "svenska"), ("en", "English")])
+
+
+class AgreementForm(FlaskForm):
+    kind = SelectField(_l("Agreement"), choices=[
+        ("connection", _l("Connection agreement")), ("service", _l("Service agreement")),
+        ("billing", _l("Billing agreement"))])
+    valid_from = DateField(_l("Valid from"), validators=[InputRequired(message=_l("Give the start date."))])
+    valid_until = DateField(_l("Valid until"), validators=[Optional()],
+                            description=_l("Empty: until further notice."))
+
+
+class CardForm(FlaskForm):
+    card_number = StringField(_l("Card number"), validators=[
+        InputRequired(message=_l("Write the card number.")), Length(max=40)])
+    valid_until = DateField(_l("Valid until"), validators=[InputRequired(message=_l("Give the end date."))])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only its CSRF token."""
+
+
+class CloseForm(FlaskForm):
+    confirm = BooleanField(_l("Yes, close the account"), validators=[
+        InputRequired(message=_l("Tick the box to confirm."))])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for rejecting"), validators=[
+        InputRequired(message=_l("Write the reason; it goes to the customer.")), Length(max=2000)],
+        description=_l("Sent to the customer by email."))
+
+
+class FeedbackForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=[
+        ("new", _l("new")), ("in_progress", _l("in progress")), ("done", _l("handled"))])
+    staff_note = TextAreaField(_l("Internal note"), validators=[Length(max=5000)],
+                               description=_l("Seen by the staff only."))
+
+
+class EndSubscriptionForm(FlaskForm):
+    ends_on = DateField(_l("Last day"), validators=[InputRequired(message=_l("Give the last day."))])
