@@ -57,11 +57,15 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.admin import bp as admin_bp
     from app.blueprints.auth import bp as auth_bp
     from app.blueprints.dashboard import bp as dashboard_bp
+    from app.blueprints.orders import bp as orders_bp
+    from app.blueprints.services import bp as services_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(services_bp)
     if app.config["MAIL_VIEWER"]:
         from app.blueprints.dev import bp as dev_bp
 
