@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
@@ -76,3 +77,11 @@ class FeedbackForm(FlaskForm):
 
 class EndSubscriptionForm(FlaskForm):
     ends_on = DateField(_l("Last day"), validators=[InputRequired(message=_l("Give the last day."))])
+
+
+class LicenceKeysForm(FlaskForm):
+    product_id = SelectField(_l("Product"), coerce=int)
+    keys = TextAreaField(_l("Keys"), validators=[Optional(), Length(max=200_000)],
+                         description=_l("One key per line."), render_kw={"rows": 8, "spellcheck": "false"})
+    keys_file = FileField(_l("Or a text file of keys"), validators=[Optional()],
+                          render_kw={"accept": ".txt,.csv,text/plain"})
