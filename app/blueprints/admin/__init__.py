@@ -71,4 +71,4 @@ def console_menu():
     return {"admin_menu": admin_menu, "today": today(), **LABELS}
 
 
-from app.blueprints.admin import billing, customers, keys, queues, routes  # noqa: E402,F401
+from app.blueprints.admin import billing, customers, imports, keys, queues, routes  # noqa: E402,F401

@@ -1,7 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 
@@ -85,3 +94,13 @@ class LicenceKeysForm(FlaskForm):
                          description=_l("One key per line."), render_kw={"rows": 8, "spellcheck": "false"})
     keys_file = FileField(_l("Or a text file of keys"), validators=[Optional()],
                           render_kw={"accept": ".txt,.csv,text/plain"})
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose the file."))],
+                     description=_l("From the billing system: semicolon- or comma-separated, UTF-8, the first line names the columns."),
+                     render_kw={"accept": ".csv,text/csv"})
+
+
+class ConfirmImportForm(FlaskForm):
+    content = HiddenField(validators=[InputRequired()])
