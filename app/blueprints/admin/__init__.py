@@ -23,6 +23,7 @@ MENU = (
     ("admin.customer_import", _l("Import customers"), False),
     ("admin.audit_log", _l("Event log"), False),
     ("admin.products", _l("Products"), True),
+    ("admin.channels", _l("MIX channels"), True),
     ("admin.settings", _l("Settings"), True),
 )
 
@@ -71,4 +72,4 @@ def console_menu():
     return {"admin_menu": admin_menu, "today": today(), **LABELS}
 
 
-from app.blueprints.admin import billing, customers, imports, keys, queues, routes  # noqa: E402,F401
+from app.blueprints.admin import billing, catalog, customers, imports, keys, queues, routes  # noqa: E402,F401

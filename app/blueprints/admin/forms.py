@@ -6,12 +6,13 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
+    IntegerField,
     PasswordField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 
 class StaffLoginForm(FlaskForm):
@@ -104,3 +105,40 @@ class ImportForm(FlaskForm):
 
 class ConfirmImportForm(FlaskForm):
     content = HiddenField(validators=[InputRequired()])
+
+
+class ProductForm(FlaskForm):
+    group_id = SelectField(_l("Product group"), coerce=int)
+    code = StringField(_l("Code"), validators=[InputRequired(message=_l("Write the code.")), Length(max=40)])
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)], render_kw={"rows": 3})
+    price = StringField(_l("Price per month with VAT (€)"), validators=[
+        InputRequired(message=_l("Write the price in euros, e.g. 12,90."))],
+        description=_l("Applies to new orders only."), render_kw={"inputmode": "decimal"})
+    vat = StringField(_l("VAT %"), default="25,5", validators=[InputRequired(message=_l("Write the VAT rate."))],
+                      render_kw={"inputmode": "decimal"})
+    term_months = IntegerField(_l("Fixed term in months"), validators=[Optional(), NumberRange(min=1, max=120)],
+                               description=_l("Empty: until further notice."))
+    requires_pay_tv_card = BooleanField(_l("Needs a valid pay-TV card"))
+    family = StringField(_l("Family"), validators=[Length(max=40)],
+                         description=_l("Products of one family form an upgrade path, e.g. mix."))
+    rank = IntegerField(_l("Rank in the family"), validators=[Optional(), NumberRange(min=1, max=100)])
+    mix_size = IntegerField(_l("MIX size (channels)"), validators=[Optional(), NumberRange(min=1, max=200)])
+    download_url = StringField(_l("Download address"), validators=[Length(max=500)], render_kw={"type": "url"})
+    needs_licence_key = BooleanField(_l("Needs a licence key"))
+    mailbox_count = IntegerField(_l("Mailboxes included"), default=0, validators=[NumberRange(min=0, max=50)])
+    sellable = BooleanField(_l("On sale"), default=True)
+    position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=10000)])
+
+
+class GroupForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[InputRequired(message=_l("Write the code.")), Length(max=40)])
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
+    position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=10000)])
+
+
+class ChannelForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
+    genre = StringField(_l("Genre"), validators=[Length(max=60)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)], render_kw={"rows": 3})
+    position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=10000)])
