@@ -21,6 +21,7 @@ MENU = (
     ("admin.billing", _l("Billing"), False),
     ("admin.licence_keys", _l("Licence keys"), False),
     ("admin.customer_import", _l("Import customers"), False),
+    ("admin.announcements", _l("Announcements"), False),
     ("admin.audit_log", _l("Event log"), False),
     ("admin.products", _l("Products"), True),
     ("admin.channels", _l("MIX channels"), True),
@@ -72,4 +73,21 @@ def console_menu():
     return {"admin_menu": admin_menu, "today": today(), **LABELS}
 
 
-from app.blueprints.admin import billing, catalog, customers, imports, keys, queues, routes  # noqa: E402,F401
+from app.blueprints.admin import (  # noqa: E402,F401
+    announcements,
+    billing,
+    catalog,
+    customers,
+    imports,
+    keys,
+    queues,
+    routes,
+)
+
+
+@bp.app_template_filter("linkify")
+def linkify_filter(text: str):
+    """Announcements are plain text: escaped, with their web addresses as links."""
+    from app.services.announcements import linkify
+
+    return linkify(text)

@@ -142,3 +142,12 @@ class ChannelForm(FlaskForm):
     genre = StringField(_l("Genre"), validators=[Length(max=60)])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)], render_kw={"rows": 3})
     position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=10000)])
+
+
+class AnnouncementForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[InputRequired(message=_l("Write the title.")), Length(max=200)])
+    body = TextAreaField(_l("Text"), validators=[InputRequired(message=_l("Write the text.")), Length(max=5000)],
+                         description=_l("Plain text; web addresses become links."), render_kw={"rows": 6})
+    valid_from = DateField(_l("Shown from"), validators=[InputRequired(message=_l("Give the start date."))])
+    valid_until = DateField(_l("Shown until"), validators=[Optional()], description=_l("Empty: until removed."))
+    audience_group_id = SelectField(_l("Shown to"), coerce=int)
