@@ -83,23 +83,25 @@ def test_staff_day(browse, demo_data, js):
     assert body.startswith("\ufeff".encode()) and b"100001;LAAJAKAISTA-100" in body
 
 
-PAGES = ["/hallinta/", "/hallinta/asiakkaat?q=1", "/hallinta/asiakkaat/{cid}", "/hallinta/asiakkaat/{cid}/muokkaa",
+PAGES = ["/hallinta/", "/hallinta/tuotteet", "/hallinta/tuotteet/{pid}", "/hallinta/mix-kanavat", "/hallinta/tiedotteet",
+         "/hallinta/asiakkaat?q=1", "/hallinta/asiakkaat/{cid}", "/hallinta/asiakkaat/{cid}/muokkaa",
          "/hallinta/tilaukset", "/hallinta/tilaukset/{oid}/hylkaa", "/hallinta/palautteet", "/hallinta/laskutus",
          "/hallinta/lisenssiavaimet", "/hallinta/tuonti", "/hallinta/tapahtumaloki", "/hallinta/viestit"]
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "412"])
-@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
-def test_console_pages_have_no_axe_violations(browse, demo_data, viewport, js):
+def test_console_pages_have_no_axe_violations(browse, demo_data, viewport):
+    """axe runs as a script in the page, so with JavaScript on; the HTML is the same without it."""
     oid = waiting_security_order()
     cid = db.session.query(Customer.id).filter_by(customer_number="100001").scalar()
+    pid = db.session.query(Product.id).filter_by(code="MIX-6").scalar()
     db.session.commit()
-    page = browse(js=js, viewport=viewport)
+    page = browse(viewport=viewport)
     page.goto("/hallinta/kirjaudu")
     assert axe_violations(page) == ""
     staff_log_in(page)
     for url in PAGES:
-        page.goto(url.format(cid=cid, oid=oid))
+        page.goto(url.format(cid=cid, oid=oid, pid=pid))
         assert axe_violations(page) == "", url
     page.goto("/hallinta/tuonti")
     page.get_by_label("CSV-tiedosto").set_input_files(csv_file(EXAMPLE.replace(b"2023-09-01", b"x")))
