@@ -86,7 +86,8 @@ def test_staff_day(browse, demo_data, js):
 PAGES = ["/hallinta/", "/hallinta/tuotteet", "/hallinta/tuotteet/{pid}", "/hallinta/mix-kanavat", "/hallinta/tiedotteet",
          "/hallinta/asiakkaat?q=1", "/hallinta/asiakkaat/{cid}", "/hallinta/asiakkaat/{cid}/muokkaa",
          "/hallinta/tilaukset", "/hallinta/tilaukset/{oid}/hylkaa", "/hallinta/palautteet", "/hallinta/laskutus",
-         "/hallinta/lisenssiavaimet", "/hallinta/tuonti", "/hallinta/tapahtumaloki", "/hallinta/viestit"]
+         "/hallinta/lisenssiavaimet", "/hallinta/tuonti", "/hallinta/tapahtumaloki", "/hallinta/viestit",
+         "/hallinta/asetukset"]
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "412"])

@@ -82,6 +82,7 @@ from app.blueprints.admin import (  # noqa: E402,F401
     keys,
     queues,
     routes,
+    settings,
 )
 
 

@@ -151,3 +151,32 @@ class AnnouncementForm(FlaskForm):
     valid_from = DateField(_l("Shown from"), validators=[InputRequired(message=_l("Give the start date."))])
     valid_until = DateField(_l("Shown until"), validators=[Optional()], description=_l("Empty: until removed."))
     audience_group_id = SelectField(_l("Shown to"), coerce=int)
+
+
+class OperatorForm(FlaskForm):
+    name = StringField(_l("Operator name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
+    phone = StringField(_l("Customer service phone"), validators=[Length(max=40)], render_kw={"type": "tel"})
+    hours = StringField(_l("Opening hours"), validators=[Length(max=200)])
+    email = EmailField(_l("Customer service email"), validators=[
+        Optional(), Email(message=_l("Check the email address."), check_deliverability=False), Length(max=254)])
+    mail_domain = StringField(_l("Mail domain"), validators=[InputRequired(message=_l("Write the domain.")),
+                                                             Length(max=190)],
+                              description=_l("The customers' mailboxes are under this domain."))
+
+
+STAFF_ROLES = [("staff", _l("Customer service")), ("admin", _l("Admin"))]
+
+
+class StaffForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[InputRequired(message=_l("Write your username.")),
+                                                       Length(max=64)], render_kw={"autocomplete": "off"})
+    display_name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=200)])
+    role = SelectField(_l("Role"), choices=STAFF_ROLES)
+    new_password = PasswordField(_l("First password"), validators=[InputRequired(message=_l("Write a new password.")),
+                                                               Length(max=256)],
+                             description=_l("Give it to the member in person; two-factor login is set up at the first login."),
+                             render_kw={"autocomplete": "new-password"})
+
+
+class StaffChangeForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=STAFF_ROLES)
