@@ -1,9 +1,7 @@
 """Request plumbing shared by every blueprint: the two renderings, headers, static URLs."""
 import hashlib
-from functools import cache
+from functools import cache, wraps
 from pathlib import Path
-
-from functools import wraps
 
 from flask import Flask, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale

@@ -102,7 +102,8 @@ def save_channel(channel: Channel | None, name: str, genre: str, description: st
     if channel is None:
         channel = Channel()
         db.session.add(channel)
-    channel.name, channel.genre, channel.description, channel.position = name, (genre or "").strip(), (description or "").strip(), position
+    channel.name, channel.position = name, position
+    channel.genre, channel.description = (genre or "").strip(), (description or "").strip()
     db.session.flush()
     audit.record("channel.saved", None, channel=name)
     db.session.commit()

@@ -138,7 +138,8 @@ def _check_database(rows: list[Row], errors: list) -> None:
         row.exists = row.values["customer_number"] in existing
     emails = [r.values["email"] for r in rows if r.values["email"]]
     owners = dict(db.session.execute(
-        select(Customer.email, Customer.customer_number).where(Customer.email.in_(emails))).tuples().all()) if emails else {}
+        select(Customer.email, Customer.customer_number).where(Customer.email.in_(emails))
+    ).tuples().all()) if emails else {}
     for row in rows:
         owner = owners.get(row.values["email"])
         if owner and owner != row.values["customer_number"]:

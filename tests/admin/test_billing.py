@@ -17,8 +17,9 @@ NOV = "2026-11"  # 30 days
 def month_data():
     group = ProductGroup(code="g", name="Ryhmä")
     p = {code: Product(group=group, code=code, name=name, price_cents=price)
-         for code, name, price in [("B-NET", "Laajakaista", 2990), ("B-MIX-3", "MIX 3", 990), ("B-MIX-6", "MIX 6", 1690),
-                                   ("B-SPORT", "Urheilu", 1490), ("B-JUNIOR", "Junior", 590)]}
+         for code, name, price in [("B-NET", "Laajakaista", 2990), ("B-MIX-3", "MIX 3", 990),
+                                   ("B-MIX-6", "MIX 6", 1690), ("B-SPORT", "Urheilu", 1490),
+                                   ("B-JUNIOR", "Junior", 590)]}
     a = Customer(customer_number="500001", name="Aino")
     b = Customer(customer_number="500002", name="Bertta")
 

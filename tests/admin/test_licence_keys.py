@@ -71,7 +71,8 @@ def test_only_security_products_take_keys(admin):
 
 def test_keys_from_a_file(admin):
     import io
-    data = {"product_id": str(product().id), "keys_file": (io.BytesIO("\ufeffFILE-KEY-1\r\nFILE-KEY-2\r\n".encode()), "keys.txt")}
+    keys = io.BytesIO("\ufeffFILE-KEY-1\r\nFILE-KEY-2\r\n".encode())
+    data = {"product_id": str(product().id), "keys_file": (keys, "keys.txt")}
     response = admin.submit(URL, data, content_type="multipart/form-data")
     assert response.status_code == 303
     assert db.session.query(LicenceKey).filter(LicenceKey.key.like("FILE-KEY-%")).count() == 2

@@ -83,7 +83,8 @@ def test_staff_day(browse, demo_data, js):
     assert body.startswith("\ufeff".encode()) and b"100001;LAAJAKAISTA-100" in body
 
 
-PAGES = ["/hallinta/", "/hallinta/tuotteet", "/hallinta/tuotteet/{pid}", "/hallinta/mix-kanavat", "/hallinta/tiedotteet",
+PAGES = ["/hallinta/", "/hallinta/tuotteet", "/hallinta/tuotteet/{pid}", "/hallinta/mix-kanavat",
+         "/hallinta/tiedotteet",
          "/hallinta/asiakkaat?q=1", "/hallinta/asiakkaat/{cid}", "/hallinta/asiakkaat/{cid}/muokkaa",
          "/hallinta/tilaukset", "/hallinta/tilaukset/{oid}/hylkaa", "/hallinta/palautteet", "/hallinta/laskutus",
          "/hallinta/lisenssiavaimet", "/hallinta/tuonti", "/hallinta/tapahtumaloki", "/hallinta/viestit",

@@ -99,7 +99,8 @@ class LicenceKeysForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose the file."))],
-                     description=_l("From the billing system: semicolon- or comma-separated, UTF-8, the first line names the columns."),
+                     description=_l("From the billing system: semicolon- or comma-separated, UTF-8, "
+                                    "the first line names the columns."),
                      render_kw={"accept": ".csv,text/csv"})
 
 
@@ -174,7 +175,8 @@ class StaffForm(FlaskForm):
     role = SelectField(_l("Role"), choices=STAFF_ROLES)
     new_password = PasswordField(_l("First password"), validators=[InputRequired(message=_l("Write a new password.")),
                                                                Length(max=256)],
-                             description=_l("Give it to the member in person; two-factor login is set up at the first login."),
+                             description=_l("Give it to the member in person; "
+                                            "two-factor login is set up at the first login."),
                              render_kw={"autocomplete": "new-password"})
 
 

@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from app.blueprints.admin import bp
 from app.blueprints.admin.customers import page_number
 from app.blueprints.admin.forms import ActionForm, EndSubscriptionForm, FeedbackForm, RejectForm
-from app.models import ProductGroup
 from app.extensions import db
+from app.models import ProductGroup
 from app.services import DomainError, audit_log, inbox, order_queue
 from app.web import render
 
