@@ -152,3 +152,18 @@ def test_console_pages_fit_the_budget(admin):
     for url in ["/hallinta/", "/hallinta/asiakkaat", "/hallinta/tilaukset", "/hallinta/palautteet",
                 "/hallinta/tapahtumaloki", f"/hallinta/asiakkaat/{customer_id()}"]:
         assert len(gzip.compress(admin.get(url).data)) <= 8192, url
+
+
+def test_status_and_note_with_htmx(admin):
+    item = feedback()
+    url = f"/hallinta/palautteet/{item.id}"
+    response = admin.submit(url, {"status": "done", "staff_note": "Hoidettu."}, htmx=True)
+    assert response.status_code == 200
+    assert "<html" not in response.text and 'id="feedback-form"' in response.text
+    assert "Tallennettu." in response.text  # in the status region's part
+    assert len(response.data) <= 2048
+    assert db.session.get(Feedback, item.id).status == "done"
+    response = admin.submit(url, {"status": "bogus", "staff_note": "x"}, htmx=True)
+    assert response.status_code == 422
+    assert 'aria-invalid="true"' in response.text and "<html" not in response.text
+    assert db.session.get(Feedback, item.id).staff_note == "Hoidettu."

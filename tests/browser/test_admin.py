@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from app.extensions import db
-from app.models import Account, Customer, LicenceKey, Order, Product, Subscription
+from app.models import Account, Announcement, Customer, LicenceKey, Order, Product, Subscription
 from app.models.base import today
 from app.services.two_factor import TOTP
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations
@@ -112,3 +112,21 @@ def test_console_pages_have_no_axe_violations(browse, demo_data, viewport):
     page.get_by_label("CSV-tiedosto").set_input_files(csv_file(EXAMPLE))
     page.get_by_role("button", name="Esikatsele").click()
     assert axe_violations(page) == "", "import preview"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "412"])
+def test_announcement_on_etusivu_closes_in_place(browse, demo_data, viewport):
+    from tests.browser.conftest import log_in
+
+    db.session.add(Announcement(title="Turvapalvelut uudistuvat", body="Katso https://www.ipp.fi/turva",
+                                valid_from=today()))
+    db.session.commit()
+    page = browse(viewport=viewport)
+    log_in(page)
+    notice = page.get_by_role("article", name="Turvapalvelut uudistuvat")
+    assert notice.get_by_role("link", name="https://www.ipp.fi/turva").is_visible()
+    assert axe_violations(page) == ""
+    notice.get_by_role("button", name="Sulje").click()
+    page.get_by_role("status").get_by_text("Tiedote on suljettu.").wait_for()
+    assert page.get_by_role("article", name="Turvapalvelut uudistuvat").count() == 0
+    assert axe_violations(page) == ""

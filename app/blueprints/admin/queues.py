@@ -8,7 +8,7 @@ from app.blueprints.admin.forms import ActionForm, EndSubscriptionForm, Feedback
 from app.extensions import db
 from app.models import ProductGroup
 from app.services import DomainError, audit_log, inbox, order_queue
-from app.web import render
+from app.web import is_partial, render
 
 
 @bp.get("/tilaukset")
@@ -67,7 +67,11 @@ def feedback(feedback_id: int):
     if form.validate_on_submit():
         inbox.update(item, form.status.data, form.staff_note.data)
         flash(_("Saved."))
+        if is_partial():
+            return render("admin/feedback.html", "feedback_form", item=item, form=FeedbackForm(obj=item))
         return redirect(url_for("admin.feedback", feedback_id=item.id), 303)
+    if is_partial():
+        return render("admin/feedback.html", "feedback_form", item=item, form=form, status=422)
     return _feedback_page(item, form)
 
 
