@@ -1,7 +1,7 @@
 """announcements
 
 Revision ID: 86610353e155
-Revises: 8cdf6ce23fd6
+Revises: e98107e88560
 Create Date: 2026-11-24 20:43:13.603413
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '86610353e155'
-down_revision = '8cdf6ce23fd6'
+down_revision = 'e98107e88560'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from app.blueprints.dashboard import bp
 from app.models.base import today
 from app.services import announcements, subscriptions
-from app.web import customer_required, is_partial, render
+from app.web import is_partial, render
 
 
 @bp.get("/")
-@customer_required
+@login_required
 def index():
     customer = current_user.customer
     day = today()
@@ -23,7 +23,7 @@ def index():
 
 
 @bp.post("/tiedotteet/<int:announcement_id>/piilota")
-@customer_required
+@login_required
 def dismiss_announcement(announcement_id: int):
     """Close an announcement for good; htmx removes it in place."""
     announcements.dismiss(current_user.customer.id, announcement_id, today())
