@@ -66,6 +66,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.blueprints.account import bp as account_bp
+    from app.blueprints.admin import bp as admin_bp
     from app.blueprints.auth import bp as auth_bp
     from app.blueprints.dashboard import bp as dashboard_bp
     from app.blueprints.language import bp as language_bp
@@ -78,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(language_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(mix_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(services_bp)

@@ -3,9 +3,10 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, current_app, g, make_response, render_template, request, url_for
+from flask import Flask, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from app import i18n
@@ -68,7 +69,20 @@ def menu() -> list[tuple[str, str]]:
     return [(endpoint, label) for endpoint, label in MENU if endpoint in current_app.view_functions]
 
 
+# Blueprints a staff session may use; every other page is a customer's.
+STAFF_BLUEPRINTS = {"admin", "auth", "dev"}
+
+
+def keep_staff_in_console():
+    """A staff session is never served a customer page (current_user.customer is None for staff)."""
+    if request.blueprint and request.blueprint not in STAFF_BLUEPRINTS \
+            and current_user.is_authenticated and current_user.customer is None:
+        return redirect(url_for("admin.index"), 303)
+    return None
+
+
 def register(app: Flask) -> None:
+    app.before_request(keep_staff_in_console)
     app.jinja_env.globals.update(static_url=static_url, menu=menu, operator=operator,
                                   is_partial=is_partial, get_locale=get_locale)
     app.jinja_env.filters.update(money=i18n.money, monthly=i18n.monthly, number=i18n.number, day=i18n.day)

@@ -1,5 +1,6 @@
 """The domain model; importing this package registers every table."""
 from app.models.account import Account, RecoveryCode
+from app.models.announcement import Announcement, AnnouncementDismissal
 from app.models.catalog import Channel, LicenceKey, Product, ProductGroup
 from app.models.customer import Agreement, Customer, PayTvCard
 from app.models.mail import MailAlias, Mailbox
@@ -8,7 +9,7 @@ from app.models.support import Feedback, FeedbackSubscription
 from app.models.system import AuditEvent, OperatorSettings, OutboxMessage
 
 __all__ = [
-    "Account", "Agreement", "AuditEvent", "Channel", "Customer", "Feedback",
+    "Account", "Agreement", "Announcement", "AnnouncementDismissal", "AuditEvent", "Channel", "Customer", "Feedback",
     "FeedbackSubscription", "LicenceKey", "MailAlias", "Mailbox", "MixChoice",
     "OperatorSettings", "Order", "OutboxMessage", "PayTvCard", "Product",
     "ProductGroup", "RecoveryCode", "Subscription",

@@ -51,11 +51,15 @@ def start_session(account: Account) -> None:
     accounts.record_login(account)
 
 
-def password_step(account: Account, next_url: str):
-    """After the right password: in, or on to the second factor when the account has one."""
+def password_step(account: Account, next_url: str, back: str = "auth.login"):
+    """After the right password: in, or on to the second factor when the account has one.
+
+    The console's login uses the same second step; `back` is the login page to return to.
+    """
     if account.totp_enabled:
         session.clear()
-        session[PENDING] = {"account": account.id, "version": account.session_version, "next": next_url}
+        session[PENDING] = {"account": account.id, "version": account.session_version, "next": next_url,
+                            "back": back}
         return redirect(url_for("auth.second_factor"), 303)
     start_session(account)
     return redirect(next_url, 303)
@@ -88,7 +92,7 @@ def second_factor():
     account = db.session.get(Account, pending.get("account", 0))
     if account is None or account.session_version != pending.get("version") or not account.totp_enabled:
         session.pop(PENDING, None)
-        return redirect(url_for("auth.login"), 303)
+        return redirect(url_for(pending.get("back", "auth.login")), 303)
     form = SecondFactorForm()
     if form.validate_on_submit():
         if two_factor.verify(account, form.code.data):
@@ -97,7 +101,8 @@ def second_factor():
         g.login_failed = True
         db.session.commit()  # a used-up recovery code stays used
         form.code.errors.append(two_factor.BAD_CODE)
-    return render("auth/second_factor.html", form=form, status=422 if form.errors else 200)
+    return render("auth/second_factor.html", form=form, back=pending.get("back", "auth.login"),
+                  status=422 if form.errors else 200)
 
 
 @bp.post("/kirjaudu-ulos")

@@ -1,9 +1,11 @@
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.blueprints.dashboard import bp
 from app.models.base import today
-from app.services import subscriptions
-from app.web import render
+from app.services import announcements, subscriptions
+from app.web import is_partial, render
 
 
 @bp.get("/")
@@ -16,4 +18,16 @@ def index():
         customer=customer,
         in_force=subscriptions.in_force(subscriptions.subscriptions_of(customer.id), day),
         pending=subscriptions.pending_orders_of(customer.id),
+        announcements=announcements.for_customer(customer.id, day),
     )
+
+
+@bp.post("/tiedotteet/<int:announcement_id>/piilota")
+@login_required
+def dismiss_announcement(announcement_id: int):
+    """Close an announcement for good; htmx removes it in place."""
+    announcements.dismiss(current_user.customer.id, announcement_id, today())
+    flash(_("The announcement is closed."))
+    if is_partial():
+        return render("dashboard/index.html", "dismissed")
+    return redirect(url_for("dashboard.index"), 303)

@@ -1,0 +1,61 @@
+"""Laskutus: the month's charges on screen, as CSV and JSON, and `flask billing export`."""
+import click
+from flask import Response, request
+from flask.cli import AppGroup
+
+from app.blueprints.admin import bp
+from app.models.base import today
+from app.services import DomainError, billing
+from app.web import render
+
+MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+@bp.get("/laskutus", endpoint="billing")
+def billing_index():
+    month = request.args.get("kuukausi") or today().strftime("%Y-%m")
+    try:
+        customers = billing.charges(month)
+    except DomainError as error:
+        return render("admin/billing.html", month=month, error=error.message, customers=[], status=422)
+    return render("admin/billing.html", month=month, customers=customers, error=None,
+                  total=sum(c.total_cents for c in customers), vat=sum(c.vat_cents for c in customers),
+                  lines=sum(len(c.lines) for c in customers))
+
+
+@bp.get("/laskutus/<month>.<any(csv, json):fmt>")
+def billing_export(month: str, fmt: str):
+    try:
+        body = export(month, fmt)
+    except DomainError:
+        return render("admin/billing.html", month=month, error=None, customers=[], status=404)
+    return Response(body, mimetype=MEDIA[fmt], headers={
+        "Content-Disposition": f'attachment; filename="veloitukset-{month}.{fmt}"'})
+
+
+def export(month: str, fmt: str) -> str:
+    customers = billing.charges(month)
+    return billing.to_csv(month, customers) if fmt == "csv" else billing.to_json(month, customers)
+
+
+billing_cli = AppGroup("billing", help="The monthly charges for the billing system.")
+
+
+@billing_cli.command("export")
+@click.argument("month")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="File (default: stdout).")
+def export_command(month: str, fmt: str, output: str | None) -> None:
+    """Charges of MONTH (YYYY-MM), prorated by days, as CSV (; separated, UTF-8 BOM) or JSON."""
+    try:
+        body = export(month, fmt)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from error
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as file:
+            file.write(body)
+    else:
+        click.echo(body, nl=False)
+
+
+bp.record_once(lambda state: state.app.cli.add_command(billing_cli))

@@ -1,0 +1,184 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+
+
+class StaffLoginForm(FlaskForm):
+    login = StringField(
+        _l("Username"),
+        validators=[InputRequired(message=_l("Write your username.")), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(message=_l("Write your password.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class TotpSetupForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[InputRequired(message=_l("Write the code.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+        description=_l("The six digits your authenticator app shows for the new account."),
+    )
+
+
+class CustomerForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=200)])
+    street_address = StringField(_l("Street address"), validators=[Length(max=200)])
+    postal_code = StringField(_l("Postal code"), validators=[Length(max=10)])
+    city = StringField(_l("City"), validators=[Length(max=100)])
+    phone = StringField(_l("Phone"), validators=[Length(max=40)], render_kw={"type": "tel"})
+    email = EmailField(_l("Email address"), validators=[
+        Optional(), Email(message=_l("Check the email address."), check_deliverability=False), Length(max=254)])
+    locale = SelectField(_l("Language"), choices=[("fi", "suomi"), ("sv", "svenska"), ("en", "English")])
+
+
+class AgreementForm(FlaskForm):
+    kind = SelectField(_l("Agreement"), choices=[
+        ("connection", _l("Connection agreement")), ("service", _l("Service agreement")),
+        ("billing", _l("Billing agreement"))])
+    valid_from = DateField(_l("Valid from"), validators=[InputRequired(message=_l("Give the start date."))])
+    valid_until = DateField(_l("Valid until"), validators=[Optional()],
+                            description=_l("Empty: until further notice."))
+
+
+class CardForm(FlaskForm):
+    card_number = StringField(_l("Card number"), validators=[
+        InputRequired(message=_l("Write the card number.")), Length(max=40)])
+    valid_until = DateField(_l("Valid until"), validators=[InputRequired(message=_l("Give the end date."))])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only its CSRF token."""
+
+
+class CloseForm(FlaskForm):
+    confirm = BooleanField(_l("Yes, close the account"), validators=[
+        InputRequired(message=_l("Tick the box to confirm."))])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for rejecting"), validators=[
+        InputRequired(message=_l("Write the reason; it goes to the customer.")), Length(max=2000)],
+        description=_l("Sent to the customer by email."))
+
+
+class FeedbackForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=[
+        ("new", _l("new")), ("in_progress", _l("in progress")), ("done", _l("handled"))])
+    staff_note = TextAreaField(_l("Internal note"), validators=[Length(max=5000)],
+                               description=_l("Seen by the staff only."))
+
+
+class EndSubscriptionForm(FlaskForm):
+    ends_on = DateField(_l("Last day"), validators=[InputRequired(message=_l("Give the last day."))])
+
+
+class LicenceKeysForm(FlaskForm):
+    product_id = SelectField(_l("Product"), coerce=int)
+    keys = TextAreaField(_l("Keys"), validators=[Optional(), Length(max=200_000)],
+                         description=_l("One key per line."), render_kw={"rows": 8, "spellcheck": "false"})
+    keys_file = FileField(_l("Or a text file of keys"), validators=[Optional()],
+                          render_kw={"accept": ".txt,.csv,text/plain"})
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose the file."))],
+                     description=_l("From the billing system: semicolon- or comma-separated, UTF-8, "
+                                    "the first line names the columns."),
+                     render_kw={"accept": ".csv,text/csv"})
+
+
+class ConfirmImportForm(FlaskForm):
+    content = HiddenField(validators=[InputRequired()])
+
+
+class ProductForm(FlaskForm):
+    group_id = SelectField(_l("Product group"), coerce=int)
+    code = StringField(_l("Code"), validators=[InputRequired(message=_l("Write the code.")), Length(max=40)])
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)], render_kw={"rows": 3})
+    price = StringField(_l("Price per month with VAT (€)"), validators=[
+        InputRequired(message=_l("Write the price in euros, e.g. 12,90."))],
+        description=_l("Applies to new orders only."), render_kw={"inputmode": "decimal"})
+    vat = StringField(_l("VAT %"), default="25,5", validators=[InputRequired(message=_l("Write the VAT rate."))],
+                      render_kw={"inputmode": "decimal"})
+    term_months = IntegerField(_l("Fixed term in months"), validators=[Optional(), NumberRange(min=1, max=120)],
+                               description=_l("Empty: until further notice."))
+    requires_pay_tv_card = BooleanField(_l("Needs a valid pay-TV card"))
+    family = StringField(_l("Family"), validators=[Length(max=40)],
+                         description=_l("Products of one family form an upgrade path, e.g. mix."))
+    rank = IntegerField(_l("Rank in the family"), validators=[Optional(), NumberRange(min=1, max=100)])
+    mix_size = IntegerField(_l("MIX size (channels)"), validators=[Optional(), NumberRange(min=1, max=200)])
+    download_url = StringField(_l("Download address"), validators=[Length(max=500)], render_kw={"type": "url"})
+    needs_licence_key = BooleanField(_l("Needs a licence key"))
+    mailbox_count = IntegerField(_l("Mailboxes included"), default=0, validators=[NumberRange(min=0, max=50)])
+    sellable = BooleanField(_l("On sale"), default=True)
+    position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=10000)])
+
+
+class GroupForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[InputRequired(message=_l("Write the code.")), Length(max=40)])
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
+    position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=10000)])
+
+
+class ChannelForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
+    genre = StringField(_l("Genre"), validators=[Length(max=60)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)], render_kw={"rows": 3})
+    position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=10000)])
+
+
+class AnnouncementForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[InputRequired(message=_l("Write the title.")), Length(max=200)])
+    body = TextAreaField(_l("Text"), validators=[InputRequired(message=_l("Write the text.")), Length(max=5000)],
+                         description=_l("Plain text; web addresses become links."), render_kw={"rows": 6})
+    valid_from = DateField(_l("Shown from"), validators=[InputRequired(message=_l("Give the start date."))])
+    valid_until = DateField(_l("Shown until"), validators=[Optional()], description=_l("Empty: until removed."))
+    audience_group_id = SelectField(_l("Shown to"), coerce=int)
+
+
+class OperatorForm(FlaskForm):
+    name = StringField(_l("Operator name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
+    phone = StringField(_l("Customer service phone"), validators=[Length(max=40)], render_kw={"type": "tel"})
+    hours = StringField(_l("Opening hours"), validators=[Length(max=200)])
+    email = EmailField(_l("Customer service email"), validators=[
+        Optional(), Email(message=_l("Check the email address."), check_deliverability=False), Length(max=254)])
+    mail_domain = StringField(_l("Mail domain"), validators=[InputRequired(message=_l("Write the domain.")),
+                                                             Length(max=190)],
+                              description=_l("The customers' mailboxes are under this domain."))
+
+
+STAFF_ROLES = [("staff", _l("Customer service")), ("admin", _l("Admin"))]
+
+
+class StaffForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[InputRequired(message=_l("Write your username.")),
+                                                       Length(max=64)], render_kw={"autocomplete": "off"})
+    display_name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=200)])
+    role = SelectField(_l("Role"), choices=STAFF_ROLES)
+    new_password = PasswordField(_l("First password"), validators=[InputRequired(message=_l("Write a new password.")),
+                                                               Length(max=256)],
+                             description=_l("Give it to the member in person; "
+                                            "two-factor login is set up at the first login."),
+                             render_kw={"autocomplete": "new-password"})
+
+
+class StaffChangeForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=STAFF_ROLES)

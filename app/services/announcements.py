@@ -1,0 +1,77 @@
+"""Tiedotteet: what the staff announce, and which announcements a customer sees on Etusivu."""
+import re
+from datetime import date
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from sqlalchemy import exists, or_, select
+
+from app.extensions import db
+from app.models import Announcement, AnnouncementDismissal, Product, ProductGroup, Subscription
+from app.services import DomainError, audit
+
+URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)]")
+
+
+def linkify(text: str) -> Markup:
+    """Plain text with its web addresses as links; everything else escaped."""
+    parts, last = [], 0
+    for match in URL.finditer(text):
+        parts += [escape(text[last:match.start()]), Markup('<a href="{0}">{0}</a>').format(match.group())]
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
+
+def for_customer(customer_id: int, day: date) -> list[Announcement]:
+    """Valid today, meant for the customer, not dismissed; newest first; one statement."""
+    in_group = exists().where(
+        Subscription.customer_id == customer_id, Subscription.status == "active",
+        Subscription.starts_on <= day, or_(Subscription.ends_on.is_(None), Subscription.ends_on >= day),
+        Subscription.product_id == Product.id, Product.group_id == Announcement.audience_group_id)
+    dismissed = exists().where(AnnouncementDismissal.announcement_id == Announcement.id,
+                               AnnouncementDismissal.customer_id == customer_id)
+    return list(db.session.scalars(
+        select(Announcement)
+        .where(Announcement.valid_from <= day,
+               or_(Announcement.valid_until.is_(None), Announcement.valid_until >= day),
+               or_(Announcement.audience_group_id.is_(None), in_group), ~dismissed)
+        .order_by(Announcement.valid_from.desc(), Announcement.id.desc()).limit(5)))
+
+
+def dismiss(customer_id: int, announcement_id: int, day: date) -> None:
+    if announcement_id not in {a.id for a in for_customer(customer_id, day)}:
+        abort(404)
+    db.session.add(AnnouncementDismissal(announcement_id=announcement_id, customer_id=customer_id))
+    db.session.commit()
+
+
+def all_announcements(page: int):
+    return db.paginate(select(Announcement).order_by(Announcement.valid_from.desc(), Announcement.id.desc()),
+                       page=page, per_page=25, error_out=False)
+
+
+def save(announcement: Announcement | None, title: str, body: str, valid_from: date, valid_until: date | None,
+         audience_group_id: int | None) -> None:
+    if valid_until and valid_until < valid_from:
+        raise DomainError(_l("The end date is before the start date."), field="valid_until")
+    if audience_group_id and db.session.get(ProductGroup, audience_group_id) is None:
+        raise DomainError(_l("Choose a product group."), field="audience_group_id")
+    if announcement is None:
+        announcement = Announcement()
+        db.session.add(announcement)
+    announcement.title, announcement.body = title.strip(), body.strip()
+    announcement.valid_from, announcement.valid_until = valid_from, valid_until
+    announcement.audience_group_id = audience_group_id or None
+    db.session.flush()
+    audit.record("announcement.saved", None, announcement=announcement.id, title=announcement.title)
+    db.session.commit()
+
+
+def delete(announcement: Announcement) -> None:
+    audit.record("announcement.deleted", None, announcement=announcement.id, title=announcement.title)
+    db.session.delete(announcement)
+    db.session.commit()
+
+

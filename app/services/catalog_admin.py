@@ -1,0 +1,116 @@
+"""Tuotteet and MIX-kanavat: what the admin changes in the catalog and the channel pool.
+
+Orders keep the price the customer agreed to (Order.price_cents), so a new price applies to
+new orders only; the billing export reads the order's price.
+"""
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Channel, Product, ProductGroup
+from app.services import DomainError, audit
+
+PRODUCT_FIELDS = ("group_id", "code", "name", "description", "term_months", "requires_pay_tv_card", "family",
+                  "rank", "mix_size", "download_url", "needs_licence_key", "mailbox_count", "sellable", "position")
+
+
+def groups_with_products() -> list[ProductGroup]:
+    return list(db.session.scalars(
+        select(ProductGroup).options(selectinload(ProductGroup.products)).order_by(ProductGroup.position)))
+
+
+def parse_euros(text: str, field: str) -> int:
+    """'12,90' or '12.90' -> 1290 cents."""
+    try:
+        value = Decimal(text.strip().replace(" ", "").replace("€", "").replace(",", "."))
+    except InvalidOperation as error:
+        raise DomainError(_l("Write the price in euros, e.g. 12,90."), field=field) from error
+    if value < 0 or value != value.quantize(Decimal("0.01")):
+        raise DomainError(_l("Write the price in euros, e.g. 12,90."), field=field)
+    return int(value * 100)
+
+
+def parse_percent(text: str, field: str) -> int:
+    """'25,5' -> 2550 basis points."""
+    try:
+        value = Decimal(text.strip().replace("%", "").replace(",", "."))
+    except InvalidOperation as error:
+        raise DomainError(_l("Write the VAT rate as a percentage, e.g. 25,5."), field=field) from error
+    if not 0 <= value < 100 or value != value.quantize(Decimal("0.01")):
+        raise DomainError(_l("Write the VAT rate as a percentage, e.g. 25,5."), field=field)
+    return int(value * 100)
+
+
+def save_product(product: Product | None, price: str, vat: str, **values) -> Product:
+    values["code"] = values["code"].strip().upper()
+    values["description"] = (values.get("description") or "").strip()
+    if not re.fullmatch(r"[A-Z0-9][A-Z0-9_-]{0,39}", values["code"]):
+        raise DomainError(_l("The code is letters A–Z, digits and dashes."), field="code")
+    if db.session.scalar(select(Product.id).where(Product.code == values["code"],
+                                                  Product.id != (product.id if product else -1))):
+        raise DomainError(_l("Another product has this code."), field="code")
+    values["family"] = (values.get("family") or "").strip() or None
+    if (values["family"] is None) != (values.get("rank") is None):
+        raise DomainError(_l("A family needs a rank, and a rank a family."), field="rank")
+    values["download_url"] = (values.get("download_url") or "").strip() or None
+    if values["download_url"] and not values["download_url"].startswith("https://"):
+        raise DomainError(_l("The download address must start with https://."), field="download_url")
+    price_cents, vat_points = parse_euros(price, "price"), parse_percent(vat, "vat")
+    if db.session.get(ProductGroup, values["group_id"]) is None:
+        raise DomainError(_l("Choose a product group."), field="group_id")
+    created = product is None
+    if created:
+        product = Product()
+        db.session.add(product)
+    old_price = product.price_cents
+    for key in PRODUCT_FIELDS:
+        setattr(product, key, values.get(key))
+    product.price_cents, product.vat_basis_points = price_cents, vat_points
+    db.session.flush()
+    audit.record("product.created" if created else "product.updated", None, product=product.code,
+                 price_cents=price_cents, old_price_cents=old_price)
+    db.session.commit()
+    return product
+
+
+def save_group(group: ProductGroup | None, code: str, name: str, position: int) -> None:
+    code = code.strip().lower()
+    if db.session.scalar(select(ProductGroup.id).where(ProductGroup.code == code,
+                                                       ProductGroup.id != (group.id if group else -1))):
+        raise DomainError(_l("Another group has this code."), field="code")
+    if group is None:
+        group = ProductGroup()
+        db.session.add(group)
+    group.code, group.name, group.position = code, name.strip(), position
+    db.session.flush()
+    audit.record("product_group.saved", None, group=code)
+    db.session.commit()
+
+
+def channels() -> list[Channel]:
+    return list(db.session.scalars(select(Channel).order_by(Channel.retired, Channel.position, Channel.name)))
+
+
+def save_channel(channel: Channel | None, name: str, genre: str, description: str, position: int) -> None:
+    name = name.strip()
+    if db.session.scalar(select(Channel.id).where(Channel.name == name, Channel.id != (channel.id if channel else -1))):
+        raise DomainError(_l("Another channel has this name."), field="name")
+    if channel is None:
+        channel = Channel()
+        db.session.add(channel)
+    channel.name, channel.position = name, position
+    channel.genre, channel.description = (genre or "").strip(), (description or "").strip()
+    db.session.flush()
+    audit.record("channel.saved", None, channel=name)
+    db.session.commit()
+
+
+def set_retired(channel: Channel, retired: bool) -> None:
+    """A retired channel cannot be picked anew; it stays in the selections that have it."""
+    channel.retired = retired
+    audit.record("channel.retired" if retired else "channel.restored", None, channel=channel.name)
+    db.session.commit()

@@ -1,0 +1,177 @@
+"""Customers from the billing system as CSV: every row checked first, then all imported at once.
+
+Keyed by customer number, so importing the same file again updates rather than duplicates.
+Agreements named in a row are added when the customer has none of that kind in force on
+the given start date; nothing is ever removed by an import.
+"""
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Agreement, Customer
+from app.models.customer import AGREEMENT_KINDS
+from app.services import DomainError, audit
+
+COLUMNS = ("customer_number", "name", "street_address", "postal_code", "city", "phone", "email", "language",
+           "agreements", "agreements_from")
+REQUIRED = ("customer_number", "name")
+LIMITS = {"customer_number": 20, "name": 200, "street_address": 200, "postal_code": 10, "city": 100,
+          "phone": 40, "email": 254}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+NUMBER = re.compile(r"^[0-9]{1,20}$")
+MAX_ROWS = 20000
+
+
+@dataclass
+class Row:
+    line: int
+    values: dict[str, str]
+    kinds: list[str] = field(default_factory=list)
+    since: date | None = None
+    exists: bool = False
+
+
+@dataclass
+class Preview:
+    rows: list[Row]
+    errors: list[tuple[int, str]]
+
+    @property
+    def new(self) -> int:
+        return sum(not r.exists for r in self.rows)
+
+    @property
+    def updated(self) -> int:
+        return sum(r.exists for r in self.rows)
+
+
+def _date(text: str) -> date:
+    for pattern in ("%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _reader(text: str):
+    text = text.lstrip("\ufeff")
+    first = text.split("\n", 1)[0]
+    return csv.reader(io.StringIO(text), delimiter=";" if first.count(";") >= first.count(",") else ",")
+
+
+def _check(row: Row) -> list[str]:
+    v = row.values
+    problems = [str(_l("%(column)s is missing", column=c)) for c in REQUIRED if not v[c]]
+    problems += [str(_l("%(column)s is longer than %(n)d characters", column=c, n=n))
+                 for c, n in LIMITS.items() if len(v[c]) > n]
+    if v["customer_number"] and not NUMBER.match(v["customer_number"]):
+        problems.append(str(_l("customer_number must be digits")))
+    if v["email"] and not EMAIL.match(v["email"]):
+        problems.append(str(_l("email is not an email address")))
+    if v["language"] not in ("", "fi", "sv", "en"):
+        problems.append(str(_l("language must be fi, sv or en")))
+    kinds = [k.strip() for k in re.split(r"[,\s]+", v["agreements"]) if k.strip()]
+    unknown = [k for k in kinds if k not in AGREEMENT_KINDS]
+    if unknown:
+        problems.append(str(_l("unknown agreement %(kind)s (connection, service or billing)", kind=unknown[0])))
+    row.kinds = [k for k in kinds if k in AGREEMENT_KINDS]
+    if v["agreements_from"]:
+        try:
+            row.since = _date(v["agreements_from"])
+        except ValueError:
+            problems.append(str(_l("agreements_from is not a date (d.m.yyyy)")))
+    elif row.kinds:
+        problems.append(str(_l("agreements_from is missing")))
+    return problems
+
+
+def preview(text: str) -> Preview:
+    """Every row read and checked; `errors` lists (line number, message), sorted by line."""
+    reader = _reader(text)
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise DomainError(_l("The first line must name the columns; missing: %(columns)s",
+                             columns=", ".join(missing)), field="file")
+    rows, errors, numbers, emails = [], [], {}, {}
+    for record in reader:
+        if not any(cell.strip() for cell in record):
+            continue
+        line = reader.line_num
+        if len(rows) >= MAX_ROWS:
+            raise DomainError(_l("At most %(n)d rows at a time.", n=MAX_ROWS), field="file")
+        if len(record) != len(header):
+            errors.append((line, str(_l("%(n)d columns instead of %(m)d", n=len(record), m=len(header)))))
+            continue
+        values = {c: record[header.index(c)].strip() for c in COLUMNS}
+        values["email"] = values["email"].lower()
+        row = Row(line, values)
+        problems = _check(row)
+        number = values["customer_number"]
+        if number in numbers:
+            problems.append(str(_l("customer %(number)s is on line %(line)d too", number=number, line=numbers[number])))
+        numbers.setdefault(number, line)
+        if values["email"] and values["email"] in emails:
+            problems.append(str(_l("email is on line %(line)d too", line=emails[values["email"]])))
+        emails.setdefault(values["email"], line)
+        errors += [(line, p) for p in problems]
+        rows.append(row)
+    _check_database(rows, errors)
+    if not rows and not errors:
+        raise DomainError(_l("The file has no customers."), field="file")
+    return Preview(rows, sorted(errors))
+
+
+def _check_database(rows: list[Row], errors: list) -> None:
+    """Two statements whatever the row count: which numbers exist, and whose the emails are."""
+    numbers = [r.values["customer_number"] for r in rows]
+    existing = set(db.session.scalars(select(Customer.customer_number).where(Customer.customer_number.in_(numbers))))
+    for row in rows:
+        row.exists = row.values["customer_number"] in existing
+    emails = [r.values["email"] for r in rows if r.values["email"]]
+    owners = dict(db.session.execute(
+        select(Customer.email, Customer.customer_number).where(Customer.email.in_(emails))
+    ).tuples().all()) if emails else {}
+    for row in rows:
+        owner = owners.get(row.values["email"])
+        if owner and owner != row.values["customer_number"]:
+            errors.append((row.line, str(_l("email belongs to customer %(number)s", number=owner))))
+
+
+def import_customers(text: str) -> Preview:
+    """All rows in one transaction, or nothing when any row is wrong."""
+    result = preview(text)
+    if result.errors:
+        raise DomainError(_l("The file has errors; nothing was imported."), field="file")
+    by_number = {c.customer_number: c for c in db.session.scalars(
+        select(Customer).options(selectinload(Customer.agreements))
+        .where(Customer.customer_number.in_([r.values["customer_number"] for r in result.rows]))
+        .with_for_update())}
+    imported = []
+    for row in result.rows:
+        v = row.values
+        customer = by_number.get(v["customer_number"])
+        if customer is None:
+            customer = Customer(customer_number=v["customer_number"])
+            db.session.add(customer)
+        imported.append((row, customer))
+        for column in ("name", "street_address", "postal_code", "city", "phone"):
+            setattr(customer, column, v[column])
+        customer.email = v["email"] or customer.email
+        customer.locale = v["language"] or customer.locale or "fi"
+        for kind in row.kinds:
+            if not any(a.kind == kind and a.is_valid_on(row.since) for a in customer.agreements):
+                customer.agreements.append(Agreement(kind=kind, valid_from=row.since))
+    db.session.flush()
+    for row, customer in imported:
+        audit.record("customer.imported", customer.id, line=row.line, new=not row.exists)
+    db.session.commit()
+    return result

@@ -1,0 +1,157 @@
+"""Customer records as the staff keep them: search, contact details, agreements, cards, closing."""
+from datetime import date
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import (
+    Agreement,
+    AuditEvent,
+    Customer,
+    Feedback,
+    Mailbox,
+    Order,
+    PayTvCard,
+)
+from app.services import DomainError, accounts, audit, outbox, subscriptions, two_factor
+
+PAGE_SIZE = 25
+CONTACT_FIELDS = ("name", "street_address", "postal_code", "city", "phone", "email", "locale")
+
+
+def search(query: str, page: int = 1, per_page: int = PAGE_SIZE):
+    """Customers whose number, email, phone or name starts with the query (each an indexed column)."""
+    query = query.strip()
+    statement = select(Customer).order_by(Customer.customer_number)
+    if query:
+        lowered = query.lower().replace("%", "").replace("_", "")
+        statement = statement.where(or_(
+            Customer.customer_number.startswith(lowered),
+            Customer.email.startswith(lowered),
+            Customer.phone.startswith(query),
+            func.lower(Customer.name).startswith(lowered),
+        ))
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False, max_per_page=100)
+
+
+def get(customer_id: int) -> Customer | None:
+    return db.session.scalar(
+        select(Customer).where(Customer.id == customer_id)
+        .options(selectinload(Customer.agreements), selectinload(Customer.pay_tv_cards),
+                 selectinload(Customer.account))
+    )
+
+
+def history(customer_id: int) -> dict:
+    """Everything the customer's page lists, each in one statement whatever the counts."""
+    return {
+        "subscriptions": subscriptions.subscriptions_of(customer_id),
+        "orders": list(db.session.scalars(
+            select(Order).options(selectinload(Order.product))
+            .where(Order.customer_id == customer_id).order_by(Order.created_at.desc()).limit(50))),
+        "mailboxes": list(db.session.scalars(
+            select(Mailbox).where(Mailbox.customer_id == customer_id).order_by(Mailbox.address))),
+        "feedback": list(db.session.scalars(
+            select(Feedback).where(Feedback.customer_id == customer_id)
+            .order_by(Feedback.created_at.desc()).limit(50))),
+        "events": list(db.session.scalars(
+            select(AuditEvent).where(AuditEvent.customer_id == customer_id)
+            .order_by(AuditEvent.id.desc()).limit(30))),
+    }
+
+
+def update_contact(customer: Customer, **values) -> None:
+    values["email"] = (values.get("email") or "").strip().lower() or None
+    changed = {k: v for k, v in values.items() if k in CONTACT_FIELDS and getattr(customer, k) != v}
+    if values["email"] and db.session.scalar(
+            select(Customer.id).where(Customer.email == values["email"], Customer.id != customer.id)):
+        raise DomainError(_l("Another customer has this email address."), field="email")
+    for key, value in changed.items():
+        setattr(customer, key, value)
+    audit.record("customer.updated", customer.id, fields=sorted(changed))
+    db.session.commit()
+
+
+def _check_dates(valid_from: date | None, valid_until: date | None) -> None:
+    if valid_from and valid_until and valid_until < valid_from:
+        raise DomainError(_l("The end date is before the start date."), field="valid_until")
+
+
+def save_agreement(customer: Customer, agreement_id: int | None, kind: str, valid_from: date,
+                   valid_until: date | None) -> None:
+    _check_dates(valid_from, valid_until)
+    if agreement_id is None:
+        agreement = Agreement(kind=kind)
+        customer.agreements.append(agreement)
+    else:
+        agreement = _owned(customer.agreements, agreement_id)
+    agreement.valid_from, agreement.valid_until = valid_from, valid_until
+    db.session.flush()
+    audit.record("agreement.saved", customer.id, agreement=agreement.id, kind=agreement.kind,
+                 valid_from=valid_from, valid_until=valid_until)
+    db.session.commit()
+
+
+def save_card(customer: Customer, card_id: int | None, card_number: str, valid_until: date) -> None:
+    if card_id is None:
+        card = PayTvCard(card_number=card_number.strip())
+        customer.pay_tv_cards.append(card)
+    else:
+        card = _owned(customer.pay_tv_cards, card_id)
+    card.valid_until = valid_until
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise DomainError(_l("This card number is in use already."), field="card_number") from error
+    audit.record("pay_tv_card.saved", customer.id, card=card.card_number, valid_until=valid_until)
+    db.session.commit()
+
+
+def _owned(rows: list, row_id: int):
+    """A row of this customer's, or a 404 for anything else."""
+    from flask import abort
+
+    row = next((r for r in rows if r.id == row_id), None)
+    if row is None:
+        abort(404)
+    return row
+
+
+def invite(customer: Customer) -> None:
+    if customer.account is not None and customer.account.password_hash:
+        raise DomainError(_l("The customer has a password already: send a password reset link instead."))
+    accounts.invite(customer)
+
+
+def send_reset_link(customer: Customer) -> None:
+    """A reset link the staff sends, e.g. after the customer called; audited as the staff member."""
+    if customer.account is None or not customer.account.password_hash:
+        raise DomainError(_l("The customer has no password yet: send an invitation instead."))
+    if not customer.email:
+        raise DomainError(_l("The customer has no email address."))
+    token = accounts.link_token("reset", customer.account)
+    url = current_app.config["PORTAL_URL"].rstrip("/") + url_for("auth.reset_password", token=token)
+    outbox.queue_email(customer.email, "password_reset", customer.locale, customer.id,
+                       customer=customer, url=url)
+    audit.record("password.reset_sent", customer.id)
+    db.session.commit()
+
+
+def reset_two_factor(customer: Customer) -> None:
+    if customer.account is None or not customer.account.totp_enabled:
+        raise DomainError(_l("The customer does not use two-factor login."))
+    two_factor.reset(customer.account)
+
+
+def close(customer: Customer) -> None:
+    """The customer can no longer log in; every session ends. Records stay for billing."""
+    customer.status = "closed"
+    if customer.account is not None:
+        customer.account.session_version += 1
+    audit.record("customer.closed", customer.id)
+    db.session.commit()

@@ -1,0 +1,67 @@
+"""Palautteet ja irtisanomiset: the feedback inbox, and ending subscriptions on written notice."""
+from datetime import date
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.extensions import db
+from app.models import Feedback, Subscription
+from app.services import DomainError, audit, outbox
+
+STATUSES = ("new", "in_progress", "done")
+
+
+def inbox(status: str | None, kind: str | None, page: int, per_page: int = 25):
+    """Oldest first (the status/created index serves it)."""
+    statement = (select(Feedback).options(joinedload(Feedback.customer))
+                 .order_by(Feedback.created_at, Feedback.id))
+    if status:
+        statement = statement.where(Feedback.status == status)
+    if kind == "termination":
+        statement = statement.where(Feedback.topic == "termination")
+    elif kind == "feedback":
+        statement = statement.where(Feedback.topic != "termination")
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+
+
+def get(feedback_id: int) -> Feedback:
+    feedback = db.session.scalar(
+        select(Feedback).where(Feedback.id == feedback_id)
+        .options(joinedload(Feedback.customer),
+                 selectinload(Feedback.subscriptions).joinedload(Subscription.product)))
+    if feedback is None:
+        abort(404)
+    return feedback
+
+
+def update(feedback: Feedback, status: str, note: str) -> None:
+    if status not in STATUSES:
+        raise DomainError(_l("Choose a status."), field="status")
+    feedback.status = status
+    feedback.staff_note = note.strip()
+    audit.record("feedback.updated", feedback.customer_id, feedback=feedback.reference, status=status)
+    db.session.commit()
+
+
+def end_subscription(feedback: Feedback, subscription_id: int, ends_on: date) -> None:
+    """End a subscription the notice names, on the given day; the customer gets it in writing."""
+    subscription = next((s for s in feedback.subscriptions if s.id == subscription_id), None)
+    if subscription is None:
+        abort(404)
+    db.session.execute(select(Subscription.id).where(Subscription.id == subscription.id).with_for_update())
+    if ends_on < subscription.starts_on:
+        raise DomainError(_l("The end date is before the subscription began."), field="ends_on")
+    if subscription.status == "ended":
+        raise DomainError(_l("The subscription has ended already."), field="ends_on")
+    subscription.ends_on = ends_on
+    if feedback.status == "new":
+        feedback.status = "in_progress"
+    audit.record("subscription.ending", feedback.customer_id, subscription=subscription.id,
+                 ends_on=ends_on, feedback=feedback.reference)
+    customer = feedback.customer
+    to = customer.email or feedback.contact_email
+    if to:
+        outbox.queue_email(to, "subscription_ending", customer.locale, customer.id, subscription=subscription)
+    db.session.commit()

@@ -1,0 +1,68 @@
+"""Asetukset: the operator's details and the staff accounts (admins only)."""
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Account, OperatorSettings
+from app.security import hash_password
+from app.services import DomainError, accounts, audit
+
+OPERATOR_FIELDS = ("name", "phone", "hours", "email", "mail_domain")
+
+
+def operator_settings() -> OperatorSettings:
+    return db.session.get(OperatorSettings, 1) or OperatorSettings(id=1)
+
+
+def save_operator(**values) -> None:
+    settings = operator_settings()
+    db.session.add(settings)
+    changed = {k: v.strip() for k, v in values.items() if k in OPERATOR_FIELDS and getattr(settings, k) != v.strip()}
+    for key, value in changed.items():
+        setattr(settings, key, value)
+    audit.record("settings.updated", None, **changed)
+    db.session.commit()
+
+
+def staff_accounts() -> list[Account]:
+    return list(db.session.scalars(select(Account).where(Account.role.in_(("staff", "admin")))
+                                   .order_by(Account.username)))
+
+
+def add_staff(username: str, display_name: str, role: str, password: str) -> None:
+    """The new member logs in with this password and sets up two-factor login at once."""
+    username = username.strip().lower()
+    if db.session.scalar(select(Account.id).where(Account.username == username)):
+        raise DomainError(_l("This username is taken."), field="username")
+    account = Account(username=username, display_name=display_name.strip(), role=role)
+    accounts.check_new_password(account, password)
+    account.password_hash = hash_password(password)
+    db.session.add(account)
+    db.session.flush()
+    audit.record("staff.added", None, username=username, role=role)
+    db.session.commit()
+
+
+def _staff(account_id: int) -> Account:
+    account = db.session.get(Account, account_id)
+    if account is None or not account.is_staff:
+        abort(404)
+    return account
+
+
+def change_staff(actor: Account, account_id: int, action: str, role: str | None = None) -> None:
+    """Change a role, make the member set up two-factor again, or remove the account."""
+    account = _staff(account_id)
+    if account.id == actor.id:
+        raise DomainError(_l("You cannot change your own account here."))
+    if action == "role":
+        account.role = role
+    elif action == "reset_two_factor":
+        account.totp_secret, account.totp_enabled, account.totp_last_step = None, False, 0
+        account.recovery_codes.clear()
+        account.session_version += 1
+    elif action == "remove":
+        db.session.delete(account)
+    audit.record(f"staff.{action}", None, username=account.username, role=role)
+    db.session.commit()

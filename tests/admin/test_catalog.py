@@ -1,0 +1,84 @@
+"""Tuotteet and MIX-kanavat: admin only; a price change applies to new orders; retiring keeps selections."""
+import pytest
+
+from app.extensions import db
+from app.models import AuditEvent, Channel, MixChoice, Order, Product, ProductGroup
+from app.services import billing
+
+PRODUCT = {"group_id": None, "code": "SPORT-PLUS", "name": "Urheilu Plus", "description": "Urheilua.",
+           "price": "15,90", "vat": "25,5", "term_months": "", "requires_pay_tv_card": "y", "family": "",
+           "rank": "", "mix_size": "", "download_url": "", "mailbox_count": "0", "sellable": "y", "position": "0"}
+
+
+def product(code="SPORT-PLUS") -> Product:
+    return db.session.query(Product).filter_by(code=code).one()
+
+
+@pytest.mark.parametrize("url", ["/hallinta/tuotteet", "/hallinta/tuotteet/uusi", "/hallinta/mix-kanavat"])
+def test_staff_role_cannot_open_admin_sections(staff, url):
+    assert staff.get(url).status_code == 403
+
+
+def test_staff_role_cannot_post_either(staff):
+    channel = db.session.query(Channel).first()
+    response = staff.submit(f"/hallinta/mix-kanavat/{channel.id}/poista", page="/hallinta/")
+    assert response.status_code == 403
+    assert not db.session.get(Channel, channel.id).retired
+
+
+def test_price_change_applies_to_new_orders_only(admin):
+    p = product()
+    month = "2026-11"
+    order = Order(customer_id=1, product_id=p.id, idempotency_key="old", price_cents=p.price_cents,
+                  vat_basis_points=2550, status="delivered")
+    db.session.add(order)
+    db.session.commit()
+    before = billing.to_json(month, billing.charges(month))
+    data = {**PRODUCT, "group_id": str(p.group_id)}
+    response = admin.submit(f"/hallinta/tuotteet/{p.id}", data)
+    assert response.status_code == 303, response.text
+    assert product().price_cents == 1590
+    assert db.session.get(Order, order.id).price_cents == 1490
+    assert billing.to_json(month, billing.charges(month)) == before
+    event = db.session.query(AuditEvent).filter_by(action="product.updated").one()
+    assert event.details["old_price_cents"] == 1490 and event.actor_name == "Ylläpito"
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("price", "12,345", "euroina"), ("code", "MIX-6", "toisella tuotteella"), ("family", "mix", "järjestys"),
+    ("download_url", "http://x", "https://"), ("vat", "abc", "prosentteina")])
+def test_bad_product_values_are_refused(admin, field, value, message):
+    p = product()
+    response = admin.submit(f"/hallinta/tuotteet/{p.id}", {**PRODUCT, "group_id": str(p.group_id), field: value})
+    assert response.status_code == 422
+    assert message in response.text
+    assert product().price_cents == 1490
+
+
+def test_new_group_and_product_not_on_sale(admin):
+    assert admin.submit("/hallinta/tuoteryhmat", {"code": "muut", "name": "Muut", "position": "9"},
+                        page="/hallinta/tuotteet").status_code == 303
+    group = db.session.query(ProductGroup).filter_by(code="muut").one()
+    data = {**PRODUCT, "group_id": str(group.id), "code": "reititin", "name": "Reititin", "sellable": ""}
+    assert admin.submit("/hallinta/tuotteet/uusi", data).status_code == 303
+    new = product("REITITIN")
+    assert not new.sellable and new.price_cents == 1590
+    assert "ei myynnissä" in admin.get("/hallinta/tuotteet").text
+
+
+def test_channels_add_edit_retire(admin):
+    response = admin.submit("/hallinta/mix-kanavat", {"name": "Formula TV", "genre": "Urheilu", "position": "20"})
+    assert response.status_code == 303
+    channel = db.session.query(Channel).filter_by(name="Formula TV").one()
+    assert admin.submit("/hallinta/mix-kanavat", {"name": "Sport One"}).status_code == 422
+    assert admin.submit(f"/hallinta/mix-kanavat/{channel.id}", {"name": "Formula 1 TV", "genre": "Urheilu"}
+                        ).status_code == 303
+    assert db.session.get(Channel, channel.id).name == "Formula 1 TV"
+    chosen = db.session.query(MixChoice).first()
+    response = admin.submit(f"/hallinta/mix-kanavat/{chosen.channel_id}/poista", page="/hallinta/mix-kanavat")
+    assert response.status_code == 303
+    assert db.session.get(Channel, chosen.channel_id).retired
+    assert db.session.get(MixChoice, chosen.id) is not None  # stays in the customer's selection
+    assert "poistettu käytöstä" in admin.get("/hallinta/mix-kanavat").text
+    admin.submit(f"/hallinta/mix-kanavat/{chosen.channel_id}/palauta", page="/hallinta/mix-kanavat")
+    assert not db.session.get(Channel, chosen.channel_id).retired

@@ -1,0 +1,154 @@
+"""Asiakkaat: search, the customer's page, edits, links, two-factor reset, closing."""
+from datetime import date
+
+import pytest
+
+from app.extensions import db
+from app.models import Account, AuditEvent, Customer, OutboxMessage, PayTvCard
+from app.services import two_factor
+from app.services.two_factor import TOTP
+from tests.admin.conftest import SECRET, customer_id
+
+
+def test_search_by_number_name_email_phone(admin):
+    for query in ["100001", "matti", "Virtanen"[:0] + "Matti V", "matti.virtanen@", "040 123"]:
+        page = admin.get("/hallinta/asiakkaat", query_string={"q": query})
+        assert "Matti Virtanen" in page.text, query
+        assert "Liisa Korhonen" not in page.text, query
+
+
+def test_search_pages_with_constant_statement_count(admin, count_statements):
+    db.session.add_all([Customer(customer_number=f"2{n:05d}", name=f"Testi Asiakas {n}") for n in range(120)])
+    db.session.commit()
+    with count_statements() as small:
+        first = admin.get("/hallinta/asiakkaat?q=2")
+    assert "Sivu 1/5, yhteensä 120" in first.text
+    assert 'rel="next"' in first.text
+    with count_statements() as last:
+        page5 = admin.get("/hallinta/asiakkaat?q=2&sivu=5")
+    assert "Testi Asiakas 119" in page5.text
+    assert small.count == last.count
+
+
+def test_customer_page_shows_everything_without_secrets(admin):
+    account = db.session.query(Account).join(Customer).filter(Customer.customer_number == "100001").one()
+    two_factor.enable(account, SECRET, TOTP(SECRET).now())
+    page = admin.get(f"/hallinta/asiakkaat/{customer_id()}")
+    assert page.status_code == 200
+    for text in ["Matti Virtanen", "Liittymäsopimus", "0100 2345 6789", "MIX 6", "matti.virtanen@ipp.fi",
+                 "kaksivaiheinen kirjautuminen käytössä"]:
+        assert text in page.text, text
+    assert SECRET not in page.text
+    assert "$argon2" not in page.text
+
+
+def test_customer_page_statement_count_is_bounded(admin, count_statements):
+    with count_statements() as counter:
+        admin.get(f"/hallinta/asiakkaat/{customer_id()}")
+    assert counter.count <= 16
+
+
+def test_unknown_customer_is_404(admin):
+    assert admin.get("/hallinta/asiakkaat/999999").status_code == 404
+
+
+def test_edit_contact_details_is_audited_as_staff(admin):
+    url = f"/hallinta/asiakkaat/{customer_id()}/muokkaa"
+    response = admin.submit(url, {"name": "Matti Virtanen", "street_address": "Uusikatu 1", "postal_code": "33200",
+                                  "city": "Tampere", "phone": "040 999", "email": "matti@example.fi", "locale": "fi"})
+    assert response.status_code == 303
+    customer = db.session.get(Customer, customer_id())
+    assert customer.street_address == "Uusikatu 1"
+    assert customer.email == "matti@example.fi"
+    event = db.session.query(AuditEvent).filter_by(action="customer.updated").one()
+    assert event.actor_name == "Ylläpito"
+
+
+def test_edit_refuses_another_customers_email(admin):
+    url = f"/hallinta/asiakkaat/{customer_id()}/muokkaa"
+    response = admin.submit(url, {"name": "Matti Virtanen", "email": "liisa.korhonen@example.fi", "locale": "fi"})
+    assert response.status_code == 422
+    assert "toisella asiakkaalla" in response.text
+    assert db.session.get(Customer, customer_id()).email == "matti.virtanen@example.fi"
+
+
+def test_agreements_and_cards(admin):
+    cid = customer_id("100004")
+    url = f"/hallinta/asiakkaat/{cid}"
+    response = admin.submit(f"{url}/sopimukset", {"new-agreement-kind": "service",
+                                                  "new-agreement-valid_from": "2026-01-01"}, page=url)
+    assert response.status_code == 303
+    customer = db.session.get(Customer, cid)
+    assert customer.may_log_in(date(2026, 6, 1))
+    agreement = customer.agreements[0]
+    response = admin.submit(f"{url}/sopimukset/{agreement.id}", {
+        f"agreement-{agreement.id}-kind": agreement.kind, f"agreement-{agreement.id}-valid_from": "2018-01-01",
+        f"agreement-{agreement.id}-valid_until": "2017-01-01"}, page=url)
+    assert response.status_code == 422
+    response = admin.submit(f"{url}/kortit", {"new-card-card_number": "0100 9999 0000",
+                                             "new-card-valid_until": "2028-12-31"}, page=url)
+    assert response.status_code == 303
+    card = db.session.query(PayTvCard).filter_by(card_number="0100 9999 0000").one()
+    assert card.customer_id == cid
+    response = admin.submit(f"{url}/kortit", {"new-card-card_number": "0100 2345 6789",
+                                             "new-card-valid_until": "2028-12-31"}, page=url)
+    assert response.status_code == 422  # Matti's card
+
+
+def test_row_of_another_customer_is_404(admin):
+    matti = db.session.get(Customer, customer_id())
+    card = matti.pay_tv_cards[0]
+    liisa = customer_id("100002")
+    response = admin.submit(f"/hallinta/asiakkaat/{liisa}/kortit/{card.id}",
+                            {f"card-{card.id}-valid_until": "2020-01-01"}, page=f"/hallinta/asiakkaat/{liisa}")
+    assert response.status_code == 404
+
+
+def test_reset_link_and_invitation(admin, smtp):
+    cid = customer_id()
+    url = f"/hallinta/asiakkaat/{cid}"
+    assert admin.submit(f"{url}/salasanalinkki", page=url).status_code == 303
+    assert admin.submit(f"{url}/kutsu", page=url).status_code == 422  # has a password already
+    db.session.add(Customer(customer_number="100010", name="Uusi Asiakas", email="uusi@example.fi"))
+    db.session.commit()
+    new = customer_id("100010")
+    assert admin.submit(f"/hallinta/asiakkaat/{new}/kutsu", page=f"/hallinta/asiakkaat/{new}").status_code == 303
+    from app.services import outbox
+    outbox.deliver_due()
+    subjects = sorted(m["Subject"] for m in smtp.messages)
+    assert len(subjects) == 2
+    assert any("/uusi-salasana/" in m.get_content() for m in smtp.messages)
+    assert any("/kutsu/" in m.get_content() for m in smtp.messages)
+    actors = {e.action: e.actor_name for e in db.session.query(AuditEvent)}
+    assert actors["password.reset_sent"] == "Ylläpito"
+    assert actors["account.invited"] == "Ylläpito"
+
+
+def test_two_factor_reset(admin):
+    account = db.session.query(Account).join(Customer).filter(Customer.customer_number == "100001").one()
+    two_factor.enable(account, SECRET, TOTP(SECRET).now())
+    url = f"/hallinta/asiakkaat/{customer_id()}"
+    assert admin.submit(f"{url}/kaksivaiheinen", page=url).status_code == 303
+    account = db.session.query(Account).join(Customer).filter(Customer.customer_number == "100001").one()
+    assert not account.totp_enabled and account.totp_secret is None
+    assert admin.submit(f"{url}/kaksivaiheinen", page=url).status_code == 422
+
+
+def test_close_account_needs_confirmation_and_ends_sessions(admin, make_client):
+    customer_client = make_client()
+    customer_client.login()
+    url = f"/hallinta/asiakkaat/{customer_id()}"
+    assert admin.submit(f"{url}/sulje", {}, page=url).status_code == 422
+    assert db.session.get(Customer, customer_id()).status == "active"
+    assert admin.submit(f"{url}/sulje", {"confirm": "y"}, page=url).status_code == 303
+    assert db.session.get(Customer, customer_id()).status == "closed"
+    assert customer_client.get("/").status_code == 302
+    assert db.session.query(OutboxMessage).count() == 0
+
+
+@pytest.mark.parametrize("url", ["/hallinta/asiakkaat/{cid}/sulje", "/hallinta/asiakkaat/{cid}/kutsu"])
+def test_customer_cannot_post_console_actions(client, demo_data, url):
+    client.login()
+    response = client.submit(url.format(cid=customer_id()), {"confirm": "y"}, page="/salasanan-vaihto")
+    assert response.status_code == 403
+    assert db.session.get(Customer, customer_id()).status == "active"

@@ -1,0 +1,79 @@
+"""CSV import: a preview naming every bad line, nothing imported while any row is wrong, re-import updates."""
+import io
+from datetime import date
+from pathlib import Path
+
+from app.extensions import db
+from app.models import AuditEvent, Customer
+from app.services import customer_import
+
+EXAMPLE = (Path(__file__).resolve().parents[2] / "docs" / "customers-example.csv").read_text(encoding="utf-8")
+URL = "/hallinta/tuonti"
+
+
+def upload(client, text: str, name="asiakkaat.csv"):
+    data = {"file": (io.BytesIO(text.encode("utf-8")), name)}
+    return client.submit(URL, data, content_type="multipart/form-data")
+
+
+def confirm(client, text: str):
+    return client.submit(f"{URL}/vahvista", {"content": text}, page=URL)
+
+
+def test_example_previews_then_imports_and_reimport_updates(admin):
+    before = db.session.query(Customer).count()
+    response = upload(admin, EXAMPLE)
+    assert response.status_code == 200
+    assert "3 uutta asiakasta, 1 päivitetään" in response.text
+    assert db.session.query(Customer).count() == before  # the preview changes nothing
+    response = confirm(admin, EXAMPLE)
+    assert response.status_code == 303
+    assert db.session.query(Customer).count() == before + 3
+    kaisa = db.session.query(Customer).filter_by(customer_number="200001").one()
+    assert kaisa.email == "kaisa.laine@example.fi"
+    assert kaisa.may_log_in(date(2026, 1, 1)) and kaisa.has_agreement(("billing",), date(2026, 1, 1))
+    assert db.session.query(Customer).filter_by(customer_number="200002").one().locale == "sv"
+    liisa = db.session.query(Customer).filter_by(customer_number="100002").one()
+    assert liisa.street_address == "Puistokatu 5"
+    event = db.session.query(AuditEvent).filter_by(action="customer.imported", customer_id=kaisa.id).one()
+    assert event.actor_name == "Ylläpito"
+    agreements = len(kaisa.agreements)
+    changed = EXAMPLE.replace("Koulukatu 4 B 7", "Koulukatu 6")
+    assert "1 uutta" not in upload(admin, changed).text
+    assert confirm(admin, changed).status_code == 303
+    assert db.session.query(Customer).count() == before + 3
+    kaisa = db.session.query(Customer).filter_by(customer_number="200001").one()
+    assert kaisa.street_address == "Koulukatu 6"
+    assert len(kaisa.agreements) == agreements  # not added twice
+
+
+def test_every_bad_line_is_named_and_nothing_is_imported(admin):
+    bad = EXAMPLE.replace("kaisa.laine@example.fi", "kaisa.laine-at-example") \
+                 .replace("2023-09-01", "31.2.2023") \
+                 .replace("200003;Juha Salo", "200001;Juha Salo")
+    bad += "200004;;Tie 1;00100;Helsinki;;matti.virtanen@example.fi;de;phone;1.1.2025\n"
+    before = db.session.query(Customer).count()
+    response = upload(admin, bad)
+    assert response.status_code == 422
+    for text in ["Rivi 2: email ei ole sähköpostiosoite", "Rivi 3: agreements_from ei ole päivämäärä",
+                 "Rivi 4: asiakas 200001 on myös rivillä 2", "Rivi 6: name puuttuu", "Rivi 6: language",
+                 "Rivi 6: tuntematon sopimus phone", "Rivi 6: email kuuluu asiakkaalle 100001"]:
+        assert text in response.text, text
+    assert "vahvista" not in response.text
+    assert confirm(admin, bad).status_code == 422  # a forged confirmation is checked again
+    assert db.session.query(Customer).count() == before
+
+
+def test_missing_columns_and_comma_files(admin):
+    response = upload(admin, "customer_number;name\n1;A\n")
+    assert response.status_code == 422
+    assert "puuttuu: street_address" in response.text
+    comma = EXAMPLE.replace(";", ",").replace("connection,billing", "connection billing") \
+                   .replace("connection,service,billing", "connection service billing")
+    preview = customer_import.preview(comma)
+    assert not preview.errors and len(preview.rows) == 4
+
+
+def test_example_file_is_served(admin):
+    response = admin.get(f"{URL}/esimerkki.csv")
+    assert response.data.decode() == EXAMPLE

@@ -1,0 +1,169 @@
+"""Tilaukset, Palautteet ja irtisanomiset, Tapahtumaloki and failing messages."""
+from datetime import timedelta
+
+from app.extensions import db
+from app.models import AuditEvent, Customer, Feedback, Order, OutboxMessage, Product, Subscription
+from app.models.base import today, utcnow
+from app.services import outbox
+from tests.admin.conftest import customer_id
+
+
+def place(number="100002", code="SPORT-PLUS", status="new", sub_status="pending", key="k1") -> Order:
+    customer = db.session.query(Customer).filter_by(customer_number=number).one()
+    product = db.session.query(Product).filter_by(code=code).one()
+    subscription = Subscription(customer=customer, product=product, starts_on=today(), status=sub_status)
+    order = Order(customer=customer, product=product, subscription=subscription, status=status,
+                  idempotency_key=key, price_cents=product.price_cents, vat_basis_points=2550)
+    db.session.add(order)
+    db.session.commit()
+    return order
+
+
+def test_queue_filters_and_pages(admin, count_statements):
+    ids = [place(key=f"k{n}").id for n in range(30)]
+    page = admin.get("/hallinta/tilaukset?status=new")
+    assert "Sivu 1/2, yhteensä 30" in page.text
+    assert admin.get("/hallinta/tilaukset?status=delivered").text.count("Urheilu Plus") == 0
+    with count_statements() as first:
+        admin.get("/hallinta/tilaukset?status=new")
+    with count_statements() as second:
+        admin.get("/hallinta/tilaukset?status=new&sivu=2")
+    assert first.count == second.count
+    assert ids
+
+
+def test_deliver_activates_the_subscription(admin):
+    order = place()
+    response = admin.submit(f"/hallinta/tilaukset/{order.id}/toimitettu", page="/hallinta/tilaukset")
+    assert response.status_code == 303
+    order = db.session.get(Order, order.id)
+    assert order.status == "delivered" and order.subscription.status == "active"
+    assert db.session.query(AuditEvent).filter_by(action="order.delivered").one().actor_name == "Ylläpito"
+    again = admin.submit(f"/hallinta/tilaukset/{order.id}/toimitettu", page="/hallinta/tilaukset")
+    assert again.status_code == 303
+    assert "jo käsitelty" in admin.get("/hallinta/tilaukset").text
+
+
+def test_reject_needs_a_reason_and_ends_the_subscription(admin, smtp):
+    order = place()
+    url = f"/hallinta/tilaukset/{order.id}/hylkaa"
+    response = admin.submit(url, {"reason": "  "})
+    assert response.status_code == 422
+    assert db.session.get(Order, order.id).status == "new"
+    response = admin.submit(url, {"reason": "Kortti ei kelpaa tälle kanavalle."})
+    assert response.status_code == 303
+    order = db.session.get(Order, order.id)
+    assert order.status == "rejected"
+    assert order.subscription.status == "ended" and order.subscription.ends_on == today()
+    outbox.deliver_due()
+    assert len(smtp.messages) == 1
+    assert smtp.messages[0]["To"] == "liisa.korhonen@example.fi"
+    assert "Kortti ei kelpaa tälle kanavalle." in smtp.messages[0].get_content()
+
+
+def test_unknown_order_is_404(admin):
+    assert admin.get("/hallinta/tilaukset/99999/hylkaa").status_code == 404
+
+
+def feedback(topic="feedback", status="new", days_ago=0, ref="P-1", subscriptions=(), wished=None):
+    customer = db.session.get(Customer, customer_id())
+    item = Feedback(customer=customer, reference=ref, topic=topic, message="Viesti " + ref, status=status,
+                    contact_email="matti@example.fi", contact_phone="040 1", wished_end_date=wished,
+                    subscriptions=list(subscriptions))
+    item.created_at = utcnow() - timedelta(days=days_ago)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def test_inbox_is_oldest_first_and_filters(admin):
+    feedback(ref="P-NEW", days_ago=1)
+    feedback(ref="P-OLD", days_ago=5)
+    feedback(topic="termination", ref="P-TERM", days_ago=3)
+    feedback(ref="P-DONE", status="done", days_ago=9)
+    page = admin.get("/hallinta/palautteet?status=new").text
+    assert page.index("P-OLD") < page.index("P-TERM") < page.index("P-NEW")
+    assert "P-DONE" not in page
+    terminations = admin.get("/hallinta/palautteet?kind=termination").text
+    assert "P-TERM" in terminations and "P-OLD" not in terminations
+    overview = admin.get("/hallinta/").text
+    assert "<strong>2</strong> uutta palautetta" in overview
+    assert "<strong>1</strong> uutta irtisanomista" in overview
+
+
+def test_status_and_internal_note(admin):
+    item = feedback()
+    url = f"/hallinta/palautteet/{item.id}"
+    response = admin.submit(url, {"status": "in_progress", "staff_note": "Soitettu asiakkaalle."})
+    assert response.status_code == 303
+    item = db.session.get(Feedback, item.id)
+    assert item.status == "in_progress" and item.staff_note == "Soitettu asiakkaalle."
+    assert admin.submit(url, {"status": "bogus"}).status_code == 422
+
+
+def test_termination_ends_subscription_on_the_given_day(admin, smtp):
+    matti = db.session.get(Customer, customer_id())
+    mix = db.session.query(Subscription).join(Product).filter(
+        Subscription.customer_id == matti.id, Product.code == "MIX-6").one()
+    wished = today() + timedelta(days=20)
+    item = feedback(topic="termination", subscriptions=[mix], wished=wished)
+    url = f"/hallinta/palautteet/{item.id}"
+    page = admin.get(url).text
+    assert wished.isoformat() in page  # the wished day is the default
+    response = admin.submit(f"{url}/paattyy/{mix.id}", {f"end-{mix.id}-ends_on": "2000-01-01"}, page=url)
+    assert response.status_code == 422
+    assert db.session.get(Subscription, mix.id).ends_on is None
+    response = admin.submit(f"{url}/paattyy/{mix.id}", {f"end-{mix.id}-ends_on": wished.isoformat()}, page=url)
+    assert response.status_code == 303
+    assert db.session.get(Subscription, mix.id).ends_on == wished
+    assert db.session.get(Feedback, item.id).status == "in_progress"
+    outbox.deliver_due()
+    assert "MIX 6" in smtp.messages[0]["Subject"]
+    assert wished.strftime("%-d.%-m.%Y") in smtp.messages[0].get_content()
+
+
+def test_subscription_not_named_in_the_notice_is_404(admin):
+    liisa_sub = db.session.query(Subscription).join(Customer).filter(Customer.customer_number == "100002").first()
+    item = feedback(topic="termination")
+    url = f"/hallinta/palautteet/{item.id}"
+    response = admin.submit(f"{url}/paattyy/{liisa_sub.id}", {f"end-{liisa_sub.id}-ends_on": "2030-01-01"}, page=url)
+    assert response.status_code == 404
+
+
+def test_audit_log_filters(admin):
+    url = f"/hallinta/asiakkaat/{customer_id()}/salasanalinkki"
+    admin.submit(url, page=f"/hallinta/asiakkaat/{customer_id()}")
+    page = admin.get("/hallinta/tapahtumaloki?asiakas=100001&tekija=Ylläpito").text
+    assert "password.reset_sent" in page
+    assert "password.reset_sent" not in admin.get("/hallinta/tapahtumaloki?asiakas=100002").text
+    assert "password.reset_sent" not in admin.get("/hallinta/tapahtumaloki?tapahtuma=login").text
+
+
+def test_failing_messages_are_listed(admin):
+    db.session.add(OutboxMessage(channel="email", topic="invitation", payload_json="{}", status="failed",
+                                 attempts=5, last_error="SMTPConnectError: refused"))
+    db.session.commit()
+    assert "<strong>1</strong> epäonnistunutta viestiä" in admin.get("/hallinta/").text
+    assert "SMTPConnectError" in admin.get("/hallinta/viestit").text
+
+
+def test_console_pages_fit_the_budget(admin):
+    import gzip
+    for url in ["/hallinta/", "/hallinta/asiakkaat", "/hallinta/tilaukset", "/hallinta/palautteet",
+                "/hallinta/tapahtumaloki", f"/hallinta/asiakkaat/{customer_id()}"]:
+        assert len(gzip.compress(admin.get(url).data)) <= 8192, url
+
+
+def test_status_and_note_with_htmx(admin):
+    item = feedback()
+    url = f"/hallinta/palautteet/{item.id}"
+    response = admin.submit(url, {"status": "done", "staff_note": "Hoidettu."}, htmx=True)
+    assert response.status_code == 200
+    assert "<html" not in response.text and 'id="feedback-form"' in response.text
+    assert "Tallennettu." in response.text  # in the status region's part
+    assert len(response.data) <= 2048
+    assert db.session.get(Feedback, item.id).status == "done"
+    response = admin.submit(url, {"status": "bogus", "staff_note": "x"}, htmx=True)
+    assert response.status_code == 422
+    assert 'aria-invalid="true"' in response.text and "<html" not in response.text
+    assert db.session.get(Feedback, item.id).staff_note == "Hoidettu."

@@ -1,0 +1,132 @@
+"""The console in a real browser: TOTP login, a customer, CSV import, licence keys, billing; axe on every page."""
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.models import Account, Announcement, Customer, LicenceKey, Order, Product, Subscription
+from app.models.base import today
+from app.services.two_factor import TOTP
+from tests.browser.conftest import DESKTOP, PHONE, axe_violations
+
+SECRET = "JBSWY3DPEHPK3PXP"
+EXAMPLE = (Path(__file__).resolve().parents[2] / "docs" / "customers-example.csv").read_bytes()
+
+
+def staff_log_in(page) -> None:
+    page.goto("/hallinta/kirjaudu")
+    page.get_by_label("Käyttäjätunnus").fill("yllapito")
+    page.get_by_label("Salasana", exact=True).fill("Hallinta-Demo-2026-x")
+    page.get_by_role("button", name="Kirjaudu").click()
+    page.wait_for_url("**/kirjaudu/vahvistus")
+    page.get_by_label("Koodi").fill(TOTP(SECRET).now())
+    page.get_by_role("button", name="Vahvista").click()
+    page.wait_for_url("**/hallinta/")
+    # The next login in this test run may fall in the same 30 seconds.
+    db.session.query(Account).filter_by(username="yllapito").update({"totp_last_step": 0})
+    db.session.commit()
+
+
+def waiting_security_order() -> int:
+    product = db.session.query(Product).filter_by(code="TURVAPAKETTI-5").one()
+    db.session.query(LicenceKey).filter_by(product_id=product.id).delete()
+    customer = db.session.query(Customer).filter_by(customer_number="100002").one()
+    subscription = Subscription(customer=customer, product=product, starts_on=today(), status="pending")
+    order = Order(customer=customer, product=product, subscription=subscription, status="pending",
+                  idempotency_key="browser-wait", price_cents=product.price_cents, vat_basis_points=2550)
+    db.session.add(order)
+    db.session.flush()
+    order_id = order.id
+    db.session.commit()  # no transaction of the test may stay open: the server writes
+    return order_id
+
+
+def csv_file(data: bytes) -> dict:
+    return {"name": "asiakkaat.csv", "mimeType": "text/csv", "buffer": data}
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_staff_day(browse, demo_data, js):
+    order_id = waiting_security_order()
+    page = browse(js=js)
+    staff_log_in(page)
+    assert page.get_by_role("heading", level=1).inner_text() == "Yleiskatsaus"
+
+    page.get_by_label("Etsi asiakas").fill("100001")
+    page.get_by_role("button", name="Hae").click()
+    page.get_by_role("link", name="100001").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Matti Virtanen")
+
+    page.get_by_role("navigation", name="Hallinnan valikko").get_by_role("link", name="Asiakastuonti").click()
+    page.get_by_label("CSV-tiedosto").set_input_files(csv_file(EXAMPLE.replace(b"2023-09-01", b"31.2.2023")))
+    page.get_by_role("button", name="Esikatsele").click()
+    assert "Rivi 3: agreements_from ei ole päivämäärä" in page.locator(".alert").inner_text()
+    page.get_by_label("CSV-tiedosto").set_input_files(csv_file(EXAMPLE))
+    page.get_by_role("button", name="Esikatsele").click()
+    page.get_by_role("button", name="Tuo 4 asiakasta").click()
+    assert "Tuotu: 3 uutta asiakasta, 1 päivitetty." in page.get_by_role("status").inner_text()
+
+    page.get_by_role("navigation", name="Hallinnan valikko").get_by_role("link", name="Lisenssiavaimet").click()
+    page.get_by_label("Tuote").select_option(label="F-Secure TURVAPAKETTI 5 laitetta")
+    page.get_by_label("Avaimet", exact=True).fill("BROWSER-KEY-1\nBROWSER-KEY-2")
+    page.get_by_role("button", name="Lisää avaimia").click()
+    assert "1 odottava tilaus sai avaimensa." in page.get_by_role("status").inner_text()
+    assert db.session.get(Order, order_id).status == "delivered"
+    db.session.commit()
+
+    page.get_by_role("navigation", name="Hallinnan valikko").get_by_role("link", name="Laskutus").click()
+    page.get_by_label("Kuukausi").fill("2026-11")
+    page.get_by_role("button", name="Näytä").click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Lataa CSV").click()
+    body = Path(download.value.path()).read_bytes()
+    assert body.startswith("\ufeff".encode()) and b"100001;LAAJAKAISTA-100" in body
+
+
+PAGES = ["/hallinta/", "/hallinta/tuotteet", "/hallinta/tuotteet/{pid}", "/hallinta/mix-kanavat",
+         "/hallinta/tiedotteet",
+         "/hallinta/asiakkaat?q=1", "/hallinta/asiakkaat/{cid}", "/hallinta/asiakkaat/{cid}/muokkaa",
+         "/hallinta/tilaukset", "/hallinta/tilaukset/{oid}/hylkaa", "/hallinta/palautteet", "/hallinta/laskutus",
+         "/hallinta/lisenssiavaimet", "/hallinta/tuonti", "/hallinta/tapahtumaloki", "/hallinta/viestit",
+         "/hallinta/asetukset"]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "412"])
+def test_console_pages_have_no_axe_violations(browse, demo_data, viewport):
+    """axe runs as a script in the page, so with JavaScript on; the HTML is the same without it."""
+    oid = waiting_security_order()
+    cid = db.session.query(Customer.id).filter_by(customer_number="100001").scalar()
+    pid = db.session.query(Product.id).filter_by(code="MIX-6").scalar()
+    db.session.commit()
+    page = browse(viewport=viewport)
+    page.goto("/hallinta/kirjaudu")
+    assert axe_violations(page) == ""
+    staff_log_in(page)
+    for url in PAGES:
+        page.goto(url.format(cid=cid, oid=oid, pid=pid))
+        assert axe_violations(page) == "", url
+    page.goto("/hallinta/tuonti")
+    page.get_by_label("CSV-tiedosto").set_input_files(csv_file(EXAMPLE.replace(b"2023-09-01", b"x")))
+    page.get_by_role("button", name="Esikatsele").click()
+    assert axe_violations(page) == "", "import errors"
+    page.get_by_label("CSV-tiedosto").set_input_files(csv_file(EXAMPLE))
+    page.get_by_role("button", name="Esikatsele").click()
+    assert axe_violations(page) == "", "import preview"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "412"])
+def test_announcement_on_etusivu_closes_in_place(browse, demo_data, viewport):
+    from tests.browser.conftest import log_in
+
+    db.session.add(Announcement(title="Turvapalvelut uudistuvat", body="Katso https://www.ipp.fi/turva",
+                                valid_from=today()))
+    db.session.commit()
+    page = browse(viewport=viewport)
+    log_in(page)
+    notice = page.get_by_role("article", name="Turvapalvelut uudistuvat")
+    assert notice.get_by_role("link", name="https://www.ipp.fi/turva").is_visible()
+    assert axe_violations(page) == ""
+    notice.get_by_role("button", name="Sulje").click()
+    page.get_by_role("status").get_by_text("Tiedote on suljettu.").wait_for()
+    assert page.get_by_role("article", name="Turvapalvelut uudistuvat").count() == 0
+    assert axe_violations(page) == ""
