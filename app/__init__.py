@@ -56,10 +56,12 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.account import bp as account_bp
     from app.blueprints.auth import bp as auth_bp
     from app.blueprints.dashboard import bp as dashboard_bp
+    from app.blueprints.mail import bp as mail_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(mail_bp)
     if app.config["MAIL_VIEWER"]:
         from app.blueprints.dev import bp as dev_bp
 
