@@ -182,8 +182,8 @@ def test_weak_mailbox_password_is_refused(matti, mid, htmx):
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_set_forwarding(matti, mid, htmx):
-    response = send(matti, f"{PAGE}/{mid}/edelleenlahetys",
-                    {f"m{mid}-fw-addresses": "matti@example.com\ntoinen@example.org", f"m{mid}-fw-keep_copy": "y"}, htmx)
+    data = {f"m{mid}-fw-addresses": "matti@example.com\ntoinen@example.org", f"m{mid}-fw-keep_copy": "y"}
+    response = send(matti, f"{PAGE}/{mid}/edelleenlahetys", data, htmx)
     if htmx:
         assert_partial(response, 200, "tallennettu")
     else:
@@ -301,7 +301,8 @@ def test_another_customers_mailbox_is_404(make_client, demo_data, action, data):
     liisa.login("100002", "Sade-Metsa-Tuoli-38")
     before = snapshot()
     short = {"salasana": "pw", "edelleenlahetys": "fw", "automaattivastaus": "ar", "aliakset": "al"}.get(action, "")
-    response = send(liisa, f"{PAGE}/{mid}/{action}", {f"m{mid}-{short}-{k}" if short else k: v for k, v in data.items()})
+    form = {f"m{mid}-{short}-{k}" if short else k: v for k, v in data.items()}
+    response = send(liisa, f"{PAGE}/{mid}/{action}", form)
     assert response.status_code == 404
     assert snapshot() == before
     assert send(liisa, f"{PAGE}/999999/{action}", {}).status_code == 404
