@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export FLASK_APP := wsgi.py
+export PORTAL_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test translations clean
 

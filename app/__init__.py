@@ -8,9 +8,21 @@ from app.config import CONFIGS, INSTANCE_DIR
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 
+class Portal(Flask):
+    def send_static_file(self, filename: str):
+        """Static files read whole, so Flask-Compress serves them gzip or brotli like any page.
+
+        (A streamed file would get only the streaming encoders, which leave gzip out.)
+        """
+        response = super().send_static_file(filename)
+        response.direct_passthrough = False
+        response.make_sequence()
+        return response
+
+
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     """Build the application for `config_name` (production, development or testing)."""
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app = Portal(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(CONFIGS[config_name or os.environ.get("APP_CONFIG", "production")])
     app.config.update(overrides or {})
     configure_secret_key(app)
@@ -56,12 +68,24 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.account import bp as account_bp
     from app.blueprints.auth import bp as auth_bp
     from app.blueprints.dashboard import bp as dashboard_bp
+<<<<<<< HEAD
     from app.blueprints.mail import bp as mail_bp
+=======
+    from app.blueprints.mix import bp as mix_bp
+    from app.blueprints.orders import bp as orders_bp
+    from app.blueprints.services import bp as services_bp
+>>>>>>> main
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(account_bp)
+<<<<<<< HEAD
     app.register_blueprint(mail_bp)
+=======
+    app.register_blueprint(mix_bp)
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(services_bp)
+>>>>>>> main
     if app.config["MAIL_VIEWER"]:
         from app.blueprints.dev import bp as dev_bp
 

@@ -19,7 +19,7 @@ def register(app: Flask) -> None:
         else:
             demo.load()
             click.echo("Demo data loaded.")
-        click.echo(demo.LOGINS_TEXT)
+        click.echo(demo.LOGINS_TEXT.format(url=current_app.config["PORTAL_URL"]))
 
     @app.cli.command("worker")
     @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")

@@ -137,8 +137,11 @@ def ctx(app):
 
 @pytest.fixture
 def postgres(app):
+    """A test of Postgres behaviour. CI runs the suite twice, the second time with
+    TEST_DATABASE_URL on Postgres (an unreachable one stops the run), so in the SQLite pass
+    this is a skip, not a failure."""
     if db.engine.dialect.name != "postgresql":
-        unavailable("needs Postgres: set TEST_DATABASE_URL")
+        pytest.skip("Postgres only: runs when TEST_DATABASE_URL points to Postgres")
 
 
 class Client(FlaskClient):

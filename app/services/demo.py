@@ -23,13 +23,13 @@ from app.models.base import today, utcnow
 from app.security import hash_password
 from app.services.mailboxes import hash_mailbox_password
 
-LOGINS_TEXT = """Demo logins (http://127.0.0.1:8000/kirjaudu):
+LOGINS_TEXT = """Demo logins ({url}/kirjaudu):
   100001 / Lumi-Ranta-Kello-71   (or matti.virtanen@example.fi) everything: card, MIX 6, TURVAPAKETTI
   100002 / Sade-Metsa-Tuoli-38   billing agreement, no pay-TV card
   100003 / Kuu-Joki-Lamppu-55    connection agreement, no billing agreement
   100004 / Tuuli-Kivi-Poyta-12   no valid agreement: cannot log in
   staff yllapito / Hallinta-Demo-2026-x, TOTP secret JBSWY3DPEHPK3PXP
-Mail sent in development: http://127.0.0.1:8000/kehitys/posti"""
+Mail sent in development: {url}/kehitys/posti"""
 
 GROUPS = [
     ("tv", "TV-kanavat", "TV-kanaler", "TV channels"),

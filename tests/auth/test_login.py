@@ -61,7 +61,9 @@ def test_pages_need_login_and_next_goes_back_to_a_local_path(client, demo_data):
     assert response.headers["Location"] == "/salasanan-vaihto"
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)",
+])
 def test_next_never_leaves_the_site(client, demo_data, target):
     response = client.submit(f"/kirjaudu?next={target}", {"login": "100001", "password": "Lumi-Ranta-Kello-71"},
                              page="/kirjaudu")

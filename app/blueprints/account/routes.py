@@ -13,12 +13,13 @@ from app.web import is_partial, render
 def password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
+        account = current_user._get_current_object()
         try:
-            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+            accounts.change_password(account, form.current_password.data, form.new_password.data)
         except DomainError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            login_user(current_user)  # this session carries the new session version
+            login_user(account)  # this session carries the new session version
             flash(_("Your password has been changed. You were logged out on your other devices."))
             if is_partial():
                 return render("account/password.html", "password_form", form=PasswordChangeForm(formdata=None))

@@ -1,0 +1,161 @@
+"""Muokkaa MIX-pakettia: the channels of a customer's MIX package and the limit of its tier.
+
+The limit holds inside the transaction that changes the choices: the subscription row is
+locked first (SELECT ... FOR UPDATE on Postgres; on SQLite a POST already runs under
+BEGIN IMMEDIATE), so concurrent additions are counted one after another.
+"""
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import NotFound
+
+from app.extensions import db
+from app.models import Channel, Customer, MixChoice, Product, Subscription
+from app.services import DomainError, audit, outbox
+
+
+@dataclass
+class Picker:
+    """What the page shows: the MIX in force, the pool and the choices, or why there is none."""
+
+    subscription: Subscription | None
+    has_card: bool
+    channels: list[Channel] = field(default_factory=list)
+    chosen: set[int] = field(default_factory=set)
+    bigger_exists: bool = False
+
+    @property
+    def editable(self) -> bool:
+        return self.subscription is not None and self.has_card
+
+    @property
+    def limit(self) -> int:
+        return self.subscription.product.mix_size if self.subscription else 0
+
+    @property
+    def count(self) -> int:
+        return len(self.chosen)
+
+    @property
+    def full(self) -> bool:
+        return self.count >= self.limit
+
+    def can_add(self, channel: Channel) -> bool:
+        return not self.full and not channel.retired
+
+
+@dataclass
+class Change:
+    channel: Channel
+    changed: bool
+    chosen: bool  # the channel's state after the request
+    count: int
+    limit: int
+    was_full: bool
+
+    @property
+    def full(self) -> bool:
+        return self.count >= self.limit
+
+    @property
+    def message(self) -> str:
+        values = {"name": self.channel.label, "count": self.count, "limit": self.limit}
+        if not self.changed and self.chosen:
+            return _("%(name)s was already chosen; nothing changed. %(count)d / %(limit)d chosen.", **values)
+        if not self.changed:
+            return _("%(name)s was not chosen; nothing changed. %(count)d / %(limit)d chosen.", **values)
+        if self.chosen:
+            return _("Channel %(name)s added. %(count)d / %(limit)d chosen.", **values)
+        return _("Channel %(name)s removed. %(count)d / %(limit)d chosen.", **values)
+
+
+def mix_subscription(customer_id: int, day: date) -> Subscription | None:
+    """The customer's MIX package in force; the highest tier if there are several."""
+    candidates = db.session.scalars(
+        select(Subscription).join(Subscription.product)
+        .options(joinedload(Subscription.product))
+        .where(Subscription.customer_id == customer_id, Subscription.status == "active",
+               Product.mix_size.is_not(None))
+    ).all()
+    in_force = [s for s in candidates if s.is_in_force(day)]
+    return max(in_force, key=lambda s: (s.product.mix_size, s.id), default=None)
+
+
+def picker(customer: Customer, day: date) -> Picker:
+    """The page's data in a fixed number of queries, however large the pool."""
+    subscription = mix_subscription(customer.id, day)
+    view = Picker(subscription=subscription, has_card=customer.valid_pay_tv_card(day) is not None)
+    if subscription is None:
+        return view
+    view.chosen = set(db.session.scalars(
+        select(MixChoice.channel_id).where(MixChoice.subscription_id == subscription.id)))
+    # Retired channels stay where they are chosen; nobody is offered them anew.
+    view.channels = list(db.session.scalars(
+        select(Channel)
+        .where(Channel.retired.is_(False) | Channel.id.in_(view.chosen))
+        .order_by(Channel.position, Channel.name)))
+    product = subscription.product
+    view.bigger_exists = product.family is not None and db.session.scalar(
+        select(Product.id).where(Product.family == product.family, Product.rank > product.rank,
+                                 Product.sellable.is_(True)).limit(1)) is not None
+    return view
+
+
+def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chosen: bool,
+                   day: date) -> Change:
+    """Add (`chosen`) or remove one channel of the customer's MIX package.
+
+    Another customer's subscription, a subscription that is not a MIX package, or a
+    channel outside the pool is NotFound. Asking for the state the channel already has
+    changes nothing.
+    """
+    subscription = db.session.scalar(
+        select(Subscription)
+        .where(Subscription.id == subscription_id, Subscription.customer_id == customer_id)
+        .with_for_update()
+    )
+    channel = db.session.get(Channel, channel_id)
+    if subscription is None or channel is None or not subscription.product.is_mix:
+        raise NotFound()
+    if not subscription.is_in_force(day):
+        raise DomainError(_l("This MIX package is not in force, so its channels cannot be changed."))
+    if subscription.customer.valid_pay_tv_card(day) is None:
+        raise DomainError(_l("Choosing MIX channels needs a valid pay-TV card."))
+
+    choices = {c.channel_id: c for c in db.session.scalars(
+        select(MixChoice).where(MixChoice.subscription_id == subscription.id))}
+    limit = subscription.product.mix_size
+    was_full = len(choices) >= limit
+
+    def result(changed: bool, count: int) -> Change:
+        return Change(channel=channel, changed=changed, chosen=chosen, count=count, limit=limit,
+                      was_full=was_full)
+
+    if chosen == (channel.id in choices):
+        return result(False, len(choices))
+    if chosen:
+        if channel.retired:
+            raise DomainError(_l("%(name)s is no longer in the channel pool and cannot be chosen.",
+                                 name=channel.label))
+        if was_full:
+            raise DomainError(_l("All %(limit)d channels of your MIX package are chosen. Remove a channel "
+                                 "first, or change to a bigger MIX package.", limit=limit))
+        db.session.add(MixChoice(subscription_id=subscription.id, channel_id=channel.id))
+        channel_ids = [*choices, channel.id]
+    else:
+        db.session.delete(choices[channel.id])
+        channel_ids = [i for i in choices if i != channel.id]
+    db.session.flush()
+
+    audit.record("mix.channel_added" if chosen else "mix.channel_removed", customer_id,
+                 subscription_id=subscription.id, channel_id=channel.id, channel=channel.name)
+    names = dict(db.session.execute(select(Channel.id, Channel.name).where(Channel.id.in_(channel_ids))).all())
+    outbox.queue_event("mix.changed", customer_id, subscription_id=subscription.id,
+                       product=subscription.product.code, mix_size=limit,
+                       channels=[{"id": i, "name": names[i]} for i in sorted(channel_ids)])
+    return result(True, len(channel_ids))
+

@@ -1,0 +1,304 @@
+"""Tilaa: what a customer may order and why not, placing orders and upgrading subscriptions.
+
+Every order is one transaction: the customer row is locked first (Postgres: FOR UPDATE;
+SQLite: the POST's BEGIN IMMEDIATE holds the write lock), so two orders of one customer
+run one after the other and the rules are checked again on what the first one wrote. The
+idempotency key of the confirmation form is looked up under that lock, so however many
+times one form is posted there is one order.
+"""
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.extensions import db
+from app.models import Customer, Order, Product, ProductGroup, Subscription
+from app.models.base import today
+from app.services import DomainError, audit, licences, outbox, subscriptions
+
+NO_CUSTOMER_RELATIONSHIP = _l("Ordering needs a valid customer relationship. Please call our customer service.")
+NO_BILLING_AGREEMENT = _l(
+    "Ordering needs a billing agreement: services are charged on your monthly invoice. "
+    "Please call our customer service to make one."
+)
+NO_PAY_TV_CARD = _l("Pay channels and MIX packages need a valid pay-TV card.")
+ALREADY_SUBSCRIBED = _l("You already have this service.")
+NOT_IN_GROUP = _l("This product is not in the chosen product group.")
+
+
+class NotFound(LookupError):
+    """No such product, subscription or order for this customer: the route answers 404."""
+
+
+@dataclass
+class Offer:
+    """A product as one customer sees it: orderable, or the reason why not."""
+
+    product: Product
+    reason: str | None = None
+    # A subscription of the same family and a lower rank: the way forward is upgrading it.
+    upgrade_from: Subscription | None = None
+
+    @property
+    def orderable(self) -> bool:
+        return self.reason is None
+
+    @property
+    def starts_on(self) -> date:
+        return today()
+
+    @property
+    def ends_on(self) -> date | None:
+        return licences.end_date(self.starts_on, self.product.term_months)
+
+
+def new_idempotency_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def groups() -> list[ProductGroup]:
+    return list(db.session.scalars(select(ProductGroup).order_by(ProductGroup.position, ProductGroup.id)))
+
+
+def _customer(customer_id: int, lock: bool = False) -> Customer:
+    query = (select(Customer).where(Customer.id == customer_id)
+             .options(selectinload(Customer.agreements), selectinload(Customer.pay_tv_cards))
+             .execution_options(populate_existing=True))
+    if lock:
+        query = query.with_for_update()
+    return db.session.scalars(query).one()
+
+
+def _held(customer_id: int) -> list[Subscription]:
+    """Subscriptions that count for the rules: in force or waiting for the operator."""
+    return list(db.session.scalars(
+        select(Subscription).options(joinedload(Subscription.product))
+        .where(Subscription.customer_id == customer_id, Subscription.status.in_(("active", "pending")))
+        .order_by(Subscription.id)
+    ))
+
+
+def _sellable(product_code: str) -> Product:
+    product = db.session.scalar(
+        select(Product).options(joinedload(Product.group))
+        .where(Product.code == product_code, Product.sellable.is_(True))
+    )
+    if product is None:
+        raise NotFound(product_code)
+    return product
+
+
+def _customer_reason(customer: Customer, product: Product, day: date) -> str | None:
+    if customer.status != "active":
+        return NO_CUSTOMER_RELATIONSHIP
+    if not customer.has_agreement(("billing",), day):
+        return NO_BILLING_AGREEMENT
+    if product.requires_pay_tv_card and customer.valid_pay_tv_card(day) is None:
+        return NO_PAY_TV_CARD
+    return None
+
+
+def _offer(customer: Customer, product: Product, held: list[Subscription], day: date) -> Offer:
+    reason = _customer_reason(customer, product, day)
+    if reason:
+        return Offer(product, reason)
+    for subscription in held:
+        if subscription.state(day) == "ended":
+            continue
+        if subscription.product_id == product.id:
+            return Offer(product, ALREADY_SUBSCRIBED)
+        if product.family and subscription.product.family == product.family:
+            if subscription.product.rank < product.rank:
+                return Offer(product, _l("You have %(product)s: upgrade it instead.",
+                                         product=subscription.product.label), subscription)
+            return Offer(product, _l(
+                "You have %(product)s, a bigger service of the same kind. Customer service "
+                "handles changes to a smaller one.", product=subscription.product.label))
+    return Offer(product)
+
+
+def catalog(customer_id: int, group_code: str | None) -> tuple[list[ProductGroup], ProductGroup | None, list[Offer]]:
+    """The groups, the chosen one (the first by default) and its products as offers to this customer.
+
+    A fixed number of queries, however many products or subscriptions there are.
+    """
+    all_groups = groups()
+    chosen = next((g for g in all_groups if g.code == group_code), None)
+    if chosen is None:
+        if group_code:
+            raise NotFound(group_code)
+        chosen = all_groups[0] if all_groups else None
+    if chosen is None:
+        return all_groups, None, []
+    products = db.session.scalars(
+        select(Product).where(Product.group_id == chosen.id, Product.sellable.is_(True))
+        .order_by(Product.position, Product.id)
+    ).all()
+    customer, held, day = _customer(customer_id), _held(customer_id), today()
+    return all_groups, chosen, [_offer(customer, p, held, day) for p in products]
+
+
+def offer(customer_id: int, product_code: str) -> Offer:
+    """One sellable product as this customer sees it (the review page before confirming)."""
+    product = _sellable(product_code)
+    return _offer(_customer(customer_id), product, _held(customer_id), today())
+
+
+def _existing(customer_id: int, idempotency_key: str) -> Order | None:
+    order = db.session.scalar(select(Order).where(Order.idempotency_key == idempotency_key))
+    if order is not None and order.customer_id != customer_id:
+        raise NotFound(idempotency_key)
+    return order
+
+
+def place_order(customer_id: int, product_code: str, idempotency_key: str,
+                group_code: str | None = None) -> Order:
+    """Order a product: subscription from today, audit, receipt email and provisioning event.
+
+    The same key again returns the order it made. A security product takes a licence key;
+    with none left the order is accepted as pending for the staff.
+    """
+    customer = _customer(customer_id, lock=True)
+    existing = _existing(customer_id, idempotency_key)
+    if existing is not None:
+        return existing
+    product = _sellable(product_code)
+    if group_code is not None and product.group.code != group_code:
+        raise DomainError(NOT_IN_GROUP)
+    day = today()
+    verdict = _offer(customer, product, _held(customer_id), day)
+    if not verdict.orderable:
+        raise DomainError(verdict.reason)
+    subscription = Subscription(customer=customer, product=product, starts_on=day, status="active",
+                                ends_on=licences.end_date(day, product.term_months))
+    order = _record(customer, product, subscription, idempotency_key, "new")
+    db.session.commit()
+    return order
+
+
+def upgrade_options(customer_id: int, subscription_id: int) -> tuple[Subscription, list[Offer]]:
+    """A subscription in force and the higher ranks of its family, each with the reason if not orderable."""
+    subscription = _upgradable(customer_id, subscription_id)
+    customer, day = _customer(customer_id), today()
+    higher = db.session.scalars(
+        select(Product).where(Product.family == subscription.product.family,
+                              Product.rank > subscription.product.rank, Product.sellable.is_(True))
+        .order_by(Product.rank)
+    ).all()
+    return subscription, [Offer(p, _customer_reason(customer, p, day)) for p in higher]
+
+
+def _upgradable(customer_id: int, subscription_id: int, lock: bool = False) -> Subscription:
+    query = (select(Subscription).options(joinedload(Subscription.product))
+             .where(Subscription.id == subscription_id, Subscription.customer_id == customer_id))
+    if lock:
+        query = query.with_for_update(of=Subscription)
+    subscription = db.session.scalar(query)
+    if subscription is None or subscription.product.family is None:
+        raise NotFound(subscription_id)
+    return subscription
+
+
+def upgrade(customer_id: int, subscription_id: int, product_code: str, idempotency_key: str) -> Order:
+    """Replace a subscription in force by a higher rank of its family, both today.
+
+    The old one ends today and the new one starts today, linked to it; MIX choices move to
+    the new subscription. A security upgrade waiting for a key keeps the old one in force
+    until the key is assigned.
+    """
+    customer = _customer(customer_id, lock=True)
+    existing = _existing(customer_id, idempotency_key)
+    if existing is not None:
+        return existing
+    old = _upgradable(customer_id, subscription_id, lock=True)
+    product = _sellable(product_code)
+    day = today()
+    if old.state(day) != "in_force" or _has_successor(old):
+        raise DomainError(_l("This service is no longer in force, so it cannot be upgraded."))
+    if product.family != old.product.family or product.rank <= old.product.rank:
+        raise DomainError(_l(
+            "Only a bigger service of the same kind can be ordered here. Customer service "
+            "handles changes to a smaller one."))
+    reason = _customer_reason(customer, product, day)
+    if reason:
+        raise DomainError(reason)
+    new = Subscription(customer=customer, product=product, starts_on=day, status="active",
+                       ends_on=licences.end_date(day, product.term_months), replaces=old)
+    order = _record(customer, product, new, idempotency_key, "upgrade", replaces=old)
+    if new.status == "active":
+        licences.end_replaced(new, day)
+    db.session.commit()
+    return order
+
+
+def _has_successor(subscription: Subscription) -> bool:
+    return bool(db.session.scalar(
+        select(func.count()).select_from(Subscription)
+        .where(Subscription.replaces_id == subscription.id, Subscription.status != "ended")
+    ))
+
+
+def _record(customer: Customer, product: Product, subscription: Subscription, idempotency_key: str,
+            kind: str, replaces: Subscription | None = None) -> Order:
+    """The order row, licence key, audit event, receipt email and provisioning event."""
+    order = Order(customer=customer, product=product, subscription=subscription, kind=kind, status="new",
+                  idempotency_key=idempotency_key, price_cents=product.price_cents,
+                  vat_basis_points=product.vat_basis_points,
+                  replaces_subscription_id=replaces.id if replaces else None)
+    db.session.add_all([subscription, order])
+    db.session.flush()
+    if product.needs_licence_key and not licences.assign_key(subscription):
+        subscription.status = "pending"
+        order.status = "pending"
+    audit.record(f"order.{kind}", customer.id, order_id=order.id, product=product.code,
+                 subscription_id=subscription.id, replaces_subscription_id=order.replaces_subscription_id,
+                 status=order.status)
+    if customer.email:
+        outbox.queue_email(customer.email, "order_receipt", customer.locale, customer.id,
+                           customer=customer, order=order, product=product, subscription=subscription,
+                           replaces=replaces)
+    outbox.queue_event("order.created", customer.id, order_id=order.id, kind=kind, status=order.status,
+                       product=product.code, subscription_id=subscription.id,
+                       replaces_subscription_id=order.replaces_subscription_id,
+                       starts_on=subscription.starts_on, ends_on=subscription.ends_on,
+                       price_cents=order.price_cents, vat_basis_points=order.vat_basis_points)
+    return order
+
+
+def order_of(customer_id: int, order_id: int) -> Order:
+    order = db.session.scalar(
+        select(Order).options(joinedload(Order.product), joinedload(Order.subscription))
+        .where(Order.id == order_id, Order.customer_id == customer_id)
+    )
+    if order is None:
+        raise NotFound(order_id)
+    return order
+
+
+@dataclass
+class OrderedServices:
+    """Tilatut palvelut: in force and coming first, ended ones apart; which can be upgraded."""
+
+    current: list[Subscription]
+    ended: list[Subscription]
+    upgradable: set[int]
+
+
+def ordered_services(customer_id: int) -> OrderedServices:
+    day = today()
+    everything = subscriptions.subscriptions_of(customer_id)
+    top_rank = dict(db.session.execute(
+        select(Product.family, func.max(Product.rank))
+        .where(Product.family.is_not(None), Product.sellable.is_(True)).group_by(Product.family)
+    ).all()) if everything else {}
+    current = [s for s in everything if s.state(day) != "ended"]
+    waiting = {s.replaces_id for s in current if s.replaces_id}
+    return OrderedServices(
+        current=current,
+        ended=[s for s in everything if s.state(day) == "ended"],
+        upgradable={s.id for s in current if s.state(day) == "in_force" and s.id not in waiting
+                    and s.product.family and s.product.rank < top_rank.get(s.product.family, 0)},
+    )

@@ -1,0 +1,105 @@
+"""Muokkaa MIX-pakettia in a real browser: htmx toggles without a reload, form posts without
+JavaScript, the limit, the missing pay-TV card, and axe before and after a toggle."""
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, PHONE, axe_violations, log_in
+
+LIISA = ("100002", "Sade-Metsa-Tuoli-38")
+
+
+def open_mix(page) -> None:
+    log_in(page)
+    page.get_by_role("link", name="Muokkaa MIX-pakettia").first.click()
+    page.wait_for_url("**/mix")
+
+
+def counter(page) -> str:
+    return page.locator("#mix-counter").inner_text()
+
+
+def toggle(page, name: str):
+    return page.get_by_role("button", name=name, exact=True)
+
+
+def disabled_count(page) -> int:
+    return page.locator("button.toggle[disabled]").count()
+
+
+def test_with_javascript_toggles_save_without_a_reload_and_keep_focus(browse, demo_data):
+    page = browse()
+    open_mix(page)
+    assert counter(page) == "4 / 6 kanavaa valittu"
+    loads = []
+    page.on("load", lambda: loads.append(page.url))
+    page.evaluate("window.stillTheSamePage = true")
+
+    # By keyboard: focus the toggle and press Space.
+    toggle(page, "Elokuva Klassikot").focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#mix-counter")).to_have_text("5 / 6 kanavaa valittu")
+    assert toggle(page, "Elokuva Klassikot").get_attribute("aria-pressed") == "true"
+    assert page.get_by_role("status").inner_text() == "Kanava Elokuva Klassikot lisätty. 5 / 6 valittu."
+    assert page.evaluate("document.activeElement.textContent") == "Elokuva Klassikot"
+
+    # Reaching the limit disables the rest and says why; focus stays on the toggle.
+    toggle(page, "Sarja TV").click()
+    expect(page.locator("#mix-counter")).to_have_text("6 / 6 kanavaa valittu")
+    assert disabled_count(page) == 12
+    assert "Olet valinnut kaikki 6 kanavaa" in page.locator("#mix-full").inner_text()
+    assert page.evaluate("document.activeElement.textContent") == "Sarja TV"
+
+    # Removing one frees a slot at once.
+    page.keyboard.press("Enter")
+    expect(page.locator("#mix-counter")).to_have_text("5 / 6 kanavaa valittu")
+    assert disabled_count(page) == 0 and page.locator("#mix-full").count() == 0
+    assert toggle(page, "Sarja TV").get_attribute("aria-pressed") == "false"
+    assert page.evaluate("document.activeElement.textContent") == "Sarja TV"
+    assert page.get_by_role("status").inner_text() == "Kanava Sarja TV poistettu. 5 / 6 valittu."
+
+    assert loads == [] and page.evaluate("window.stillTheSamePage") is True
+    page.reload()
+    assert counter(page) == "5 / 6 kanavaa valittu"  # saved on the server
+
+
+def test_without_javascript_the_same_by_form_posts(browse, demo_data):
+    page = browse(js=False)
+    open_mix(page)
+    toggle(page, "Elokuva Klassikot").click()
+    page.wait_for_url("**/mix#valinta-5")
+    assert counter(page) == "5 / 6 kanavaa valittu"
+    assert "Kanava Elokuva Klassikot lisätty. 5 / 6 valittu." in page.get_by_role("status").inner_text()
+    assert toggle(page, "Elokuva Klassikot").get_attribute("aria-pressed") == "true"
+    toggle(page, "Sarja TV").click()
+    page.wait_for_url("**/mix#valinta-7")
+    assert counter(page) == "6 / 6 kanavaa valittu" and disabled_count(page) == 12
+    toggle(page, "Sport One").click()
+    page.wait_for_url("**/mix#valinta-1")
+    assert counter(page) == "5 / 6 kanavaa valittu" and disabled_count(page) == 0
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_without_a_pay_tv_card_the_reason_is_told(browse, demo_data, js):
+    page = browse(js=js)
+    log_in(page, *LIISA)
+    page.goto("/mix")
+    assert "Sinulla ei ole voimassa olevaa maksu-TV-korttia" in page.locator("main").inner_text()
+    assert page.locator("button.toggle").count() == 0
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "412"])
+def test_mix_page_has_no_axe_violations_before_and_after_a_toggle(browse, demo_data, viewport):
+    page = browse(viewport=viewport)
+    open_mix(page)
+    assert axe_violations(page) == ""
+    toggle(page, "Elokuva Klassikot").click()
+    expect(page.locator("#mix-counter")).to_have_text("5 / 6 kanavaa valittu")
+    assert axe_violations(page) == ""
+    toggle(page, "Sarja TV").click()  # the limit: the rest disabled, the note shown
+    expect(page.locator("#mix-counter")).to_have_text("6 / 6 kanavaa valittu")
+    assert axe_violations(page) == ""
+    page.goto("/")
+    page.get_by_role("button", name="Kirjaudu ulos").click()
+    log_in(page, *LIISA)
+    page.goto("/mix")
+    assert axe_violations(page) == ""

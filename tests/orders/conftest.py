@@ -1,0 +1,78 @@
+"""Helpers for the ordering tests: the demo rows by their business keys, and a fresh confirmation key."""
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AuditEvent, Customer, LicenceKey, Order, OutboxMessage, Product, Subscription
+
+PASSWORDS = {"100001": "Lumi-Ranta-Kello-71", "100002": "Sade-Metsa-Tuoli-38", "100003": "Kuu-Joki-Lamppu-55"}
+KEY = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="idempotency_key"')
+
+
+def customer(number: str) -> Customer:
+    return db.session.scalar(select(Customer).where(Customer.customer_number == number))
+
+
+def product(code: str) -> Product:
+    return db.session.scalar(select(Product).where(Product.code == code))
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def snapshot() -> dict:
+    """What an order writes; a refused order leaves all of it as it was."""
+    return {m.__name__: count(m) for m in (Order, Subscription, AuditEvent, OutboxMessage)} | {
+        "free keys": count(LicenceKey, LicenceKey.subscription_id.is_(None)),
+        "ended": count(Subscription, Subscription.status == "ended"),
+    }
+
+
+def form_key(page: str) -> str:
+    match = KEY.search(page)
+    assert match, "no idempotency key on the page"
+    return match.group(1) or match.group(2)
+
+
+@pytest.fixture
+def login(client, demo_data):
+    """The client logged in as a demo customer: `login("100002")`."""
+    def log_in(number: str = "100001"):
+        client.login(number, PASSWORDS[number])
+        return client
+    return log_in
+
+
+def empty_pool(code: str) -> None:
+    db.session.execute(LicenceKey.__table__.delete().where(
+        LicenceKey.product_id == product(code).id, LicenceKey.subscription_id.is_(None)))
+    db.session.commit()
+
+
+def form_data(page: str, **fields) -> dict:
+    """The hidden fields of the page's confirmation form, with `fields` on top."""
+    from tests.conftest import CSRF
+
+    csrf = CSRF.search(page)
+    group = re.search(r'name="group"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="group"', page)
+    data = {"csrf_token": csrf.group(1) or csrf.group(2), "idempotency_key": form_key(page)}
+    if group:
+        data["group"] = group.group(1) or group.group(2)
+    return data | fields
+
+
+def confirm(client, url: str, htmx: bool = False, **fields):
+    """Open the review page at `url` and press its confirm button."""
+    from tests.conftest import HTMX
+
+    page = client.get(url)
+    assert page.status_code == 200, page.text
+    return client.post(url, data=form_data(page.text, **fields), headers=HTMX if htmx else None)
+
+
+def text(response) -> str:
+    """The page as a reader sees it: Babel puts a no-break space between the amount and €."""
+    return response.text.replace("\xa0", " ")

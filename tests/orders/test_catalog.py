@@ -1,0 +1,118 @@
+"""Tilaa: the catalog by product group, in both renderings, with the reason for what cannot be ordered."""
+import gzip
+
+import pytest
+from sqlalchemy import event
+
+from app.extensions import db
+from app.models import Product
+from tests.conftest import HTMX
+from tests.orders.conftest import customer, product, text
+
+
+def test_catalog_needs_login(client, demo_data):
+    assert client.get("/tilaa").status_code == 302
+    assert client.get("/tilatut-palvelut").status_code == 302
+
+
+def test_groups_in_their_order_and_the_first_group_by_default(login):
+    page = text(login().get("/tilaa"))
+    names = ["TV-kanavat", "MIX-paketit", "Tietoturva", "Laajakaista", "Sähköposti"]
+    positions = [page.index(f">{name}</a>") for name in names]
+    assert positions == sorted(positions)
+    assert 'href="/tilaa?ryhma=tv" hx-get="/tilaa?ryhma=tv"' in page
+    assert 'aria-current="page">TV-kanavat</a>' in page
+    assert "Urheilu Plus" in page and "14,90 €/kk" in page
+    assert "Toistaiseksi voimassa" in page and "Määräaikainen 12 kk" in page
+    assert "Edellyttää voimassa olevaa maksu-TV-korttia ja laskutussopimusta." in page
+    assert "Laajakaista 300M" not in page  # another group
+
+
+def test_group_by_plain_link_and_by_htmx(login):
+    client = login()
+    full = client.get("/tilaa?ryhma=broadband")
+    assert full.status_code == 200 and "<html" in full.text
+    assert 'aria-current="page">Laajakaista</a>' in full.text
+    partial = client.get("/tilaa?ryhma=broadband", headers=HTMX)
+    assert partial.status_code == 200
+    assert "<html" not in partial.text and partial.text.lstrip().startswith('<div id="catalog">')
+    assert "Laajakaista 1000M" in partial.text and "54,90 €/kk" in text(partial)
+    assert '<hx-partial hx-target="#status"' in partial.text and "Tuoteryhmä: Laajakaista" in partial.text
+    assert "HX-Request-Type" in partial.headers["Vary"]
+    assert len(gzip.compress(partial.data)) <= 2048
+
+
+def test_unknown_group_is_404(login):
+    assert login().get("/tilaa?ryhma=nope").status_code == 404
+
+
+def test_what_100001_has_is_not_ordered_again_and_family_offers_upgrade(login):
+    page = login().get("/tilaa?ryhma=broadband").text
+    assert "Sinulla on jo tämä palvelu." in page
+    assert "Sinulla on jo Laajakaista 100M: voit päivittää sen." in page
+    subscription_id = _subscription_of("100001", "LAAJAKAISTA-100")
+    assert f'href="/tilatut-palvelut/{subscription_id}/paivita"' in page
+    assert 'href="/tilaa/LAAJAKAISTA-300"' not in page
+
+
+def test_pay_channels_need_a_card(login):
+    page = login("100002").get("/tilaa?ryhma=tv").text
+    assert page.count("Maksukanavien ja MIX-pakettien tilaaminen edellyttää voimassa olevaa maksu-TV-korttia.") == 5
+    assert 'href="/tilaa/JUNIOR"' not in page
+
+
+def test_ordering_needs_a_billing_agreement(login):
+    page = login("100003").get("/tilaa?ryhma=email").text
+    assert "Tilaaminen edellyttää laskutussopimusta" in page
+    assert 'href="/tilaa/LISAPOSTILAATIKKO"' not in page
+
+
+def test_a_bigger_service_held_means_customer_service_for_a_smaller_one(login):
+    page = login("100002").get("/tilaa?ryhma=broadband").text
+    assert "Sinulla on jo suurempi vastaava palvelu, Laajakaista 300M." in page
+    assert 'href="/tilaa/LAAJAKAISTA-1000"' not in page
+    assert 'href="/tilaa/LAAJAKAISTA-100"' not in page
+
+
+def test_unsellable_products_are_not_shown(login):
+    product("JUNIOR").sellable = False
+    assert "Lastenkanava Junior" not in login().get("/tilaa?ryhma=tv").text
+
+
+@pytest.mark.parametrize("group", ["tv", "mix", "security", "broadband", "email"])
+def test_every_group_page_is_within_the_page_budget(login, group):
+    page = login().get(f"/tilaa?ryhma={group}")
+    assert len(gzip.compress(page.data)) <= 8 * 1024
+
+
+def _statements(client, url: str) -> int:
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_statements_do_not_grow_with_products(login):
+    client = login()
+    before = {g: _statements(client, f"/tilaa?ryhma={g}") for g in ("tv", "security", "broadband")}
+    tv = product("JUNIOR").group
+    db.session.add_all(Product(group=tv, code=f"EXTRA-{n}", name=f"Lisäkanava {n}", price_cents=100 + n,
+                               requires_pay_tv_card=True, position=100 + n) for n in range(30))
+    db.session.commit()
+    after = {g: _statements(client, f"/tilaa?ryhma={g}") for g in ("tv", "security", "broadband")}
+    assert after == before
+    assert before["tv"] <= 10
+
+
+def _subscription_of(number: str, code: str) -> int:
+    from app.models import Subscription
+
+    return db.session.scalar(db.select(Subscription.id).where(
+        Subscription.customer_id == customer(number).id, Subscription.product_id == product(code).id))

@@ -1,0 +1,57 @@
+"""Etusivu: who is logged in, what they have in force, what is pending, where to go."""
+from sqlalchemy import event
+
+from app.extensions import db
+from app.models import Customer, Order, Product, Subscription
+from app.models.base import today
+
+
+def test_etusivu_lists_services_in_force_only(client, demo_data):
+    client.login()
+    page = client.get("/").text
+    assert "Tervetuloa, Matti Virtanen" in page
+    assert "Asiakasnumero 100001" in page
+    assert "Laajakaista 100M" in page and "16,90\xa0€/kk" in page
+    assert "Jääkiekkokausi" not in page  # ended in 2024
+    assert "Salasanan vaihto" in page  # the shortcuts
+
+
+def test_pending_orders_are_shown(client, demo_data):
+    customer = db.session.query(Customer).filter_by(customer_number="100002").one()
+    product = db.session.query(Product).filter_by(code="TURVAPAKETTI-5").one()
+    subscription = Subscription(customer=customer, product=product, starts_on=today(), status="pending")
+    db.session.add(Order(customer=customer, product=product, subscription=subscription, status="pending",
+                         idempotency_key="k1", price_cents=890, vat_basis_points=2550))
+    db.session.commit()
+    client.login("100002", "Sade-Metsa-Tuoli-38")
+    page = client.get("/").text
+    assert "Vireillä olevat tilaukset" in page
+    assert "F-Secure TURVAPAKETTI 5 laitetta" in page
+
+
+def test_another_customers_services_are_not_shown(client, demo_data):
+    client.login("100002", "Sade-Metsa-Tuoli-38")
+    page = client.get("/").text
+    assert "Liisa Korhonen" in page
+    assert "MIX 6" not in page and "Matti" not in page
+
+
+def test_statement_count_does_not_grow_with_subscriptions(app, client, demo_data):
+    client.login()
+
+    def count_statements() -> int:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    before = count_statements()
+    customer = db.session.query(Customer).filter_by(customer_number="100001").one()
+    for product in db.session.query(Product).filter_by(requires_pay_tv_card=True, family=None):
+        db.session.add(Subscription(customer=customer, product=product, starts_on=today()))
+    db.session.commit()
+    assert count_statements() == before

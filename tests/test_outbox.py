@@ -1,0 +1,147 @@
+"""The outbox: written with the change, delivered by the worker over real SMTP, retried with
+backoff while SMTP is down, and never taken by two workers at once."""
+import threading
+from datetime import timedelta
+
+from app.extensions import db
+from app.models import OutboxMessage
+from app.models.base import utcnow
+from app.services import outbox
+
+
+def queue(n: int = 1, to: str = "asiakas@example.fi") -> list[int]:
+    ids = []
+    for i in range(n):
+        message = outbox._queue("email", "test", None, {"to": to, "subject": f"Viesti {i}", "body": "Hei!\n"})
+        db.session.flush()
+        ids.append(message.id)
+    db.session.commit()
+    return ids
+
+
+def test_queued_email_is_rendered_in_the_recipients_language(demo_data):
+    from app.models import Customer
+
+    customer = db.session.query(Customer).filter_by(customer_number="100001").one()
+    message = outbox.queue_email(customer.email, "password_changed", "fi", customer.id, customer=customer)
+    db.session.commit()
+    assert message.payload["subject"] == "Omahallinnan salasanasi vaihdettiin"
+    assert "Hei Matti Virtanen," in message.payload["body"]
+    assert "03 450 51" in message.payload["body"]
+
+
+def test_worker_delivers_over_smtp_once(smtp):
+    queue(3)
+    assert outbox.deliver_due() == 3
+    assert outbox.deliver_due() == 0
+    assert [m["Subject"] for m in smtp.messages] == ["Viesti 0", "Viesti 1", "Viesti 2"]
+    assert all(m["Message-ID"].startswith("<outbox-") for m in smtp.messages)
+    assert db.session.query(OutboxMessage).filter_by(status="sent").count() == 3
+
+
+def test_smtp_down_then_back_delivers_exactly_once(smtp):
+    [message_id] = queue(1)
+    smtp.stop()
+    assert outbox.deliver_due() == 0
+    message = db.session.get(OutboxMessage, message_id)
+    assert message.status == "pending" and message.attempts == 1 and "Error" in message.last_error
+    first_retry = message.next_attempt_at
+    assert first_retry > utcnow()
+    # Not due yet: nothing happens even when SMTP is back.
+    smtp.start()
+    assert outbox.deliver_due() == 0
+    # Still down at the next try: the wait doubles.
+    smtp.stop()
+    outbox.deliver_due(now=first_retry)
+    db.session.refresh(message)
+    assert message.attempts == 2
+    assert message.next_attempt_at - first_retry >= timedelta(seconds=2 * outbox.BASE_DELAY_SECONDS)
+    smtp.start()
+    assert outbox.deliver_due(now=message.next_attempt_at) == 1
+    assert outbox.deliver_due(now=message.next_attempt_at + timedelta(days=1)) == 0
+    assert len(smtp.messages) == 1
+
+
+def test_gives_up_after_the_maximum_attempts(app, smtp):
+    [message_id] = queue(1)
+    smtp.stop()
+    later = utcnow()
+    for _ in range(app.config["OUTBOX_MAX_ATTEMPTS"]):
+        outbox.deliver_due(now=later)
+        later += outbox.MAX_DELAY
+    message = db.session.get(OutboxMessage, message_id)
+    assert message.status == "failed"
+    smtp.start()
+    assert outbox.deliver_due(now=later + timedelta(days=1)) == 0
+
+
+def test_a_lease_that_ran_out_makes_the_message_due_again(smtp):
+    [message_id] = queue(1)
+    claimed = outbox.claim(10, utcnow())  # a worker took it, then died before sending
+    assert [m.id for m in claimed] == [message_id]
+    assert outbox.deliver_due() == 0  # leased: nobody else takes it
+    assert outbox.deliver_due(now=utcnow() + outbox.LEASE + timedelta(seconds=1)) == 1
+
+
+def test_file_backend_writes_eml_files(app, tmp_path):
+    queue(1)
+    app.config.update(MAIL_BACKEND="file", MAIL_DIR=str(tmp_path))
+    try:
+        assert outbox.deliver_due() == 1
+    finally:
+        app.config["MAIL_BACKEND"] = "smtp"
+    [eml] = tmp_path.glob("*.eml")
+    assert b"Subject: Viesti 0" in eml.read_bytes()
+
+
+def test_two_workers_never_take_the_same_message(app, smtp):
+    queue(40)
+    results = []
+
+    def worker():
+        with app.app_context():
+            results.append(outbox.deliver_due(batch=5) + outbox.deliver_due(batch=50))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(results) == 40
+    assert len(smtp.messages) == 40
+    assert len({m["Message-ID"] for m in smtp.messages}) == 40
+
+
+def test_webhook_events_are_posted_signed(app):
+    import hashlib
+    import hmac
+    import json
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.headers["X-Omahallinta-Signature"], body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config.update(PROVISIONING_WEBHOOK_URL=f"http://127.0.0.1:{server.server_port}/hook",
+                      PROVISIONING_WEBHOOK_SECRET="s3cret")
+    try:
+        outbox.queue_event("order.created", None, order=1)
+        db.session.commit()
+        assert outbox.deliver_due() == 1
+    finally:
+        app.config.update(PROVISIONING_WEBHOOK_URL="", PROVISIONING_WEBHOOK_SECRET="")
+        server.shutdown()
+    [(signature, body)] = received
+    assert signature == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert json.loads(body)["event"] == "order.created"
