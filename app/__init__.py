@@ -68,24 +68,18 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.account import bp as account_bp
     from app.blueprints.auth import bp as auth_bp
     from app.blueprints.dashboard import bp as dashboard_bp
-<<<<<<< HEAD
     from app.blueprints.mail import bp as mail_bp
-=======
     from app.blueprints.mix import bp as mix_bp
     from app.blueprints.orders import bp as orders_bp
     from app.blueprints.services import bp as services_bp
->>>>>>> main
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(account_bp)
-<<<<<<< HEAD
     app.register_blueprint(mail_bp)
-=======
     app.register_blueprint(mix_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(services_bp)
->>>>>>> main
     if app.config["MAIL_VIEWER"]:
         from app.blueprints.dev import bp as dev_bp
 

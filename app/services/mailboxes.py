@@ -73,6 +73,12 @@ def allowed_count(customer_id: int, day: date | None = None) -> int:
     )
 
 
+def extra_mailbox_product() -> Product | None:
+    """The cheapest sellable product that gives a mailbox more: where "over the count" links to."""
+    return db.session.scalar(select(Product).where(Product.sellable, Product.mailbox_count > 0)
+                             .order_by(Product.price_cents, Product.id).limit(1))
+
+
 def needs_reauthentication(auth_at: int | float | None, now: float | None = None) -> bool:
     """A mailbox password change needs a login within the last 30 minutes."""
     now = utcnow().timestamp() if now is None else now

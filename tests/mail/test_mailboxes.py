@@ -297,3 +297,10 @@ def test_page_reads_are_few(matti, box):
     mailboxes.create_mailbox(matti.id, "toinen", PASSWORD)
     found = mailboxes.mailboxes_of(matti.id)
     assert [m.address for m in found] == ["matti.virtanen@ipp.fi", "toinen@ipp.fi"]
+
+
+def test_the_extra_mailbox_product_is_the_cheapest_that_gives_a_mailbox(matti):
+    assert mailboxes.extra_mailbox_product().code == "LISAPOSTILAATIKKO"
+    db.session.scalar(select(Product).where(Product.code == "LISAPOSTILAATIKKO")).sellable = False
+    db.session.commit()
+    assert mailboxes.extra_mailbox_product().code == "LAAJAKAISTA-100"

@@ -94,7 +94,8 @@ def test_over_the_count_tells_why_and_links_to_the_extra_mailbox(matti):
     page = matti.get(PAGE)
     assert 'id="new-mailbox"' not in page.text
     assert "Palveluihisi ei kuulu enempää sähköpostilaatikoita." in page.text
-    assert 'href="/tilaa?ryhma=email"' in page.text
+    assert 'href="/tilaa/LISAPOSTILAATIKKO"' in page.text
+    assert "Lisäsähköpostilaatikko" in matti.get("/tilaa/LISAPOSTILAATIKKO").text
     before = snapshot()
     response = send(matti, PAGE, {"new-local_part": "kolmas", "new-password": PASSWORD})
     assert response.status_code == 422

@@ -52,9 +52,11 @@ def section_forms(mailbox: Mailbox, given: dict | None = None) -> dict:
 
 
 def extra_mailbox_url() -> str:
-    if "orders.catalog" in current_app.view_functions:
-        return url_for("orders.catalog", ryhma="email")
-    return "/tilaa?ryhma=email"
+    """The extra mailbox product's order page, or the catalog when there is no such product."""
+    product = mailboxes.extra_mailbox_product()
+    if product and "orders.product" in current_app.view_functions:
+        return url_for("orders.product", code=product.code)
+    return url_for("orders.catalog") if "orders.catalog" in current_app.view_functions else "/tilaa"
 
 
 def page(status: int = 200, create_form=None, failed: tuple | None = None, block: str | None = None):
@@ -63,11 +65,12 @@ def page(status: int = 200, create_form=None, failed: tuple | None = None, block
     boxes = mailboxes.mailboxes_of(customer_id)
     forms = {m.id: section_forms(m, {failed[1]: failed[2]} if failed and failed[0] == m.id else None)
              for m in boxes}
+    allowed = mailboxes.allowed_count(customer_id)
     return render("mail/index.html", block, status=status, mailboxes=boxes, forms=forms,
                   opened=failed[:2] if failed else None, status_form=failed[2] if failed else create_form,
                   create_form=create_form or MailboxCreateForm(prefix="new", formdata=None),
-                  allowed=mailboxes.allowed_count(customer_id), domain=operator().mail_domain,
-                  extra_url=extra_mailbox_url())
+                  allowed=allowed, domain=operator().mail_domain,
+                  extra_url=extra_mailbox_url() if len(boxes) >= allowed else None)
 
 
 def section(mailbox: Mailbox, name: str | None = None, form=None, status: int = 200):
