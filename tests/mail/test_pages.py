@@ -356,3 +356,13 @@ def test_statements_per_page_do_not_grow_with_mailboxes(matti, app):
     assert few <= 12
     page = matti.get(PAGE)
     assert len(gzip.compress(page.data)) <= 8192
+
+
+def test_guessing_the_account_password_here_is_rate_limited(matti, mid):
+    age_login(matti, 60)
+    url = f"{PAGE}/{mid}/salasana"
+    token = matti.csrf_token(PAGE)
+    data = {"csrf_token": token, f"m{mid}-pw-new_password": "Uusi-Posti-Sana-2026",
+            f"m{mid}-pw-account_password": "wrong-password-here"}
+    codes = [matti.post(url, data=data).status_code for _ in range(11)]
+    assert codes == [422] * 10 + [429]

@@ -12,6 +12,7 @@ from app.blueprints.mail.forms import (
     MailboxCreateForm,
     MailboxPasswordForm,
 )
+from app.extensions import limiter
 from app.models import Mailbox
 from app.models.base import utcnow
 from app.services import DomainError, mailboxes
@@ -97,7 +98,9 @@ def own_mailbox(mailbox_id: int) -> Mailbox:
 
 
 def failed(form, error: DomainError) -> None:
-    getattr(form, error.field).errors.append(error.message)
+    # The account password field may have appeared between rendering and this check.
+    field = getattr(form, error.field, None) or next(iter(form))
+    field.errors.append(error.message)
 
 
 @bp.get("/sahkoposti")
@@ -123,8 +126,13 @@ def create():
     return page(422, create_form=form, block="mailboxes")
 
 
+def account_key() -> str:
+    return f"mailbox-password:{current_user.get_id()}"
+
+
 @bp.post("/sahkoposti/<int:mailbox_id>/salasana")
 @login_required
+@limiter.limit("10 per 15 minutes", key_func=account_key)  # the account password can be tried here
 def password(mailbox_id: int):
     mailbox = own_mailbox(mailbox_id)
     form = make_form("password", mailbox)
