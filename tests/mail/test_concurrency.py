@@ -1,43 +1,19 @@
 """Races over real connections: the count and the address rules hold when requests come at once."""
-import threading
-
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import MailAlias, Mailbox
+from tests.orders.test_concurrency import run_together
 
 PASSWORD = "Kissa-Koira-Hevonen-77"
 THREADS = 6
-
-
-def run_together(app, work, count: int = THREADS) -> list:
-    db.session.commit()
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                results[i] = work(i)
-            except Exception as error:  # noqa: BLE001 — reported to the test
-                results[i] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 def test_many_creates_for_the_last_slot_give_one_mailbox(app, client, demo_data):
     client.login()
     token = client.csrf_token("/sahkoposti")
     responses = run_together(app, lambda i: client.post("/sahkoposti", data={
-        "csrf_token": token, "new-local_part": f"laatikko{i}", "new-password": PASSWORD}))
+        "csrf_token": token, "new-local_part": f"laatikko{i}", "new-password": PASSWORD}), THREADS)
     assert sorted(r.status_code for r in responses) == [303] + [422] * (THREADS - 1), responses
     assert db.session.scalar(select(func.count()).select_from(Mailbox)) == 2
 

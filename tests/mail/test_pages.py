@@ -3,11 +3,12 @@ import gzip
 import time
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, Customer, MailAlias, Mailbox, OutboxMessage
 from app.services import mailboxes
+from tests.orders.test_catalog import _statements
 
 PAGE = "/sahkoposti"
 PASSWORD = "Kissa-Koira-Hevonen-77"
@@ -325,22 +326,8 @@ def test_get_on_an_action_url_changes_nothing(matti, mid):
     assert box().active
 
 
-def count_statements(client, url: str) -> int:
-    statements = []
-
-    def listener(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return len(statements)
-
-
 def test_statements_per_page_do_not_grow_with_mailboxes(matti, app):
-    few = count_statements(matti, PAGE)
+    few = _statements(matti, PAGE)
     customer_id = db.session.scalar(select(Customer.id).where(Customer.customer_number == "100001"))
     from app.models import Product, Subscription
     from app.models.base import today
@@ -352,7 +339,7 @@ def test_statements_per_page_do_not_grow_with_mailboxes(matti, app):
         created = mailboxes.create_mailbox(customer_id, name, PASSWORD)
         mailboxes.add_alias(created, name + "-alias")
         mailboxes.set_forwarding(created, ["x@example.com"], True)
-    assert count_statements(matti, PAGE) == few
+    assert _statements(matti, PAGE) == few
     assert few <= 12
     page = matti.get(PAGE)
     assert len(gzip.compress(page.data)) <= 8192

@@ -126,6 +126,20 @@ def create():
     return page(422, create_form=form, block="mailboxes")
 
 
+def section_post(mailbox_id: int, name: str, change, message):
+    """Every section form: validate, make the one change, answer with the section or a redirect."""
+    mailbox = own_mailbox(mailbox_id)
+    form = make_form(name, mailbox)
+    if form.validate_on_submit():
+        try:
+            change(mailbox, form)
+        except DomainError as error:
+            failed(form, error)
+        else:
+            return done(mailbox, message(mailbox))
+    return section(mailbox, name, form, 422)
+
+
 def account_key() -> str:
     return f"mailbox-password:{current_user.get_id()}"
 
@@ -134,68 +148,42 @@ def account_key() -> str:
 @login_required
 @limiter.limit("10 per 15 minutes", key_func=account_key)  # the account password can be tried here
 def password(mailbox_id: int):
-    mailbox = own_mailbox(mailbox_id)
-    form = make_form("password", mailbox)
-    if form.validate_on_submit():
-        try:
-            account_password = form.account_password.data if "account_password" in form else ""
-            if mailboxes.change_password(mailbox, form.new_password.data, current_user,
-                                         session.get("auth_at"), account_password):
-                session["auth_at"] = int(utcnow().timestamp())
-        except DomainError as error:
-            failed(form, error)
-        else:
-            return done(mailbox, _("The password of %(address)s has been changed.", address=mailbox.address))
-    return section(mailbox, "password", form, 422)
+    def change(mailbox, form):
+        given = form.account_password.data if "account_password" in form else ""
+        if mailboxes.change_password(mailbox, form.new_password.data, current_user,
+                                     session.get("auth_at"), given):
+            session["auth_at"] = int(utcnow().timestamp())
+
+    return section_post(mailbox_id, "password", change, lambda m: _(
+        "The password of %(address)s has been changed.", address=m.address))
 
 
 @bp.post("/sahkoposti/<int:mailbox_id>/edelleenlahetys")
 @login_required
 def forwarding(mailbox_id: int):
-    mailbox = own_mailbox(mailbox_id)
-    form = make_form("forwarding", mailbox)
-    if form.validate_on_submit():
-        try:
-            mailboxes.set_forwarding(mailbox, form.address_list(), form.keep_copy.data)
-        except DomainError as error:
-            failed(form, error)
-        else:
-            return done(mailbox, _("Forwarding of %(address)s is saved.", address=mailbox.address))
-    return section(mailbox, "forwarding", form, 422)
+    return section_post(
+        mailbox_id, "forwarding",
+        lambda m, form: mailboxes.set_forwarding(m, form.address_list(), form.keep_copy.data),
+        lambda m: _("Forwarding of %(address)s is saved.", address=m.address))
 
 
 @bp.post("/sahkoposti/<int:mailbox_id>/automaattivastaus")
 @login_required
 def autoreply(mailbox_id: int):
-    mailbox = own_mailbox(mailbox_id)
-    form = make_form("autoreply", mailbox)
-    if form.validate_on_submit():
-        try:
-            mailboxes.set_autoreply(mailbox, form.enabled.data, form.subject.data, form.body.data,
-                                    form.starts_on.data, form.ends_on.data)
-        except DomainError as error:
-            failed(form, error)
-        else:
-            return done(mailbox, _("The auto-reply of %(address)s is saved.", address=mailbox.address))
-    return section(mailbox, "autoreply", form, 422)
+    return section_post(
+        mailbox_id, "autoreply",
+        lambda m, form: mailboxes.set_autoreply(m, form.enabled.data, form.subject.data, form.body.data,
+                                                form.starts_on.data, form.ends_on.data),
+        lambda m: _("The auto-reply of %(address)s is saved.", address=m.address))
 
 
 @bp.post("/sahkoposti/<int:mailbox_id>/aliakset")
 @login_required
 def add_alias(mailbox_id: int):
-    mailbox = own_mailbox(mailbox_id)
-    form = make_form("alias", mailbox)
-    if form.validate_on_submit():
-        try:
-            alias = mailboxes.add_alias(mailbox, form.local_part.data)
-        except DomainError as error:
-            failed(form, error)
-        else:
-            return done(mailbox, _("Mail to %(alias)s now comes to %(address)s.",
-                                   alias=alias.address, address=mailbox.address))
-    return section(mailbox, "alias", form, 422)
-
-
+    return section_post(
+        mailbox_id, "alias", lambda m, form: mailboxes.add_alias(m, form.local_part.data),
+        lambda m: _("Mail to %(alias)s now comes to %(address)s.",
+                    alias=m.alias_rows[-1].address, address=m.address))
 @bp.post("/sahkoposti/<int:mailbox_id>/aliakset/<int:alias_id>/poista")
 @login_required
 def remove_alias(mailbox_id: int, alias_id: int):
