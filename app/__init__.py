@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.mix import bp as mix_bp
     from app.blueprints.orders import bp as orders_bp
     from app.blueprints.services import bp as services_bp
+    from app.blueprints.support import bp as support_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
@@ -80,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mix_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(services_bp)
+    app.register_blueprint(support_bp)
     if app.config["MAIL_VIEWER"]:
         from app.blueprints.dev import bp as dev_bp
 

@@ -20,6 +20,9 @@ class Customer(db.Model):
     phone: Mapped[str] = mapped_column(String(40), default="", index=True)
     # Stored lower-case; the login accepts it, so it is unique.
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # An email change waits here until the link sent to the new address is followed.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    pending_email_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str] = mapped_column(String(5), default="fi")
     status: Mapped[str] = mapped_column(String(10), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 from flask import flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from limits import parse
 
 from app.blueprints.auth import bp
 from app.blueprints.auth.forms import ForgotPasswordForm, LoginForm, SecondFactorForm, SetPasswordForm
@@ -13,11 +14,19 @@ from app.services import DomainError, accounts, two_factor
 from app.web import render
 
 FAILED_ONLY = dict(methods=["POST"], deduct_when=lambda response: g.get("login_failed", False))
+ACCOUNT_LOGIN_LIMIT = "10 per 15 minutes"
 PENDING = "second_factor_for"
 
 
 def login_key() -> str:
     return "login:" + request.form.get("login", "").strip().lower()[:254]
+
+
+def count_failed_login(*logins: str) -> None:
+    """A wrong password given elsewhere (re-authentication) counts as a failed login of the account."""
+    item = parse(ACCOUNT_LOGIN_LIMIT)
+    for login in {value.strip().lower()[:254] for value in logins if value}:
+        limiter.limiter.hit(item, "login:" + login, "auth.login")
 
 
 def pending_key() -> str:
@@ -53,7 +62,7 @@ def password_step(account: Account, next_url: str):
 
 
 @bp.route("/kirjaudu", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", key_func=login_key, **FAILED_ONLY)
+@limiter.limit(ACCOUNT_LOGIN_LIMIT, key_func=login_key, **FAILED_ONLY)
 @limiter.limit("30 per 15 minutes", **FAILED_ONLY)
 def login():
     if current_user.is_authenticated:

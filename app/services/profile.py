@@ -1,0 +1,108 @@
+"""Käyttäjätiedot: the email change by confirmation link, the language, and the customer's own data."""
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Account, Customer
+from app.models.base import utcnow
+from app.security import fingerprint, make_token, read_token, verify_password
+from app.services import DomainError, audit, outbox
+
+EMAIL_CHANGE_MAX_AGE = 24 * 3600
+LANGUAGES = {"fi": "suomi", "sv": "svenska", "en": "English"}
+AGREEMENT_LABELS = {
+    "connection": _l("Connection agreement"),
+    "service": _l("Service agreement"),
+    "billing": _l("Billing agreement"),
+}
+
+
+def _change_state(customer: Customer) -> str:
+    """Changes when the address switches, or the pending change is cancelled or replaced."""
+    at = customer.pending_email_at.isoformat() if customer.pending_email_at else ""
+    return fingerprint(customer.email, customer.pending_email, at)
+
+
+def request_email_change(account: Account, new_email: str, password: str) -> None:
+    """Keep the new address pending; the link to it confirms, a notice tells the old one."""
+    customer = _locked(account.customer_id)
+    if not verify_password(account.password_hash, password):
+        raise DomainError(_l("The password is wrong."), field="password")
+    new_email = new_email.strip().lower()
+    if new_email == (customer.email or ""):
+        raise DomainError(_l("This is already your email address."), field="email")
+    customer.pending_email = new_email
+    customer.pending_email_at = utcnow()
+    token = make_token("email-change", {"customer": customer.id, "state": _change_state(customer)})
+    url = _external("account.confirm_email", token=token)
+    outbox.queue_email(new_email, "email_change_confirm", customer.locale, customer.id,
+                       customer=customer, url=url)
+    if customer.email:
+        outbox.queue_email(customer.email, "email_change_notice", customer.locale, customer.id,
+                           customer=customer, new_email=new_email)
+    audit.record("email.change_requested", customer.id, new_email=new_email)
+    db.session.commit()
+
+
+def pending_change(token: str) -> Customer | None:
+    """The customer whose pending change this link confirms, if it is still valid and unused."""
+    data = read_token("email-change", token, EMAIL_CHANGE_MAX_AGE)
+    if not data:
+        return None
+    customer = db.session.get(Customer, data.get("customer"))
+    if customer is None or customer.status != "active" or not customer.pending_email:
+        return None
+    if data.get("state") != _change_state(customer):
+        return None
+    return customer
+
+
+def confirm_email_change(token: str) -> Customer:
+    customer = pending_change(token)
+    if customer is not None:
+        customer = _locked(customer.id)
+        customer = pending_change(token)  # again, under the lock: a link works once
+    if customer is None:
+        raise DomainError(_l("The link has expired or has already been used."))
+    taken = db.session.scalar(select(func.count()).select_from(Customer).where(
+        Customer.email == customer.pending_email, Customer.id != customer.id))
+    if taken:
+        raise DomainError(_l("This email address is already in use. Please contact our customer service."))
+    old, customer.email = customer.email, customer.pending_email
+    customer.pending_email = None
+    customer.pending_email_at = None
+    audit.record("email.changed", customer.id, actor=customer.account, old_email=old, new_email=customer.email)
+    db.session.commit()
+    return customer
+
+
+def cancel_email_change(account: Account) -> None:
+    customer = _locked(account.customer_id)
+    if customer.pending_email:
+        audit.record("email.change_cancelled", customer.id, new_email=customer.pending_email)
+        customer.pending_email = None
+        customer.pending_email_at = None
+    db.session.commit()
+
+
+def set_language(account: Account, locale: str) -> None:
+    if locale not in LANGUAGES:
+        raise DomainError(_l("Choose one of the languages."), field="locale")
+    customer = account.customer
+    if customer.locale != locale:
+        audit.record("locale.changed", customer.id, locale=locale)
+        customer.locale = locale
+    db.session.commit()
+
+
+def _locked(customer_id: int) -> Customer:
+    """The customer row, locked on Postgres so concurrent changes of it run one at a time."""
+    return db.session.scalars(
+        select(Customer).where(Customer.id == customer_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _external(endpoint: str, **values) -> str:
+    return current_app.config["PORTAL_URL"].rstrip("/") + url_for(endpoint, **values)

@@ -1,0 +1,142 @@
+"""Asiakaspalvelu: feedback and written termination notices (seed S12, S15).
+
+The portal never ends a subscription: a termination notice is stored, receipted to the
+customer by email as the written proof, and handed to the staff as an event.
+"""
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Customer, Feedback
+from app.models.base import today, utcnow
+from app.services import DomainError, audit, outbox, subscriptions
+
+MESSAGES_PER_HOUR = 10
+MAX_MESSAGE_LENGTH = 5000
+TOPIC_LABELS = {
+    "feedback": _l("Feedback"),
+    "billing": _l("Billing"),
+    "support": _l("Technical support"),
+    "termination": _l("Termination"),
+    "other": _l("Other"),
+}
+
+
+@dataclass
+class Message:
+    topic: str
+    message: str
+    contact_requested: bool = False
+    contact_email: str = ""
+    contact_phone: str = ""
+    subscription_ids: list[int] = field(default_factory=list)
+    wished_end_date: date | None = None
+    idempotency_key: str | None = None
+
+
+def send(customer_id: int, msg: Message) -> Feedback:
+    """Store the message with a reference, audit it, queue the receipt and the staff event."""
+    # Scoped to the customer: a key copied from someone else's form finds nothing of theirs.
+    key = f"{customer_id}:{msg.idempotency_key}" if msg.idempotency_key else None
+    if key:
+        earlier = _earlier(customer_id, key)
+        if earlier is not None:
+            return earlier  # the same form posted again: one message
+    customer = db.session.scalars(select(Customer).where(Customer.id == customer_id).with_for_update()).one()
+    _check(customer, msg)
+    feedback = Feedback(
+        customer_id=customer.id, reference=_reference(), topic=msg.topic, message=msg.message.strip(),
+        contact_requested=msg.contact_requested or msg.topic == "termination",
+        contact_email=msg.contact_email.strip().lower(), contact_phone=msg.contact_phone.strip(),
+        wished_end_date=msg.wished_end_date if msg.topic == "termination" else None,
+        idempotency_key=key, created_at=utcnow(),
+    )
+    if msg.topic == "termination":
+        feedback.subscriptions = _own_subscriptions_in_force(customer.id, msg.subscription_ids)
+    db.session.add(feedback)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a parallel copy of the same form won the race
+        db.session.rollback()
+        earlier = _earlier(customer_id, key or "")
+        if earlier is None:
+            raise
+        return earlier
+    _announce(customer, feedback)
+    db.session.commit()
+    return feedback
+
+
+def _earlier(customer_id: int, key: str) -> Feedback | None:
+    return db.session.scalar(select(Feedback).where(Feedback.idempotency_key == key,
+                                                    Feedback.customer_id == customer_id))
+
+
+def _check(customer: Customer, msg: Message) -> None:
+    since = utcnow() - timedelta(hours=1)
+    sent = db.session.scalar(select(func.count()).select_from(Feedback).where(
+        Feedback.customer_id == customer.id, Feedback.created_at >= since))
+    if sent >= MESSAGES_PER_HOUR:
+        raise DomainError(_l(
+            "You have sent %(n)d messages within an hour, which is the most we accept. "
+            "Please try again later or call our customer service.", n=MESSAGES_PER_HOUR))
+    if msg.topic not in TOPIC_LABELS:
+        raise DomainError(_l("Choose a topic."), field="topic")
+    if not msg.message.strip():
+        raise DomainError(_l("Write your message."), field="message")
+    if len(msg.message) > MAX_MESSAGE_LENGTH:
+        raise DomainError(_l("The message can be at most %(n)d characters long.", n=MAX_MESSAGE_LENGTH),
+                          field="message")
+    if msg.topic == "termination":
+        if not msg.subscription_ids:
+            raise DomainError(_l("Choose the services you want to terminate."), field="subscriptions")
+        if msg.wished_end_date is None:
+            raise DomainError(_l("Give the date you want the services to end."), field="wished_end_date")
+        if msg.wished_end_date < today():
+            raise DomainError(_l("The end date cannot be in the past."), field="wished_end_date")
+    if msg.contact_requested or msg.topic == "termination":
+        if not msg.contact_email.strip():
+            raise DomainError(_l("Write your email address."), field="contact_email")
+        if not msg.contact_phone.strip():
+            raise DomainError(_l("Write your phone number."), field="contact_phone")
+
+
+def _own_subscriptions_in_force(customer_id: int, ids: list[int]):
+    chosen = {s.id: s for s in subscriptions.in_force(subscriptions.subscriptions_of(customer_id), today())
+              if s.id in set(ids)}
+    if len(chosen) != len(set(ids)):
+        raise DomainError(_l("Choose only your own services that are in force."), field="subscriptions")
+    return list(chosen.values())
+
+
+def _reference() -> str:
+    """Short enough to read over the phone: the day and six random characters."""
+    return f"{today():%y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+def _announce(customer: Customer, feedback: Feedback) -> None:
+    termination = feedback.topic == "termination"
+    audit.record("termination.received" if termination else "feedback.received", customer.id,
+                 reference=feedback.reference, topic=feedback.topic)
+    to = feedback.contact_email or customer.email
+    if to:
+        outbox.queue_email(to, "termination_receipt" if termination else "feedback_receipt",
+                           customer.locale, customer.id, customer=customer, feedback=feedback,
+                           topic=TOPIC_LABELS[feedback.topic])
+    outbox.queue_event(
+        "termination.received" if termination else "feedback.received", customer.id,
+        feedback_id=feedback.id, reference=feedback.reference, kind=feedback.topic,
+        customer_number=customer.customer_number,
+        subscription_ids=[s.id for s in feedback.subscriptions],
+        wished_end_date=feedback.wished_end_date,
+    )
+
+
+def find(customer_id: int, reference: str) -> Feedback | None:
+    return db.session.scalar(
+        select(Feedback).where(Feedback.customer_id == customer_id, Feedback.reference == reference))

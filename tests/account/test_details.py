@@ -1,0 +1,216 @@
+"""Käyttäjätiedot (S14): the details, the in-place email change by confirmation link, the language."""
+import re
+
+import pytest
+
+from app.extensions import db
+from app.models import AuditEvent, Customer, OutboxMessage
+from app.services import outbox
+from tests.conftest import HTMX
+
+OLD = "matti.virtanen@example.fi"
+NEW = "matti.uusi@example.fi"
+PASSWORD = "Lumi-Ranta-Kello-71"
+
+
+def matti() -> Customer:
+    return db.session.query(Customer).filter_by(customer_number="100001").one()
+
+
+def link_in(text: str) -> str:
+    return re.search(r"http://[^/\s]+(/kayttajatiedot/sahkoposti/vahvista/\S+)", text).group(1)
+
+
+def request_change(client, email=NEW, password=PASSWORD, htmx=False):
+    return client.submit("/kayttajatiedot/sahkoposti", {"email": email, "password": password},
+                         page="/kayttajatiedot/sahkoposti", htmx=htmx)
+
+
+@pytest.fixture
+def logged_in(client, demo_data):
+    client.login()
+    return client
+
+
+def test_details_show_everything_read_only_but_the_email(logged_in):
+    page = logged_in.get("/kayttajatiedot")
+    assert page.status_code == 200
+    for text in ("Matti Virtanen", "100001", "Hämeenkatu 10 A 5", "33100 Tampere", "040 123 4567", OLD,
+                 "Liittymäsopimus", "Laskutussopimus", "0100 2345 6789", "03 450 51", "MIX 6"):
+        assert text in page.text, text
+    assert "Jääkiekkokausi" not in page.text  # ended
+    assert 'aria-current="page"' in page.text and ">Käyttäjätiedot</a>" in page.text
+    assert page.text.count("<input") == page.text.count('type="hidden"')  # nothing editable in place yet
+
+
+def test_details_need_login(client, demo_data):
+    assert client.get("/kayttajatiedot").status_code == 302
+
+
+def test_edit_opens_in_place_with_htmx_and_as_a_page_without(logged_in):
+    partial = logged_in.get("/kayttajatiedot/sahkoposti", headers=HTMX)
+    assert partial.status_code == 200
+    assert "<html" not in partial.text
+    assert partial.text.lstrip().startswith('<section id="email-section"')
+    assert 'name="email"' in partial.text and 'name="password"' in partial.text
+    assert "autofocus" in partial.text
+    page = logged_in.get("/kayttajatiedot/sahkoposti")
+    assert "<html" in page.text and 'name="email"' in page.text
+    back = logged_in.get("/kayttajatiedot", headers=HTMX)  # Peruuta in place
+    assert back.text.lstrip().startswith('<section id="email-section"') and 'name="email"' not in back.text
+
+
+def test_valid_request_keeps_the_address_and_sends_link_and_notice(logged_in, smtp):
+    response = request_change(logged_in)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/kayttajatiedot"
+    customer = matti()
+    assert customer.email == OLD and customer.pending_email == NEW
+    page = logged_in.get("/kayttajatiedot").text
+    assert "Lähetimme vahvistuslinkin osoitteeseen matti.uusi@example.fi" in page
+    assert "Odottaa vahvistusta: matti.uusi@example.fi" in page
+    assert db.session.query(AuditEvent).filter_by(action="email.change_requested").count() == 1
+    assert outbox.deliver_due() == 2
+    to = {m["To"]: m for m in smtp.messages}
+    assert set(to) == {OLD, NEW}
+    assert "/kayttajatiedot/sahkoposti/vahvista/" in to[NEW].get_content()
+    assert NEW in to[OLD].get_content() and "vahvista" not in to[OLD].get_content()
+
+
+def test_htmx_request_swaps_the_section_and_updates_the_status(logged_in):
+    response = request_change(logged_in, htmx=True)
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert response.text.lstrip().startswith('<section id="email-section"')
+    assert "Odottaa vahvistusta" in response.text
+    assert '<hx-partial hx-target="#status"' in response.text and "Lähetimme vahvistuslinkin" in response.text
+    assert len(response.data) < 2048
+
+
+def test_following_the_link_switches_the_address_once(client, logged_in, make_client, smtp):
+    request_change(logged_in)
+    outbox.deliver_due()
+    link = link_in(next(m for m in smtp.messages if m["To"] == NEW).get_content())
+    other = make_client()  # the link may be opened on another device, logged out
+    page = other.get(link)
+    assert page.status_code == 200 and NEW in page.text
+    assert matti().email == OLD  # a GET changes nothing
+    response = other.submit(link)
+    assert response.status_code == 303
+    assert matti().email == NEW and matti().pending_email is None
+    assert other.get(link).status_code == 404  # single use
+    assert make_client().submit("/kirjaudu", {"login": NEW, "password": PASSWORD}).status_code == 303
+    assert make_client().submit("/kirjaudu", {"login": OLD, "password": PASSWORD}).status_code == 422
+    assert db.session.query(AuditEvent).filter_by(action="email.changed").count() == 1
+
+
+def test_a_cancelled_or_replaced_change_kills_the_old_link(logged_in, smtp):
+    request_change(logged_in)
+    response = logged_in.submit("/kayttajatiedot/sahkoposti/peru", page="/kayttajatiedot")
+    assert response.status_code == 303
+    assert matti().pending_email is None
+    outbox.deliver_due()
+    link = link_in(next(m for m in smtp.messages if m["To"] == NEW).get_content())
+    assert logged_in.get(link).status_code == 404
+    smtp.messages.clear()
+    request_change(logged_in, email="eka@example.fi")
+    request_change(logged_in, email="toka@example.fi")
+    outbox.deliver_due()
+    first = link_in(next(m for m in smtp.messages if m["To"] == "eka@example.fi").get_content())
+    second = link_in(next(m for m in smtp.messages if m["To"] == "toka@example.fi").get_content())
+    assert logged_in.get(first).status_code == 404
+    assert logged_in.submit(second).status_code == 303
+    assert matti().email == "toka@example.fi"
+
+
+def test_cancel_with_htmx_swaps_the_section(logged_in):
+    request_change(logged_in)
+    response = logged_in.submit("/kayttajatiedot/sahkoposti/peru", page="/kayttajatiedot", htmx=True)
+    assert response.status_code == 200 and "<html" not in response.text
+    assert "Odottaa vahvistusta" not in response.text and "Sähköpostiosoitteen vaihto peruttiin" in response.text
+
+
+def test_expired_or_forged_link_does_not_work(logged_in, smtp, monkeypatch):
+    request_change(logged_in)
+    outbox.deliver_due()
+    link = link_in(next(m for m in smtp.messages if m["To"] == NEW).get_content())
+    assert logged_in.get(link[:-3] + "xyz").status_code == 404
+    import app.services.profile as profile
+
+    monkeypatch.setattr(profile, "EMAIL_CHANGE_MAX_AGE", -1)
+    assert logged_in.get(link).status_code == 404
+    assert matti().email == OLD
+
+
+def test_address_taken_meanwhile_is_refused_at_confirmation(logged_in, smtp):
+    request_change(logged_in, email="liisa.uusi@example.fi")
+    outbox.deliver_due()
+    link = link_in(next(m for m in smtp.messages if m["To"] == "liisa.uusi@example.fi").get_content())
+    liisa = db.session.query(Customer).filter_by(customer_number="100002").one()
+    liisa.email = "liisa.uusi@example.fi"
+    db.session.commit()
+    response = logged_in.submit(link)
+    assert response.status_code == 409
+    assert "on jo käytössä" in response.text
+    assert matti().email == OLD
+
+
+@pytest.mark.parametrize("email,password,field,message", [
+    (NEW, "wrong-password-1", "password", "Salasana on väärä."),
+    ("", PASSWORD, "email", "Kirjoita uusi sähköpostiosoitteesi."),
+    ("not-an-address", PASSWORD, "email", "Tarkista sähköpostiosoite."),
+    ("matti@@example.fi", PASSWORD, "email", "Tarkista sähköpostiosoite."),
+    ("a\x00b@example.fi", PASSWORD, "email", "Poista tekstistä ohjausmerkit."),
+    ("x" * 250 + "@example.fi", PASSWORD, "email", "Osoitteessa voi olla enintään 254 merkkiä."),
+    (OLD.upper(), PASSWORD, "email", "Tämä on jo sähköpostiosoitteesi."),
+    (NEW, "", "password", "Kirjoita nykyinen salasanasi."),
+])
+def test_bad_input_is_422_next_to_the_field_and_keeps_the_address(logged_in, email, password, field, message):
+    for htmx in (False, True):
+        response = request_change(logged_in, email=email, password=password, htmx=htmx)
+        assert response.status_code == 422
+        assert message in response.text
+        assert f'id="{field}-error"' in response.text
+        if "\x00" not in email and len(email) < 254:
+            assert f'value="{email}"' in response.text
+        assert ("<html" in response.text) is not htmx
+    assert matti().pending_email is None
+    assert db.session.query(OutboxMessage).count() == 0
+
+
+def test_five_wrong_passwords_lock_the_form_and_count_towards_the_login_limit(logged_in, make_client):
+    for _ in range(5):
+        assert request_change(logged_in, password="wrong-password-1").status_code == 422
+    assert request_change(logged_in).status_code == 429  # the form is locked for a while
+    for _ in range(5):
+        make_client().submit("/kirjaudu", {"login": "100001", "password": "wrong-password-2"})
+    # 5 here + 5 at the login: the account's login limit of 10 is reached, even with the right password.
+    assert make_client().submit("/kirjaudu", {"login": "100001", "password": PASSWORD}).status_code == 429
+    # The address is another key of the same limit: 5 of its 10 are used.
+    assert make_client().submit("/kirjaudu", {"login": OLD, "password": PASSWORD}).status_code == 303
+
+
+def test_wrong_passwords_here_count_for_the_email_login_too(logged_in, make_client):
+    for _ in range(5):
+        request_change(logged_in, password="wrong-password-1")
+    for _ in range(5):
+        make_client().submit("/kirjaudu", {"login": OLD, "password": "wrong-password-2"})
+    assert make_client().submit("/kirjaudu", {"login": OLD, "password": PASSWORD}).status_code == 429
+
+
+def test_language_is_kept_on_the_account(logged_in, make_client):
+    response = logged_in.submit("/kayttajatiedot/kieli", {"locale": "en"}, page="/kayttajatiedot")
+    assert response.status_code == 303
+    assert matti().locale == "en"
+    assert "User details" in logged_in.get("/kayttajatiedot").text
+    other = make_client()
+    other.login()
+    assert '<html lang="en">' in other.get("/").text  # another device follows the account
+    logged_in.submit("/kayttajatiedot/kieli", {"locale": "xx"}, page="/kayttajatiedot")
+    assert matti().locale == "en"
+
+
+def test_email_change_needs_csrf(logged_in):
+    response = logged_in.post("/kayttajatiedot/sahkoposti", data={"email": NEW, "password": PASSWORD})
+    assert response.status_code == 400
+    assert matti().pending_email is None

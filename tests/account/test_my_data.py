@@ -1,0 +1,104 @@
+"""Lataa omat tietoni (GDPR articles 15 and 20), and the statement budget of the pages of this area."""
+import gzip
+import json
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from app.extensions import db
+from app.models import AuditEvent, Customer, MailAlias, Mailbox, Subscription
+
+EXPORT = "/kayttajatiedot/omat-tiedot"
+
+
+@pytest.fixture
+def logged_in(client, demo_data):
+    client.login()
+    return client
+
+
+@contextmanager
+def counted():
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_json_download_has_everything_but_secrets(logged_in):
+    logged_in.submit("/asiakaspalvelu", {"topic": "feedback", "message": "Hei!"})
+    response = logged_in.submit(EXPORT, {"format": "json"}, page="/kayttajatiedot")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="omat-tiedot-100001.json"'
+    data = json.loads(response.text)
+    assert data["customer"]["email"] == "matti.virtanen@example.fi"
+    assert {a["kind"] for a in data["agreements"]} == {"connection", "service", "billing"}
+    assert data["pay_tv_cards"][0]["card_number"] == "0100 2345 6789"
+    assert {s["product"] for s in data["subscriptions"]} >= {"MIX 6", "Jääkiekkokausi"}
+    assert len(data["mix_choices"]) == 4 and len(data["orders"]) == 4
+    assert data["mailboxes"][0]["address"] == "matti.virtanen@ipp.fi"
+    assert data["feedback"][0]["message"] == "Hei!"
+    assert {"login", "feedback.received", "personal_data.exported"} <= {e["action"] for e in data["audit_events"]}
+    text = response.text
+    for secret in ("password_hash", "$argon2", "totp_secret", "session_version", "ARGON2ID"):
+        assert secret not in text
+    assert "100002" not in text and "Liisa" not in text
+
+
+def test_readable_page_and_audit(logged_in):
+    response = logged_in.submit(EXPORT, {"format": "html"}, page="/kayttajatiedot")
+    assert response.status_code == 200 and "<html" in response.text
+    for text in ("Omat tietoni", "Asiakastiedot", "Hämeenkatu 10 A 5", "MIX 6", "matti.virtanen@ipp.fi"):
+        assert text in response.text
+    assert "$argon2" not in response.text
+    assert db.session.query(AuditEvent).filter_by(action="personal_data.exported").count() == 1
+
+
+def test_export_needs_post_with_csrf_and_is_rate_limited(logged_in):
+    assert logged_in.get(EXPORT).status_code == 405
+    assert logged_in.post(EXPORT, data={"format": "json"}).status_code == 400
+    for _ in range(10):
+        assert logged_in.submit(EXPORT, {"format": "json"}, page="/kayttajatiedot").status_code == 200
+    response = logged_in.submit(EXPORT, {"format": "json"}, page="/kayttajatiedot")
+    assert response.status_code == 429 and "Liian monta yritystä" in response.text
+
+
+def test_export_takes_a_fixed_number_of_statements(logged_in):
+    logged_in.submit(EXPORT, {"format": "json"}, page="/kayttajatiedot")
+    with counted() as before:
+        logged_in.post(EXPORT, data={"format": "json", "csrf_token": logged_in.csrf_token("/kayttajatiedot")})
+    matti = db.session.query(Customer).filter_by(customer_number="100001").one()
+    mailbox = db.session.query(Mailbox).filter_by(customer_id=matti.id).one()
+    for n in range(5):
+        db.session.add(Subscription(customer=matti, product=db.session.query(Subscription).first().product,
+                                    starts_on=matti.agreements[0].valid_from))
+        db.session.add(MailAlias(mailbox=mailbox, kind="alias", address=f"a{n}@ipp.fi", goto=mailbox.address))
+    db.session.commit()
+    with counted() as after:
+        logged_in.post(EXPORT, data={"format": "json", "csrf_token": logged_in.csrf_token("/kayttajatiedot")})
+    assert len(after) == len(before)
+
+
+@pytest.mark.parametrize("url", ["/kayttajatiedot", "/kayttajatiedot/sahkoposti", "/asiakaspalvelu",
+                                 "/kayttajatiedot/kaksivaiheinen"])
+def test_pages_take_few_statements_whatever_the_customer_has(logged_in, url):
+    logged_in.get(url)
+    with counted() as before:
+        assert logged_in.get(url).status_code == 200
+    matti = db.session.query(Customer).filter_by(customer_number="100001").one()
+    product = db.session.query(Subscription).first().product
+    for _ in range(10):
+        db.session.add(Subscription(customer=matti, product=product, starts_on=matti.agreements[0].valid_from))
+    db.session.commit()
+    with counted() as after:
+        response = logged_in.get(url)
+    assert len(after) == len(before) <= 12
+    assert len(gzip.compress(response.data)) <= 8 * 1024
