@@ -60,15 +60,15 @@ def extra_mailbox_url() -> str:
     return url_for("orders.catalog") if "orders.catalog" in current_app.view_functions else "/tilaa"
 
 
-def page(status: int = 200, create_form=None, failed: tuple | None = None, block: str | None = None):
-    """The whole page; `failed` = (mailbox id, form name, form) re-renders that form with its errors."""
+def page(status: int = 200, create_form=None, failing: tuple | None = None, block: str | None = None):
+    """The whole page; `failing` = (mailbox id, form name, form) re-renders that form with its errors."""
     customer_id = current_user.customer_id
     boxes = mailboxes.mailboxes_of(customer_id)
-    forms = {m.id: section_forms(m, {failed[1]: failed[2]} if failed and failed[0] == m.id else None)
+    forms = {m.id: section_forms(m, {failing[1]: failing[2]} if failing and failing[0] == m.id else None)
              for m in boxes}
     allowed = mailboxes.allowed_count(customer_id)
     return render("mail/index.html", block, status=status, mailboxes=boxes, forms=forms,
-                  opened=failed[:2] if failed else None, status_form=failed[2] if failed else create_form,
+                  opened=failing[:2] if failing else None, status_form=failing[2] if failing else create_form,
                   create_form=create_form or MailboxCreateForm(prefix="new", formdata=None),
                   allowed=allowed, domain=operator().mail_domain,
                   extra_url=extra_mailbox_url() if len(boxes) >= allowed else None)
@@ -77,7 +77,7 @@ def page(status: int = 200, create_form=None, failed: tuple | None = None, block
 def section(mailbox: Mailbox, name: str | None = None, form=None, status: int = 200):
     """The mailbox's section alone for htmx, or the whole page (422) without JavaScript."""
     if not is_partial():
-        return page(status, failed=(mailbox.id, name, form))
+        return page(status, failing=(mailbox.id, name, form))
     forms = {mailbox.id: section_forms(mailbox, {name: form} if form else None)}
     return render("mail/index.html", "mailbox_section", status=status, mailbox=mailbox, forms=forms,
                   opened=(mailbox.id, name) if form else None, status_form=form, partial_section=True)
