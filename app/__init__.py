@@ -69,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.admin import bp as admin_bp
     from app.blueprints.auth import bp as auth_bp
     from app.blueprints.dashboard import bp as dashboard_bp
+    from app.blueprints.mail import bp as mail_bp
     from app.blueprints.mix import bp as mix_bp
     from app.blueprints.orders import bp as orders_bp
     from app.blueprints.services import bp as services_bp
@@ -77,7 +78,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(account_bp)
+<<<<<<< HEAD
     app.register_blueprint(admin_bp)
+=======
+    app.register_blueprint(mail_bp)
+>>>>>>> issue-5
     app.register_blueprint(mix_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(services_bp)
