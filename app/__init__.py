@@ -78,11 +78,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(account_bp)
-<<<<<<< HEAD
     app.register_blueprint(admin_bp)
-=======
     app.register_blueprint(mail_bp)
->>>>>>> issue-5
     app.register_blueprint(mix_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(services_bp)
