@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.auth import bp as auth_bp
     from app.blueprints.dashboard import bp as dashboard_bp
     from app.blueprints.language import bp as language_bp
+    from app.blueprints.mail import bp as mail_bp
     from app.blueprints.mix import bp as mix_bp
     from app.blueprints.orders import bp as orders_bp
     from app.blueprints.services import bp as services_bp
@@ -80,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
     app.register_blueprint(language_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(mail_bp)
     app.register_blueprint(mix_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(services_bp)

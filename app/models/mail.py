@@ -38,6 +38,15 @@ class Mailbox(db.Model):
 
     __table_args__ = (CheckConstraint("quota_mb > 0", name="quota_positive"),)
 
+    @property
+    def alias_rows(self) -> list["MailAlias"]:
+        return [a for a in self.aliases if a.kind == "alias"]
+
+    @property
+    def forward_to(self) -> list[str]:
+        """Where the mail is sent on; the mailbox's own address there is the kept copy."""
+        return [a.goto for a in self.aliases if a.kind == "forward" and a.goto != self.address]
+
 
 class MailAlias(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)

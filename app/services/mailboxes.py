@@ -1,8 +1,38 @@
-"""Mailboxes: passwords in the schemes Dovecot verifies itself."""
-import bcrypt
-from flask import current_app
+"""Sähköpostin hallinta: the customer's mailboxes under the operator's domain.
 
-from app.security import password_hasher
+Every change keeps the tables in the shape the mail server reads directly (see
+docs/mail-server.md): a mailbox row per address, and `mail_alias` rows address -> goto for
+aliases and forwarding, as PostfixAdmin keeps them. Each change is audited and queued as a
+`mailbox.changed` provisioning event in the same transaction.
+"""
+import re
+from datetime import date
+
+import bcrypt
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Customer, MailAlias, Mailbox, OperatorSettings, Product, Subscription
+from app.models.base import today, utcnow
+from app.security import password_hasher, password_problem, verify_password
+from app.services import DomainError, audit, outbox
+
+LOCAL_PART = re.compile(r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?")
+RESERVED = frozenset({
+    "postmaster", "abuse", "root", "admin", "administrator", "hostmaster", "webmaster",
+    "mailer-daemon", "daemon", "nobody", "noreply", "no-reply", "security", "support", "info",
+    "help", "billing", "sales", "ssl-admin", "dmarc", "asiakaspalvelu", "laskutus", "tuki",
+    "vmail", "www", "ftp", "uucp", "operator", "usenet", "news",
+})
+MAX_ALIASES = 3
+MAX_FORWARDS = 5
+MAX_SUBJECT = 200
+MAX_BODY = 4000
+REAUTH_SECONDS = 30 * 60
 
 
 def hash_mailbox_password(password: str) -> str:
@@ -11,3 +41,271 @@ def hash_mailbox_password(password: str) -> str:
         digest = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=10)).decode()
         return "{BLF-CRYPT}$2y$" + digest[4:]
     return "{ARGON2ID}" + password_hasher.hash(password)
+
+
+# Reading
+
+def mailboxes_of(customer_id: int) -> list[Mailbox]:
+    """The customer's mailboxes with their alias and forwarding rows, in two queries."""
+    return list(db.session.scalars(
+        select(Mailbox).options(selectinload(Mailbox.aliases))
+        .where(Mailbox.customer_id == customer_id).order_by(Mailbox.id)
+    ))
+
+
+def owned(customer_id: int, mailbox_id: int, lock: bool = False) -> Mailbox | None:
+    """The mailbox if it is this customer's; locked for the change on Postgres."""
+    query = select(Mailbox).where(Mailbox.id == mailbox_id, Mailbox.customer_id == customer_id)
+    if lock:
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
+def allowed_count(customer_id: int, day: date | None = None) -> int:
+    """How many mailboxes the products in force give: the sum of their mailbox_count."""
+    day = day or today()
+    return db.session.scalar(
+        select(func.coalesce(func.sum(Product.mailbox_count), 0))
+        .select_from(Subscription).join(Product)
+        .where(Subscription.customer_id == customer_id, Subscription.status == "active",
+               Subscription.starts_on <= day,
+               or_(Subscription.ends_on.is_(None), Subscription.ends_on >= day))
+    )
+
+
+def extra_mailbox_product() -> Product | None:
+    """The cheapest sellable product that gives a mailbox more: where "over the count" links to."""
+    return db.session.scalar(select(Product).where(Product.sellable, Product.mailbox_count > 0)
+                             .order_by(Product.price_cents, Product.id).limit(1))
+
+
+def needs_reauthentication(auth_at: int | float | None, now: float | None = None) -> bool:
+    """A mailbox password change needs a login within the last 30 minutes."""
+    now = utcnow().timestamp() if now is None else now
+    return not auth_at or now - float(auth_at) > REAUTH_SECONDS
+
+
+# Changing
+
+def create_mailbox(customer_id: int, local_part: str, password: str) -> Mailbox:
+    """A new mailbox within the plan's count, its address free and its password strong."""
+    customer = db.session.scalar(select(Customer).where(Customer.id == customer_id).with_for_update())
+    used = db.session.scalar(select(func.count()).select_from(Mailbox).where(Mailbox.customer_id == customer_id))
+    if used >= allowed_count(customer_id):
+        raise DomainError(_l("Your services do not include more mailboxes. You can order an extra mailbox."),
+                          field="local_part")
+    domain = _mail_domain()
+    address = _free_address(local_part, domain, "local_part")
+    _check_password(customer, password, address, "password")
+    mailbox = Mailbox(customer_id=customer_id, address=address, local_part=address.split("@")[0],
+                      domain=domain, password_hash=hash_mailbox_password(password))
+    db.session.add(mailbox)
+    db.session.flush()
+    _changed(mailbox, "created")
+    db.session.commit()
+    return mailbox
+
+
+def change_password(mailbox: Mailbox, password: str, account, auth_at, account_password: str = "") -> bool:
+    """A new mailbox password; an old login must re-enter the account password.
+
+    Returns True when the account password was given, so the session counts as fresh.
+    """
+    reauthenticated = False
+    if needs_reauthentication(auth_at):
+        if not account_password:
+            raise DomainError(_l("You logged in over 30 minutes ago. Write the password you log in with."),
+                              field="account_password")
+        if not verify_password(account.password_hash, account_password):
+            raise DomainError(_l("The account password is wrong."), field="account_password")
+        reauthenticated = True
+    _check_password(mailbox.customer, password, mailbox.address, "new_password")
+    mailbox.password_hash = hash_mailbox_password(password)
+    _changed(mailbox, "password_changed")
+    db.session.commit()
+    return reauthenticated
+
+
+def set_forwarding(mailbox: Mailbox, addresses: list[str], keep_copy: bool) -> None:
+    """Forward the mailbox's mail on; "keep a copy" delivers to the mailbox too."""
+    targets = _forward_targets(mailbox, addresses)
+    # PostfixAdmin's way: the mailbox's own address among its forwards keeps a copy.
+    wanted = targets + ([mailbox.address] if targets and keep_copy else [])
+    rows = [a for a in mailbox.aliases if a.kind == "alias"]
+    existing = {a.goto: a for a in mailbox.aliases if a.kind == "forward"}
+    for goto in wanted:
+        rows.append(existing.get(goto) or MailAlias(kind="forward", address=mailbox.address, goto=goto))
+    mailbox.aliases = rows
+    mailbox.keep_copy = keep_copy
+    _changed(mailbox, "forwarding_changed")
+    db.session.commit()
+
+
+def set_autoreply(mailbox: Mailbox, enabled: bool, subject: str, body: str,
+                  starts_on: date | None, ends_on: date | None) -> None:
+    """The vacation message: on or off, subject, body and an optional period."""
+    subject, body = (subject or "").strip(), (body or "").strip()
+    if len(subject) > MAX_SUBJECT:
+        raise DomainError(_l("The subject can be at most %(n)d characters long.", n=MAX_SUBJECT), field="subject")
+    if "\n" in subject or "\r" in subject:
+        raise DomainError(_l("The subject must be on one line."), field="subject")
+    if len(body) > MAX_BODY:
+        raise DomainError(_l("The message can be at most %(n)d characters long.", n=MAX_BODY), field="body")
+    if enabled and not subject:
+        raise DomainError(_l("Write a subject for the auto-reply."), field="subject")
+    if enabled and not body:
+        raise DomainError(_l("Write the auto-reply message."), field="body")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise DomainError(_l("The end date must not be before the start date."), field="ends_on")
+    mailbox.autoreply_enabled = enabled
+    mailbox.autoreply_subject = subject
+    mailbox.autoreply_body = body
+    mailbox.autoreply_from = starts_on
+    mailbox.autoreply_until = ends_on
+    _changed(mailbox, "autoreply_changed")
+    db.session.commit()
+
+
+def add_alias(mailbox: Mailbox, local_part: str) -> MailAlias:
+    """Another address under the domain delivering to this mailbox; at most three."""
+    if sum(1 for a in mailbox.aliases if a.kind == "alias") >= MAX_ALIASES:
+        raise DomainError(_l("A mailbox can have at most %(n)d aliases.", n=MAX_ALIASES), field="local_part")
+    address = _free_address(local_part, _mail_domain(), "local_part")
+    alias = MailAlias(kind="alias", address=address, goto=mailbox.address)
+    mailbox.aliases.append(alias)
+    _changed(mailbox, "alias_added", alias=address)
+    db.session.commit()
+    return alias
+
+
+def remove_alias(mailbox: Mailbox, alias_id: int) -> bool:
+    """False when the mailbox has no such alias (the route answers 404)."""
+    alias = next((a for a in mailbox.aliases if a.id == alias_id and a.kind == "alias"), None)
+    if alias is None:
+        return False
+    mailbox.aliases.remove(alias)
+    _changed(mailbox, "alias_removed", alias=alias.address)
+    db.session.commit()
+    return True
+
+
+def set_active(mailbox: Mailbox, active: bool) -> None:
+    """A disabled mailbox keeps its mail but neither logs in nor receives."""
+    mailbox.active = active
+    _changed(mailbox, "enabled" if active else "disabled")
+    db.session.commit()
+
+
+# Rules
+
+def _mail_domain() -> str:
+    """The operator's domain; its row is the lock that keeps addresses unique across tables."""
+    settings = db.session.scalar(select(OperatorSettings).where(OperatorSettings.id == 1).with_for_update())
+    if settings is None or not settings.mail_domain:
+        raise DomainError(_l("Email is not in use. Please contact customer service."), field="local_part")
+    return settings.mail_domain.lower()
+
+
+def check_local_part(value: str, field: str = "local_part") -> str:
+    """Lowercase letters, digits, full stop, hyphen and underscore; 2-64 characters; not reserved."""
+    value = (value or "").strip().lower()
+    if not value:
+        raise DomainError(_l("Write the part of the address before the @ sign."), field=field)
+    if not 2 <= len(value) <= 64:
+        raise DomainError(_l("The address must be 2–64 characters long before the @ sign."), field=field)
+    if not LOCAL_PART.fullmatch(value) or ".." in value:
+        raise DomainError(_l("Use only the letters a–z, digits, full stops, hyphens and underscores, "
+                             "and begin and end with a letter or digit."), field=field)
+    if value in RESERVED:
+        raise DomainError(_l("The address %(name)s is reserved for the operator's own use.", name=value),
+                          field=field)
+    return value
+
+
+def _address_taken(address: str) -> bool:
+    return bool(db.session.scalar(select(func.count()).select_from(Mailbox).where(Mailbox.address == address))
+                or db.session.scalar(select(func.count()).select_from(MailAlias)
+                                     .where(MailAlias.address == address)))
+
+
+def _free_address(local_part: str, domain: str, field: str) -> str:
+    address = f"{check_local_part(local_part, field)}@{domain}"
+    if _address_taken(address):
+        raise DomainError(_l("The address %(address)s is already taken.", address=address), field=field)
+    return address
+
+
+def _check_password(customer: Customer, password: str, address: str, field: str) -> None:
+    personal = [customer.name, customer.customer_number, customer.email or "", address]
+    problem = password_problem(password or "", personal)
+    if problem:
+        raise DomainError(problem, field=field)
+
+
+def _normalize_external(address: str) -> str:
+    try:
+        return validate_email(address, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise DomainError(_l("%(address)s is not a valid email address.", address=address),
+                          field="addresses") from None
+
+
+def _forward_targets(mailbox: Mailbox, addresses: list[str]) -> list[str]:
+    targets: list[str] = []
+    for raw in addresses:
+        if len(raw) > 254:
+            raise DomainError(_l("An email address can be at most 254 characters long."), field="addresses")
+        address = _normalize_external(raw)
+        if address not in targets:
+            targets.append(address)
+    if len(targets) > MAX_FORWARDS:
+        raise DomainError(_l("You can forward to at most %(n)d addresses.", n=MAX_FORWARDS), field="addresses")
+    own = {mailbox.address} | {a.address for a in mailbox.aliases if a.kind == "alias"}
+    for address in targets:
+        if address in own:
+            raise DomainError(_l("A mailbox cannot forward to itself."), field="addresses")
+    domain = mailbox.domain
+    for address in targets:
+        if address.endswith("@" + domain) and not _address_taken(address):
+            raise DomainError(_l("There is no address %(address)s.", address=address), field="addresses")
+    if mailbox.address in _reachable(targets):
+        raise DomainError(_l("The forwarding would make a loop: mail sent on from there comes back here."),
+                          field="addresses")
+    return targets
+
+
+def _reachable(start: list[str], limit: int = 10) -> set[str]:
+    """Every address that mail to `start` is forwarded or aliased on to, through our tables."""
+    seen, frontier = set(start), set(start)
+    for _ in range(limit):
+        if not frontier:
+            break
+        rows = db.session.execute(
+            select(MailAlias.goto).join(Mailbox, MailAlias.mailbox_id == Mailbox.id)
+            .where(MailAlias.address.in_(frontier), MailAlias.active, Mailbox.active)
+        ).scalars()
+        frontier = {goto for goto in rows if goto not in seen}
+        seen |= frontier
+    return seen
+
+
+def state(mailbox: Mailbox) -> dict:
+    """What the provisioning event tells about the mailbox (never the password hash)."""
+    return {
+        "id": mailbox.id,
+        "address": mailbox.address,
+        "active": mailbox.active,
+        "quota_mb": mailbox.quota_mb,
+        "aliases": [a.address for a in mailbox.aliases if a.kind == "alias"],
+        "forward_to": mailbox.forward_to,
+        "keep_copy": mailbox.keep_copy,
+        "autoreply": {
+            "enabled": mailbox.autoreply_enabled, "subject": mailbox.autoreply_subject,
+            "body": mailbox.autoreply_body, "from": mailbox.autoreply_from, "until": mailbox.autoreply_until,
+        },
+    }
+
+
+def _changed(mailbox: Mailbox, action: str, **details) -> None:
+    audit.record(f"mailbox.{action}", mailbox.customer_id, mailbox=mailbox.address, **details)
+    outbox.queue_event("mailbox.changed", mailbox.customer_id, action=action, mailbox=state(mailbox))

@@ -1,0 +1,70 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, PasswordField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from app.forms import new_password_field
+from app.security import MAX_PASSWORD_LENGTH
+from app.services.mailboxes import MAX_BODY, MAX_SUBJECT
+
+LOCAL_PART_HINT = _l("Lowercase letters a–z, digits, full stops, hyphens and underscores; 2–64 characters.")
+
+
+class MailForm(FlaskForm):
+    """Several of these share a page, each with its own prefix; the one CSRF token of the
+    page is checked for every POST by CSRFProtect."""
+
+    class Meta:
+        csrf = False
+
+
+def local_part_field(label) -> StringField:
+    return StringField(label, validators=[InputRequired(message=_l("Write the part of the address before the @ sign.")),
+                                          Length(max=64)],
+                       description=LOCAL_PART_HINT,
+                       render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
+
+
+def date_field(label) -> DateField:
+    return DateField(label, validators=[Optional()], format="%Y-%m-%d",
+                     render_kw={"type": "date"})
+
+
+class MailboxCreateForm(MailForm):
+    local_part = local_part_field(_l("Address before the @ sign"))
+    password = new_password_field(_l("Password of the mailbox"))
+
+
+class MailboxPasswordForm(MailForm):
+    new_password = new_password_field(_l("New password of the mailbox"))
+    account_password = PasswordField(
+        _l("Your Omahallinta password"),
+        validators=[Length(max=MAX_PASSWORD_LENGTH)],
+        description=_l("You logged in over 30 minutes ago: confirm with the password you log in with."),
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ForwardingForm(MailForm):
+    addresses = TextAreaField(
+        _l("Forward to"), validators=[Length(max=2000)], render_kw={"rows": 2},
+        description=_l("One or more email addresses, one per line. Leave empty to stop forwarding."),
+    )
+    keep_copy = BooleanField(_l("Keep a copy in this mailbox"))
+
+    def address_list(self) -> list[str]:
+        text = (self.addresses.data or "").replace(",", " ").replace(";", " ")
+        return text.split()
+
+
+class AutoreplyForm(MailForm):
+    enabled = BooleanField(_l("Auto-reply is on"))
+    subject = StringField(_l("Subject"), validators=[Length(max=MAX_SUBJECT)])
+    body = TextAreaField(_l("Message"), validators=[Length(max=MAX_BODY)], render_kw={"rows": 4},
+                         description=_l("At most %(n)d characters.", n=MAX_BODY))
+    starts_on = date_field(_l("From (optional)"))
+    ends_on = date_field(_l("Until (optional)"))
+
+
+class AliasForm(MailForm):
+    local_part = local_part_field(_l("New alias before the @ sign"))

@@ -1,0 +1,355 @@
+"""/sahkoposti through HTTP: both renderings of every form, 422s that change nothing, IDOR, budgets."""
+import gzip
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AuditEvent, Customer, MailAlias, Mailbox, OutboxMessage
+from app.services import mailboxes
+from tests.orders.test_catalog import _statements
+
+PAGE = "/sahkoposti"
+PASSWORD = "Kissa-Koira-Hevonen-77"
+
+
+def box(address: str = "matti.virtanen@ipp.fi") -> Mailbox:
+    return db.session.scalar(select(Mailbox).where(Mailbox.address == address))
+
+
+def snapshot() -> tuple:
+    """Everything a mailbox change may touch."""
+    rows = db.session.execute(select(Mailbox.address, Mailbox.password_hash, Mailbox.active, Mailbox.keep_copy,
+                                     Mailbox.autoreply_enabled, Mailbox.autoreply_subject, Mailbox.autoreply_body,
+                                     Mailbox.autoreply_from, Mailbox.autoreply_until).order_by(Mailbox.id)).all()
+    aliases = db.session.execute(select(MailAlias.kind, MailAlias.address, MailAlias.goto).order_by(MailAlias.id)).all()
+    counts = [db.session.scalar(select(func.count()).select_from(t)) for t in (AuditEvent, OutboxMessage)]
+    db.session.rollback()
+    return rows, aliases, counts
+
+
+def send(client, url: str, data: dict, htmx: bool = False):
+    return client.submit(url, data, page=PAGE, htmx=htmx)
+
+
+def assert_partial(response, status: int, message: str | None = None):
+    assert response.status_code == status, response.text
+    assert "<html" not in response.text
+    assert '<hx-partial hx-target="#status"' in response.text
+    if message:
+        assert message in response.text
+    assert len(gzip.compress(response.data)) <= 2048
+
+
+@pytest.fixture
+def matti(client, demo_data):
+    client.login()
+    return client
+
+
+@pytest.fixture
+def mid(matti) -> int:
+    return box().id
+
+
+def test_page_needs_login(client, demo_data):
+    response = client.get(PAGE)
+    assert response.status_code == 302 and "/kirjaudu" in response.headers["Location"]
+
+
+def test_page_shows_the_mailboxes_and_what_the_plan_allows(matti, mid):
+    page = matti.get(PAGE)
+    assert page.status_code == 200
+    assert "<h1>Sähköpostin hallinta</h1>" in page.text
+    assert 'href="/sahkoposti" aria-current="page"' in page.text
+    assert "matti.virtanen@ipp.fi" in page.text
+    assert "Palveluihisi kuuluu 2 sähköpostilaatikkoa" in page.text
+    assert "Voit luoda vielä 1 sähköpostilaatikon." in page.text
+    assert "5 Gt" in page.text
+    assert 'id="new-mailbox"' in page.text
+    assert "asiakaspalvelu" in page.text.lower()  # deleting is the staff's job, and the page says so
+    assert len(gzip.compress(page.data)) <= 8192
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_create_a_mailbox(matti, htmx):
+    response = send(matti, PAGE, {"new-local_part": "Liisa.V", "new-password": PASSWORD}, htmx)
+    created = box("liisa.v@ipp.fi")
+    assert created is not None
+    message = "Sähköpostilaatikko liisa.v@ipp.fi on valmis."
+    if htmx:
+        assert_partial(response, 200, message)
+        assert 'id="mailboxes"' in response.text and f'id="mailbox-{created.id}"' in response.text
+    else:
+        assert response.status_code == 303
+        assert response.headers["Location"] == f"/sahkoposti#mailbox-{created.id}"
+        page = matti.get(PAGE)
+        assert message in page.text
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "mailbox.created")).actor_account_id
+    assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.topic == "mailbox.changed"))
+
+
+def test_over_the_count_tells_why_and_links_to_the_extra_mailbox(matti):
+    send(matti, PAGE, {"new-local_part": "toinen", "new-password": PASSWORD})
+    page = matti.get(PAGE)
+    assert 'id="new-mailbox"' not in page.text
+    assert "Palveluihisi ei kuulu enempää sähköpostilaatikoita." in page.text
+    assert 'href="/tilaa/LISAPOSTILAATIKKO"' in page.text
+    assert "Lisäsähköpostilaatikko" in matti.get("/tilaa/LISAPOSTILAATIKKO").text
+    before = snapshot()
+    response = send(matti, PAGE, {"new-local_part": "kolmas", "new-password": PASSWORD})
+    assert response.status_code == 422
+    assert "lisäsähköpostilaatikon" in response.text
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+@pytest.mark.parametrize("local_part,password,message", [
+    ("postmaster", PASSWORD, "varattu"),
+    ("matti.virtanen", PASSWORD, "on jo käytössä"),
+    ("ä", PASSWORD, "2–64"),
+    ("matti virtanen", PASSWORD, "Käytä vain"),
+    ("x" * 65, PASSWORD, ""),
+    ("", PASSWORD, "Kirjoita"),
+    ("uusi", "lyhyt", "vähintään 12"),
+    ("uusi", "salasana1234", "liian"),
+])
+def test_bad_new_mailbox_is_a_422_with_the_reason_and_nothing_written(matti, local_part, password, message, htmx):
+    before = snapshot()
+    response = send(matti, PAGE, {"new-local_part": local_part, "new-password": password}, htmx)
+    assert response.status_code == 422
+    assert message in response.text
+    assert 'aria-invalid="true"' in response.text
+    if htmx:
+        assert_partial(response, 422, "Tarkista lomake")
+    else:
+        assert "<html" in response.text and " autofocus" in response.text
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_change_the_mailbox_password(matti, mid, htmx):
+    old = box().password_hash
+    response = send(matti, f"{PAGE}/{mid}/salasana", {f"m{mid}-pw-new_password": "Uusi-Posti-Sana-2026"}, htmx)
+    message = "Osoitteen matti.virtanen@ipp.fi salasana on vaihdettu."
+    if htmx:
+        assert_partial(response, 200, message)
+        assert response.text.lstrip().startswith(f'<section id="mailbox-{mid}"')
+    else:
+        assert response.status_code == 303
+        assert message in matti.get(PAGE).text
+    assert box().password_hash != old
+
+
+def age_login(client, minutes: int) -> None:
+    with client.session_transaction() as session:
+        session["auth_at"] = int(time.time()) - minutes * 60
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_an_old_login_re_enters_the_account_password_once(matti, mid, htmx):
+    age_login(matti, 31)
+    assert f"m{mid}-pw-account_password" in matti.get(PAGE).text
+    url, new = f"{PAGE}/{mid}/salasana", {f"m{mid}-pw-new_password": "Uusi-Posti-Sana-2026"}
+    before = snapshot()
+    response = send(matti, url, new, htmx)
+    assert response.status_code == 422
+    assert "yli 30 minuuttia sitten" in response.text
+    response = send(matti, url, {**new, f"m{mid}-pw-account_password": "wrong-password-here"}, htmx)
+    assert response.status_code == 422 and "Omahallinnan salasana on väärä." in response.text
+    assert snapshot() == before
+    response = send(matti, url, {**new, f"m{mid}-pw-account_password": "Lumi-Ranta-Kello-71"}, htmx)
+    assert response.status_code == (200 if htmx else 303)
+    # Not needed twice in one session: the next change goes through without it.
+    assert f"m{mid}-pw-account_password" not in matti.get(PAGE).text
+    response = send(matti, url, {f"m{mid}-pw-new_password": "Toinen-Posti-Sana-2027"}, htmx)
+    assert response.status_code == (200 if htmx else 303)
+
+
+def test_a_recent_login_is_not_asked_the_account_password(matti, mid):
+    age_login(matti, 29)
+    assert f"m{mid}-pw-account_password" not in matti.get(PAGE).text
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_weak_mailbox_password_is_refused(matti, mid, htmx):
+    before = snapshot()
+    response = send(matti, f"{PAGE}/{mid}/salasana", {f"m{mid}-pw-new_password": "matti.virtanen"}, htmx)
+    assert response.status_code == 422
+    assert snapshot() == before
+    if not htmx:
+        assert "<details open>" in response.text  # the form with the error is shown open
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_set_forwarding(matti, mid, htmx):
+    data = {f"m{mid}-fw-addresses": "matti@example.com\ntoinen@example.org", f"m{mid}-fw-keep_copy": "y"}
+    response = send(matti, f"{PAGE}/{mid}/edelleenlahetys", data, htmx)
+    if htmx:
+        assert_partial(response, 200, "tallennettu")
+    else:
+        assert response.status_code == 303
+    assert box().forward_to == ["matti@example.com", "toinen@example.org"] and box().keep_copy
+    assert "matti@example.com, toinen@example.org" in matti.get(PAGE).text
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+@pytest.mark.parametrize("addresses,message", [
+    ("matti.virtanen@ipp.fi", "itseensä"),
+    ("ei-osoite", "ei ole kelvollinen"),
+    ("eiole@ipp.fi", "Osoitetta eiole@ipp.fi ei ole"),
+    ("x@example.com\n" * 300, ""),
+])
+def test_bad_forwarding_is_refused(matti, mid, addresses, message, htmx):
+    before = snapshot()
+    response = send(matti, f"{PAGE}/{mid}/edelleenlahetys", {f"m{mid}-fw-addresses": addresses}, htmx)
+    assert response.status_code == 422
+    assert message in response.text
+    assert snapshot() == before
+
+
+def test_forwarding_loop_between_own_mailboxes_is_refused(matti, mid):
+    send(matti, PAGE, {"new-local_part": "toinen", "new-password": PASSWORD})
+    other = box("toinen@ipp.fi").id
+    assert send(matti, f"{PAGE}/{mid}/edelleenlahetys", {f"m{mid}-fw-addresses": "toinen@ipp.fi"}).status_code == 303
+    before = snapshot()
+    response = send(matti, f"{PAGE}/{other}/edelleenlahetys", {f"m{other}-fw-addresses": "matti.virtanen@ipp.fi"})
+    assert response.status_code == 422 and "silmukan" in response.text
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_set_autoreply(matti, mid, htmx):
+    data = {f"m{mid}-ar-enabled": "y", f"m{mid}-ar-subject": "Lomalla", f"m{mid}-ar-body": "Olen lomalla heinäkuun.",
+            f"m{mid}-ar-starts_on": "2026-07-01", f"m{mid}-ar-ends_on": "2026-07-31"}
+    response = send(matti, f"{PAGE}/{mid}/automaattivastaus", data, htmx)
+    if htmx:
+        assert_partial(response, 200, "tallennettu")
+        assert "Lomalla (1.7.2026–31.7.2026)" in response.text
+    else:
+        assert response.status_code == 303
+    assert box().autoreply_enabled and box().autoreply_subject == "Lomalla"
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+@pytest.mark.parametrize("changes,message", [
+    ({"starts_on": "2026-07-31", "ends_on": "2026-07-01"}, "ei voi olla ennen"),
+    ({"ends_on": "2026-13-45"}, ""),
+    ({"body": "x" * 4001}, ""),
+    ({"subject": "x" * 201}, ""),
+    ({"subject": ""}, "otsikko"),
+])
+def test_bad_autoreply_is_refused(matti, mid, changes, message, htmx):
+    data = {"enabled": "y", "subject": "Lomalla", "body": "Olen lomalla.", **changes}
+    before = snapshot()
+    response = send(matti, f"{PAGE}/{mid}/automaattivastaus", {f"m{mid}-ar-{k}": v for k, v in data.items()}, htmx)
+    assert response.status_code == 422
+    assert message in response.text
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_add_and_remove_an_alias(matti, mid, htmx):
+    response = send(matti, f"{PAGE}/{mid}/aliakset", {f"m{mid}-al-local_part": "mv"}, htmx)
+    if htmx:
+        assert_partial(response, 200, "mv@ipp.fi")
+    else:
+        assert response.status_code == 303
+    alias = db.session.scalar(select(MailAlias).where(MailAlias.address == "mv@ipp.fi"))
+    assert alias.goto == "matti.virtanen@ipp.fi" and alias.kind == "alias"
+    response = send(matti, f"{PAGE}/{mid}/aliakset/{alias.id}/poista", {}, htmx)
+    if htmx:
+        assert_partial(response, 200, "poistettu")
+    else:
+        assert response.status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(MailAlias)) == 0
+
+
+def test_a_fourth_alias_is_refused(matti, mid):
+    for name in ("mv", "matti", "virtanen"):
+        assert send(matti, f"{PAGE}/{mid}/aliakset", {f"m{mid}-al-local_part": name}).status_code == 303
+    assert f"m{mid}-al-local_part" not in matti.get(PAGE).text
+    before = snapshot()
+    response = send(matti, f"{PAGE}/{mid}/aliakset", {f"m{mid}-al-local_part": "neljas"}, htmx=True)
+    assert response.status_code == 422 and "enintään 3" in response.text
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_disable_and_enable(matti, mid, htmx):
+    response = send(matti, f"{PAGE}/{mid}/tila", {"active": "0"}, htmx)
+    if htmx:
+        assert_partial(response, 200, "poistettu käytöstä")
+        assert "Ota sähköpostilaatikko käyttöön" in response.text
+    assert not box().active
+    send(matti, f"{PAGE}/{mid}/tila", {"active": "1"}, htmx)
+    assert box().active
+
+
+IDOR_POSTS = [
+    ("salasana", {"new_password": "Uusi-Posti-Sana-2026"}),
+    ("edelleenlahetys", {"addresses": "x@example.com"}),
+    ("automaattivastaus", {"enabled": "y", "subject": "x", "body": "y"}),
+    ("aliakset", {"local_part": "kaapattu"}),
+    ("tila", {"active": "0"}),
+]
+
+
+@pytest.mark.parametrize("action,data", IDOR_POSTS, ids=[a for a, _ in IDOR_POSTS])
+def test_another_customers_mailbox_is_404(make_client, demo_data, action, data):
+    mid = box().id
+    liisa = make_client()
+    liisa.login("100002", "Sade-Metsa-Tuoli-38")
+    before = snapshot()
+    short = {"salasana": "pw", "edelleenlahetys": "fw", "automaattivastaus": "ar", "aliakset": "al"}.get(action, "")
+    form = {f"m{mid}-{short}-{k}" if short else k: v for k, v in data.items()}
+    response = send(liisa, f"{PAGE}/{mid}/{action}", form)
+    assert response.status_code == 404
+    assert snapshot() == before
+    assert send(liisa, f"{PAGE}/999999/{action}", {}).status_code == 404
+
+
+def test_another_mailboxes_alias_is_404(matti, mid, make_client):
+    alias = mailboxes.add_alias(box(), "mv")
+    liisa = make_client()
+    liisa.login("100002", "Sade-Metsa-Tuoli-38")
+    liisa_box = mailboxes.create_mailbox(
+        db.session.scalar(select(Customer.id).where(Customer.customer_number == "100002")), "liisa", PASSWORD)
+    assert send(liisa, f"{PAGE}/{mid}/aliakset/{alias.id}/poista", {}).status_code == 404
+    assert send(liisa, f"{PAGE}/{liisa_box.id}/aliakset/{alias.id}/poista", {}).status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(MailAlias)) == 1
+
+
+def test_get_on_an_action_url_changes_nothing(matti, mid):
+    assert matti.get(f"{PAGE}/{mid}/tila").status_code == 405
+    assert box().active
+
+
+def test_statements_per_page_do_not_grow_with_mailboxes(matti, app):
+    few = _statements(matti, PAGE)
+    customer_id = db.session.scalar(select(Customer.id).where(Customer.customer_number == "100001"))
+    from app.models import Product, Subscription
+    from app.models.base import today
+    extra = db.session.scalar(select(Product).where(Product.code == "LISAPOSTILAATIKKO"))
+    for _ in range(3):
+        db.session.add(Subscription(customer_id=customer_id, product=extra, starts_on=today()))
+    db.session.commit()
+    for name in ("toinen", "kolmas", "neljas"):
+        created = mailboxes.create_mailbox(customer_id, name, PASSWORD)
+        mailboxes.add_alias(created, name + "-alias")
+        mailboxes.set_forwarding(created, ["x@example.com"], True)
+    assert _statements(matti, PAGE) == few
+    assert few <= 12
+    page = matti.get(PAGE)
+    assert len(gzip.compress(page.data)) <= 8192
+
+
+def test_guessing_the_account_password_here_is_rate_limited(matti, mid):
+    age_login(matti, 60)
+    url = f"{PAGE}/{mid}/salasana"
+    token = matti.csrf_token(PAGE)
+    data = {"csrf_token": token, f"m{mid}-pw-new_password": "Uusi-Posti-Sana-2026",
+            f"m{mid}-pw-account_password": "wrong-password-here"}
+    codes = [matti.post(url, data=data).status_code for _ in range(11)]
+    assert codes == [422] * 10 + [429]
