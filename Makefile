@@ -6,7 +6,7 @@ PORT ?= 8000
 export FLASK_APP := wsgi.py
 export PORTAL_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test translations clean
+.PHONY: run test bench translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,16 @@ run: $(VENV)/.runtime translations
 
 test: $(VENV)/.dev translations
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The benchmarks print their figures (README, "Benchmarks"). They need Debian's chromium and
+# wrk; the scale run needs Postgres on 127.0.0.1 and, for a million customers, a quarter hour
+# to generate them (BENCH_SCALE="--customers 1000,1000000 --reuse" keeps what an earlier run made).
+BENCH_SCALE ?= --customers 1000,1000000
+bench: $(VENV)/.dev translations
+	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.server
+	$(BIN)/python -m bench.writers
+	$(BIN)/python -m bench.scale $(BENCH_SCALE)
 
 clean:
 	rm -rf $(VENV) instance/omahallinta.db* instance/mail

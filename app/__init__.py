@@ -1,19 +1,38 @@
 """Omahallinta: the self-service portal of a small internet and cable-TV operator."""
 import os
 
-from flask import Flask
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import CONFIGS, INSTANCE_DIR
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    def save_session(self, app, session, response) -> None:
+        """Static files never carry the session cookie.
+
+        They are cached for a year; a Set-Cookie (the idle timeout restarts on every response)
+        and the `Vary: Cookie` that comes with it would make the browser fetch them again on
+        every page, and a shared cache must never see a session cookie in a public response.
+        """
+        if request.endpoint != "static":
+            super().save_session(app, session, response)
+
+
 class Portal(Flask):
+    session_interface = SessionInterface()
+
     def send_static_file(self, filename: str):
         """Static files read whole, so Flask-Compress serves them gzip or brotli like any page.
 
         (A streamed file would get only the streaming encoders, which leave gzip out.)
         """
+        from app.web import SCRIPT_BUNDLE, static_bytes
+
+        if filename == SCRIPT_BUNDLE:
+            return self.response_class(static_bytes(self.static_folder, filename), mimetype="text/javascript")
         response = super().send_static_file(filename)
         response.direct_passthrough = False
         response.make_sequence()
@@ -27,6 +46,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.update(overrides or {})
     configure_secret_key(app)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_hooks(app)
@@ -64,7 +84,14 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
 
+def register_converters(app: Flask) -> None:
+    from app.web import DatabaseId
+
+    app.url_map.converters["int"] = DatabaseId
+
+
 def register_blueprints(app: Flask) -> None:
+    from app.blueprints.accessibility import bp as accessibility_bp
     from app.blueprints.account import bp as account_bp
     from app.blueprints.admin import bp as admin_bp
     from app.blueprints.auth import bp as auth_bp
@@ -86,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(orders_bp)
     app.register_blueprint(services_bp)
     app.register_blueprint(support_bp)
+    app.register_blueprint(accessibility_bp)
     if app.config["MAIL_VIEWER"]:
         from app.blueprints.dev import bp as dev_bp
 

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask demo`, `flask worker`, `flask invite`, `flask translate`."""
+"""Command-line tools: `flask demo`, `flask bench-data`, `flask worker`, `flask invite`, `flask translate`."""
 from pathlib import Path
 
 import click
@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Customer
-from app.services import DomainError, accounts, demo, outbox
+from app.services import DomainError, accounts, bench_data, demo, outbox
 
 
 def pybabel(*args: str) -> None:
@@ -64,6 +64,17 @@ def register(app: Flask) -> None:
             demo.load()
             click.echo("Demo data loaded.")
         click.echo(demo.LOGINS_TEXT.format(url=current_app.config["PORTAL_URL"]))
+
+    @app.cli.command("bench-data")
+    @click.option("--customers", type=click.IntRange(min=1), required=True, help="How many customers to add.")
+    def bench_data_command(customers: int) -> None:
+        """Add benchmark customers in bulk (the demo catalog is loaded first into an empty database)."""
+        try:
+            result = bench_data.generate(customers)
+        except DomainError as error:
+            raise click.ClickException(str(error.message)) from error
+        click.echo(f"{customers} benchmark customers added: numbers {result.first_number}–{result.last_number}, "
+                   f"every one with the password {bench_data.PASSWORD} (e.g. {result.example}).")
 
     @app.cli.command("worker")
     @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")

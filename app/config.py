@@ -40,6 +40,8 @@ class Config:
     LANGUAGES = ("fi", "sv", "en")
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Keeps the keys of one portal apart from another's in a shared Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     RATELIMIT_HEADERS_ENABLED = True
     # Proxies in front of gunicorn whose X-Forwarded-For is trusted (0 = none).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
@@ -55,6 +57,10 @@ class Config:
     SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "12"))
     OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "2"))
+    # The first retry waits this long, each next one twice as long (at most 6 hours).
+    OUTBOX_RETRY_SECONDS = float(os.environ.get("OUTBOX_RETRY_SECONDS", "15"))
+    # A claimed batch is another worker's again after this long: longer than a batch takes to send.
+    OUTBOX_LEASE_SECONDS = float(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
 
     PROVISIONING_WEBHOOK_URL = os.environ.get("PROVISIONING_WEBHOOK_URL", "")
     PROVISIONING_WEBHOOK_SECRET = os.environ.get("PROVISIONING_WEBHOOK_SECRET", "")

@@ -1,6 +1,6 @@
 """Flask extensions, created unbound and initialised in the factory."""
+import flask_compress
 from flask_babel import Babel
-from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,6 +18,24 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class Compress(flask_compress.Compress):
+    """Flask-Compress, for error pages and rejected forms (4xx, 5xx) too.
+
+    It compresses only 2xx responses; but a form sent back with its errors (422) is a whole
+    page the customer on a slow line waits for like any other.
+    """
+
+    def after_request(self, response):
+        status = response.status_code
+        if status < 400 or response.mimetype != "text/html":
+            return super().after_request(response)
+        response.status_code = 200
+        try:
+            return super().after_request(response)
+        finally:
+            response.status_code = status
 
 
 class Base(DeclarativeBase):

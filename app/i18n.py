@@ -14,6 +14,14 @@ LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 DATE_FORMATS = {"en": "d MMM y"}
 
 
+def remember_language(response, code: str):
+    """The switcher's cookie, kept for a year; the account's choice sets it too, so the next
+    login (which adopts the cookie's language) does not undo a choice made in the account."""
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
 def select_locale() -> str:
     """Account preference, then the switcher's cookie, then the browser, then Finnish."""
     languages = current_app.config["LANGUAGES"]

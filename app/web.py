@@ -3,11 +3,12 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, current_app, g, make_response, redirect, render_template, request, url_for
+from flask import Flask, abort, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
+from werkzeug.routing import IntegerConverter
 
 from app import i18n
 from app.extensions import db
@@ -28,6 +29,24 @@ MENU = (
     ("mail.index", _l("Email management")),
     ("account.password", _l("Change password")),
 )
+
+
+DB_INT_MAX = 2**31 - 1  # ids are 32-bit INTEGER columns
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:…>` in a route: only numbers an id column can hold, so /tilaus/99999999999999999999
+    is a 404 like any other missing id, not a database overflow."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def int_arg(name: str, default: int | None = None) -> int | None:
+    """A positive number from the query string that the database can hold; anything else is `default`."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= DB_INT_MAX else default
 
 
 def is_partial() -> bool:
@@ -54,23 +73,36 @@ def operator() -> OperatorSettings:
     return g.operator
 
 
+# Every page loads one script file: htmx and our own few lines joined, so a first visit
+# stays within the budget of three requests (page, style sheet, script).
+SCRIPT_BUNDLE = "app.js"
+SCRIPTS = ("vendor/htmx-4.0.1.min.js", "counter.js")
+
+
 @cache
-def _static_version(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+def static_bytes(folder: str, filename: str) -> bytes:
+    if filename == SCRIPT_BUNDLE:
+        return b"\n".join(Path(folder, name).read_bytes() for name in SCRIPTS)
+    return Path(folder, filename).read_bytes()
+
+
+@cache
+def _static_version(folder: str, filename: str) -> str:
+    return hashlib.sha256(static_bytes(folder, filename)).hexdigest()[:12]
 
 
 def static_url(filename: str) -> str:
     """A URL that changes with the file, so the file can be cached for a year."""
-    path = Path(current_app.static_folder) / filename
-    return url_for("static", filename=filename, v=_static_version(str(path)))
+    return url_for("static", filename=filename, v=_static_version(current_app.static_folder, filename))
 
 
 def menu() -> list[tuple[str, str]]:
     return [(endpoint, label) for endpoint, label in MENU if endpoint in current_app.view_functions]
 
 
-# Blueprints a staff session may use; every other page is a customer's.
-STAFF_BLUEPRINTS = {"admin", "auth", "dev"}
+# Blueprints a staff session may use (the footer's language switcher and accessibility statement
+# included); every other page is a customer's.
+STAFF_BLUEPRINTS = {"admin", "auth", "dev", "language", "accessibility"}
 
 
 def keep_staff_in_console():
@@ -81,7 +113,16 @@ def keep_staff_in_console():
     return None
 
 
+def refuse_nul() -> None:
+    """A NUL character belongs in no address, and Postgres cannot store or compare one in text:
+    such an address is malformed (400), refused before its path or query reaches a query.
+    (Form fields say it next to the field: app/validators.py refuses control characters.)"""
+    if "\x00" in request.path or any("\x00" in value for _, values in request.args.lists() for value in values):
+        abort(400)
+
+
 def register(app: Flask) -> None:
+    app.before_request(refuse_nul)
     app.before_request(keep_staff_in_console)
     app.jinja_env.globals.update(static_url=static_url, menu=menu, operator=operator,
                                   is_partial=is_partial, get_locale=get_locale)

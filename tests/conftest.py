@@ -1,9 +1,14 @@
 """Fixtures: the app on a real database (SQLite file, or TEST_DATABASE_URL), a real SMTP server,
 a test client that fills forms with their CSRF tokens, and the demo data."""
 import contextvars
+import json
 import os
 import re
 import socket
+import threading
+import time
+from collections import Counter, namedtuple
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -80,6 +85,55 @@ def smtp(smtp_server):
         smtp_server.start()
     smtp_server.messages.clear()
     return smtp_server
+
+
+Hit = namedtuple("Hit", "event headers body status at")
+
+
+class WebhookReceiver:
+    """The operator's provisioning endpoint on loopback: it answers 500 to the first
+    `failures` events of each customer, then 204, and keeps every request it got."""
+
+    def __init__(self, failures: int = 0):
+        self.failures = failures
+        self.requests: list[Hit] = []
+        self.tries = Counter()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                event = json.loads(body)
+                receiver.tries[event["customer_id"]] += 1
+                status = 500 if receiver.tries[event["customer_id"]] <= receiver.failures else 204
+                receiver.requests.append(Hit(event, self.headers, body, status, time.monotonic()))
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def delivered(self) -> list[dict]:
+        """The events the endpoint accepted, in the order they arrived."""
+        return [hit.event for hit in self.requests if hit.status < 300]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook(app):
+    """The portal posting its provisioning events to a `WebhookReceiver` (signed with "s3cret")."""
+    receiver = WebhookReceiver()
+    app.config.update(PROVISIONING_WEBHOOK_URL=receiver.url, PROVISIONING_WEBHOOK_SECRET="s3cret")
+    yield receiver
+    app.config.update(PROVISIONING_WEBHOOK_URL="", PROVISIONING_WEBHOOK_SECRET="")
+    receiver.close()
 
 
 def database_url(tmp_path_factory) -> str:

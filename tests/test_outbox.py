@@ -1,10 +1,12 @@
 """The outbox: written with the change, delivered by the worker over real SMTP, retried with
 backoff while SMTP is down, and never taken by two workers at once."""
+import hashlib
+import hmac
 import threading
 from datetime import timedelta
 
 from app.extensions import db
-from app.models import OutboxMessage
+from app.models import Customer, OutboxMessage
 from app.models.base import utcnow
 from app.services import outbox
 
@@ -20,8 +22,6 @@ def queue(n: int = 1, to: str = "asiakas@example.fi") -> list[int]:
 
 
 def test_queued_email_is_rendered_in_the_recipients_language(demo_data):
-    from app.models import Customer
-
     customer = db.session.query(Customer).filter_by(customer_number="100001").one()
     message = outbox.queue_email(customer.email, "password_changed", "fi", customer.id, customer=customer)
     db.session.commit()
@@ -55,7 +55,7 @@ def test_smtp_down_then_back_delivers_exactly_once(smtp):
     outbox.deliver_due(now=first_retry)
     db.session.refresh(message)
     assert message.attempts == 2
-    assert message.next_attempt_at - first_retry >= timedelta(seconds=2 * outbox.BASE_DELAY_SECONDS)
+    assert message.next_attempt_at - first_retry >= outbox.retry_delay(2)
     smtp.start()
     assert outbox.deliver_due(now=message.next_attempt_at) == 1
     assert outbox.deliver_due(now=message.next_attempt_at + timedelta(days=1)) == 0
@@ -80,7 +80,7 @@ def test_a_lease_that_ran_out_makes_the_message_due_again(smtp):
     claimed = outbox.claim(10, utcnow())  # a worker took it, then died before sending
     assert [m.id for m in claimed] == [message_id]
     assert outbox.deliver_due() == 0  # leased: nobody else takes it
-    assert outbox.deliver_due(now=utcnow() + outbox.LEASE + timedelta(seconds=1)) == 1
+    assert outbox.deliver_due(now=utcnow() + outbox.lease() + timedelta(seconds=1)) == 1
 
 
 def test_file_backend_writes_eml_files(app, tmp_path):
@@ -112,36 +112,32 @@ def test_two_workers_never_take_the_same_message(app, smtp):
     assert len({m["Message-ID"] for m in smtp.messages}) == 40
 
 
-def test_webhook_events_are_posted_signed(app):
-    import hashlib
-    import hmac
-    import json
-    from http.server import BaseHTTPRequestHandler, HTTPServer
+def test_webhook_events_are_posted_signed(webhook):
+    outbox.queue_event("order.created", None, order=1)
+    db.session.commit()
+    assert outbox.deliver_due() == 1
+    [hit] = webhook.requests
+    signature = hmac.new(b"s3cret", hit.body, hashlib.sha256).hexdigest()
+    assert hit.headers["X-Omahallinta-Signature"] == "sha256=" + signature
+    assert hit.headers["X-Omahallinta-Event"] == "order.created"
+    assert hit.event["event"] == "order.created"
 
-    received = []
 
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((self.headers["X-Omahallinta-Signature"], body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.config.update(PROVISIONING_WEBHOOK_URL=f"http://127.0.0.1:{server.server_port}/hook",
-                      PROVISIONING_WEBHOOK_SECRET="s3cret")
-    try:
-        outbox.queue_event("order.created", None, order=1)
-        db.session.commit()
-        assert outbox.deliver_due() == 1
-    finally:
-        app.config.update(PROVISIONING_WEBHOOK_URL="", PROVISIONING_WEBHOOK_SECRET="")
-        server.shutdown()
-    [(signature, body)] = received
-    assert signature == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
-    assert json.loads(body)["event"] == "order.created"
+def test_a_customers_later_event_waits_for_the_earlier_one(demo_data, webhook, smtp):
+    """The first event of each customer is refused once: the second one must not overtake it."""
+    webhook.failures = 1
+    first, second = (customer.id for customer in db.session.query(Customer).order_by(Customer.id).limit(2))
+    for customer_id, step in [(first, 1), (first, 2), (second, 1), (first, 3), (second, 2)]:
+        outbox.queue_event("mix.changed", customer_id, step=step)
+    outbox._queue("email", "test", first, {"to": "asiakas@example.fi", "subject": "Hei", "body": "Hei!\n"})
+    db.session.commit()
+    assert outbox.deliver_due() == 1  # both first events refused; the email is not held back
+    later = utcnow()
+    for _ in range(4):
+        later += outbox.retry_delay(1)
+        outbox.deliver_due(now=later)
+    delivered = webhook.delivered()
+    for customer_id in (first, second):
+        steps = [event["data"]["step"] for event in delivered if event["customer_id"] == customer_id]
+        assert steps == sorted(steps) == list(range(1, len(steps) + 1))
+    assert len(delivered) == 5 and len(webhook.requests) == 7 and len(smtp.messages) == 1

@@ -1,7 +1,7 @@
 """Customers, their agreements and pay-TV cards."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -17,7 +17,7 @@ class Customer(db.Model):
     street_address: Mapped[str] = mapped_column(String(200), default="")
     postal_code: Mapped[str] = mapped_column(String(10), default="")
     city: Mapped[str] = mapped_column(String(100), default="")
-    phone: Mapped[str] = mapped_column(String(40), default="", index=True)
+    phone: Mapped[str] = mapped_column(String(40), default="")
     # Stored lower-case; the login accepts it, so it is unique.
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     # An email change waits here until the link sent to the new address is followed.
@@ -35,7 +35,14 @@ class Customer(db.Model):
     )
     account: Mapped["Account | None"] = relationship(back_populates="customer")  # noqa: F821
 
-    __table_args__ = (CheckConstraint("status IN ('active', 'closed')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'closed')", name="status"),
+        # The console's search matches the start of the number, email, phone or lower-cased
+        # name. Postgres uses an index for LIKE 'abc%' only through the pattern operator
+        # class (outside the C collation); SQLite ignores the operator class.
+        *[Index(f"ix_customer_{column}_prefix", column, postgresql_ops={column: "varchar_pattern_ops"})
+          for column in ("customer_number", "email", "phone")],
+    )
 
     def has_agreement(self, kinds: tuple[str, ...], day: date) -> bool:
         return any(a.kind in kinds and a.is_valid_on(day) for a in self.agreements)
@@ -46,6 +53,11 @@ class Customer(db.Model):
 
     def valid_pay_tv_card(self, day: date) -> "PayTvCard | None":
         return next((c for c in self.pay_tv_cards if c.valid_until >= day), None)
+
+
+# Postgres only: SQLite does not use an index for LIKE on lower(name).
+Index("ix_customer_name_prefix", func.lower(Customer.name).label("name_lower"),
+      postgresql_ops={"name_lower": "text_pattern_ops"}).ddl_if(dialect="postgresql")
 
 
 class Agreement(db.Model):

@@ -28,11 +28,14 @@ def find_account(login: str) -> Account | None:
     login = login.strip()
     if not login:
         return None
+    # The customer first, then the account: an OR across both tables of a join could use
+    # no index and would read every customer on each login.
+    customer_id = db.session.scalar(select(Customer.id).where(
+        or_(Customer.customer_number == login, Customer.email == login.lower())))
     return db.session.scalar(
-        select(Account).outerjoin(Account.customer)
-        .options(joinedload(Account.customer).selectinload(Customer.agreements))
-        .where(or_(Customer.customer_number == login, Customer.email == login.lower(),
-                   Account.username == login.lower()))
+        select(Account).options(joinedload(Account.customer).selectinload(Customer.agreements))
+        .where(Account.customer_id == customer_id if customer_id is not None
+               else Account.username == login.lower())
     )
 
 

@@ -16,6 +16,14 @@ from app.services import DomainError, audit
 
 PRODUCT_FIELDS = ("group_id", "code", "name", "description", "term_months", "requires_pay_tv_card", "family",
                   "rank", "mix_size", "download_url", "needs_licence_key", "mailbox_count", "sellable", "position")
+TRANSLATIONS = ("name_sv", "name_en", "description_sv", "description_en")
+
+
+def set_translations(item: ProductGroup | Product | Channel, values: dict) -> None:
+    """The Swedish and English texts given; an empty one falls back to the Finnish."""
+    for key in TRANSLATIONS:
+        if key in values:
+            setattr(item, key, (values[key] or "").strip() or None)
 
 
 def groups_with_products() -> list[ProductGroup]:
@@ -69,6 +77,7 @@ def save_product(product: Product | None, price: str, vat: str, **values) -> Pro
     old_price = product.price_cents
     for key in PRODUCT_FIELDS:
         setattr(product, key, values.get(key))
+    set_translations(product, values)
     product.price_cents, product.vat_basis_points = price_cents, vat_points
     db.session.flush()
     audit.record("product.created" if created else "product.updated", None, product=product.code,
@@ -77,7 +86,7 @@ def save_product(product: Product | None, price: str, vat: str, **values) -> Pro
     return product
 
 
-def save_group(group: ProductGroup | None, code: str, name: str, position: int) -> None:
+def save_group(group: ProductGroup | None, code: str, name: str, position: int, **translations) -> None:
     code = code.strip().lower()
     if db.session.scalar(select(ProductGroup.id).where(ProductGroup.code == code,
                                                        ProductGroup.id != (group.id if group else -1))):
@@ -86,6 +95,7 @@ def save_group(group: ProductGroup | None, code: str, name: str, position: int) 
         group = ProductGroup()
         db.session.add(group)
     group.code, group.name, group.position = code, name.strip(), position
+    set_translations(group, translations)
     db.session.flush()
     audit.record("product_group.saved", None, group=code)
     db.session.commit()
@@ -95,7 +105,8 @@ def channels() -> list[Channel]:
     return list(db.session.scalars(select(Channel).order_by(Channel.retired, Channel.position, Channel.name)))
 
 
-def save_channel(channel: Channel | None, name: str, genre: str, description: str, position: int) -> None:
+def save_channel(channel: Channel | None, name: str, genre: str, description: str, position: int,
+                 **translations) -> None:
     name = name.strip()
     if db.session.scalar(select(Channel.id).where(Channel.name == name, Channel.id != (channel.id if channel else -1))):
         raise DomainError(_l("Another channel has this name."), field="name")
@@ -104,6 +115,7 @@ def save_channel(channel: Channel | None, name: str, genre: str, description: st
         db.session.add(channel)
     channel.name, channel.position = name, position
     channel.genre, channel.description = (genre or "").strip(), (description or "").strip()
+    set_translations(channel, translations)
     db.session.flush()
     audit.record("channel.saved", None, channel=name)
     db.session.commit()

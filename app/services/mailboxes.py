@@ -1,7 +1,7 @@
 """Sähköpostin hallinta: the customer's mailboxes under the operator's domain.
 
 Every change keeps the tables in the shape the mail server reads directly (see
-docs/mail-server.md): a mailbox row per address, and `mail_alias` rows address -> goto for
+the README, *The mail server*): a mailbox row per address, and `mail_alias` rows address -> goto for
 aliases and forwarding, as PostfixAdmin keeps them. Each change is audited and queued as a
 `mailbox.changed` provisioning event in the same transaction.
 """

@@ -2,8 +2,10 @@
 
 A message is claimed by a short transaction that leases it (Postgres: FOR UPDATE SKIP
 LOCKED, so several workers never take the same row; SQLite: BEGIN IMMEDIATE), delivered
-outside any transaction, then marked sent. A failure backs off exponentially; a lease
-that runs out (a worker killed mid-send) makes the message due again.
+outside any transaction, then marked sent in a commit of its own. A failure backs off
+exponentially; a lease that runs out (a worker killed mid-send) makes the message due again.
+So delivery is at least once: only the message in flight when a worker dies can go twice,
+with the same Message-ID. A customer's provisioning events go out in the order they were made.
 """
 import hashlib
 import hmac
@@ -20,15 +22,16 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import force_locale
 from jinja2_fragments.flask import render_block
-from sqlalchemy import select
+from sqlalchemy import and_, exists, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import OutboxMessage
 from app.models.base import utcnow
 
-LEASE = timedelta(minutes=5)
-BASE_DELAY_SECONDS = 15
 MAX_DELAY = timedelta(hours=6)
+UNSENT = ("pending", "sending")
 
 
 def queue_email(to: str, template: str, locale: str = "fi", customer_id: int | None = None,
@@ -56,21 +59,42 @@ def _queue(channel: str, topic: str, customer_id: int | None, payload: dict) -> 
     return message
 
 
+def _behind_an_earlier_event():
+    """An event waits while an earlier event of the same customer is unsent (pending, or
+    leased to a worker), so the operator's systems see a customer's changes in order.
+
+    One given up on ("failed") no longer holds the later ones back."""
+    earlier = aliased(OutboxMessage)
+    return and_(OutboxMessage.channel == "webhook", exists().where(
+        earlier.channel == "webhook", earlier.customer_id == OutboxMessage.customer_id,
+        earlier.id < OutboxMessage.id, earlier.status.in_(UNSENT)))
+
+
 def claim(batch: int, now: datetime) -> list[OutboxMessage]:
     """Lease up to `batch` due messages to this worker, oldest first."""
     rows = db.session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.status.in_(("pending", "sending")),
-               OutboxMessage.next_attempt_at <= now)
+        .where(OutboxMessage.status.in_(UNSENT), OutboxMessage.next_attempt_at <= now,
+               ~_behind_an_earlier_event())
         .order_by(OutboxMessage.id)
         .limit(batch)
         .with_for_update(skip_locked=True)
     ).all()
     for message in rows:
         message.status = "sending"
-        message.next_attempt_at = now + LEASE
+        message.next_attempt_at = now + lease()
     db.session.commit()
     return rows
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a message waits after its `attempts`-th failed try."""
+    first = current_app.config["OUTBOX_RETRY_SECONDS"]
+    return min(timedelta(seconds=first * 2 ** (attempts - 1)), MAX_DELAY)
 
 
 def deliver_due(batch: int = 20, now: datetime | None = None) -> int:
@@ -96,9 +120,8 @@ def _failed(message: OutboxMessage, error: Exception, now: datetime) -> None:
     if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
         message.status = "failed"
         return
-    delay = min(timedelta(seconds=BASE_DELAY_SECONDS * 2 ** (message.attempts - 1)), MAX_DELAY)
     message.status = "pending"
-    message.next_attempt_at = now + delay
+    message.next_attempt_at = now + retry_delay(message.attempts)
 
 
 def _deliver(message: OutboxMessage) -> None:
@@ -162,10 +185,21 @@ def post_webhook(message: OutboxMessage) -> None:
 
 
 def run_worker(poll_seconds: float, once: bool = False) -> None:
-    """Deliver forever (or once), sleeping while nothing is due."""
+    """Deliver forever (or once), sleeping while nothing is due.
+
+    A database that goes away (restarted, failed over) does not stop the worker: it tries
+    again after a pause. A message sent just before could not be marked sent; it goes again
+    when its lease runs out."""
     while True:
-        sent = deliver_due()
-        db.session.remove()
+        try:
+            sent = deliver_due()
+        except OperationalError:
+            if once:
+                raise
+            current_app.logger.warning("outbox: the database is unavailable", exc_info=True)
+            sent = 0
+        finally:
+            db.session.remove()
         if once:
             return
         if not sent:

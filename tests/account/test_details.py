@@ -210,6 +210,16 @@ def test_language_is_kept_on_the_account(logged_in, make_client):
     assert matti().locale == "en"
 
 
+def test_language_chosen_on_the_account_survives_the_next_login(logged_in):
+    """The next login adopts the switcher's cookie, so the account's choice must set it too."""
+    logged_in.submit("/kieli", {"lang": "sv", "next": "/"}, page="/")
+    logged_in.submit("/kayttajatiedot/kieli", {"locale": "en"}, page="/kayttajatiedot")
+    logged_in.submit("/kirjaudu-ulos", page="/")
+    assert '<html lang="en">' in logged_in.get("/kirjaudu").text
+    logged_in.login()
+    assert matti().locale == "en"
+
+
 def test_email_change_needs_csrf(logged_in):
     response = logged_in.post("/kayttajatiedot/sahkoposti", data={"email": NEW, "password": PASSWORD})
     assert response.status_code == 400

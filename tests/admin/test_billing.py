@@ -89,6 +89,13 @@ def test_page_shows_totals_and_refuses_bad_month(admin, month_data):
     assert admin.get("/hallinta/laskutus?kuukausi=marraskuu").status_code == 422
 
 
+@pytest.mark.parametrize("month", ["marraskuu", "0", "2026-13", ".."])
+def test_export_of_a_bad_month_is_a_404_with_the_reason(admin, month):
+    response = admin.get(f"/hallinta/laskutus/{month}.csv")
+    assert response.status_code == 404
+    assert "Anna kuukausi muodossa VVVV-KK" in response.text
+
+
 def test_command_line_export(runner, month_data, tmp_path):
     result = runner.invoke(args=["billing", "export", NOV])
     assert result.exit_code == 0, result.output

@@ -46,7 +46,8 @@ def test_price_change_applies_to_new_orders_only(admin):
 
 @pytest.mark.parametrize("field,value,message", [
     ("price", "12,345", "euroina"), ("code", "MIX-6", "toisella tuotteella"), ("family", "mix", "järjestys"),
-    ("download_url", "http://x", "https://"), ("vat", "abc", "prosentteina")])
+    ("download_url", "http://x", "https://"), ("vat", "abc", "prosentteina"),
+    ("mix_size", "9" * 40, "liian suuri")])
 def test_bad_product_values_are_refused(admin, field, value, message):
     p = product()
     response = admin.submit(f"/hallinta/tuotteet/{p.id}", {**PRODUCT, "group_id": str(p.group_id), field: value})
@@ -82,3 +83,23 @@ def test_channels_add_edit_retire(admin):
     assert "poistettu käytöstä" in admin.get("/hallinta/mix-kanavat").text
     admin.submit(f"/hallinta/mix-kanavat/{chosen.channel_id}/palauta", page="/hallinta/mix-kanavat")
     assert not db.session.get(Channel, chosen.channel_id).retired
+
+
+def test_names_in_swedish_and_english_reach_the_customers(admin, make_client):
+    p = product()
+    data = {**PRODUCT, "group_id": str(p.group_id), "name_sv": " Sport Plus ", "description_en": "Live sport.",
+            "name_en": ""}
+    assert admin.submit(f"/hallinta/tuotteet/{p.id}", data).status_code == 303
+    saved = product()
+    assert (saved.name_sv, saved.name_en, saved.description_en) == ("Sport Plus", None, "Live sport.")
+    channel = db.session.query(Channel).filter_by(name="Sport One").one()
+    assert admin.submit(f"/hallinta/mix-kanavat/{channel.id}", {"name": "Sport One", "name_sv": "Sport Ett"}
+                        ).status_code == 303
+    assert db.session.get(Channel, channel.id).name_sv == "Sport Ett"
+    assert admin.submit("/hallinta/tuoteryhmat", {"code": "muut", "name": "Muut", "name_en": "Other", "position": "9"},
+                        page="/hallinta/tuotteet").status_code == 303
+    assert db.session.query(ProductGroup).filter_by(code="muut").one().name_en == "Other"
+    customer = make_client()
+    customer.login()
+    customer.submit("/kieli", {"lang": "sv", "next": "/"}, page="/")
+    assert "Sport Plus" in customer.get(f"/tilaa?ryhma={saved.group.code}").text

@@ -1,6 +1,8 @@
 """Tilaukset, Palautteet ja irtisanomiset, Tapahtumaloki and failing messages."""
 from datetime import timedelta
 
+import pytest
+
 from app.extensions import db
 from app.models import AuditEvent, Customer, Feedback, Order, OutboxMessage, Product, Subscription
 from app.models.base import today, utcnow
@@ -30,6 +32,21 @@ def test_queue_filters_and_pages(admin, count_statements):
         admin.get("/hallinta/tilaukset?status=new&sivu=2")
     assert first.count == second.count
     assert ids
+
+
+@pytest.mark.parametrize("url", ["/hallinta/asiakkaat", "/hallinta/tilaukset", "/hallinta/palautteet",
+                                 "/hallinta/tapahtumaloki", "/hallinta/tiedotteet", "/hallinta/viestit"])
+def test_a_page_or_group_number_past_what_the_database_holds_is_ignored(admin, url):
+    for query in ("sivu=99999999999999999999", "sivu=-5", "ryhma=99999999999999999999", "sivu=2147483647"):
+        assert admin.get(f"{url}?{query}").status_code == 200, query
+
+
+@pytest.mark.parametrize("url", ["/hallinta/tilaukset", "/hallinta/palautteet"])
+def test_the_status_filter_is_shown_chosen_and_the_page_answers_200(admin, url):
+    for status in ("new", "done", "9", "x"):
+        response = admin.get(f"{url}?status={status}")
+        assert response.status_code == 200, status  # the filter once became the HTTP status
+    assert 'value="new" selected' in admin.get(f"{url}?status=new").text
 
 
 def test_deliver_activates_the_subscription(admin):

@@ -61,44 +61,10 @@ def test_pages_need_login_and_next_goes_back_to_a_local_path(client, demo_data):
     assert response.headers["Location"] == "/salasanan-vaihto"
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)",
-])
-def test_next_never_leaves_the_site(client, demo_data, target):
-    response = client.submit(f"/kirjaudu?next={target}", {"login": "100001", "password": "Lumi-Ranta-Kello-71"},
-                             page="/kirjaudu")
-    assert response.headers["Location"] == "/"
-
-
-def test_login_starts_a_fresh_session(client, demo_data):
-    with client.session_transaction() as session:
-        session["planted"] = "by an attacker"
-    client.login()
-    with client.session_transaction() as session:
-        assert "planted" not in session
-
-
-def test_logout_ends_the_session_and_a_copied_cookie(client, make_client, demo_data):
-    client.login()
-    stolen = client.get_cookie("oh_session").value
-    response = client.submit("/kirjaudu-ulos", page="/")
-    assert response.status_code == 303
-    assert client.get("/").status_code == 302
-    thief = make_client()
-    thief.set_cookie("oh_session", stolen)
-    assert thief.get("/").status_code == 302
-
-
 def test_logout_needs_post(client, demo_data):
     client.login()
     assert client.get("/kirjaudu-ulos").status_code == 405
     assert client.get("/").status_code == 200
-
-
-def test_post_without_csrf_token_is_refused(client, demo_data):
-    response = client.post("/kirjaudu", data={"login": "100001", "password": "Lumi-Ranta-Kello-71"})
-    assert response.status_code == 400
-    assert "Lomake" in response.text
 
 
 def test_session_cookie_is_httponly_and_lax(client, demo_data):

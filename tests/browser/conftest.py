@@ -1,8 +1,10 @@
 """A real browser against a real server: Debian's Chromium driven by Playwright, checked by axe-core."""
 import os
 import threading
+from contextlib import contextmanager
 
 import pytest
+from axe_playwright_python.base import AxeResults
 from axe_playwright_python.sync_playwright import Axe
 from werkzeug.serving import make_server
 
@@ -21,6 +23,10 @@ AXE_OPTIONS = {
     "rules": {"target-size": {"enabled": True}},
     "resultTypes": ["violations"],
 }
+AXE = Axe()
+# Counts the requests htmx has finished (swap included), so a test can wait for the one it started.
+HTMX_WATCH = ('document.addEventListener("htmx:finally:request", '
+              '() => { window.htmxDone = (window.htmxDone || 0) + 1; });')
 
 
 def pytest_collection_modifyitems(items):
@@ -52,28 +58,68 @@ def chromium():
         browser.close()
 
 
+def new_page(chromium, live_server: str, js: bool = True, viewport: dict = DESKTOP):
+    """A page in a browser context of its own (its own cookies), Finnish, at the given width."""
+    context = chromium.new_context(java_script_enabled=js, viewport=viewport, base_url=live_server, locale="fi-FI")
+    context.add_init_script(HTMX_WATCH)
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    return page
+
+
 @pytest.fixture
 def browse(chromium, live_server):
     """Open a page in a fresh browser context: `browse(js=False, viewport=PHONE)`."""
-    contexts = []
+    pages = []
 
     def open_page(js: bool = True, viewport: dict = DESKTOP):
-        context = chromium.new_context(java_script_enabled=js, viewport=viewport, base_url=live_server,
-                                       locale="fi-FI")
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10000)
-        return page
+        pages.append(new_page(chromium, live_server, js, viewport))
+        return pages[-1]
 
     yield open_page
-    for context in contexts:
-        context.close()
+    for page in pages:
+        page.context.close()
+
+
+@contextmanager
+def htmx_swap(page):
+    """Wait, at the end of the block, until htmx has finished the request the block started."""
+    done = page.evaluate("window.htmxDone || 0")
+    yield
+    page.wait_for_function("n => (window.htmxDone || 0) > n", arg=done)
 
 
 def axe_violations(page) -> str:
-    """Zero violations gives an empty string; otherwise axe's own report."""
-    results = Axe().run(page, options=AXE_OPTIONS)
+    """Zero violations gives an empty string; otherwise axe's own report.
+
+    axe runs as a script in the page; for a page opened with JavaScript off use `axe_violations_without_js`.
+    """
+    if not page.evaluate("typeof axe === 'object'"):  # once per document, not once per run
+        page.evaluate(AXE.axe_script)
+    results = AxeResults(page.evaluate("options => axe.run(options).then(r => ({violations: r.violations}))",
+                                       AXE_OPTIONS))
     return "" if results.violations_count == 0 else results.generate_report()
+
+
+def axe_violations_without_js(page) -> str:
+    """axe over what a browser without JavaScript shows.
+
+    axe cannot run in a page whose JavaScript is off, so the HTML that page holds is served again, at the
+    same URL (same stylesheet, same relative links) and width, to a page with JavaScript on where a
+    Content-Security-Policy stops every script of the portal: only axe, injected by the browser, runs.
+    """
+    html = page.content()
+    url = page.url.split("#")[0]
+    context = page.context.browser.new_context(viewport=page.viewport_size, locale="fi-FI")
+    try:
+        copy = context.new_page()
+        copy.route(lambda address: address == url, lambda route: route.fulfill(
+            status=200, body=html, content_type="text/html; charset=utf-8",
+            headers={"Content-Security-Policy": "script-src 'none'"}))
+        copy.goto(url)
+        return axe_violations(copy)
+    finally:
+        context.close()
 
 
 def log_in(page, login: str = "100001", password: str = "Lumi-Ranta-Kello-71") -> None:

@@ -1,7 +1,7 @@
-"""Logging in and Etusivu in a real browser, with JavaScript on and off, checked with axe."""
+"""Logging in and Etusivu in a real browser, with JavaScript on and off (axe: test_audit)."""
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, axe_violations, log_in
+from tests.browser.conftest import PHONE, log_in
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
@@ -26,17 +26,6 @@ def test_wrong_password_is_shown_and_login_kept(browse, demo_data):
     page.get_by_role("button", name="Kirjaudu").click()
     assert "Kirjautumistunnus tai salasana on väärä." in page.content()
     assert page.get_by_label("Asiakasnumero tai sähköpostiosoite").input_value() == "100001"
-
-
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "412"])
-def test_login_page_and_etusivu_have_no_axe_violations(browse, demo_data, viewport):
-    page = browse(viewport=viewport)
-    page.goto("/kirjaudu")
-    assert axe_violations(page) == ""
-    page.get_by_role("button", name="Kirjaudu").click()  # empty form: the error state
-    assert axe_violations(page) == ""
-    log_in(page)
-    assert axe_violations(page) == ""
 
 
 def test_keyboard_alone_logs_in(browse, demo_data):

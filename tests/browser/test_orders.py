@@ -1,14 +1,15 @@
-"""Tilaa and Tilatut palvelut in a real browser, with JavaScript on and off, checked with axe."""
+"""Tilaa and Tilatut palvelut in a real browser, with JavaScript on and off; axe checks the pages
+without JavaScript here (tests/browser/test_audit.py checks them with it)."""
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, axe_violations, log_in
+from tests.browser.conftest import axe_violations_without_js, log_in
 
 JS = pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
 
 
 def clean(page, js: bool) -> bool:
-    """axe runs as a script, so it checks the JavaScript-on pages; test_every_page_... covers no-JS."""
-    return not js or axe_violations(page) == ""
+    """Without JavaScript, what the form posts and redirects lead to; test_audit checks the pages with it."""
+    return js or axe_violations_without_js(page) == ""
 
 
 def card(page, name: str):
@@ -86,26 +87,3 @@ def test_ordering_is_refused_with_the_reason(browse, demo_data, js, login, passw
     assert reason in page.inner_text("main")
     assert page.get_by_role("button", name="Vahvista tilaus").count() == 0
     assert clean(page, js)
-
-
-@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "no-htmx"])
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "412"])
-def test_every_page_has_no_axe_violations(browse, demo_data, viewport, htmx):
-    """Without htmx the pages are what a browser without JavaScript gets (axe itself needs scripts)."""
-    page = browse(viewport=viewport)
-    if not htmx:
-        page.route("**/htmx-*.js*", lambda route: route.abort())
-    log_in(page)
-    for url in ("/tilaa", "/tilaa?ryhma=mix", "/tilaa?ryhma=security", "/tilaa?ryhma=broadband",
-                "/tilaa?ryhma=email", "/tilaa/JUNIOR", "/tilaa/LAAJAKAISTA-300", "/tilaa/KIEKKOKAUSI",
-                "/tilatut-palvelut", "/tilatut-palvelut/1/paivita", "/tilatut-palvelut/2/paivita"):
-        page.goto(url)
-        assert axe_violations(page) == "", url
-    page.goto("/tilaa/JUNIOR")
-    page.get_by_role("button", name="Vahvista tilaus").click()
-    page.wait_for_url("**/tilaus/*")
-    assert axe_violations(page) == ""
-    page.goto("/tilaa?ryhma=tv")
-    page.get_by_role("link", name="Laajakaista", exact=True).click()
-    page.get_by_role("heading", level=2, name="Laajakaista").wait_for()
-    assert axe_violations(page) == ""

@@ -82,22 +82,8 @@ def test_switching_sets_the_cookie_and_comes_back(client):
     assert 'aria-label="Språk"' in page.text
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example",
-                                    "javascript:alert(1)", ""])
-def test_switcher_comes_back_only_to_a_local_path(client, target):
-    response = client.submit("/kieli", {"lang": "en", "next": target}, page="/kirjaudu")
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/"
-
-
 def test_an_unknown_language_is_refused(client):
     response = client.submit("/kieli", {"lang": "de", "next": "/kirjaudu"}, page="/kirjaudu")
-    assert response.status_code == 400
-    assert "lang=" not in response.headers.get("Set-Cookie", "")
-
-
-def test_switching_needs_the_csrf_token(client):
-    response = client.post("/kieli", data={"lang": "sv", "next": "/kirjaudu"})
     assert response.status_code == 400
     assert "lang=" not in response.headers.get("Set-Cookie", "")
 

@@ -1,5 +1,5 @@
 """What Dovecot and Postfix see: the real doveadm verifies stored hashes, and every query of
-docs/mail-server.md runs against the test database with the answers the mail server needs."""
+the README's mail server section runs against the test database with the answers the mail server needs."""
 import re
 import shutil
 import subprocess
@@ -13,7 +13,7 @@ from app.models import Customer, Mailbox
 from app.services import mailboxes
 from tests.conftest import unavailable
 
-DOC = Path(__file__).parents[2] / "docs" / "mail-server.md"
+DOC = Path(__file__).parents[2] / "README.md"
 PASSWORD = "Kissa-Koira-Hevonen-77"
 
 
@@ -42,15 +42,15 @@ def test_doveadm_verifies_the_stored_hash(app, demo_data, scheme, prefix):
 
 
 def documented_queries() -> dict[tuple[str, str], str]:
-    """{(database, name): SQL} from the doc's config blocks: Dovecot's *_query and Postfix's
-    `query` named after the .cf file above its block."""
+    """{(database, name): SQL} from the config blocks under the headings Postgres and SQLite:
+    Dovecot's *_query and Postfix's `query` named after the .cf file above its block."""
     queries = {}
     database = None
     last_file = ""
     in_block = False
     for line in DOC.read_text().splitlines():
-        if line.startswith("## "):
-            database = {"## Postgres": "postgresql", "## SQLite": "sqlite"}.get(line.strip())
+        if line.startswith("#"):
+            database = {"### Postgres": "postgresql", "### SQLite": "sqlite"}.get(line.strip())
         elif line.startswith("```"):
             in_block = not in_block
         elif not in_block and line.startswith("`/etc/"):

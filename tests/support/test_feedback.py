@@ -9,7 +9,6 @@ from app.extensions import db
 from app.models import AuditEvent, Customer, Feedback, OutboxMessage, Subscription
 from app.models.base import today
 from app.services import outbox
-from tests.conftest import HTMX
 
 
 @pytest.fixture
@@ -57,15 +56,6 @@ def test_contact_details_come_from_the_operator_settings(logged_in):
     assert 'value="matti.virtanen@example.fi"' in page.text and 'value="040 123 4567"' in page.text
     assert "MIX 6" in page.text and 'name="wished_end_date"' in page.text
     assert "Jääkiekkokausi" not in page.text  # ended: nothing to terminate
-
-
-def test_the_termination_fields_come_with_the_topic_for_htmx(logged_in):
-    shown = logged_in.get("/asiakaspalvelu?topic=termination", headers=HTMX)
-    assert shown.status_code == 200 and "<html" not in shown.text
-    assert shown.text.lstrip().startswith('<fieldset id="termination-fields"')
-    assert "MIX 6" in shown.text and 'name="wished_end_date"' in shown.text
-    hidden = logged_in.get("/asiakaspalvelu?topic=billing", headers=HTMX)
-    assert hidden.text.strip() == '<div id="termination-fields"></div>'
 
 
 def test_feedback_is_stored_audited_receipted_and_announced(logged_in, smtp):

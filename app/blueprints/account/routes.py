@@ -15,6 +15,8 @@ from app.blueprints.account.forms import (
 )
 from app.blueprints.auth.routes import count_failed_login
 from app.extensions import limiter
+from app.forms import show_error
+from app.i18n import remember_language
 from app.models.base import today
 from app.services import DomainError, accounts, personal_data, profile, subscriptions, two_factor
 from app.web import is_partial, render
@@ -40,7 +42,7 @@ def reauthenticated(form, change, *args) -> bool:
             g.reauth_failed = True
             customer = current_user.customer
             count_failed_login(customer.customer_number, customer.email or "")
-        getattr(form, error.field).errors.append(error.message)
+        show_error(form, error)
         return False
     return True
 
@@ -54,7 +56,7 @@ def password():
         try:
             accounts.change_password(account, form.current_password.data, form.new_password.data)
         except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
+            show_error(form, error)
         else:
             login_user(account)  # this session carries the new session version
             flash(_("Your password has been changed. You were logged out on your other devices."))
@@ -132,6 +134,7 @@ def confirm_email(token: str):
 @login_required
 def language():
     form = LanguageForm()
+    response = redirect(url_for("account.details"), 303)
     if form.validate_on_submit():
         try:
             profile.set_language(current_user, form.locale.data)
@@ -139,7 +142,8 @@ def language():
             pass  # the menu offers only real choices; anything else changes nothing
         else:
             flash(_("Your language was saved."))
-    return redirect(url_for("account.details"), 303)
+            remember_language(response, form.locale.data)
+    return response
 
 
 @bp.post("/kayttajatiedot/omat-tiedot")

@@ -6,6 +6,7 @@ from app.blueprints.admin import bp
 from app.blueprints.admin.customers import page_number
 from app.blueprints.admin.forms import ActionForm, AnnouncementForm
 from app.extensions import db
+from app.forms import show_error
 from app.models import Announcement, ProductGroup
 from app.services import DomainError, announcements
 from app.web import render
@@ -24,7 +25,7 @@ def announcements_view(announcement_id: int | None):
             announcements.save(item, form.title.data, form.body.data, form.valid_from.data, form.valid_until.data,
                                form.audience_group_id.data)
         except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
+            show_error(form, error)
         else:
             flash(_("The announcement is saved."))
             return redirect(url_for("admin.announcements"), 303)

@@ -27,8 +27,8 @@ def billing_index():
 def billing_export(month: str, fmt: str):
     try:
         body = export(month, fmt)
-    except DomainError:
-        return render("admin/billing.html", month=month, error=None, customers=[], status=404)
+    except DomainError as error:
+        return render("admin/billing.html", month=month, error=error.message, customers=[], status=404)
     return Response(body, mimetype=MEDIA[fmt], headers={
         "Content-Disposition": f'attachment; filename="veloitukset-{month}.{fmt}"'})
 

@@ -5,9 +5,14 @@ from flask_babel import gettext as _
 from app.blueprints.admin import admin_required, bp
 from app.blueprints.admin.forms import ActionForm, ChannelForm, GroupForm, ProductForm
 from app.extensions import db
+from app.forms import show_error
 from app.models import Channel, Product, ProductGroup
 from app.services import DomainError, catalog_admin
 from app.web import render
+
+
+def translations(form) -> dict:
+    return {key: form.data[key] for key in catalog_admin.TRANSLATIONS if key in form.data}
 
 
 def _decimal(value: int) -> str:
@@ -35,7 +40,7 @@ def product_edit(product_id: int | None):
         try:
             catalog_admin.save_product(product, form.price.data, form.vat.data, **values)
         except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
+            show_error(form, error)
         else:
             flash(_("The product is saved."))
             return redirect(url_for("admin.products"), 303)
@@ -50,9 +55,10 @@ def group_save(group_id: int | None):
     form = GroupForm()
     if form.validate_on_submit():
         try:
-            catalog_admin.save_group(group, form.code.data, form.name.data, form.position.data or 0)
+            catalog_admin.save_group(group, form.code.data, form.name.data, form.position.data or 0,
+                                     **translations(form))
         except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
+            show_error(form, error)
         else:
             flash(_("The product group is saved."))
             return redirect(url_for("admin.products"), 303)
@@ -68,9 +74,9 @@ def channels(channel_id: int | None):
     if form.validate_on_submit():
         try:
             catalog_admin.save_channel(channel, form.name.data, form.genre.data, form.description.data,
-                                       form.position.data or 0)
+                                       form.position.data or 0, **translations(form))
         except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
+            show_error(form, error)
         else:
             flash(_("The channel is saved."))
             return redirect(url_for("admin.channels"), 303)

@@ -5,12 +5,13 @@ from flask_babel import lazy_gettext as _l
 
 from app.blueprints.admin import bp
 from app.blueprints.admin.forms import ActionForm, AgreementForm, CardForm, CloseForm, CustomerForm
+from app.forms import show_error
 from app.services import DomainError, customers
-from app.web import render
+from app.web import int_arg, render
 
 
 def page_number() -> int:
-    return max(request.args.get("sivu", 1, type=int) or 1, 1)
+    return int_arg("sivu", 1)
 
 
 def _customer(customer_id: int):
@@ -47,7 +48,7 @@ def customer_edit(customer_id: int):
         try:
             customers.update_contact(customer, **{k: v for k, v in form.data.items() if k != "csrf_token"})
         except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
+            show_error(form, error)
         else:
             flash(_("The customer's details are saved."))
             return redirect(url_for("admin.customer", customer_id=customer.id), 303)
@@ -64,7 +65,7 @@ def agreement_save(customer_id: int, agreement_id: int | None):
             customers.save_agreement(customer, agreement_id, form.kind.data, form.valid_from.data,
                                      form.valid_until.data)
         except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
+            show_error(form, error)
         else:
             flash(_("The agreement is saved."))
             return redirect(url_for("admin.customer", customer_id=customer.id) + "#agreements", 303)
@@ -82,7 +83,7 @@ def card_save(customer_id: int, card_id: int | None):
         try:
             customers.save_card(customer, card_id, form.card_number.data or "", form.valid_until.data)
         except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
+            show_error(form, error)
         else:
             flash(_("The pay-TV card is saved."))
             return redirect(url_for("admin.customer", customer_id=customer.id) + "#cards", 303)

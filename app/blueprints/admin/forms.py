@@ -6,13 +6,14 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
-    IntegerField,
     PasswordField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+
+from app.forms import IntegerField
 
 
 class StaffLoginForm(FlaskForm):
@@ -108,11 +109,26 @@ class ConfirmImportForm(FlaskForm):
     content = HiddenField(validators=[InputRequired()])
 
 
+def in_other_languages(kind: str) -> tuple:
+    """The Swedish and English versions of a name or a description, for the readers of those
+    languages; left empty, they see the Finnish one."""
+    note = _l("Empty: the Finnish text is shown.")
+    if kind == "name":
+        return (StringField(_l("Name in Swedish"), validators=[Length(max=100)], description=note),
+                StringField(_l("Name in English"), validators=[Length(max=100)], description=note))
+    return (TextAreaField(_l("Description in Swedish"), validators=[Length(max=2000)], description=note,
+                          render_kw={"rows": 3}),
+            TextAreaField(_l("Description in English"), validators=[Length(max=2000)], description=note,
+                          render_kw={"rows": 3}))
+
+
 class ProductForm(FlaskForm):
     group_id = SelectField(_l("Product group"), coerce=int)
     code = StringField(_l("Code"), validators=[InputRequired(message=_l("Write the code.")), Length(max=40)])
     name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
+    name_sv, name_en = in_other_languages("name")
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)], render_kw={"rows": 3})
+    description_sv, description_en = in_other_languages("description")
     price = StringField(_l("Price per month with VAT (€)"), validators=[
         InputRequired(message=_l("Write the price in euros, e.g. 12,90."))],
         description=_l("Applies to new orders only."), render_kw={"inputmode": "decimal"})
@@ -135,13 +151,16 @@ class ProductForm(FlaskForm):
 class GroupForm(FlaskForm):
     code = StringField(_l("Code"), validators=[InputRequired(message=_l("Write the code.")), Length(max=40)])
     name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
+    name_sv, name_en = in_other_languages("name")
     position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=10000)])
 
 
 class ChannelForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
+    name_sv, name_en = in_other_languages("name")
     genre = StringField(_l("Genre"), validators=[Length(max=60)])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)], render_kw={"rows": 3})
+    description_sv, description_en = in_other_languages("description")
     position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=10000)])
 
 

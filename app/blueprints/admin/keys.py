@@ -3,6 +3,7 @@ from flask import flash, redirect, url_for
 
 from app.blueprints.admin import bp
 from app.blueprints.admin.forms import LicenceKeysForm
+from app.forms import show_error
 from app.services import DomainError, licence_pool
 from app.web import render
 
@@ -18,7 +19,7 @@ def licence_keys():
         try:
             added, given = licence_pool.upload(form.product_id.data, text)
         except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
+            show_error(form, error)
         else:
             flash(licence_pool.summary(added, given))
             return redirect(url_for("admin.licence_keys"), 303)

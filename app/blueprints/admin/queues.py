@@ -8,16 +8,17 @@ from app.blueprints.admin.forms import ActionForm, EndSubscriptionForm, Feedback
 from app.extensions import db
 from app.models import ProductGroup
 from app.services import DomainError, audit_log, inbox, order_queue
-from app.web import is_partial, render
+from app.web import int_arg, is_partial, render
 
 
 @bp.get("/tilaukset")
 def orders():
     status = request.args.get("status") or None
-    group = request.args.get("ryhma", type=int)
+    group = int_arg("ryhma")
     groups = db.session.scalars(db.select(ProductGroup).order_by(ProductGroup.position)).all()
+    # `status` of render() is the HTTP status: the filter goes to the template as chosen_status.
     return render("admin/orders.html", orders=order_queue.queue(status, group, page_number()),
-                  status=status, group=group, groups=groups, action_form=ActionForm(),
+                  chosen_status=status, group=group, groups=groups, action_form=ActionForm(),
                   reject_form=RejectForm(formdata=None))
 
 
@@ -57,7 +58,8 @@ def _local(url: str | None) -> bool:
 def inbox_index():
     status = request.args.get("status") or None
     kind = request.args.get("kind") or None
-    return render("admin/inbox.html", items=inbox.inbox(status, kind, page_number()), status=status, kind=kind)
+    return render("admin/inbox.html", items=inbox.inbox(status, kind, page_number()), chosen_status=status,
+                  kind=kind)
 
 
 @bp.route("/palautteet/<int:feedback_id>", methods=["GET", "POST"])

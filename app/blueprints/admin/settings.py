@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app.blueprints.admin import admin_required, bp
 from app.blueprints.admin.forms import ActionForm, OperatorForm, StaffChangeForm, StaffForm
+from app.forms import show_error
 from app.services import DomainError, settings
 from app.web import render
 
@@ -34,7 +35,7 @@ def staff_add():
         try:
             settings.add_staff(form.username.data, form.display_name.data, form.role.data, form.new_password.data)
         except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
+            show_error(form, error)
         else:
             flash(_("The staff account is added."))
             return redirect(url_for("admin.settings"), 303)

@@ -34,8 +34,12 @@ def pending_key() -> str:
 
 
 def safe_next(target: str | None, default: str = "dashboard.index") -> str:
-    """Only a path on this site; anything with a scheme or host goes to the default page."""
-    if target:
+    """Only a path on this site; anything with a scheme or host goes to the default page.
+
+    Control characters and spaces are refused too: browsers drop tabs and newlines from a URL
+    (so "/<tab>/evil" would become "//evil"), and a newline cannot go into the Location header.
+    """
+    if target and not any(ord(c) <= 0x20 or ord(c) == 0x7F for c in target):
         parts = urlsplit(target)
         local = not parts.scheme and not parts.netloc and not target.startswith("//")
         if local and target.startswith("/") and "\\" not in target:

@@ -29,5 +29,5 @@ def dismiss_announcement(announcement_id: int):
     announcements.dismiss(current_user.customer.id, announcement_id, today())
     flash(_("The announcement is closed."))
     if is_partial():
-        return render("dashboard/index.html", "dismissed")
+        return render("dashboard/index.html", "dismissed", customer=current_user.customer)
     return redirect(url_for("dashboard.index"), 303)

@@ -4,10 +4,8 @@ from flask_login import current_user, user_logged_in
 from app.blueprints.auth.routes import safe_next
 from app.blueprints.language import bp
 from app.blueprints.language.forms import LanguageForm
-from app.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
+from app.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, remember_language
 from app.services import profile
-
-ONE_YEAR = 365 * 24 * 3600
 
 
 @user_logged_in.connect
@@ -37,7 +35,4 @@ def switch():
         abort(400)
     if current_user.is_authenticated and current_user.customer:
         profile.set_language(current_user, form.lang.data)
-    response = redirect(safe_next(form.next.data), 303)
-    response.set_cookie(LANGUAGE_COOKIE, form.lang.data, max_age=ONE_YEAR, httponly=True, samesite="Lax",
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])
-    return response
+    return remember_language(redirect(safe_next(form.next.data), 303), form.lang.data)

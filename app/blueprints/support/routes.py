@@ -1,9 +1,10 @@
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.blueprints.support import bp
 from app.blueprints.support.forms import FeedbackForm
+from app.forms import show_error
 from app.models.base import today
 from app.services import DomainError, subscriptions, support
 from app.web import render
@@ -14,8 +15,6 @@ def _form() -> FeedbackForm:
     form = FeedbackForm(contact_email=customer.email or "", contact_phone=customer.phone)
     in_force = subscriptions.in_force(subscriptions.subscriptions_of(customer.id), today())
     form.subscriptions.choices = [(str(s.id), s.product.label) for s in in_force]
-    if request.method == "GET" and request.args.get("topic") in support.TOPIC_LABELS:
-        form.topic.data = request.args["topic"]
     return form
 
 
@@ -34,19 +33,18 @@ def _message(form: FeedbackForm) -> support.Message:
 @bp.route("/asiakaspalvelu", methods=["GET", "POST"])
 @login_required
 def index():
-    """Contact details and the feedback form; htmx fetches the termination fields when the topic changes."""
+    """Contact details and the feedback form, with the fields of a termination notice."""
     form = _form()
     if form.validate_on_submit():
         try:
             feedback = support.send(current_user.customer_id, _message(form))
         except DomainError as error:
-            target = getattr(form, error.field).errors if error.field else form.form_errors
-            target.append(error.message)
+            show_error(form, error)
         else:
             flash(_("Thank you! Your message was received with the reference %(ref)s. "
                     "A receipt is on its way to your email.", ref=feedback.reference))
             return redirect(url_for("support.receipt", reference=feedback.reference), 303)
-    return render("support/index.html", "termination_fields", form=form, today_iso=today().isoformat(),
+    return render("support/index.html", form=form, today_iso=today().isoformat(),
                   status=422 if form.errors or form.form_errors else 200)
 
 

@@ -1,0 +1,134 @@
+"""Every route of the portal, who may use it, and how to fill its arguments.
+
+A route missing from ACCESS (and from NOT_SERVED) fails tests/security/test_routes.py, so a new
+page or action cannot arrive without the access, CSRF, IDOR, header and fuzz suites covering it.
+"""
+from dataclasses import dataclass
+
+PUBLIC, SIGNED_IN, CUSTOMER, STAFF, ADMIN = "public", "signed in", "customer", "staff", "admin"
+
+ACCESS = {
+    "static": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.second_factor": PUBLIC,
+    "auth.forgot_password": PUBLIC,
+    "auth.reset_password": PUBLIC,
+    "auth.accept_invitation": PUBLIC,
+    "account.confirm_email": PUBLIC,
+    "language.switch": PUBLIC,
+    "accessibility.statement": PUBLIC,
+    "admin.login": PUBLIC,
+    "admin.totp_setup": PUBLIC,
+    "auth.logout": SIGNED_IN,  # a staff session may end itself here too
+    "dashboard.index": CUSTOMER,
+    "dashboard.dismiss_announcement": CUSTOMER,
+    "account.password": CUSTOMER,
+    "account.details": CUSTOMER,
+    "account.email": CUSTOMER,
+    "account.cancel_email": CUSTOMER,
+    "account.language": CUSTOMER,
+    "account.my_data": CUSTOMER,
+    "account.two_factor_settings": CUSTOMER,
+    "account.enable_two_factor": CUSTOMER,
+    "account.disable_two_factor": CUSTOMER,
+    "orders.catalog": CUSTOMER,
+    "orders.product": CUSTOMER,
+    "orders.receipt": CUSTOMER,
+    "orders.upgrade": CUSTOMER,
+    "services.index": CUSTOMER,
+    "mix.edit": CUSTOMER,
+    "mix.toggle": CUSTOMER,
+    "support.index": CUSTOMER,
+    "support.receipt": CUSTOMER,
+    "mail.index": CUSTOMER,
+    "mail.create": CUSTOMER,
+    "mail.password": CUSTOMER,
+    "mail.forwarding": CUSTOMER,
+    "mail.autoreply": CUSTOMER,
+    "mail.add_alias": CUSTOMER,
+    "mail.remove_alias": CUSTOMER,
+    "mail.set_active": CUSTOMER,
+    "admin.logout": STAFF,
+    "admin.index": STAFF,
+    "admin.customers": STAFF,
+    "admin.customer": STAFF,
+    "admin.customer_edit": STAFF,
+    "admin.agreement_save": STAFF,
+    "admin.card_save": STAFF,
+    "admin.customer_action": STAFF,
+    "admin.customer_close": STAFF,
+    "admin.orders": STAFF,
+    "admin.order_deliver": STAFF,
+    "admin.order_reject": STAFF,
+    "admin.inbox": STAFF,
+    "admin.feedback": STAFF,
+    "admin.feedback_end": STAFF,
+    "admin.audit_log": STAFF,
+    "admin.outbox_failed": STAFF,
+    "admin.billing": STAFF,
+    "admin.billing_export": STAFF,
+    "admin.licence_keys": STAFF,
+    "admin.customer_import": STAFF,
+    "admin.customer_import_confirm": STAFF,
+    "admin.customer_import_example": STAFF,
+    "admin.announcements": STAFF,
+    "admin.announcement_edit": STAFF,
+    "admin.announcement_delete": STAFF,
+    "admin.products": ADMIN,
+    "admin.product_edit": ADMIN,
+    "admin.group_save": ADMIN,
+    "admin.channels": ADMIN,
+    "admin.channel_edit": ADMIN,
+    "admin.channel_retire": ADMIN,
+    "admin.settings": ADMIN,
+    "admin.staff_add": ADMIN,
+    "admin.staff_change": ADMIN,
+}
+
+# Routes that exist only outside the tested configurations, with the reason.
+NOT_SERVED = {
+    "dev.mail_index": "the mail viewer is registered only in development (MAIL_VIEWER)",
+    "dev.mail_show": "the mail viewer is registered only in development (MAIL_VIEWER)",
+}
+
+# Arguments naming an object that belongs to one customer: the IDOR suite swaps them.
+OWNED = {"subscription_id", "order_id", "mailbox_id", "alias_id", "reference", "announcement_id"}
+
+
+@dataclass
+class Route:
+    endpoint: str
+    rule: object  # werkzeug Rule
+    access: str
+    methods: tuple[str, ...]
+
+    @property
+    def arguments(self) -> list[str]:
+        """The arguments in the path (an argument with a default belongs to a sibling rule)."""
+        return sorted(self.rule.arguments - set(self.rule.defaults or {}))
+
+    @property
+    def owned(self) -> list[str]:
+        return [a for a in self.arguments if a in OWNED] if self.access == CUSTOMER else []
+
+    @property
+    def choices(self) -> dict:
+        """The first word of each any(…) argument, e.g. the action of a button."""
+        return {name: sorted(conv.items)[0] for name, conv in self.rule._converters.items()
+                if hasattr(conv, "items")}
+
+    def url(self, values: dict) -> str:
+        return self.rule.build({**values, **self.choices}, append_unknown=False)[1]
+
+    def __str__(self) -> str:
+        return f"{'/'.join(self.methods)} {self.rule.rule}"
+
+
+def routes(app, access: set[str] | None = None) -> list[Route]:
+    """The app's routes, each rule once, in a stable order."""
+    found = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        level = ACCESS.get(rule.endpoint)
+        if level and (access is None or level in access):
+            found.append(Route(rule.endpoint, rule, level, tuple(sorted(rule.methods - {"HEAD", "OPTIONS"}))))
+    return found

@@ -1,0 +1,53 @@
+"""Lookups that must not read every customer: each can use an index on Postgres.
+
+The tables here are small, so the planner is told to avoid sequential scans; where no
+index serves a condition it still reads a whole table, sequentially or along an index,
+and that means a lookup that grows with the customers.
+"""
+
+from sqlalchemy import event, text
+
+from app.extensions import db
+from app.services import accounts, customers
+from bench.scale import full_scans
+
+BIG_TABLES = {"customer", "account"}
+
+
+def statements_of(action) -> list:
+    found = []
+
+    def collect(_conn, _cursor, statement, parameters, _context, _executemany):
+        found.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", collect)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", collect)
+    return found
+
+
+def whole_table_reads(statements: list) -> set[str]:
+    scanned = set()
+    with db.engine.connect() as connection:
+        connection.execute(text("SET enable_seqscan = off"))
+        for statement, parameters in statements:
+            plan = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).scalar()
+            scanned |= full_scans(plan[0]["Plan"])
+        connection.rollback()
+    return scanned & BIG_TABLES
+
+
+def test_login_lookup_uses_indexes(postgres, demo_data, app):
+    for login in ("100001", "matti.virtanen@example.fi", "yllapito"):
+        with app.test_request_context():
+            statements = statements_of(lambda: accounts.find_account(login))  # noqa: B023
+        assert statements and whole_table_reads(statements) == set(), login
+
+
+def test_console_customer_search_uses_indexes(postgres, demo_data, app):
+    for query in ("matti v", "10000", "matti.vir", "040 12"):
+        with app.test_request_context():
+            statements = statements_of(lambda: customers.search(query).items)  # noqa: B023
+        assert statements and whole_table_reads(statements) == set(), query
