@@ -7,12 +7,11 @@ from flask_babel import format_time
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from app.extensions import db, limiter, login_manager
-from app.models import OperatorSettings
-from app.web import render
+from app.web import render, unnamed_operator
 
 MESSAGES = {
     400: (_l("Something was wrong with the request"),
@@ -37,14 +36,29 @@ def _page(code: int, detail: str | None = None):
 
 
 def _without_database():
-    """After a database failure the page must render without touching the database."""
+    """After a failure the page must render without touching the database, so it is drawn as
+    for a visitor: the rollback (or a commit before the failure) has expired the user and the
+    operator settings this request read, and reading them again could fail again."""
     with contextlib.suppress(Exception):  # the connection may be gone altogether
         db.session.rollback()
-    g.setdefault("_login_user", login_manager.anonymous_user())
-    g.setdefault("operator", OperatorSettings(name="Omahallinta"))
+    g._login_user = login_manager.anonymous_user()
+    g.operator = unnamed_operator()
 
 
 def register(app: Flask) -> None:
+    @app.teardown_appcontext
+    def close_session(_error):
+        """Postgres may close the connection after the response is made (a restart between the
+        view and this teardown). The session's closing ROLLBACK then fails, but the server has
+        already rolled back and the user has a finished page, which must not turn into a 500.
+        Teardowns run last-registered first, so Flask-SQLAlchemy's own one finds no session."""
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            db.session.registry.clear()
+
     @app.errorhandler(RateLimitExceeded)
     def too_many(_error):
         current = limiter.current_limit

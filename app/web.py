@@ -69,8 +69,13 @@ def render(template: str, block: str | None = None, status: int = 200, **context
 def operator() -> OperatorSettings:
     """The operator's details, read once per request."""
     if "operator" not in g:
-        g.operator = db.session.get(OperatorSettings, 1) or OperatorSettings(name="Omahallinta")
+        g.operator = db.session.get(OperatorSettings, 1) or unnamed_operator()
     return g.operator
+
+
+def unnamed_operator() -> OperatorSettings:
+    """For a page drawn before the operator has saved their details, or without the database."""
+    return OperatorSettings(name="Omahallinta")
 
 
 # Every page loads one script file: htmx and our own few lines joined, so a first visit

@@ -23,7 +23,7 @@ from flask import current_app
 from flask_babel import force_locale
 from jinja2_fragments.flask import render_block
 from sqlalchemy import and_, exists, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
@@ -103,6 +103,10 @@ def deliver_due(batch: int = 20, now: datetime | None = None) -> int:
     for message in claim(batch, now or utcnow()):
         try:
             _deliver(message)
+        except SQLAlchemyError:
+            # The database failed, not the delivery: run_worker waits it out, and the
+            # message goes again when its lease runs out.
+            raise
         except Exception as error:  # noqa: BLE001 — any delivery failure is retried
             _failed(message, error, now or utcnow())
         else:
