@@ -246,8 +246,7 @@ def test_a_connection_lost_after_the_order_is_committed(direct, products, ops_ap
     client = app.test_client()
     client.login(*CUSTOMER)
     code, key = products[12], secrets.token_urlsafe(24)
-    form = {"idempotency_key": key, "group": "broadband"}
-    form["csrf_token"] = client.csrf_token(f"/tilaa/{code}")
+    form = {"idempotency_key": key, "group": "broadband", "csrf_token": client.csrf_token(f"/tilaa/{code}")}
     with postgres_stops_after_a_commit(proxy, app):
         reply = client.post(f"/tilaa/{code}", data=form)
     assert reply.status_code == 503 and f"<h1>{unavailable_page}</h1>" in reply.text
