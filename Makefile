@@ -24,12 +24,14 @@ translations: | $(BIN)/python
 	$(BIN)/pybabel compile -d translations
 
 # Migrate, load the demo once, then the outbox worker and gunicorn; Ctrl-C stops both.
+# One gunicorn process (with threads), so the in-memory rate limits are one count: the README's
+# limits hold as written. More processes need RATELIMIT_STORAGE_URI on Redis.
 run: $(VENV)/.runtime translations
 	APP_CONFIG=development $(BIN)/flask db upgrade
 	APP_CONFIG=development $(BIN)/flask demo --if-empty
 	@trap 'kill 0' INT TERM; \
 	APP_CONFIG=development $(BIN)/flask worker & \
-	APP_CONFIG=development $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app & \
+	APP_CONFIG=development $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 4 --access-logfile - wsgi:app & \
 	wait
 
 test: $(VENV)/.dev translations

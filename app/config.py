@@ -32,7 +32,12 @@ class Config:
     # Flask enforces this on every request: a cookie idle for 30 minutes is refused.
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")))
     SESSION_REFRESH_EACH_REQUEST = True
+    # However active, a session ends this long after the login.
+    SESSION_MAX_AGE = timedelta(hours=float(os.environ.get("SESSION_MAX_HOURS", "12")))
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # argon2id for passwords: OWASP's baseline, 2 iterations over 19 MiB.
+    PASSWORD_HASH_TIME_COST = 2
+    PASSWORD_HASH_MEMORY_KIB = 19 * 1024
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     BABEL_DEFAULT_LOCALE = "fi"
@@ -80,7 +85,8 @@ class DevConfig(Config):
 
 
 class TestConfig(Config):
-    """The test suite: a throwaway database, fast hashing left as in production."""
+    """The test suite: a throwaway database, and cheap password hashing (its real cost is asserted
+    by tests/test_security_config.py) so that hundreds of logins and demo loads stay quick."""
 
     ENV_NAME = "testing"
     TESTING = True
@@ -91,6 +97,8 @@ class TestConfig(Config):
     MAIL_BACKEND = "smtp"
     MAIL_FROM = "IPP Omahallinta <omahallinta@ipp.example>"
     OUTBOX_MAX_ATTEMPTS = 5
+    PASSWORD_HASH_TIME_COST = 1
+    PASSWORD_HASH_MEMORY_KIB = 8
 
 
 CONFIGS = {"production": Config, "development": DevConfig, "testing": TestConfig}

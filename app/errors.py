@@ -1,16 +1,19 @@
-"""Error pages in the user's language, inside the layout; never a stack trace."""
+"""Error pages in the user's language, inside the layout; never a stack trace. One handler turns
+a service's refusal into the page: the form again with the message (422), the 404 page, or 429."""
 import contextlib
+import inspect
 from datetime import UTC, datetime
 
-from flask import Flask, g
+from flask import Flask, current_app, g, request
 from flask_babel import format_time
-from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from app.extensions import db, limiter, login_manager
+from app.i18n import lazy_gettext as _l
+from app.services import DomainError, NotFound, TooManyAttempts
 from app.web import render, unnamed_operator
 
 MESSAGES = {
@@ -20,6 +23,7 @@ MESSAGES = {
     404: (_l("Page not found"), _l("The page does not exist or you do not have access to it.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
     413: (_l("Too much data"), _l("What you sent is too large. The limit is 1 MB.")),
+    422: (_l("This cannot be done"), _l("Go back and check what you asked.")),
     429: (_l("Too many attempts"), _l("Please wait a while before trying again.")),
     500: (_l("Something went wrong"),
           _l("An error occurred on our side. Please try again in a moment.")),
@@ -32,7 +36,40 @@ def _page(code: int, detail: str | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500])
     # An htmx request gets only the message, for the status region; its target stays as it was.
     return render("errors/error.html", "error_status", code=code, title=title, text=detail or text,
-                  status=code)
+                  http_status=code, alert=f"{title}. {detail or text}")
+
+
+def _too_many(reset_at: float | None):
+    """429, saying when the next try is possible (and Retry-After for programs)."""
+    if reset_at is None:
+        return _page(429)
+    at = datetime.fromtimestamp(reset_at, UTC)
+    response = _page(429, _l("Too many attempts. You can try again at %(time)s.", time=format_time(at, "short")))
+    response.headers["Retry-After"] = str(max(1, int(reset_at - datetime.now(UTC).timestamp())))
+    return response
+
+
+def _refused(error: DomainError):
+    """A service said no to what a valid form asked: nothing it did stays, and the page the form
+    came from is drawn again with the message on its field (app.forms.Form), answered 422."""
+    db.session.rollback()
+    if isinstance(error, NotFound):
+        return _page(404)
+    if isinstance(error, TooManyAttempts):
+        return _too_many(error.retry_at.timestamp())
+    if request.method == "POST" and request.endpoint in current_app.view_functions and "redrawing" not in g:
+        g.refusal = g.redrawing = error
+        # The view itself, without its decorators: the login check has passed, and a rate limit
+        # must not count the same request twice.
+        view = inspect.unwrap(current_app.view_functions[request.endpoint])
+        try:
+            response = current_app.make_response(current_app.ensure_sync(view)(**request.view_args))
+        except DomainError as again:  # the page itself cannot be drawn now (gone, or refused)
+            return _refused(again)
+        if "refusal" not in g:  # a form took the message and drew it
+            response.status_code = DomainError.status
+            return response
+    return _page(DomainError.status, error.message)
 
 
 def _without_database():
@@ -59,18 +96,12 @@ def register(app: Flask) -> None:
                 raise
             db.session.registry.clear()
 
+    app.register_error_handler(DomainError, _refused)
+
     @app.errorhandler(RateLimitExceeded)
     def too_many(_error):
         current = limiter.current_limit
-        detail = None
-        if current is not None:
-            at = datetime.fromtimestamp(current.reset_at, UTC)
-            detail = _l("Too many attempts. You can try again at %(time)s.",
-                        time=format_time(at, "short"))
-        response = _page(429, detail)
-        if current is not None:
-            response.headers["Retry-After"] = str(max(1, int(current.reset_at - datetime.now(UTC).timestamp())))
-        return response
+        return _too_many(current.reset_at if current is not None else None)
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):

@@ -1,16 +1,33 @@
-"""Form pieces shared by several areas."""
+"""Form pieces shared by several areas, and the base of every form."""
 import wtforms
-from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField
+from flask import g
+from flask_wtf import FlaskForm  # noqa: TID251 (the one place it is derived from)
+from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
+from app.i18n import lazy_gettext as _l
 from app.security import MAX_PASSWORD_LENGTH
 from app.web import DB_INT_MAX
 
 
-def show_error(form, error) -> None:
-    """A rule's refusal (a DomainError) next to its field, or above the form when it names none."""
-    (getattr(form, error.field).errors if error.field else form.form_errors).append(error.message)
+class Form(FlaskForm):
+    """Every form of the portal.
+
+    When a service refuses what a valid form asked (a DomainError), the error handler rolls back
+    and calls the view again; the refusal then comes back through `validate_on_submit()`, on its
+    field or above the form. So a view draws a refused form exactly as one that failed its own
+    validation, and never catches a DomainError itself.
+    """
+
+    def validate_on_submit(self, extra_validators=None) -> bool:
+        valid = super().validate_on_submit(extra_validators)
+        refusal = g.pop("refusal", None)
+        if refusal is None:
+            return valid
+        for name, message in refusal.errors.items():
+            field = getattr(self, name, None) if name else None
+            (field.errors if field is not None else self.form_errors).append(message)
+        return False
 
 
 class IntegerField(wtforms.IntegerField):
@@ -32,4 +49,14 @@ def new_password_field(label=None) -> PasswordField:
                            message=_l("The password can be at most %(max)d characters long."))],
         render_kw={"autocomplete": "new-password", "minlength": 12, "maxlength": MAX_PASSWORD_LENGTH},
         description=_l("At least 12 characters. Several unrelated words are easy to remember and hard to guess."),
+    )
+
+
+def code_field(label, description, **render_kw) -> StringField:
+    """A code from the authenticator app (or, where one is accepted, a recovery code)."""
+    return StringField(
+        label, validators=[InputRequired(message=_l("Write the code.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "none",
+                   **render_kw},
+        description=description,
     )

@@ -4,14 +4,31 @@ from datetime import date
 from flask import current_app, has_request_context, request
 from flask_babel import format_currency, format_date, format_decimal, get_locale
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import escape
 
 LANGUAGE_COOKIE = "lang"
-# Each language is offered in its own name, so a reader finds theirs whatever the page shows.
-LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 # The CLDR short date is right for Finnish (24.11.2026) and Swedish (2026-11-24); the English
 # one (11/24/26) reads differently on each side of the Atlantic, so English spells the month.
 DATE_FORMATS = {"en": "d MMM y"}
+
+
+class LazyText(LazyString):
+    """A translation made when it is shown, in the language of that moment.
+
+    Flask-Babel's own lazy string passes itself to Jinja as ready-made HTML, so a value put
+    into it (`%(name)s`) would come out as live markup. This one is text like any other: it
+    is escaped where it is shown, with whatever was put into it.
+    """
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def lazy_gettext(string: str, **variables) -> LazyText:
+    """`_l`: for messages made before the language is known (module level, forms, rules)."""
+    return LazyText(_, string, **variables)
 
 
 def remember_language(response, code: str):

@@ -2,8 +2,9 @@
 import unicodedata
 
 import phonenumbers
-from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
+
+from app.i18n import lazy_gettext as _l
 
 # Line breaks and tabs belong in a message; every other control character (NUL above all) does not.
 _ALLOWED_IN_TEXT = {"\n", "\r", "\t"}

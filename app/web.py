@@ -1,35 +1,24 @@
-"""Request plumbing shared by every blueprint: the two renderings, headers, static URLs."""
+"""Request plumbing shared by every blueprint: the two renderings, finishing a POST, headers,
+static URLs."""
 import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, abort, current_app, g, make_response, redirect, render_template, request, url_for
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask import Flask, abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
+from wtforms import Form as WTForm
 
-from app import i18n
 from app.extensions import db
 from app.models import OperatorSettings
+from app.services import audit
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
-
-# The seed's menu, in its order and words; an entry shows once its page exists.
-MENU = (
-    ("orders.catalog", _l("Order")),
-    ("mix.edit", _l("Edit MIX package")),
-    ("services.index", _l("Ordered services")),
-    ("account.details", _l("User details")),
-    ("support.index", _l("Customer service")),
-    ("mail.index", _l("Email management")),
-    ("account.password", _l("Change password")),
-)
-
 
 DB_INT_MAX = 2**31 - 1  # ids are 32-bit INTEGER columns
 
@@ -54,16 +43,54 @@ def is_partial() -> bool:
     return request.headers.get("HX-Request-Type") == "partial"
 
 
-def render(template: str, block: str | None = None, status: int = 200, **context):
-    """The whole page, or only `block` of the same template when htmx asks for a part."""
+def _forms(context: dict) -> list[WTForm]:
+    """The forms a page shows: given by name, or in a dict of them (a form per row)."""
+    found = []
+    for value in context.values():
+        values = value.values() if isinstance(value, dict) else (value,)
+        found += [v for v in values if isinstance(v, WTForm)]
+    return found
+
+
+def _fields_to_fix(form: WTForm) -> int:
+    """Fields the user can correct; what the form says as a whole is shown with the form."""
+    return sum(1 for field in form if field.errors and field.type not in ("CSRFTokenField", "HiddenField"))
+
+
+def render(template: str, block: str | None = None, http_status: int | None = None, alert: str | None = None,
+           **context):
+    """The whole page, or only `block` of the same template when htmx asks for a part.
+
+    A form on the page with errors makes the answer a 422. An htmx answer also updates the
+    layout's status region: the messages of this request, `alert` (an error the page says in its
+    own body), and how many fields need attention.
+    """
+    invalid = [form for form in _forms(context) if form.errors]
     if block and is_partial():
-        body = render_block(template, block, **context)
+        body = render_block(template, block, **context) + render_template(
+            "_status.html", fields=sum(_fields_to_fix(form) for form in invalid), alert=alert,
+            title=Markup(render_block(template, "title", **context)))  # noqa: S704 (autoescaped by Jinja)
     else:
         body = render_template(template, **context)
-    response = make_response(body, status)
+    response = make_response(body, http_status or (422 if invalid else 200))
     response.vary.add("HX-Request")
     response.vary.add("HX-Request-Type")
     return response
+
+
+def done(message: str | None, url: str, template: str | None = None, block: str | None = None,
+         push: bool = False, kind: str = "success", **context):
+    """Finish a POST that succeeded: `message` goes to the status region (a success, or `kind`); without
+    JavaScript a 303 to `url` (the page that shows the result), with htmx `block` of `template`
+    in the same response (`push` puts `url` in the address bar, for a page of its own)."""
+    if message:
+        flash(message, kind)
+    if block and is_partial():
+        response = render(template, block, **context)
+        if push:
+            response.headers["HX-Push-Url"] = url
+        return response
+    return redirect(url, 303)
 
 
 def operator() -> OperatorSettings:
@@ -101,10 +128,6 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=_static_version(current_app.static_folder, filename))
 
 
-def menu() -> list[tuple[str, str]]:
-    return [(endpoint, label) for endpoint, label in MENU if endpoint in current_app.view_functions]
-
-
 # Blueprints a staff session may use (the footer's language switcher and accessibility statement
 # included); every other page is a customer's.
 STAFF_BLUEPRINTS = {"admin", "auth", "dev", "language", "accessibility"}
@@ -126,12 +149,15 @@ def refuse_nul() -> None:
         abort(400)
 
 
+def tell_audit_who_acts() -> None:
+    """Changes made in this request are recorded as the session's user's, from its address."""
+    audit.acting(lambda: current_user if current_user.is_authenticated else None, request.remote_addr)
+
+
 def register(app: Flask) -> None:
     app.before_request(refuse_nul)
+    app.before_request(tell_audit_who_acts)
     app.before_request(keep_staff_in_console)
-    app.jinja_env.globals.update(static_url=static_url, menu=menu, operator=operator,
-                                  is_partial=is_partial, get_locale=get_locale)
-    app.jinja_env.filters.update(money=i18n.money, monthly=i18n.monthly, number=i18n.number, day=i18n.day)
 
     @app.after_request
     def security_headers(response):

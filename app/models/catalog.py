@@ -2,16 +2,23 @@
 from datetime import datetime
 
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models.base import UTCDateTime
 
 
 class Translated:
-    """Name and description in Finnish, with optional Swedish and English versions."""
+    """Name and description in Finnish (`name` is each model's own), with optional Swedish and
+    English versions."""
+
+    name_sv: Mapped[str | None] = mapped_column(String(100))
+    name_en: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    description_sv: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
 
     def localized(self, field: str) -> str:
         locale = str(get_locale() or "fi")
@@ -34,11 +41,6 @@ class ProductGroup(Translated, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    name_sv: Mapped[str | None] = mapped_column(String(100))
-    name_en: Mapped[str | None] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(Text, default="")
-    description_sv: Mapped[str | None] = mapped_column(Text)
-    description_en: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(default=0)
 
     products: Mapped[list["Product"]] = relationship(
@@ -51,11 +53,6 @@ class Product(Translated, db.Model):
     group_id: Mapped[int] = mapped_column(ForeignKey("product_group.id"), index=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    name_sv: Mapped[str | None] = mapped_column(String(100))
-    name_en: Mapped[str | None] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(Text, default="")
-    description_sv: Mapped[str | None] = mapped_column(Text)
-    description_en: Mapped[str | None] = mapped_column(Text)
     # Monthly price including VAT, in cents; VAT in basis points (2550 = 25.5 %).
     price_cents: Mapped[int]
     vat_basis_points: Mapped[int] = mapped_column(default=2550)
@@ -100,12 +97,7 @@ class Channel(Translated, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    name_sv: Mapped[str | None] = mapped_column(String(100))
-    name_en: Mapped[str | None] = mapped_column(String(100))
     genre: Mapped[str] = mapped_column(String(60), default="")
-    description: Mapped[str] = mapped_column(Text, default="")
-    description_sv: Mapped[str | None] = mapped_column(Text)
-    description_en: Mapped[str | None] = mapped_column(Text)
     # A retired channel stays in existing choices but cannot be picked anew.
     retired: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)

@@ -9,9 +9,6 @@ from app.models.base import UTCDateTime, is_valid_on, utcnow
 from app.models.catalog import Channel, LicenceKey, Product
 from app.models.customer import Customer
 
-SUBSCRIPTION_STATUSES = ("active", "pending", "ended")
-ORDER_STATUSES = ("new", "pending", "delivered", "rejected")
-
 
 class Subscription(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)

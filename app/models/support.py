@@ -9,8 +9,6 @@ from app.models.base import UTCDateTime, utcnow
 from app.models.customer import Customer
 from app.models.subscription import Subscription
 
-TOPICS = ("feedback", "billing", "support", "termination", "other")
-
 
 class Feedback(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)

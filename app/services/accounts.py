@@ -1,10 +1,9 @@
 """Logging in, passwords, reset and invitation links, and ending sessions."""
-from flask import current_app, url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Account, Customer
 from app.models.base import today, utcnow
 from app.security import (
@@ -15,12 +14,15 @@ from app.security import (
     read_token,
     verify_password,
 )
-from app.services import DomainError, audit, outbox
+from app.services import DomainError, attempts, audit, outbox
 
 RESET_MAX_AGE = 3600
 INVITE_MAX_AGE = 7 * 24 * 3600
 
 BAD_LOGIN = _l("The login or password is wrong.")
+WRONG_PASSWORD = {"password": _l("The password is wrong."), "current_password": _l("The current password is wrong."),
+                  "account_password": _l("The account password is wrong.")}
+NO_AGREEMENT = _l("Logging in requires a valid connection or service agreement. Please call our customer service.")
 
 
 def find_account(login: str) -> Account | None:
@@ -39,23 +41,49 @@ def find_account(login: str) -> Account | None:
     )
 
 
-def authenticate(login: str, password: str, staff: bool = False) -> Account:
+def authenticate(login: str, password: str, address: str | None = None, staff: bool = False) -> Account:
     """The account behind these credentials, or a DomainError that does not tell which was wrong.
 
     Customers log in on the portal, staff on the console; neither login accepts the other.
+    A wrong password counts towards the account's (or the typed login's) and the address's limit.
     """
     account = find_account(login)
     if account is not None and account.is_staff != staff:
         account = None
+    windows = attempts.keys(account, login, address)
+    attempts.guard(windows)
     if not verify_password(account.password_hash if account else None, password):
+        attempts.failed(windows)
         raise DomainError(BAD_LOGIN)
-    if account.customer and not account.customer.may_log_in(today()):
-        # Said only after the right password, so it reveals nothing to a guesser.
-        raise DomainError(_l(
-            "Logging in requires a valid connection or service agreement. "
-            "Please call our customer service."
-        ))
+    # Said only after the right password, so it reveals nothing to a guesser.
+    check_may_have_session(account)
     return account
+
+
+def check_may_have_session(account: Account) -> None:
+    """The one rule of who may have a session: staff, and customers with a valid connection or
+    service agreement (seed S1). Every way into a session (login, second step, reset and
+    invitation links) and every request of a session asks this."""
+    customer = account.customer
+    if customer is not None and not customer.may_log_in(today()):
+        raise DomainError(NO_AGREEMENT)
+
+
+def may_have_session(account: Account) -> bool:
+    try:
+        check_may_have_session(account)
+    except DomainError:
+        return False
+    return True
+
+
+def check_password(account: Account, password: str, field: str = "password", address: str | None = None) -> None:
+    """The account's own password, asked again before a change; a wrong one counts like a failed login."""
+    windows = attempts.keys(account, address=address)
+    attempts.guard(windows)
+    if not verify_password(account.password_hash, password):
+        attempts.failed(windows)
+        raise DomainError(WRONG_PASSWORD[field], field=field)
 
 
 def record_login(account: Account) -> None:
@@ -72,14 +100,15 @@ def personal_inputs(account: Account) -> list[str]:
     return [customer.name, customer.customer_number, customer.email or ""]
 
 
-def check_new_password(account: Account, password: str) -> None:
+def check_new_password(account: Account, password: str, current: str | None = None) -> None:
     problem = password_problem(password, personal_inputs(account))
+    if problem is None and current is not None and password == current:
+        problem = _l("The new password must differ from the current one.")
     if problem:
         raise DomainError(problem, field="new_password")
 
 
 def _set_password(account: Account, password: str) -> None:
-    check_new_password(account, password)
     account.password_hash = hash_password(password)
     # Every other session and every reset link made before this moment stops working.
     account.session_version += 1
@@ -87,8 +116,8 @@ def _set_password(account: Account, password: str) -> None:
 
 def change_password(account: Account, current: str, new: str) -> None:
     """Salasanan vaihto: the current password proves it is the owner; other sessions end."""
-    if not verify_password(account.password_hash, current):
-        raise DomainError(_l("The current password is wrong."), field="current_password")
+    check_password(account, current, field="current_password")
+    check_new_password(account, new, current)
     _set_password(account, new)
     audit.record("password.changed", account.customer_id, actor=account)
     _notify_password_changed(account)
@@ -103,7 +132,9 @@ def _notify_password_changed(account: Account) -> None:
 
 
 def _link_state(account: Account) -> str:
-    return fingerprint(account.password_hash, account.session_version)
+    """What a link's use or an address change alters: the link then stops working."""
+    email = account.customer.email if account.customer else ""
+    return fingerprint(account.password_hash, account.session_version, email)
 
 
 def link_token(purpose: str, account: Account) -> str:
@@ -124,19 +155,31 @@ def account_from_link(purpose: str, token: str) -> Account | None:
     return account
 
 
-def request_password_reset(email: str) -> None:
-    """Send a reset link if the address is a customer's; the caller says the same either way."""
-    customer = db.session.scalar(select(Customer).where(Customer.email == email.strip().lower()))
-    if customer is None or customer.account is None or customer.status != "active":
-        return
-    url = _external("auth.reset_password", token=link_token("reset", customer.account))
-    outbox.queue_email(customer.email, "password_reset", customer.locale, customer.id,
-                       customer=customer, url=url)
-    audit.record("password.reset_requested", customer.id, actor=customer.account)
+def request_password_reset(login: str) -> None:
+    """Forgotten password: the answer is the same whoever asks, and so is the work before it.
+
+    The request only hands the login to the worker (one row, known or not); the worker looks
+    it up and sends the link if it belongs to a customer. So neither the answer nor its timing
+    tells which addresses and numbers are registered.
+    """
+    outbox.queue_task("password_reset_request", login=login.strip()[:254])
     db.session.commit()
 
 
+@outbox.task("password_reset_request")
+def send_password_reset(login: str) -> None:
+    account = find_account(login)
+    customer = account.customer if account else None
+    if customer is None or not customer.email or customer.status != "active":
+        return
+    url = outbox.link("auth.reset_password", token=link_token("reset", account))
+    outbox.queue_email(customer.email, "password_reset", customer.locale, customer.id,
+                       customer=customer, url=url)
+    audit.record("password.reset_requested", customer.id, actor=account)
+
+
 def set_password_from_link(account: Account, password: str, purpose: str) -> None:
+    check_new_password(account, password)
     _set_password(account, password)
     audit.record(f"password.set_by_{purpose}", account.customer_id, actor=account)
     _notify_password_changed(account)
@@ -150,7 +193,7 @@ def invite(customer: Customer) -> None:
     account = customer.account or Account(customer=customer, role="customer")
     db.session.add(account)
     db.session.flush()
-    url = _external("auth.accept_invitation", token=link_token("invite", account))
+    url = outbox.link("auth.accept_invitation", token=link_token("invite", account))
     outbox.queue_email(customer.email, "invitation", customer.locale, customer.id,
                        customer=customer, url=url)
     audit.record("account.invited", customer.id)
@@ -163,8 +206,3 @@ def end_sessions(account: Account) -> None:
     audit.record("logout", account.customer_id, actor=account)
     db.session.commit()
 
-
-def _external(endpoint: str, **values) -> str:
-    """A link for an email, on the portal's public address whatever served the request."""
-    path = url_for(endpoint, **values)
-    return current_app.config["PORTAL_URL"].rstrip("/") + path

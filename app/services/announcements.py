@@ -2,14 +2,13 @@
 import re
 from datetime import date
 
-from flask import abort
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import exists, or_, select
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Announcement, AnnouncementDismissal, Product, ProductGroup, Subscription
-from app.services import DomainError, audit
+from app.services import DomainError, NotFound, audit
 
 URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)]")
 
@@ -42,7 +41,7 @@ def for_customer(customer_id: int, day: date) -> list[Announcement]:
 
 def dismiss(customer_id: int, announcement_id: int, day: date) -> None:
     if announcement_id not in {a.id for a in for_customer(customer_id, day)}:
-        abort(404)
+        raise NotFound()
     db.session.add(AnnouncementDismissal(announcement_id=announcement_id, customer_id=customer_id))
     db.session.commit()
 

@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Customer, Order, Product, Subscription
 from app.services import DomainError
 
@@ -48,6 +48,10 @@ class CustomerCharges:
     @property
     def vat_cents(self) -> int:
         return sum(line.vat_cents for line in self.lines)
+
+
+# 2026-11: what a month is, in the console's form, its export addresses and here.
+MONTH = r"\d{4}-(0[1-9]|1[0-2])"
 
 
 def parse_month(text: str) -> tuple[date, date]:

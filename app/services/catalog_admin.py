@@ -6,11 +6,11 @@ new orders only; the billing export reads the order's price.
 import re
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Channel, Product, ProductGroup
 from app.services import DomainError, audit
 

@@ -10,11 +10,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Agreement, Customer
 from app.models.customer import AGREEMENT_KINDS
 from app.services import DomainError, audit

@@ -1,13 +1,12 @@
 """Customer records as the staff keep them: search, contact details, agreements, cards, closing."""
 from datetime import date
 
-from flask import current_app, url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import (
     Agreement,
     AuditEvent,
@@ -17,7 +16,7 @@ from app.models import (
     Order,
     PayTvCard,
 )
-from app.services import DomainError, accounts, audit, outbox, subscriptions, two_factor
+from app.services import DomainError, NotFound, accounts, audit, outbox, subscriptions, two_factor
 
 PAGE_SIZE = 25
 CONTACT_FIELDS = ("name", "street_address", "postal_code", "city", "phone", "email", "locale")
@@ -38,12 +37,15 @@ def search(query: str, page: int = 1, per_page: int = PAGE_SIZE):
     return db.paginate(statement, page=page, per_page=per_page, error_out=False, max_per_page=100)
 
 
-def get(customer_id: int) -> Customer | None:
-    return db.session.scalar(
+def get(customer_id: int) -> Customer:
+    customer = db.session.scalar(
         select(Customer).where(Customer.id == customer_id)
         .options(selectinload(Customer.agreements), selectinload(Customer.pay_tv_cards),
                  selectinload(Customer.account))
     )
+    if customer is None:
+        raise NotFound(customer_id)
+    return customer
 
 
 def history(customer_id: int) -> dict:
@@ -114,11 +116,10 @@ def save_card(customer: Customer, card_id: int | None, card_number: str, valid_u
 
 def _owned(rows: list, row_id: int):
     """A row of this customer's, or a 404 for anything else."""
-    from flask import abort
 
     row = next((r for r in rows if r.id == row_id), None)
     if row is None:
-        abort(404)
+        raise NotFound()
     return row
 
 
@@ -135,7 +136,7 @@ def send_reset_link(customer: Customer) -> None:
     if not customer.email:
         raise DomainError(_l("The customer has no email address."))
     token = accounts.link_token("reset", customer.account)
-    url = current_app.config["PORTAL_URL"].rstrip("/") + url_for("auth.reset_password", token=token)
+    url = outbox.link("auth.reset_password", token=token)
     outbox.queue_email(customer.email, "password_reset", customer.locale, customer.id,
                        customer=customer, url=url)
     audit.record("password.reset_sent", customer.id)

@@ -1,14 +1,13 @@
 """Palautteet ja irtisanomiset: the feedback inbox, and ending subscriptions on written notice."""
 from datetime import date
 
-from flask import abort
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Feedback, Subscription
-from app.services import DomainError, audit, outbox
+from app.services import DomainError, NotFound, audit, outbox
 
 STATUSES = ("new", "in_progress", "done")
 
@@ -32,7 +31,7 @@ def get(feedback_id: int) -> Feedback:
         .options(joinedload(Feedback.customer),
                  selectinload(Feedback.subscriptions).joinedload(Subscription.product)))
     if feedback is None:
-        abort(404)
+        raise NotFound()
     return feedback
 
 
@@ -49,7 +48,7 @@ def end_subscription(feedback: Feedback, subscription_id: int, ends_on: date) ->
     """End a subscription the notice names, on the given day; the customer gets it in writing."""
     subscription = next((s for s in feedback.subscriptions if s.id == subscription_id), None)
     if subscription is None:
-        abort(404)
+        raise NotFound()
     db.session.execute(select(Subscription.id).where(Subscription.id == subscription.id).with_for_update())
     if ends_on < subscription.starts_on:
         raise DomainError(_l("The end date is before the subscription began."), field="ends_on")

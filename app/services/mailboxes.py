@@ -11,15 +11,15 @@ from datetime import date
 import bcrypt
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Customer, MailAlias, Mailbox, OperatorSettings, Product, Subscription
 from app.models.base import today, utcnow
-from app.security import password_hasher, password_problem, verify_password
-from app.services import DomainError, audit, outbox
+from app.security import hash_password, password_problem
+from app.services import DomainError, NotFound, accounts, audit, outbox
 
 LOCAL_PART = re.compile(r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?")
 RESERVED = frozenset({
@@ -40,7 +40,7 @@ def hash_mailbox_password(password: str) -> str:
     if current_app.config["MAILBOX_PASSWORD_SCHEME"] == "BLF-CRYPT":  # noqa: S105
         digest = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=10)).decode()
         return "{BLF-CRYPT}$2y$" + digest[4:]
-    return "{ARGON2ID}" + password_hasher.hash(password)
+    return "{ARGON2ID}" + hash_password(password)
 
 
 # Reading
@@ -53,12 +53,13 @@ def mailboxes_of(customer_id: int) -> list[Mailbox]:
     ))
 
 
-def owned(customer_id: int, mailbox_id: int, lock: bool = False) -> Mailbox | None:
-    """The mailbox if it is this customer's; locked for the change on Postgres."""
-    query = select(Mailbox).where(Mailbox.id == mailbox_id, Mailbox.customer_id == customer_id)
-    if lock:
-        query = query.with_for_update()
-    return db.session.scalar(query)
+def owned(customer_id: int, mailbox_id: int) -> Mailbox:
+    """The customer's mailbox (NotFound for anyone else's), locked for a change on Postgres."""
+    mailbox = db.session.scalar(select(Mailbox).where(Mailbox.id == mailbox_id, Mailbox.customer_id == customer_id)
+                                .with_for_update())
+    if mailbox is None:
+        raise NotFound(mailbox_id)
+    return mailbox
 
 
 def allowed_count(customer_id: int, day: date | None = None) -> int:
@@ -116,8 +117,7 @@ def change_password(mailbox: Mailbox, password: str, account, auth_at, account_p
         if not account_password:
             raise DomainError(_l("You logged in over 30 minutes ago. Write the password you log in with."),
                               field="account_password")
-        if not verify_password(account.password_hash, account_password):
-            raise DomainError(_l("The account password is wrong."), field="account_password")
+        accounts.check_password(account, account_password, field="account_password")
         reauthenticated = True
     _check_password(mailbox.customer, password, mailbox.address, "new_password")
     mailbox.password_hash = hash_mailbox_password(password)
@@ -178,15 +178,14 @@ def add_alias(mailbox: Mailbox, local_part: str) -> MailAlias:
     return alias
 
 
-def remove_alias(mailbox: Mailbox, alias_id: int) -> bool:
-    """False when the mailbox has no such alias (the route answers 404)."""
+def remove_alias(mailbox: Mailbox, alias_id: int) -> MailAlias:
     alias = next((a for a in mailbox.aliases if a.id == alias_id and a.kind == "alias"), None)
     if alias is None:
-        return False
+        raise NotFound(alias_id)
     mailbox.aliases.remove(alias)
     _changed(mailbox, "alias_removed", alias=alias.address)
     db.session.commit()
-    return True
+    return alias
 
 
 def set_active(mailbox: Mailbox, active: bool) -> None:

@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from werkzeug.exceptions import NotFound
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Channel, Customer, MixChoice, Product, Subscription
-from app.services import DomainError, audit, outbox
+from app.services import DomainError, NotFound, audit, outbox
 
 
 @dataclass
@@ -157,5 +156,6 @@ def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chos
     outbox.queue_event("mix.changed", customer_id, subscription_id=subscription.id,
                        product=subscription.product.code, mix_size=limit,
                        channels=[{"id": i, "name": names[i]} for i in sorted(channel_ids)])
+    db.session.commit()
     return result(True, len(channel_ids))
 

@@ -1,13 +1,12 @@
 """Tilaukset: the order queue the staff work through by hand, and their decisions."""
-from flask import abort
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Order, Product, Subscription
 from app.models.base import today
-from app.services import DomainError, audit, outbox
+from app.services import DomainError, NotFound, audit, get, outbox
 
 OPEN = ("new", "pending")
 
@@ -23,10 +22,14 @@ def queue(status: str | None, group_id: int | None, page: int, per_page: int = 2
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)
 
 
+def order(order_id: int) -> Order:
+    return get(Order, order_id)
+
+
 def _open_order(order_id: int) -> Order:
     order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update())
     if order is None:
-        abort(404)
+        raise NotFound()
     if order.status not in OPEN:
         raise DomainError(_l("The order has been handled already."))
     return order

@@ -10,14 +10,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Customer, Order, Product, ProductGroup, Subscription
 from app.models.base import today
-from app.services import DomainError, audit, licences, outbox, subscriptions
+from app.services import DomainError, NotFound, audit, licences, outbox, subscriptions
 
 NO_CUSTOMER_RELATIONSHIP = _l("Ordering needs a valid customer relationship. Please call our customer service.")
 NO_BILLING_AGREEMENT = _l(
@@ -27,10 +27,6 @@ NO_BILLING_AGREEMENT = _l(
 NO_PAY_TV_CARD = _l("Pay channels and MIX packages need a valid pay-TV card.")
 ALREADY_SUBSCRIBED = _l("You already have this service.")
 NOT_IN_GROUP = _l("This product is not in the chosen product group.")
-
-
-class NotFound(LookupError):
-    """No such product, subscription or order for this customer: the route answers 404."""
 
 
 @dataclass

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
@@ -32,6 +33,16 @@ from app.models.base import utcnow
 
 MAX_DELAY = timedelta(hours=6)
 UNSENT = ("pending", "sending")
+# Work a request hands to the worker (`queue_task`): name -> function(**arguments).
+TASKS = {}
+
+
+def link(endpoint: str, **values) -> str:
+    """A link for an email, on the portal's public address (PORTAL_URL), whatever served the
+    request, and in the worker, which has no request."""
+    portal = urlsplit(current_app.config["PORTAL_URL"])
+    adapter = current_app.url_map.bind(portal.netloc, script_name=portal.path or "/", url_scheme=portal.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def queue_email(to: str, template: str, locale: str = "fi", customer_id: int | None = None,
@@ -48,6 +59,20 @@ def queue_event(topic: str, customer_id: int | None, **data) -> OutboxMessage:
     """A provisioning event for the operator's systems (order.created, mix.changed, ...)."""
     payload = {"event": topic, "customer_id": customer_id, "data": data}
     return _queue("webhook", topic, customer_id, payload)
+
+
+def task(name: str):
+    """Register a function the worker runs for `queue_task(name, ...)`; it may queue more messages."""
+    def register(function):
+        TASKS[name] = function
+        return function
+
+    return register
+
+
+def queue_task(name: str, **arguments) -> OutboxMessage:
+    """Work done later by the worker, after the request has answered: the answer cannot depend on it."""
+    return _queue("task", name, None, arguments)
 
 
 def _queue(channel: str, topic: str, customer_id: int | None, payload: dict) -> OutboxMessage:
@@ -131,6 +156,10 @@ def _failed(message: OutboxMessage, error: Exception, now: datetime) -> None:
 def _deliver(message: OutboxMessage) -> None:
     if message.channel == "email":
         send_email(message)
+    elif message.channel == "task":
+        # What a failed task wrote is undone with it; its retry starts from nothing.
+        with db.session.begin_nested():
+            TASKS[message.topic](**message.payload)
     else:
         post_webhook(message)
 

@@ -2,11 +2,11 @@
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import (
     Account,
     Agreement,

@@ -1,22 +1,15 @@
 """Käyttäjätiedot: the email change by confirmation link, the language, and the customer's own data."""
-from flask import current_app, url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.i18n import LANGUAGE_NAMES
+from app.i18n import lazy_gettext as _l
+from app.labels import LANGUAGES
 from app.models import Account, Customer
 from app.models.base import utcnow
-from app.security import fingerprint, make_token, read_token, verify_password
-from app.services import DomainError, audit, outbox
+from app.security import fingerprint, make_token, read_token
+from app.services import DomainError, accounts, audit, outbox
 
 EMAIL_CHANGE_MAX_AGE = 24 * 3600
-LANGUAGES = LANGUAGE_NAMES  # each language in its own name, as in the footer's switcher
-AGREEMENT_LABELS = {
-    "connection": _l("Connection agreement"),
-    "service": _l("Service agreement"),
-    "billing": _l("Billing agreement"),
-}
 
 
 def _change_state(customer: Customer) -> str:
@@ -28,15 +21,14 @@ def _change_state(customer: Customer) -> str:
 def request_email_change(account: Account, new_email: str, password: str) -> None:
     """Keep the new address pending; the link to it confirms, a notice tells the old one."""
     customer = _locked(account.customer_id)
-    if not verify_password(account.password_hash, password):
-        raise DomainError(_l("The password is wrong."), field="password")
+    accounts.check_password(account, password)
     new_email = new_email.strip().lower()
     if new_email == (customer.email or ""):
         raise DomainError(_l("This is already your email address."), field="email")
     customer.pending_email = new_email
     customer.pending_email_at = utcnow()
     token = make_token("email-change", {"customer": customer.id, "state": _change_state(customer)})
-    url = _external("account.confirm_email", token=token)
+    url = outbox.link("account.confirm_email", token=token)
     outbox.queue_email(new_email, "email_change_confirm", customer.locale, customer.id,
                        customer=customer, url=url)
     if customer.email:
@@ -104,6 +96,3 @@ def _locked(customer_id: int) -> Customer:
         .execution_options(populate_existing=True)
     ).one()
 
-
-def _external(endpoint: str, **values) -> str:
-    return current_app.config["PORTAL_URL"].rstrip("/") + url_for(endpoint, **values)

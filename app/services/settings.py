@@ -1,12 +1,11 @@
 """Asetukset: the operator's details and the staff accounts (admins only)."""
-from flask import abort
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Account, OperatorSettings
 from app.security import hash_password
-from app.services import DomainError, accounts, audit
+from app.services import DomainError, NotFound, accounts, audit
 
 OPERATOR_FIELDS = ("name", "phone", "hours", "email", "mail_domain")
 
@@ -47,7 +46,7 @@ def add_staff(username: str, display_name: str, role: str, password: str) -> Non
 def _staff(account_id: int) -> Account:
     account = db.session.get(Account, account_id)
     if account is None or not account.is_staff:
-        abort(404)
+        raise NotFound()
     return account
 
 

@@ -7,24 +7,18 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
+from app.labels import TOPICS
 from app.models import Customer, Feedback
 from app.models.base import today, utcnow
-from app.services import DomainError, audit, outbox, subscriptions
+from app.services import DomainError, NotFound, audit, outbox, subscriptions
 
 MESSAGES_PER_HOUR = 10
 MAX_MESSAGE_LENGTH = 5000
-TOPIC_LABELS = {
-    "feedback": _l("Feedback"),
-    "billing": _l("Billing"),
-    "support": _l("Technical support"),
-    "termination": _l("Termination"),
-    "other": _l("Other"),
-}
 
 
 @dataclass
@@ -85,25 +79,27 @@ def _check(customer: Customer, msg: Message) -> None:
         raise DomainError(_l(
             "You have sent %(n)d messages within an hour, which is the most we accept. "
             "Please try again later or call our customer service.", n=MESSAGES_PER_HOUR))
-    if msg.topic not in TOPIC_LABELS:
-        raise DomainError(_l("Choose a topic."), field="topic")
+    errors = {}
+    if msg.topic not in TOPICS:
+        errors["topic"] = _l("Choose a topic.")
     if not msg.message.strip():
-        raise DomainError(_l("Write your message."), field="message")
-    if len(msg.message) > MAX_MESSAGE_LENGTH:
-        raise DomainError(_l("The message can be at most %(n)d characters long.", n=MAX_MESSAGE_LENGTH),
-                          field="message")
+        errors["message"] = _l("Write your message.")
+    elif len(msg.message) > MAX_MESSAGE_LENGTH:
+        errors["message"] = _l("The message can be at most %(n)d characters long.", n=MAX_MESSAGE_LENGTH)
     if msg.topic == "termination":
         if not msg.subscription_ids:
-            raise DomainError(_l("Choose the services you want to terminate."), field="subscriptions")
+            errors["subscriptions"] = _l("Choose the services you want to terminate.")
         if msg.wished_end_date is None:
-            raise DomainError(_l("Give the date you want the services to end."), field="wished_end_date")
-        if msg.wished_end_date < today():
-            raise DomainError(_l("The end date cannot be in the past."), field="wished_end_date")
+            errors["wished_end_date"] = _l("Give the date you want the services to end.")
+        elif msg.wished_end_date < today():
+            errors["wished_end_date"] = _l("The end date cannot be in the past.")
     if msg.contact_requested or msg.topic == "termination":
         if not msg.contact_email.strip():
-            raise DomainError(_l("Write your email address."), field="contact_email")
+            errors["contact_email"] = _l("Write your email address.")
         if not msg.contact_phone.strip():
-            raise DomainError(_l("Write your phone number."), field="contact_phone")
+            errors["contact_phone"] = _l("Write your phone number.")
+    if errors:
+        raise DomainError.of(errors)
 
 
 def _own_subscriptions_in_force(customer_id: int, ids: list[int]):
@@ -127,7 +123,7 @@ def _announce(customer: Customer, feedback: Feedback) -> None:
     if to:
         outbox.queue_email(to, "termination_receipt" if termination else "feedback_receipt",
                            customer.locale, customer.id, customer=customer, feedback=feedback,
-                           topic=TOPIC_LABELS[feedback.topic])
+                           topic=TOPICS[feedback.topic])
     outbox.queue_event(
         "termination.received" if termination else "feedback.received", customer.id,
         feedback_id=feedback.id, reference=feedback.reference, kind=feedback.topic,
@@ -137,6 +133,9 @@ def _announce(customer: Customer, feedback: Feedback) -> None:
     )
 
 
-def find(customer_id: int, reference: str) -> Feedback | None:
-    return db.session.scalar(
+def find(customer_id: int, reference: str) -> Feedback:
+    feedback = db.session.scalar(
         select(Feedback).where(Feedback.customer_id == customer_id, Feedback.reference == reference))
+    if feedback is None:
+        raise NotFound(reference)
+    return feedback

@@ -3,14 +3,14 @@ import secrets
 
 import pyotp
 import segno
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import Account, RecoveryCode
 from app.models.base import utcnow
 from app.security import hash_password, verify_password
-from app.services import DomainError, audit
+from app.services import DomainError, accounts, attempts, audit
 
 ISSUER = "Omahallinta"
 RECOVERY_CODES = 10
@@ -51,9 +51,17 @@ def _totp_step(secret: str, code: str, last_step: int) -> int | None:
     return None
 
 
-def verify(account: Account, code: str) -> bool:
-    """A current TOTP code or an unused recovery code; either works once."""
-    code = _normalise(code)
+def check(account: Account, code: str, address: str | None = None) -> None:
+    """A current TOTP code or an unused recovery code, which is then used up; a wrong one counts
+    towards the account's limit of wrong passwords and codes."""
+    windows = attempts.keys(account, address=address)
+    attempts.guard(windows)
+    if not _matches(account, _normalise(code)):
+        attempts.failed(windows)
+        raise DomainError(BAD_CODE, field="code")
+
+
+def _matches(account: Account, code: str) -> bool:
     if len(code) == 6 and code.isdigit() and account.totp_secret:
         step = _totp_step(account.totp_secret, code, account.totp_last_step)
         if step is not None:
@@ -68,6 +76,17 @@ def verify(account: Account, code: str) -> bool:
             audit.record("two_factor.recovery_code_used", account.customer_id, actor=account)
             return True
     return False
+
+
+def pending_secret(account: Account) -> str:
+    """The secret being set up: kept on the account (never in the session cookie, which is signed
+    but readable), unused until a code from it proves the app has it."""
+    if account.totp_enabled:
+        raise DomainError(_l("Two-step login is on already."))
+    if not account.totp_secret:
+        account.totp_secret = new_secret()
+        db.session.commit()
+    return account.totp_secret
 
 
 def enable(account: Account, secret: str, code: str) -> list[str]:
@@ -85,10 +104,8 @@ def enable(account: Account, secret: str, code: str) -> list[str]:
 
 
 def disable(account: Account, password: str, code: str) -> None:
-    if not verify_password(account.password_hash, password):
-        raise DomainError(_l("The password is wrong."), field="password")
-    if not verify(account, code):
-        raise DomainError(BAD_CODE, field="code")
+    accounts.check_password(account, password)
+    check(account, code)
     _clear(account)
     audit.record("two_factor.disabled", account.customer_id, actor=account)
     db.session.commit()

@@ -89,15 +89,16 @@ def test_wrong_passwords_when_switching_off_count_towards_the_login_limit(logged
     switch_on(logged_in)
     for _ in range(5):
         logged_in.submit(URL + "/poista", {"password": "wrong-password-1", "code": "000000"}, page=URL)
-    assert logged_in.submit(URL + "/poista", {"password": PASSWORD, "code": "000000"}, page=URL).status_code == 429
     for _ in range(5):
         make_client().submit("/kirjaudu", {"login": "100001", "password": "wrong-password-2"})
+    # 5 here + 5 at the login: the account's one limit of 10 is reached on both.
     assert make_client().submit("/kirjaudu", {"login": "100001", "password": PASSWORD}).status_code == 429
+    assert logged_in.submit(URL + "/poista", {"password": PASSWORD, "code": "000000"}, page=URL).status_code == 429
 
 
-def test_enable_without_a_setup_in_the_session_does_nothing(logged_in, make_client):
+def test_enable_with_a_code_of_no_secret_shown_does_nothing(logged_in, make_client):
     other = make_client()
     other.login()
     response = other.submit(URL + "/ota-kayttoon", {"code": "123456"}, page="/kayttajatiedot")
-    assert response.status_code == 303
+    assert response.status_code == 422
     assert not account().totp_enabled

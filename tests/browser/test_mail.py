@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Mailbox
-from app.security import password_hasher
+from app.security import verify_password
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations, log_in
 
 PASSWORD = "Kissa-Koira-Hevonen-77"
@@ -84,7 +84,7 @@ def test_customer_creates_a_mailbox_and_sets_it_up(browse, demo_data, js, viewpo
     mailbox = db.session.scalar(select(Mailbox).where(Mailbox.address == "matti.koti@ipp.fi"))
     assert mailbox.forward_to == ["matti@example.com"] and mailbox.keep_copy
     assert mailbox.autoreply_enabled and mailbox.autoreply_subject == "Lomalla"
-    assert password_hasher.verify(mailbox.password_hash.removeprefix("{ARGON2ID}"), "Uusi-Posti-Sana-2026")
+    assert verify_password(mailbox.password_hash.removeprefix("{ARGON2ID}"), "Uusi-Posti-Sana-2026")
     if js:  # htmx swapped the sections in place: still the page that was loaded
         assert page.url.endswith("/sahkoposti")
 

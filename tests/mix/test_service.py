@@ -4,12 +4,11 @@ from datetime import timedelta
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
 
 from app.extensions import db
 from app.models import AuditEvent, Channel, Customer, OutboxMessage, Product, Subscription
 from app.models.base import today
-from app.services import DomainError, mix, ordering
+from app.services import DomainError, NotFound, mix, ordering, outbox
 from tests.mix.conftest import chosen_ids, count, events, subscription
 
 
@@ -21,10 +20,8 @@ def english():
 
 
 def toggle(m, channel_id, chosen=True, customer_id=None, subscription_id=None):
-    change = mix.toggle_channel(customer_id or m.customer_id, subscription_id or m.subscription_id,
-                                channel_id, chosen, today())
-    db.session.commit()
-    return change
+    return mix.toggle_channel(customer_id or m.customer_id, subscription_id or m.subscription_id,
+                              channel_id, chosen, today())
 
 
 def customer(number: str) -> Customer:
@@ -62,8 +59,13 @@ def test_removing_saves_audits_and_queues_the_full_list(matti):
     assert [c["id"] for c in events()[0].payload["data"]["channels"]] == matti.chosen[1:]
 
 
-def test_audit_and_event_are_in_the_same_transaction_as_the_change(matti):
-    mix.toggle_channel(matti.customer_id, matti.subscription_id, matti.free[0], True, today())
+def test_audit_and_event_are_in_the_same_transaction_as_the_change(matti, monkeypatch):
+    def outbox_fails(*args, **kwargs):
+        raise RuntimeError("the outbox cannot be written")
+
+    monkeypatch.setattr(outbox, "queue_event", outbox_fails)
+    with pytest.raises(RuntimeError):
+        mix.toggle_channel(matti.customer_id, matti.subscription_id, matti.free[0], True, today())
     db.session.rollback()
     assert chosen_ids(matti.subscription_id) == set(matti.chosen)
     assert count(AuditEvent) == 0 and count(OutboxMessage) == 0

@@ -37,7 +37,8 @@ def test_group_by_plain_link_and_by_htmx(login):
     assert partial.status_code == 200
     assert "<html" not in partial.text and partial.text.lstrip().startswith('<div id="catalog">')
     assert "Laajakaista 1000M" in partial.text and "54,90 €/kk" in text(partial)
-    assert '<hx-partial hx-target="#status"' in partial.text and "Tuoteryhmä: Laajakaista" in partial.text
+    # No status message for a tab; the browser's title follows the group.
+    assert "<title>Tilaa: Laajakaista – " in partial.text and "<p" not in partial.text.split("<hx-partial")[1]
     assert "HX-Request-Type" in partial.headers["Vary"]
     assert len(gzip.compress(partial.data)) <= 2048
 

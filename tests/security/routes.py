@@ -17,8 +17,8 @@ ACCESS = {
     "account.confirm_email": PUBLIC,
     "language.switch": PUBLIC,
     "accessibility.statement": PUBLIC,
-    "admin.login": PUBLIC,
-    "admin.totp_setup": PUBLIC,
+    "auth.staff_login": PUBLIC,
+    "auth.totp_setup": PUBLIC,
     "auth.logout": SIGNED_IN,  # a staff session may end itself here too
     "dashboard.index": CUSTOMER,
     "dashboard.dismiss_announcement": CUSTOMER,
@@ -48,7 +48,6 @@ ACCESS = {
     "mail.add_alias": CUSTOMER,
     "mail.remove_alias": CUSTOMER,
     "mail.set_active": CUSTOMER,
-    "admin.logout": STAFF,
     "admin.index": STAFF,
     "admin.customers": STAFF,
     "admin.customer": STAFF,

@@ -1,10 +1,9 @@
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import Email, InputRequired, Length
 
-from app.forms import new_password_field
-from app.services.profile import LANGUAGES
+from app.forms import Form, code_field, new_password_field
+from app.i18n import lazy_gettext as _l
+from app.labels import LANGUAGES
 from app.validators import NoControlCharacters
 
 
@@ -17,21 +16,12 @@ def current_password_field(description=None) -> PasswordField:
     )
 
 
-def code_field(label, description, **render_kw) -> StringField:
-    return StringField(
-        label, validators=[InputRequired(message=_l("Write the code.")), Length(max=20)],
-        render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "none",
-                   **render_kw},
-        description=description,
-    )
-
-
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = current_password_field()
     new_password = new_password_field()
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(Form):
     email = EmailField(
         _l("New email address"),
         validators=[InputRequired(message=_l("Write your new email address.")),
@@ -43,19 +33,19 @@ class EmailChangeForm(FlaskForm):
     password = current_password_field(_l("We ask for it to make sure it is you."))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()), validate_choice=False)
 
 
-class TwoFactorEnableForm(FlaskForm):
+class TwoFactorEnableForm(Form):
     code = code_field(_l("Code from the app"), _l("The six digits the app shows now."), inputmode="numeric")
 
 
-class TwoFactorDisableForm(FlaskForm):
+class TwoFactorDisableForm(Form):
     password = current_password_field()
     code = code_field(_l("Code"),
                       _l("The six digits your authenticator app shows now, or one of your recovery codes."))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button and its CSRF token."""

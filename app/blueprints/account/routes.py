@@ -1,9 +1,10 @@
 import json
 
-from flask import flash, g, make_response, redirect, request, session, url_for
+from flask import flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
+from app import sessions
 from app.blueprints.account import bp
 from app.blueprints.account.forms import (
     ConfirmForm,
@@ -13,102 +14,66 @@ from app.blueprints.account.forms import (
     TwoFactorDisableForm,
     TwoFactorEnableForm,
 )
-from app.blueprints.auth.routes import count_failed_login
 from app.extensions import limiter
-from app.forms import show_error
 from app.i18n import remember_language
 from app.models.base import today
-from app.services import DomainError, accounts, personal_data, profile, subscriptions, two_factor
-from app.web import is_partial, render
-
-TOTP_SETUP = "totp_setup_secret"
+from app.services import accounts, personal_data, profile, subscriptions, two_factor
+from app.web import done, render
 
 
 def account_key() -> str:
     return f"account:{current_user.id}"
 
 
-REAUTH_FAILED = dict(methods=["POST"], key_func=account_key,
-                     deduct_when=lambda response: g.get("reauth_failed", False))
-
-
-def reauthenticated(form, change, *args) -> bool:
-    """Make a change that needs the current password; a wrong one is shown next to the field and counted
-    here and towards the login limit, so the form is no side door for guessing."""
-    try:
-        change(current_user, *args)
-    except DomainError as error:
-        if error.field == "password":
-            g.reauth_failed = True
-            customer = current_user.customer
-            count_failed_login(customer.customer_number, customer.email or "")
-        show_error(form, error)
-        return False
-    return True
-
-
 @bp.route("/salasanan-vaihto", methods=["GET", "POST"])
 @login_required
 def password():
+    """Salasanan vaihto: this session goes on with the new password; every other one ends."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        account = current_user._get_current_object()
-        try:
-            accounts.change_password(account, form.current_password.data, form.new_password.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            login_user(account)  # this session carries the new session version
-            flash(_("Your password has been changed. You were logged out on your other devices."))
-            if is_partial():
-                return render("account/password.html", "password_form", form=PasswordChangeForm(formdata=None))
-            return redirect(url_for("account.password"), 303)
-    return render("account/password.html", "password_form", form=form,
-                  status=422 if form.errors else 200)
+        accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+        sessions.keep_after_password_change(current_user._get_current_object())
+        return done(_("Your password has been changed. You were logged out on your other devices."),
+                    url_for("account.password"), "account/password.html", "password_form",
+                    form=PasswordChangeForm(formdata=None))
+    return render("account/password.html", "password_form", form=form)
 
 
-def details_page(template: str = "account/details.html", status: int = 200, email_form=None, **extra):
+def _details(**extra) -> dict:
+    """Käyttäjätiedot's data; a form just posted (with its errors) takes the place of its empty one."""
     customer = current_user.customer
     day = today()
-    return render(
-        template, "email_section", status=status, customer=customer, email_form=email_form,
-        in_force=subscriptions.in_force(subscriptions.subscriptions_of(customer.id), day),
-        agreements=[a for a in customer.agreements if a.is_valid_on(day)],
-        card=customer.valid_pay_tv_card(day), language_form=LanguageForm(locale=customer.locale),
-        agreement_labels=profile.AGREEMENT_LABELS, **extra,
-    )
+    extra.setdefault("language_form", LanguageForm(formdata=None, locale=customer.locale))
+    return dict(customer=customer, in_force=subscriptions.in_force(subscriptions.subscriptions_of(customer.id), day),
+                agreements=[a for a in customer.agreements if a.is_valid_on(day)],
+                card=customer.valid_pay_tv_card(day), **extra)
 
 
 @bp.get("/kayttajatiedot")
 @login_required
 def details():
-    return details_page()
+    return render("account/details.html", "email_section", **_details())
 
 
 @bp.route("/kayttajatiedot/sahkoposti", methods=["GET", "POST"])
 @login_required
-@limiter.limit("5 per 15 minutes", **REAUTH_FAILED)
 def email():
-    """Muokkaa tietoja: in place with htmx, a page of its own without JavaScript."""
+    """Vaihda sähköpostiosoite: in place with htmx, a page of its own without JavaScript."""
     form = EmailChangeForm()
-    if form.validate_on_submit() and reauthenticated(
-            form, profile.request_email_change, form.email.data, form.password.data):
-        flash(_("We sent a confirmation link to %(email)s. Your address changes when you follow the "
-                "link; it is valid for 24 hours.", email=current_user.customer.pending_email))
-        if is_partial():
-            return details_page()
-        return redirect(url_for("account.details"), 303)
-    return details_page("account/email.html", status=422 if form.errors else 200, email_form=form)
+    if form.validate_on_submit():
+        profile.request_email_change(current_user, form.email.data, form.password.data)
+        return done(_("We sent a confirmation link to %(email)s. Your address changes when you follow the "
+                      "link; it is valid for 24 hours.", email=current_user.customer.pending_email),
+                    url_for("account.details"), "account/details.html", "email_section", **_details(focus=True))
+    return render("account/email.html", "email_section", **_details(email_form=form))
 
 
 @bp.post("/kayttajatiedot/sahkoposti/peru")
 @login_required
 def cancel_email():
     profile.cancel_email_change(current_user)
-    flash(_("The email change was cancelled. Your address stays as it was."))
-    if is_partial():
-        return details_page()
-    return redirect(url_for("account.details"), 303)
+    return done(_("The email change was cancelled. Your address stays as it was."), url_for("account.details"),
+                "account/details.html", "email_section", **_details(focus=True))
 
 
 @bp.route("/kayttajatiedot/sahkoposti/vahvista/<token>", methods=["GET", "POST"])
@@ -117,16 +82,12 @@ def confirm_email(token: str):
     """The link in the email; following it shows a button, so a mail scanner's GET changes nothing."""
     customer = profile.pending_change(token)
     if customer is None:
-        return render("account/email_link_invalid.html", status=404)
+        return render("account/email_link_invalid.html", http_status=404)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            customer = profile.confirm_email_change(token)
-        except DomainError as error:
-            return render("account/email_link_invalid.html", message=error.message, status=409)
-        flash(_("Your email address is now %(email)s. You can log in with it.", email=customer.email))
-        target = "account.details" if current_user.is_authenticated else "auth.login"
-        return redirect(url_for(target), 303)
+        customer = profile.confirm_email_change(token)
+        return done(_("Your email address is now %(email)s. You can log in with it.", email=customer.email),
+                    url_for("account.details" if current_user.is_authenticated else "auth.login"))
     return render("account/email_confirm.html", customer=customer, form=form)
 
 
@@ -134,16 +95,10 @@ def confirm_email(token: str):
 @login_required
 def language():
     form = LanguageForm()
-    response = redirect(url_for("account.details"), 303)
     if form.validate_on_submit():
-        try:
-            profile.set_language(current_user, form.locale.data)
-        except DomainError:
-            pass  # the menu offers only real choices; anything else changes nothing
-        else:
-            flash(_("Your language was saved."))
-            remember_language(response, form.locale.data)
-    return response
+        profile.set_language(current_user, form.locale.data)
+        return remember_language(done(_("Your language was saved."), url_for("account.details")), form.locale.data)
+    return render("account/details.html", **_details(language_form=form))
 
 
 @bp.post("/kayttajatiedot/omat-tiedot")
@@ -171,42 +126,33 @@ def two_factor_settings():
     return _setup_page(TwoFactorEnableForm())
 
 
-def _setup_page(form, status: int = 200):
-    secret = session.get(TOTP_SETUP)
-    if not secret:
-        secret = session[TOTP_SETUP] = two_factor.new_secret()
+def _setup_page(form):
+    secret = two_factor.pending_secret(current_user)
     uri = two_factor.provisioning_uri(current_user, secret)
-    return render("account/two_factor.html", enable_form=form, secret=secret,
-                  qr=two_factor.qr_svg(uri), status=status)
+    return render("account/two_factor.html", enable_form=form, secret=secret, qr=two_factor.qr_svg(uri))
 
 
 @bp.post("/kayttajatiedot/kaksivaiheinen/ota-kayttoon")
 @login_required
 def enable_two_factor():
-    form = TwoFactorEnableForm()
-    secret = session.get(TOTP_SETUP)
-    if current_user.totp_enabled or not secret:
+    if current_user.totp_enabled:
         return redirect(url_for("account.two_factor_settings"), 303)
+    form = TwoFactorEnableForm()
     if form.validate_on_submit():
-        try:
-            codes = two_factor.enable(current_user, secret, form.code.data)
-        except DomainError as error:
-            form.code.errors.append(error.message)
-        else:
-            session.pop(TOTP_SETUP, None)
-            flash(_("Two-step login is on. From now on logging in asks for a code after the password."))
-            return render("account/recovery_codes.html", codes=codes)
-    return _setup_page(form, status=422)
+        codes = two_factor.enable(current_user, two_factor.pending_secret(current_user), form.code.data)
+        # Shown once, in this answer: the codes are stored only as hashes.
+        flash(_("Two-step login is on. From now on logging in asks for a code after the password."), "success")
+        return render("auth/recovery_codes.html", codes=codes, next_url=url_for("account.details"))
+    return _setup_page(form)
 
 
 @bp.post("/kayttajatiedot/kaksivaiheinen/poista")
 @login_required
-@limiter.limit("5 per 15 minutes", **REAUTH_FAILED)
 def disable_two_factor():
-    form = TwoFactorDisableForm()
     if not current_user.totp_enabled:
         return redirect(url_for("account.two_factor_settings"), 303)
-    if form.validate_on_submit() and reauthenticated(form, two_factor.disable, form.password.data, form.code.data):
-        flash(_("Two-step login is off."))
-        return redirect(url_for("account.two_factor_settings"), 303)
-    return render("account/two_factor.html", disable_form=form, status=422)
+    form = TwoFactorDisableForm()
+    if form.validate_on_submit():
+        two_factor.disable(current_user, form.password.data, form.code.data)
+        return done(_("Two-step login is off."), url_for("account.two_factor_settings"))
+    return render("account/two_factor.html", disable_form=form)

@@ -4,6 +4,7 @@ from flask import Response, request
 from flask.cli import AppGroup
 
 from app.blueprints.admin import bp
+from app.blueprints.admin.forms import MonthForm
 from app.models.base import today
 from app.services import DomainError, billing
 from app.web import render
@@ -11,26 +12,27 @@ from app.web import render
 MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
+def _page(form: MonthForm, http_status: int | None = None):
+    customers = billing.charges(form.kuukausi.data) if not form.errors else []
+    return render("admin/billing.html", form=form, month=form.kuukausi.data, customers=customers,
+                  total=sum(c.total_cents for c in customers), vat=sum(c.vat_cents for c in customers),
+                  lines=sum(len(c.lines) for c in customers), http_status=http_status)
+
+
 @bp.get("/laskutus", endpoint="billing")
 def billing_index():
-    month = request.args.get("kuukausi") or today().strftime("%Y-%m")
-    try:
-        customers = billing.charges(month)
-    except DomainError as error:
-        return render("admin/billing.html", month=month, error=error.message, customers=[], status=422)
-    return render("admin/billing.html", month=month, customers=customers, error=None,
-                  total=sum(c.total_cents for c in customers), vat=sum(c.vat_cents for c in customers),
-                  lines=sum(len(c.lines) for c in customers))
+    form = MonthForm(request.args, kuukausi=today().strftime("%Y-%m"))
+    form.validate()
+    return _page(form)
 
 
 @bp.get("/laskutus/<month>.<any(csv, json):fmt>")
 def billing_export(month: str, fmt: str):
-    try:
-        body = export(month, fmt)
-    except DomainError as error:
-        return render("admin/billing.html", month=month, error=error.message, customers=[], status=404)
-    return Response(body, mimetype=MEDIA[fmt], headers={
-        "Content-Disposition": f'attachment; filename="veloitukset-{month}.{fmt}"'})
+    form = MonthForm(formdata=None, kuukausi=month)
+    if not form.validate():
+        return _page(form, http_status=404)
+    return Response(export(month, fmt), mimetype=MEDIA[fmt], headers={
+        "Content-Disposition": f'attachment; filename="veloitukset-{month}.{fmt}"', "Cache-Control": "no-store"})
 
 
 def export(month: str, fmt: str) -> str:

@@ -1,5 +1,3 @@
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -11,34 +9,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
-from app.forms import IntegerField
-
-
-class StaffLoginForm(FlaskForm):
-    login = StringField(
-        _l("Username"),
-        validators=[InputRequired(message=_l("Write your username.")), Length(max=64)],
-        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
-    )
-    password = PasswordField(
-        _l("Password"),
-        validators=[InputRequired(message=_l("Write your password.")), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
-    )
+from app.forms import Form, IntegerField
+from app.i18n import lazy_gettext as _l
+from app.labels import AGREEMENT_KINDS, LANGUAGES
+from app.services.billing import MONTH
 
 
-class TotpSetupForm(FlaskForm):
-    code = StringField(
-        _l("Code"),
-        validators=[InputRequired(message=_l("Write the code.")), Length(max=20)],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
-        description=_l("The six digits your authenticator app shows for the new account."),
-    )
-
-
-class CustomerForm(FlaskForm):
+class CustomerForm(Form):
     name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=200)])
     street_address = StringField(_l("Street address"), validators=[Length(max=200)])
     postal_code = StringField(_l("Postal code"), validators=[Length(max=10)])
@@ -46,66 +25,71 @@ class CustomerForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Length(max=40)], render_kw={"type": "tel"})
     email = EmailField(_l("Email address"), validators=[
         Optional(), Email(message=_l("Check the email address."), check_deliverability=False), Length(max=254)])
-    locale = SelectField(_l("Language"), choices=[("fi", "suomi"), ("sv", "svenska"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()))
 
 
-class AgreementForm(FlaskForm):
-    kind = SelectField(_l("Agreement"), choices=[
-        ("connection", _l("Connection agreement")), ("service", _l("Service agreement")),
-        ("billing", _l("Billing agreement"))])
+class AgreementForm(Form):
+    kind = SelectField(_l("Agreement"), choices=list(AGREEMENT_KINDS.items()))
     valid_from = DateField(_l("Valid from"), validators=[InputRequired(message=_l("Give the start date."))])
     valid_until = DateField(_l("Valid until"), validators=[Optional()],
                             description=_l("Empty: until further notice."))
 
 
-class CardForm(FlaskForm):
+class CardForm(Form):
     card_number = StringField(_l("Card number"), validators=[
         InputRequired(message=_l("Write the card number.")), Length(max=40)])
     valid_until = DateField(_l("Valid until"), validators=[InputRequired(message=_l("Give the end date."))])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only its CSRF token."""
 
 
-class CloseForm(FlaskForm):
+class CloseForm(Form):
     confirm = BooleanField(_l("Yes, close the account"), validators=[
         InputRequired(message=_l("Tick the box to confirm."))])
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(_l("Reason for rejecting"), validators=[
         InputRequired(message=_l("Write the reason; it goes to the customer.")), Length(max=2000)],
         description=_l("Sent to the customer by email."))
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     status = SelectField(_l("Status"), choices=[
         ("new", _l("new")), ("in_progress", _l("in progress")), ("done", _l("handled"))])
     staff_note = TextAreaField(_l("Internal note"), validators=[Length(max=5000)],
                                description=_l("Seen by the staff only."))
 
 
-class EndSubscriptionForm(FlaskForm):
+class EndSubscriptionForm(Form):
     ends_on = DateField(_l("Last day"), validators=[InputRequired(message=_l("Give the last day."))])
 
 
-class LicenceKeysForm(FlaskForm):
+class LicenceKeysForm(Form):
     product_id = SelectField(_l("Product"), coerce=int)
     keys = TextAreaField(_l("Keys"), validators=[Optional(), Length(max=200_000)],
                          description=_l("One key per line."), render_kw={"rows": 8, "spellcheck": "false"})
     keys_file = FileField(_l("Or a text file of keys"), validators=[Optional()],
                           render_kw={"accept": ".txt,.csv,text/plain"})
 
+    def key_text(self) -> str:
+        upload = self.keys_file.data
+        return upload.read().decode("utf-8-sig", errors="replace") if upload else (self.keys.data or "")
 
-class ImportForm(FlaskForm):
+
+class ImportForm(Form):
     file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose the file."))],
                      description=_l("From the billing system: semicolon- or comma-separated, UTF-8, "
                                     "the first line names the columns."),
                      render_kw={"accept": ".csv,text/csv"})
 
+    def text(self) -> str:
+        return self.file.data.read().decode("utf-8-sig", errors="replace")
 
-class ConfirmImportForm(FlaskForm):
+
+class ConfirmImportForm(Form):
     content = HiddenField(validators=[InputRequired()])
 
 
@@ -122,7 +106,7 @@ def in_other_languages(kind: str) -> tuple:
                           render_kw={"rows": 3}))
 
 
-class ProductForm(FlaskForm):
+class ProductForm(Form):
     group_id = SelectField(_l("Product group"), coerce=int)
     code = StringField(_l("Code"), validators=[InputRequired(message=_l("Write the code.")), Length(max=40)])
     name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
@@ -148,14 +132,14 @@ class ProductForm(FlaskForm):
     position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=10000)])
 
 
-class GroupForm(FlaskForm):
+class GroupForm(Form):
     code = StringField(_l("Code"), validators=[InputRequired(message=_l("Write the code.")), Length(max=40)])
     name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
     name_sv, name_en = in_other_languages("name")
     position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=10000)])
 
 
-class ChannelForm(FlaskForm):
+class ChannelForm(Form):
     name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
     name_sv, name_en = in_other_languages("name")
     genre = StringField(_l("Genre"), validators=[Length(max=60)])
@@ -164,7 +148,7 @@ class ChannelForm(FlaskForm):
     position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=10000)])
 
 
-class AnnouncementForm(FlaskForm):
+class AnnouncementForm(Form):
     title = StringField(_l("Title"), validators=[InputRequired(message=_l("Write the title.")), Length(max=200)])
     body = TextAreaField(_l("Text"), validators=[InputRequired(message=_l("Write the text.")), Length(max=5000)],
                          description=_l("Plain text; web addresses become links."), render_kw={"rows": 6})
@@ -173,7 +157,7 @@ class AnnouncementForm(FlaskForm):
     audience_group_id = SelectField(_l("Shown to"), coerce=int)
 
 
-class OperatorForm(FlaskForm):
+class OperatorForm(Form):
     name = StringField(_l("Operator name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
     phone = StringField(_l("Customer service phone"), validators=[Length(max=40)], render_kw={"type": "tel"})
     hours = StringField(_l("Opening hours"), validators=[Length(max=200)])
@@ -187,7 +171,7 @@ class OperatorForm(FlaskForm):
 STAFF_ROLES = [("staff", _l("Customer service")), ("admin", _l("Admin"))]
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     username = StringField(_l("Username"), validators=[InputRequired(message=_l("Write your username.")),
                                                        Length(max=64)], render_kw={"autocomplete": "off"})
     display_name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=200)])
@@ -199,5 +183,16 @@ class StaffForm(FlaskForm):
                              render_kw={"autocomplete": "new-password"})
 
 
-class StaffChangeForm(FlaskForm):
+class StaffChangeForm(Form):
     role = SelectField(_l("Role"), choices=STAFF_ROLES)
+
+
+class MonthForm(Form):
+    """The billing page's month: a GET form in the address, so the page can be linked to."""
+
+    class Meta:
+        csrf = False
+
+    kuukausi = StringField(_l("Month"), validators=[
+        DataRequired(message=_l("Give the month as YYYY-MM, e.g. 2026-11.")),
+        Regexp(MONTH, message=_l("Give the month as YYYY-MM, e.g. 2026-11."))], render_kw={"type": "month"})

@@ -1,57 +1,47 @@
 """Tilaukset, Palautteet ja irtisanomiset, Tapahtumaloki and failing messages: the staff's queues."""
-from flask import abort, flash, redirect, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 
 from app.blueprints.admin import bp
 from app.blueprints.admin.customers import page_number
 from app.blueprints.admin.forms import ActionForm, EndSubscriptionForm, FeedbackForm, RejectForm
-from app.extensions import db
-from app.models import ProductGroup
-from app.services import DomainError, audit_log, inbox, order_queue
-from app.web import int_arg, is_partial, render
+from app.services import audit_log, inbox, order_queue, ordering
+from app.web import done, int_arg, render
 
 
 @bp.get("/tilaukset")
-def orders():
+def orders(action_form: ActionForm | None = None):
     status = request.args.get("status") or None
     group = int_arg("ryhma")
-    groups = db.session.scalars(db.select(ProductGroup).order_by(ProductGroup.position)).all()
-    # `status` of render() is the HTTP status: the filter goes to the template as chosen_status.
     return render("admin/orders.html", orders=order_queue.queue(status, group, page_number()),
-                  chosen_status=status, group=group, groups=groups, action_form=ActionForm(),
-                  reject_form=RejectForm(formdata=None))
+                  chosen_status=status, group=group, groups=ordering.groups(),
+                  action_form=action_form or ActionForm(formdata=None))
+
+
+def _back_to_queue() -> str:
+    """The queue as the staff member left it (its filters and page), or its first page."""
+    referrer = request.referrer
+    return referrer if referrer and referrer.startswith(request.host_url) else url_for("admin.orders")
 
 
 @bp.post("/tilaukset/<int:order_id>/toimitettu")
 def order_deliver(order_id: int):
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
+    form = ActionForm()
+    if form.validate_on_submit():
         order_queue.deliver(order_id)
-    except DomainError as error:
-        flash(str(error.message))
-    else:
-        flash(_("The order is marked delivered."))
-    return redirect(request.referrer if _local(request.referrer) else url_for("admin.orders"), 303)
+        return done(_("The order is marked delivered."), _back_to_queue())
+    return orders(action_form=form)
 
 
 @bp.route("/tilaukset/<int:order_id>/hylkaa", methods=["GET", "POST"])
 def order_reject(order_id: int):
-    order = db.get_or_404(order_queue.Order, order_id)
+    order = order_queue.order(order_id)
     form = RejectForm()
     if form.validate_on_submit():
-        try:
-            order_queue.reject(order_id, form.reason.data)
-        except DomainError as error:
-            form.reason.errors.append(error.message)
-        else:
-            flash(_("The order is rejected and the customer will get the reason by email."))
-            return redirect(url_for("admin.orders"), 303)
-    return render("admin/order_reject.html", order=order, form=form, status=422 if form.errors else 200)
-
-
-def _local(url: str | None) -> bool:
-    return bool(url) and url.startswith(request.host_url)
+        order_queue.reject(order_id, form.reason.data)
+        return done(_("The order is rejected and the customer will get the reason by email."),
+                    url_for("admin.orders"))
+    return render("admin/order_reject.html", order=order, form=form)
 
 
 @bp.get("/palautteet", endpoint="inbox")
@@ -62,28 +52,24 @@ def inbox_index():
                   kind=kind)
 
 
+def _feedback_page(item, form, posted: tuple[int, EndSubscriptionForm] | None = None):
+    """The message and its forms; `posted` = (subscription id, form) shows that end form as sent."""
+    end_forms = {s.id: EndSubscriptionForm(prefix=f"end-{s.id}", formdata=None, ends_on=item.wished_end_date)
+                 for s in item.subscriptions}
+    if posted:
+        end_forms[posted[0]] = posted[1]
+    return render("admin/feedback.html", "feedback_form", item=item, form=form, end_forms=end_forms)
+
+
 @bp.route("/palautteet/<int:feedback_id>", methods=["GET", "POST"])
 def feedback(feedback_id: int):
     item = inbox.get(feedback_id)
     form = FeedbackForm(obj=item)
     if form.validate_on_submit():
         inbox.update(item, form.status.data, form.staff_note.data)
-        flash(_("Saved."))
-        if is_partial():
-            return render("admin/feedback.html", "feedback_form", item=item, form=FeedbackForm(obj=item))
-        return redirect(url_for("admin.feedback", feedback_id=item.id), 303)
-    if is_partial():
-        return render("admin/feedback.html", "feedback_form", item=item, form=form, status=422)
+        return done(_("Saved."), url_for("admin.feedback", feedback_id=item.id), "admin/feedback.html",
+                    "feedback_form", item=item, form=FeedbackForm(obj=item, formdata=None))
     return _feedback_page(item, form)
-
-
-def _feedback_page(item, form, end_form=None, status=200):
-    end_forms = {s.id: EndSubscriptionForm(prefix=f"end-{s.id}", formdata=None, ends_on=item.wished_end_date)
-                 for s in item.subscriptions}
-    if end_form is not None:
-        end_forms[int(end_form._prefix.split("-")[1])] = end_form
-    return render("admin/feedback.html", item=item, form=form, end_forms=end_forms,
-                  status=422 if form.errors or (end_form and end_form.errors) else status)
 
 
 @bp.post("/palautteet/<int:feedback_id>/paattyy/<int:subscription_id>")
@@ -91,14 +77,10 @@ def feedback_end(feedback_id: int, subscription_id: int):
     item = inbox.get(feedback_id)
     form = EndSubscriptionForm(prefix=f"end-{subscription_id}")
     if form.validate_on_submit():
-        try:
-            inbox.end_subscription(item, subscription_id, form.ends_on.data)
-        except DomainError as error:
-            form.ends_on.errors.append(error.message)
-        else:
-            flash(_("The subscription will end and the customer is told by email."))
-            return redirect(url_for("admin.feedback", feedback_id=item.id), 303)
-    return _feedback_page(item, FeedbackForm(obj=item, formdata=None), form)
+        inbox.end_subscription(item, subscription_id, form.ends_on.data)
+        return done(_("The subscription will end and the customer is told by email."),
+                    url_for("admin.feedback", feedback_id=item.id))
+    return _feedback_page(item, FeedbackForm(obj=item, formdata=None), (subscription_id, form))
 
 
 @bp.get("/tapahtumaloki", endpoint="audit_log")

@@ -1,30 +1,30 @@
 """Asetukset: the operator's details and the staff accounts, for admins only."""
-from flask import abort, flash, redirect, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.blueprints.admin import admin_required, bp
-from app.blueprints.admin.forms import ActionForm, OperatorForm, StaffChangeForm, StaffForm
-from app.forms import show_error
-from app.services import DomainError, settings
-from app.web import render
+from app.blueprints.admin.forms import STAFF_ROLES, ActionForm, OperatorForm, StaffChangeForm, StaffForm
+from app.services import settings
+from app.web import done, render
 
 
-def _page(operator_form=None, staff_form=None, status=200):
-    return render("admin/settings.html", operator_form=operator_form or OperatorForm(obj=settings.operator_settings()),
-                  staff_form=staff_form or StaffForm(formdata=None), staff=settings.staff_accounts(),
-                  change_form=StaffChangeForm(formdata=None), status=status)
+def _page(**forms):
+    """The page; a form just posted (with its errors) takes the place of its empty one."""
+    forms.setdefault("operator_form", OperatorForm(obj=settings.operator_settings()))
+    forms.setdefault("staff_form", StaffForm(formdata=None))
+    forms.setdefault("action_form", ActionForm(formdata=None))
+    return render("admin/settings.html", staff=settings.staff_accounts(), roles=STAFF_ROLES, **forms)
 
 
 @bp.route("/asetukset", methods=["GET", "POST"], endpoint="settings")
 @admin_required
 def settings_view():
-    form = OperatorForm()
+    form = OperatorForm(obj=settings.operator_settings())
     if form.validate_on_submit():
         settings.save_operator(**{k: v or "" for k, v in form.data.items() if k != "csrf_token"})
-        flash(_("The settings are saved."))
-        return redirect(url_for("admin.settings"), 303)
-    return _page(operator_form=form if form.errors else None, status=422 if form.errors else 200)
+        return done(_("The settings are saved."), url_for("admin.settings"))
+    return _page(operator_form=form)
 
 
 @bp.post("/asetukset/henkilokunta")
@@ -32,26 +32,16 @@ def settings_view():
 def staff_add():
     form = StaffForm()
     if form.validate_on_submit():
-        try:
-            settings.add_staff(form.username.data, form.display_name.data, form.role.data, form.new_password.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            flash(_("The staff account is added."))
-            return redirect(url_for("admin.settings"), 303)
-    return _page(staff_form=form, status=422)
+        settings.add_staff(form.username.data, form.display_name.data, form.role.data, form.new_password.data)
+        return done(_("The staff account is added."), url_for("admin.settings"))
+    return _page(staff_form=form)
 
 
 @bp.post("/asetukset/henkilokunta/<int:account_id>/<any(role, reset_two_factor, remove):action>")
 @admin_required
 def staff_change(account_id: int, action: str):
     form = StaffChangeForm() if action == "role" else ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        settings.change_staff(current_user, account_id, action, getattr(form, "role", None) and form.role.data)
-    except DomainError as error:
-        flash(str(error.message))
-        return _page(status=422)
-    flash(_("Saved."))
-    return redirect(url_for("admin.settings"), 303)
+    if form.validate_on_submit():
+        settings.change_staff(current_user, account_id, action, form.role.data if action == "role" else None)
+        return done(_("Saved."), url_for("admin.settings"))
+    return _page(action_form=form)

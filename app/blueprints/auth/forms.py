@@ -1,12 +1,11 @@
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import Email, InputRequired, Length
+from wtforms import PasswordField, StringField
+from wtforms.validators import InputRequired, Length
 
-from app.forms import new_password_field
+from app.forms import Form, code_field, new_password_field
+from app.i18n import lazy_gettext as _l
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField(
         _l("Customer number or email address"),
         validators=[InputRequired(message=_l("Write your customer number or email address.")),
@@ -20,25 +19,33 @@ class LoginForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
-        _l("Email address"),
-        validators=[InputRequired(message=_l("Write your email address.")),
-                    Email(message=_l("Check the email address."), check_deliverability=False),
-                    Length(max=254)],
-        render_kw={"autocomplete": "email"},
+class StaffLoginForm(LoginForm):
+    """The same login; staff name themselves by username."""
+
+    login = StringField(
+        _l("Username"),
+        validators=[InputRequired(message=_l("Write your username.")), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
 
 
-class SetPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
+    login = StringField(
+        _l("Email address or customer number"),
+        validators=[InputRequired(message=_l("Write your email address or customer number.")), Length(max=254)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+
+class SetPasswordForm(Form):
     new_password = new_password_field()
 
 
-class SecondFactorForm(FlaskForm):
-    code = StringField(
-        _l("Code"),
-        validators=[InputRequired(message=_l("Write the code.")), Length(max=20)],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "none",
-                   "spellcheck": "false"},
-        description=_l("The six digits your authenticator app shows now, or one of your recovery codes."),
-    )
+class SecondFactorForm(Form):
+    code = code_field(_l("Code"), _l("The six digits your authenticator app shows now, or one of your recovery "
+                                     "codes."), inputmode="text")
+
+
+class TotpSetupForm(Form):
+    code = code_field(_l("Code"), _l("The six digits your authenticator app shows for the new account."),
+                      inputmode="numeric")

@@ -1,11 +1,11 @@
-from flask import flash, redirect, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.blueprints.dashboard import bp
 from app.models.base import today
 from app.services import announcements, subscriptions
-from app.web import is_partial, render
+from app.web import done, render
 
 
 @bp.get("/")
@@ -25,9 +25,7 @@ def index():
 @bp.post("/tiedotteet/<int:announcement_id>/piilota")
 @login_required
 def dismiss_announcement(announcement_id: int):
-    """Close an announcement for good; htmx removes it in place."""
+    """Close an announcement for good; htmx removes it in place and focus goes to the heading."""
     announcements.dismiss(current_user.customer.id, announcement_id, today())
-    flash(_("The announcement is closed."))
-    if is_partial():
-        return render("dashboard/index.html", "dismissed", customer=current_user.customer)
-    return redirect(url_for("dashboard.index"), 303)
+    return done(_("The announcement is closed."), url_for("dashboard.index"), "dashboard/index.html", "dismissed",
+                customer=current_user.customer, focus=True)

@@ -1,10 +1,11 @@
 from flask import current_app
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import ValidationError
 
+from app.forms import Form
 
-class LanguageForm(FlaskForm):
+
+class LanguageForm(Form):
     lang = StringField()
     next = HiddenField()
 

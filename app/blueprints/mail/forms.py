@@ -1,16 +1,15 @@
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from app.forms import new_password_field
+from app.forms import Form, new_password_field
+from app.i18n import lazy_gettext as _l
 from app.security import MAX_PASSWORD_LENGTH
 from app.services.mailboxes import MAX_BODY, MAX_SUBJECT
 
 LOCAL_PART_HINT = _l("Lowercase letters a–z, digits, full stops, hyphens and underscores; 2–64 characters.")
 
 
-class MailForm(FlaskForm):
+class MailForm(Form):
     """Several of these share a page, each with its own prefix; the one CSRF token of the
     page is checked for every POST by CSRFProtect."""
 
@@ -68,3 +67,27 @@ class AutoreplyForm(MailForm):
 
 class AliasForm(MailForm):
     local_part = local_part_field(_l("New alias before the @ sign"))
+
+
+
+SECTIONS = {"password": (MailboxPasswordForm, "pw"), "forwarding": (ForwardingForm, "fw"),
+            "autoreply": (AutoreplyForm, "ar"), "alias": (AliasForm, "al")}
+
+
+def section_form(mailbox, section: str, **kwargs):
+    """One of a mailbox's forms, with the mailbox's own prefix: several share the page."""
+    form_class, short = SECTIONS[section]
+    return form_class(prefix=f"m{mailbox.id}-{short}", **kwargs)
+
+
+def section_forms(mailbox) -> dict:
+    """The forms of one mailbox's section, filled from the mailbox."""
+    return {
+        "password": section_form(mailbox, "password", formdata=None),
+        "forwarding": section_form(mailbox, "forwarding", formdata=None, data={
+            "addresses": "\n".join(mailbox.forward_to), "keep_copy": mailbox.keep_copy}),
+        "autoreply": section_form(mailbox, "autoreply", formdata=None, data={
+            "enabled": mailbox.autoreply_enabled, "subject": mailbox.autoreply_subject,
+            "body": mailbox.autoreply_body, "starts_on": mailbox.autoreply_from, "ends_on": mailbox.autoreply_until}),
+        "alias": section_form(mailbox, "alias", formdata=None),
+    }

@@ -1,7 +1,5 @@
 import uuid
 
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -12,10 +10,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.services.support import MAX_MESSAGE_LENGTH, TOPIC_LABELS
+from app.forms import Form
+from app.i18n import lazy_gettext as _l
+from app.labels import TOPICS
+from app.services.support import MAX_MESSAGE_LENGTH, Message
 from app.validators import BAD_PHONE, NoControlCharacters, PhoneNumber
 
 
@@ -32,9 +33,9 @@ class DayField(DateField):
             raise ValueError(_l("Check the date.")) from error
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Length(max=40)])
-    topic = SelectField(_l("Topic"), choices=list(TOPIC_LABELS.items()), validate_choice=False)
+    topic = SelectField(_l("Topic"), choices=list(TOPICS.items()), validate_choice=False)
     message = TextAreaField(
         _l("Message"),
         validators=[InputRequired(message=_l("Write your message.")),
@@ -60,3 +61,14 @@ class FeedbackForm(FlaskForm):
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
         description=_l("For example 040 123 4567 or +358 40 1234567."),
     )
+
+    def validate_subscriptions(self, field) -> None:
+        if not all(value.isdigit() for value in field.data or []):
+            raise ValidationError(_l("Choose only your own services that are in force."))
+
+    def message_to_send(self) -> Message:
+        return Message(
+            topic=self.topic.data, message=self.message.data or "", contact_requested=self.contact_requested.data,
+            contact_email=self.contact_email.data or "", contact_phone=self.contact_phone.data or "",
+            subscription_ids=[int(i) for i in self.subscriptions.data or []],
+            wished_end_date=self.wished_end_date.data, idempotency_key=self.idempotency_key.data or None)

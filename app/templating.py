@@ -1,0 +1,75 @@
+"""Everything templates can call beyond Jinja's own: registered here, once, from the factory."""
+from flask import Flask, current_app, request
+from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import i18n, labels
+from app.i18n import lazy_gettext as _l
+from app.models.base import today
+from app.services.announcements import linkify
+from app.web import operator, static_url
+
+# The seed's menu, in its order and words.
+MENU = (
+    ("orders.catalog", _l("Order")),
+    ("mix.edit", _l("Edit MIX package")),
+    ("services.index", _l("Ordered services")),
+    ("account.details", _l("User details")),
+    ("support.index", _l("Customer service")),
+    ("mail.index", _l("Email management")),
+    ("account.password", _l("Change password")),
+)
+
+# The console's menu: (endpoint, label, admins only).
+CONSOLE_MENU = (
+    ("admin.index", _l("Overview"), False),
+    ("admin.customers", _l("Customers"), False),
+    ("admin.orders", _l("Orders"), False),
+    ("admin.inbox", _l("Feedback and terminations"), False),
+    ("admin.billing", _l("Billing"), False),
+    ("admin.licence_keys", _l("Licence keys"), False),
+    ("admin.customer_import", _l("Import customers"), False),
+    ("admin.announcements", _l("Announcements"), False),
+    ("admin.audit_log", _l("Event log"), False),
+    ("admin.products", _l("Products"), True),
+    ("admin.channels", _l("MIX channels"), True),
+    ("admin.settings", _l("Settings"), True),
+)
+
+
+def console_menu() -> list[tuple[str, str]]:
+    admin = current_user.is_authenticated and current_user.role == "admin"
+    return [(endpoint, label) for endpoint, label, admins_only in CONSOLE_MENU if admin or not admins_only]
+
+
+def this_page() -> str:
+    """Where the language switcher comes back to: this page, or the address a refused form was sent to."""
+    return request.full_path.rstrip("?") if request.method == "GET" else request.path
+
+
+def languages() -> list[tuple[str, str]]:
+    return [(code, labels.LANGUAGES[code]) for code in current_app.config["LANGUAGES"]]
+
+
+def gigabytes(megabytes: int) -> str:
+    return _("%(size)s GB", size=format_decimal(megabytes / 1024, format="#,##0.#"))
+
+
+def datetime_local(value) -> str:
+    """24.11.2026 klo 14.05 in the operator's time zone."""
+    return format_datetime(value, "short")
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        static_url=static_url, operator=operator, get_locale=get_locale, today=today,
+        menu=lambda: MENU, console_menu=console_menu, this_page=this_page, languages=languages,
+        agreement_kinds=labels.AGREEMENT_KINDS, topics=labels.TOPICS,
+        feedback_statuses=labels.FEEDBACK_STATUSES, order_statuses=labels.ORDER_STATUSES,
+        subscription_states=labels.SUBSCRIPTION_STATES,
+    )
+    app.jinja_env.filters.update(
+        money=i18n.money, monthly=i18n.monthly, number=i18n.number, day=i18n.day,
+        gigabytes=gigabytes, datetime_local=datetime_local, linkify=linkify,
+    )

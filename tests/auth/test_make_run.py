@@ -1,0 +1,51 @@
+"""The README's login limit, measured from outside on `make run` exactly as a newcomer starts it
+(audit finding 10): ten wrong passwords for one account, then 429, whichever name is typed."""
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+from tests.conftest import CSRF, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def post_login(base: str, login: str, password: str) -> int:
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    page = opener.open(base + "/kirjaudu").read().decode()
+    match = CSRF.search(page)
+    form = urllib.parse.urlencode({"login": login, "password": password,
+                                   "csrf_token": match.group(1) or match.group(2)}).encode()
+    try:
+        return opener.open(urllib.request.Request(base + "/kirjaudu", data=form)).status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_make_run_holds_the_login_limit_of_the_readme(tmp_path):
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}", "MAIL_DIR": str(tmp_path / "mail")}
+    server = subprocess.Popen(["make", "--no-print-directory", "run", f"PORT={port}"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(base + "/kirjaudu", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "make run did not start"
+                time.sleep(0.5)
+        statuses = [post_login(base, "100001" if n % 2 else "matti.virtanen@example.fi", "wrong-password-x")
+                    for n in range(10)]
+        assert statuses == [422] * 10
+        assert post_login(base, "100001", "Lumi-Ranta-Kello-71") == 429
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
