@@ -63,13 +63,15 @@ def render(template: str, block: str | None = None, http_status: int | None = No
 
     A form on the page with errors makes the answer a 422. An htmx answer also updates the
     layout's status region: the messages of this request, `alert` (an error the page says in its
-    own body), and how many fields need attention.
+    own body), and how many fields need attention; and for a GET (htmx moving to another view,
+    such as a product group) the page's title.
     """
     invalid = [form for form in _forms(context) if form.errors]
     if block and is_partial():
+        title = render_block(template, "title", **context) if request.method == "GET" else None
         body = render_block(template, block, **context) + render_template(
             "_status.html", fields=sum(_fields_to_fix(form) for form in invalid), alert=alert,
-            title=Markup(render_block(template, "title", **context)))  # noqa: S704 (autoescaped by Jinja)
+            title=Markup(title) if title else None)  # noqa: S704 (autoescaped by Jinja)
     else:
         body = render_template(template, **context)
     response = make_response(body, http_status or (422 if invalid else 200))
