@@ -1,12 +1,14 @@
 """What many test modules need: the demo rows by their business keys, counting rows and SQL
 statements, the demo logins, and the worker run to the end."""
+import threading
 from contextlib import contextmanager
 
 from sqlalchemy import event, func, select
 
 from app.extensions import db
-from app.models import Customer, Product
+from app.models import Account, Customer, Product
 from app.services import outbox
+from app.services.two_factor import TOTP
 
 # The demo logins (app/services/demo.py).
 PASSWORDS = {"100001": "Lumi-Ranta-Kello-71", "100002": "Sade-Metsa-Tuoli-38", "100003": "Kuu-Joki-Lamppu-55",
@@ -16,6 +18,10 @@ STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 
 def customer(number: str = "100001") -> Customer:
     return db.session.scalar(select(Customer).where(Customer.customer_number == number))
+
+
+def customer_id(number: str = "100001") -> int:
+    return db.session.scalar(select(Customer.id).where(Customer.customer_number == number))
 
 
 def product(code: str) -> Product:
@@ -41,9 +47,53 @@ def statements():
         event.remove(db.engine, "before_cursor_execute", collect)
 
 
+def page_statements(client, url: str) -> int:
+    """How many SQL statements the page at `url` takes."""
+    with statements() as seen:
+        assert client.get(url).status_code == 200
+    return len(seen)
+
+
 def deliver_all() -> int:
     """Run the worker until nothing is due: a task may queue the email it decided on."""
     total = 0
     while sent := outbox.deliver_due():
         total += sent
     return total
+
+
+def staff_login(client, username="yllapito", password=PASSWORDS["yllapito"], secret=STAFF_TOTP_SECRET):
+    """A console session: the password, then a real TOTP code, as in production."""
+    response = client.submit("/hallinta/kirjaudu", {"login": username, "password": password})
+    assert response.status_code == 303, response.text
+    response = client.submit("/kirjaudu/vahvistus", {"code": TOTP(secret).now()})
+    assert response.status_code == 303, response.text
+    # Another login in the same 30 seconds may use the same code again in these tests.
+    db.session.query(Account).filter_by(username=username).update({"totp_last_step": 0})
+    db.session.commit()
+    return client
+
+
+def run_together(app, work, count: int = 10) -> list:
+    """Run `work(i)` in `count` threads released at once, each with its own app context, session
+    and connection; each result or exception, in order."""
+    db.session.commit()  # the test's own transaction would hold SQLite's write lock
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(i):
+        with app.app_context():
+            barrier.wait()
+            try:
+                results[i] = work(i)
+            except Exception as error:  # noqa: BLE001 — reported to the test
+                results[i] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results

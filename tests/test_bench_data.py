@@ -15,10 +15,7 @@ from app.models import (
     Subscription,
 )
 from app.services import bench_data
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+from tests.helpers import count
 
 
 def bench(column) -> list:

@@ -1,9 +1,9 @@
 """Etusivu: who is logged in, what they have in force, what is pending, where to go."""
-from sqlalchemy import event
 
 from app.extensions import db
 from app.models import Customer, Order, Product, Subscription
 from app.models.base import today
+from tests.helpers import statements
 
 
 def test_etusivu_lists_services_in_force_only(client, demo_data):
@@ -40,14 +40,9 @@ def test_statement_count_does_not_grow_with_subscriptions(app, client, demo_data
     client.login()
 
     def count_statements() -> int:
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with statements() as seen:
             assert client.get("/").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
+        return len(seen)
 
     before = count_statements()
     customer = db.session.query(Customer).filter_by(customer_number="100001").one()

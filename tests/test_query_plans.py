@@ -5,27 +5,20 @@ index serves a condition it still reads a whole table, sequentially or along an 
 and that means a lookup that grows with the customers.
 """
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from app.extensions import db
 from app.services import accounts, customers
 from bench.scale import full_scans
+from tests.helpers import statements
 
 BIG_TABLES = {"customer", "account"}
 
 
 def statements_of(action) -> list:
-    found = []
-
-    def collect(_conn, _cursor, statement, parameters, _context, _executemany):
-        found.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", collect)
-    try:
+    with statements() as seen:
         action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", collect)
-    return found
+    return seen
 
 
 def whole_table_reads(statements: list) -> set[str]:

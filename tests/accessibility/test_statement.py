@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.models import OperatorSettings
-from tests.admin.conftest import staff_login
+from tests.helpers import staff_login
 
 URL = "/saavutettavuusseloste"
 HEADINGS = {"fi": "Saavutettavuusseloste", "sv": "Tillgänglighetsutlåtande", "en": "Accessibility statement"}

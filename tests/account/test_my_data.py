@@ -1,13 +1,12 @@
 """Lataa omat tietoni (GDPR articles 15 and 20), and the statement budget of the pages of this area."""
 import gzip
 import json
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db
 from app.models import AuditEvent, Customer, MailAlias, Mailbox, Subscription
+from tests.helpers import statements
 
 EXPORT = "/kayttajatiedot/omat-tiedot"
 
@@ -16,20 +15,6 @@ EXPORT = "/kayttajatiedot/omat-tiedot"
 def logged_in(client, demo_data):
     client.login()
     return client
-
-
-@contextmanager
-def counted():
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_json_download_has_everything_but_secrets(logged_in):
@@ -73,7 +58,7 @@ def test_export_needs_post_with_csrf_and_is_rate_limited(logged_in):
 
 def test_export_takes_a_fixed_number_of_statements(logged_in):
     logged_in.submit(EXPORT, {"format": "json"}, page="/kayttajatiedot")
-    with counted() as before:
+    with statements() as before:
         logged_in.post(EXPORT, data={"format": "json", "csrf_token": logged_in.csrf_token("/kayttajatiedot")})
     matti = db.session.query(Customer).filter_by(customer_number="100001").one()
     mailbox = db.session.query(Mailbox).filter_by(customer_id=matti.id).one()
@@ -82,7 +67,7 @@ def test_export_takes_a_fixed_number_of_statements(logged_in):
                                     starts_on=matti.agreements[0].valid_from))
         db.session.add(MailAlias(mailbox=mailbox, kind="alias", address=f"a{n}@ipp.fi", goto=mailbox.address))
     db.session.commit()
-    with counted() as after:
+    with statements() as after:
         logged_in.post(EXPORT, data={"format": "json", "csrf_token": logged_in.csrf_token("/kayttajatiedot")})
     assert len(after) == len(before)
 
@@ -91,14 +76,14 @@ def test_export_takes_a_fixed_number_of_statements(logged_in):
                                  "/kayttajatiedot/kaksivaiheinen"])
 def test_pages_take_few_statements_whatever_the_customer_has(logged_in, url):
     logged_in.get(url)
-    with counted() as before:
+    with statements() as before:
         assert logged_in.get(url).status_code == 200
     matti = db.session.query(Customer).filter_by(customer_number="100001").one()
     product = db.session.query(Subscription).first().product
     for _ in range(10):
         db.session.add(Subscription(customer=matti, product=product, starts_on=matti.agreements[0].valid_from))
     db.session.commit()
-    with counted() as after:
+    with statements() as after:
         response = logged_in.get(url)
     assert len(after) == len(before) <= 12
     assert len(gzip.compress(response.data)) <= 8 * 1024

@@ -5,7 +5,7 @@ from app.extensions import db
 from app.models import Account, AuditEvent
 from app.security import hash_password
 from app.services.two_factor import TOTP
-from tests.admin.conftest import SECRET
+from tests.helpers import STAFF_TOTP_SECRET
 
 CONSOLE_PAGES = ["/hallinta/", "/hallinta/asiakkaat", "/hallinta/tilaukset", "/hallinta/palautteet",
                  "/hallinta/tapahtumaloki", "/hallinta/viestit"]
@@ -30,7 +30,7 @@ def test_staff_logs_in_with_password_and_totp(client, demo_data):
     assert response.headers["Location"] == "/kirjaudu/vahvistus"
     assert client.get("/hallinta/").status_code == 302  # not in before the code
     assert client.submit("/kirjaudu/vahvistus", {"code": "000000"}).status_code == 422
-    response = client.submit("/kirjaudu/vahvistus", {"code": TOTP(SECRET).now()})
+    response = client.submit("/kirjaudu/vahvistus", {"code": TOTP(STAFF_TOTP_SECRET).now()})
     assert response.headers["Location"] == "/hallinta/"
     page = client.get("/hallinta/")
     assert page.status_code == 200

@@ -2,16 +2,13 @@
 import pytest
 
 from app.extensions import db
-from app.models import AuditEvent, Channel, MixChoice, Order, Product, ProductGroup
+from app.models import AuditEvent, Channel, MixChoice, Order, ProductGroup
 from app.services import billing
+from tests.helpers import product
 
 PRODUCT = {"group_id": None, "code": "SPORT-PLUS", "name": "Urheilu Plus", "description": "Urheilua.",
            "price": "15,90", "vat": "25,5", "term_months": "", "requires_pay_tv_card": "y", "family": "",
            "rank": "", "mix_size": "", "download_url": "", "mailbox_count": "0", "sellable": "y", "position": "0"}
-
-
-def product(code="SPORT-PLUS") -> Product:
-    return db.session.query(Product).filter_by(code=code).one()
 
 
 @pytest.mark.parametrize("url", ["/hallinta/tuotteet", "/hallinta/tuotteet/uusi", "/hallinta/mix-kanavat"])
@@ -27,7 +24,7 @@ def test_staff_role_cannot_post_either(staff):
 
 
 def test_price_change_applies_to_new_orders_only(admin):
-    p = product()
+    p = product("SPORT-PLUS")
     month = "2026-11"
     order = Order(customer_id=1, product_id=p.id, idempotency_key="old", price_cents=p.price_cents,
                   vat_basis_points=2550, status="delivered")
@@ -37,7 +34,7 @@ def test_price_change_applies_to_new_orders_only(admin):
     data = {**PRODUCT, "group_id": str(p.group_id)}
     response = admin.submit(f"/hallinta/tuotteet/{p.id}", data)
     assert response.status_code == 303, response.text
-    assert product().price_cents == 1590
+    assert product("SPORT-PLUS").price_cents == 1590
     assert db.session.get(Order, order.id).price_cents == 1490
     assert billing.to_json(month, billing.charges(month)) == before
     event = db.session.query(AuditEvent).filter_by(action="product.updated").one()
@@ -49,11 +46,11 @@ def test_price_change_applies_to_new_orders_only(admin):
     ("download_url", "http://x", "https://"), ("vat", "abc", "prosentteina"),
     ("mix_size", "9" * 40, "liian suuri")])
 def test_bad_product_values_are_refused(admin, field, value, message):
-    p = product()
+    p = product("SPORT-PLUS")
     response = admin.submit(f"/hallinta/tuotteet/{p.id}", {**PRODUCT, "group_id": str(p.group_id), field: value})
     assert response.status_code == 422
     assert message in response.text
-    assert product().price_cents == 1490
+    assert product("SPORT-PLUS").price_cents == 1490
 
 
 def test_new_group_and_product_not_on_sale(admin):
@@ -86,11 +83,11 @@ def test_channels_add_edit_retire(admin):
 
 
 def test_names_in_swedish_and_english_reach_the_customers(admin, make_client):
-    p = product()
+    p = product("SPORT-PLUS")
     data = {**PRODUCT, "group_id": str(p.group_id), "name_sv": " Sport Plus ", "description_en": "Live sport.",
             "name_en": ""}
     assert admin.submit(f"/hallinta/tuotteet/{p.id}", data).status_code == 303
-    saved = product()
+    saved = product("SPORT-PLUS")
     assert (saved.name_sv, saved.name_en, saved.description_en) == ("Sport Plus", None, "Live sport.")
     channel = db.session.query(Channel).filter_by(name="Sport One").one()
     assert admin.submit(f"/hallinta/mix-kanavat/{channel.id}", {"name": "Sport One", "name_sv": "Sport Ett"}

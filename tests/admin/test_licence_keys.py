@@ -1,14 +1,11 @@
 """Lisenssiavaimet: uploading keys; waiting security orders get theirs at once."""
 from app.extensions import db
-from app.models import AuditEvent, Customer, LicenceKey, Order, Product, Subscription
+from app.models import AuditEvent, Customer, LicenceKey, Order, Subscription
 from app.models.base import today
 from app.services import outbox
+from tests.helpers import product
 
 URL = "/hallinta/lisenssiavaimet"
-
-
-def product(code="TURVAPAKETTI-5") -> Product:
-    return db.session.query(Product).filter_by(code=code).one()
 
 
 def waiting_order(number="100002", code="TURVAPAKETTI-5") -> Order:
@@ -38,7 +35,7 @@ def test_upload_gives_keys_to_waiting_orders(admin, smtp):
     empty_pool()
     order = waiting_order()
     assert "TURVAPAKETTI 5 laitetta</td><td>0</td><td>0</td><td>1" in admin.get(URL).text
-    response = admin.submit(URL, {"product_id": product().id, "keys": "NEW-KEY-1\n\n  NEW-KEY-2  \n"})
+    response = admin.submit(URL, {"product_id": product("TURVAPAKETTI-5").id, "keys": "NEW-KEY-1\n\n  NEW-KEY-2  \n"})
     assert response.status_code == 303
     order = db.session.get(Order, order.id)
     assert order.status == "delivered"
@@ -55,7 +52,7 @@ def test_upload_gives_keys_to_waiting_orders(admin, smtp):
 
 def test_bad_lines_are_named_and_nothing_is_added(admin):
     before = db.session.query(LicenceKey).count()
-    response = admin.submit(URL, {"product_id": product().id,
+    response = admin.submit(URL, {"product_id": product("TURVAPAKETTI-5").id,
                                   "keys": "GOOD-1\nGOOD-1\nhas space\nFSTP-0001-DEMO-3001\n"})
     assert response.status_code == 422
     for text in ["rivi 2", "rivi 3", "rivi 4"]:
@@ -72,7 +69,7 @@ def test_only_security_products_take_keys(admin):
 def test_keys_from_a_file(admin):
     import io
     keys = io.BytesIO("\ufeffFILE-KEY-1\r\nFILE-KEY-2\r\n".encode())
-    data = {"product_id": str(product().id), "keys_file": (keys, "keys.txt")}
+    data = {"product_id": str(product("TURVAPAKETTI-5").id), "keys_file": (keys, "keys.txt")}
     response = admin.submit(URL, data, content_type="multipart/form-data")
     assert response.status_code == 303
     assert db.session.query(LicenceKey).filter(LicenceKey.key.like("FILE-KEY-%")).count() == 2

@@ -3,7 +3,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Account, AuditEvent, OperatorSettings
-from tests.admin.conftest import SECRET
+from tests.helpers import STAFF_TOTP_SECRET
 
 URL = "/hallinta/asetukset"
 
@@ -28,7 +28,7 @@ def test_operator_details_are_saved_and_shown_to_customers(admin, make_client):
 def test_page_never_shows_secrets(admin):
     page = admin.get(URL).text
     assert "yllapito" in page
-    assert SECRET not in page and "$argon2" not in page
+    assert STAFF_TOTP_SECRET not in page and "$argon2" not in page
 
 
 def test_add_staff_then_first_login_sets_up_totp(admin, make_client):

@@ -7,8 +7,8 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEvent, Channel, Customer, OutboxMessage, Product
-from tests.helpers import deliver_all
+from app.models import AuditEvent, Channel, OutboxMessage, Product
+from tests.helpers import customer, deliver_all
 
 HTML_LANG = re.compile(r'<html lang="([a-z]+)">')
 LOG_IN = {"fi": "Kirjaudu Omahallintaan", "sv": "Logga in i Omahallinta", "en": "Log in to Omahallinta"}
@@ -16,10 +16,6 @@ LOG_IN = {"fi": "Kirjaudu Omahallintaan", "sv": "Logga in i Omahallinta", "en": 
 
 def page_language(response) -> str:
     return HTML_LANG.search(response.text).group(1)
-
-
-def customer(number: str = "100001") -> Customer:
-    return db.session.scalar(select(Customer).where(Customer.customer_number == number))
 
 
 @pytest.mark.parametrize(("accept", "expected"), [

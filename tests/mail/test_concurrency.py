@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import MailAlias, Mailbox
-from tests.orders.test_concurrency import run_together
+from tests.helpers import run_together
 
 PASSWORD = "Kissa-Koira-Hevonen-77"
 THREADS = 6

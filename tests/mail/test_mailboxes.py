@@ -11,12 +11,9 @@ from app.models import AuditEvent, Customer, MailAlias, Mailbox, OutboxMessage, 
 from app.models.base import today
 from app.security import verify_password
 from app.services import DomainError, NotFound, mailboxes
+from tests.helpers import customer
 
 PASSWORD = "Kissa-Koira-Hevonen-77"
-
-
-def customer(number: str = "100001") -> Customer:
-    return db.session.scalar(select(Customer).where(Customer.customer_number == number))
 
 
 def mailbox_of(address: str) -> Mailbox:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEvent, Customer, MailAlias, Mailbox, OutboxMessage
 from app.services import mailboxes
-from tests.orders.test_catalog import _statements
+from tests.helpers import page_statements
 
 PAGE = "/sahkoposti"
 PASSWORD = "Kissa-Koira-Hevonen-77"
@@ -327,7 +327,7 @@ def test_get_on_an_action_url_changes_nothing(matti, mid):
 
 
 def test_statements_per_page_do_not_grow_with_mailboxes(matti, app):
-    few = _statements(matti, PAGE)
+    few = page_statements(matti, PAGE)
     customer_id = db.session.scalar(select(Customer.id).where(Customer.customer_number == "100001"))
     from app.models import Product, Subscription
     from app.models.base import today
@@ -339,7 +339,7 @@ def test_statements_per_page_do_not_grow_with_mailboxes(matti, app):
         created = mailboxes.create_mailbox(customer_id, name, PASSWORD)
         mailboxes.add_alias(created, name + "-alias")
         mailboxes.set_forwarding(created, ["x@example.com"], True)
-    assert _statements(matti, PAGE) == few
+    assert page_statements(matti, PAGE) == few
     assert few <= 12
     page = matti.get(PAGE)
     assert len(gzip.compress(page.data)) <= 8192

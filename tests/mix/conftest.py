@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Channel, Customer, MixChoice, OutboxMessage, Subscription
@@ -35,10 +35,6 @@ def chosen_ids(subscription_id: int) -> set[int]:
 def events() -> list[OutboxMessage]:
     return db.session.scalars(select(OutboxMessage).where(OutboxMessage.topic == "mix.changed")
                               .order_by(OutboxMessage.id)).all()
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def subscription(subscription_id: int) -> Subscription:

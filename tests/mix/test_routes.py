@@ -3,12 +3,13 @@ import gzip
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Channel, Customer, OutboxMessage, Subscription
 from tests.conftest import HTMX
-from tests.mix.conftest import chosen_ids, count, events
+from tests.helpers import count, statements
+from tests.mix.conftest import chosen_ids, events
 
 PAGE_BUDGET = 8 * 1024
 PARTIAL_BUDGET = 2 * 1024
@@ -156,25 +157,17 @@ def add_channels(n: int) -> None:
     db.session.commit()
 
 
-def statements(client, path: str) -> tuple[int, object]:
-    seen = []
-
-    def count_statement(*_args):
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count_statement)
-    try:
+def page(client, path: str) -> tuple[int, object]:
+    with statements() as seen:
         response = client.get(path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count_statement)
     return len(seen), response
 
 
 def test_sixty_channel_pool_within_budget_and_statements_constant(client, matti):
     client.login()
-    small, _ = statements(client, "/mix")
+    small, _ = page(client, "/mix")
     add_channels(60 - 18)
-    large, response = statements(client, "/mix")
+    large, response = page(client, "/mix")
     assert response.text.count('class="toggle"') == 60
     assert large == small <= 12
     assert gz(response) <= PAGE_BUDGET, gz(response)

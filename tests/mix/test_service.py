@@ -6,10 +6,11 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEvent, Channel, Customer, OutboxMessage, Product, Subscription
+from app.models import AuditEvent, Channel, OutboxMessage, Product, Subscription
 from app.models.base import today
 from app.services import DomainError, NotFound, mix, ordering, outbox
-from tests.mix.conftest import chosen_ids, count, events, subscription
+from tests.helpers import count, customer
+from tests.mix.conftest import chosen_ids, events, subscription
 
 
 @pytest.fixture(autouse=True)
@@ -22,10 +23,6 @@ def english():
 def toggle(m, channel_id, chosen=True, customer_id=None, subscription_id=None):
     return mix.toggle_channel(customer_id or m.customer_id, subscription_id or m.subscription_id,
                               channel_id, chosen, today())
-
-
-def customer(number: str) -> Customer:
-    return db.session.scalar(select(Customer).where(Customer.customer_number == number))
 
 
 def test_picker_shows_tier_pool_and_choices(matti):

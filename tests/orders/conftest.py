@@ -2,25 +2,12 @@
 import re
 
 import pytest
-from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, Customer, LicenceKey, Order, OutboxMessage, Product, Subscription
+from app.models import AuditEvent, LicenceKey, Order, OutboxMessage, Subscription
+from tests.helpers import PASSWORDS, count, product
 
-PASSWORDS = {"100001": "Lumi-Ranta-Kello-71", "100002": "Sade-Metsa-Tuoli-38", "100003": "Kuu-Joki-Lamppu-55"}
 KEY = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="idempotency_key"')
-
-
-def customer(number: str) -> Customer:
-    return db.session.scalar(select(Customer).where(Customer.customer_number == number))
-
-
-def product(code: str) -> Product:
-    return db.session.scalar(select(Product).where(Product.code == code))
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def snapshot() -> dict:

@@ -2,12 +2,12 @@
 import gzip
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db
 from app.models import Product
 from tests.conftest import HTMX
-from tests.orders.conftest import customer, product, text
+from tests.helpers import customer, page_statements, product
+from tests.orders.conftest import text
 
 
 def test_catalog_needs_login(client, demo_data):
@@ -86,28 +86,14 @@ def test_every_group_page_is_within_the_page_budget(login, group):
     assert len(gzip.compress(page.data)) <= 8 * 1024
 
 
-def _statements(client, url: str) -> int:
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def test_statements_do_not_grow_with_products(login):
     client = login()
-    before = {g: _statements(client, f"/tilaa?ryhma={g}") for g in ("tv", "security", "broadband")}
+    before = {g: page_statements(client, f"/tilaa?ryhma={g}") for g in ("tv", "security", "broadband")}
     tv = product("JUNIOR").group
     db.session.add_all(Product(group=tv, code=f"EXTRA-{n}", name=f"Lisäkanava {n}", price_cents=100 + n,
                                requires_pay_tv_card=True, position=100 + n) for n in range(30))
     db.session.commit()
-    after = {g: _statements(client, f"/tilaa?ryhma={g}") for g in ("tv", "security", "broadband")}
+    after = {g: page_statements(client, f"/tilaa?ryhma={g}") for g in ("tv", "security", "broadband")}
     assert after == before
     assert before["tv"] <= 10
 

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Agreement, Customer, LicenceKey, Order, Subscription
 from app.services import DomainError, ordering
-from tests.orders.conftest import empty_pool, form_data, product
+from tests.helpers import product
+from tests.orders.conftest import empty_pool, form_data
 
 THREADS = 10
 

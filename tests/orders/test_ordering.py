@@ -10,7 +10,8 @@ from app.models import AuditEvent, Order, OutboxMessage, Subscription
 from app.models.base import today
 from app.services import licences, outbox
 from tests.conftest import HTMX
-from tests.orders.conftest import confirm, customer, empty_pool, form_data, product, snapshot, text
+from tests.helpers import customer, product
+from tests.orders.conftest import confirm, empty_pool, form_data, snapshot, text
 
 
 def test_review_page_tells_everything_and_orders_nothing(login):

@@ -2,12 +2,11 @@
 import gzip
 from datetime import timedelta
 
-from sqlalchemy import event
-
 from app.extensions import db
 from app.models import Order, Subscription
 from app.models.base import today
-from tests.orders.conftest import customer, product, text
+from tests.helpers import customer, product, statements
+from tests.orders.conftest import text
 
 
 def test_in_force_first_and_ended_under_their_own_heading(login):
@@ -62,17 +61,12 @@ def test_only_upgradable_services_offer_upgrade(login):
 def test_statements_and_weight_do_not_grow_with_subscriptions(login):
     client = login()
 
-    def statements():
-        seen = []
-        listener = lambda *a: seen.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+    def page():
+        with statements() as seen:
             response = client.get("/tilatut-palvelut")
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(seen), response
 
-    before, _ = statements()
+    before, _ = page()
     matti = customer("100001")
     for n in range(10):
         subscription = Subscription(customer=matti, product=product("KIEKKOKAUSI"), status="ended",
@@ -81,6 +75,6 @@ def test_statements_and_weight_do_not_grow_with_subscriptions(login):
         db.session.add(Order(customer=matti, product=product("KIEKKOKAUSI"), subscription=subscription,
                              status="delivered", idempotency_key=f"old-{n}", price_cents=1990, vat_basis_points=2550))
     db.session.commit()
-    after, response = statements()
+    after, response = page()
     assert after == before
     assert len(gzip.compress(response.data)) <= 8 * 1024

@@ -7,7 +7,8 @@ from app.models import MixChoice, Order, OutboxMessage, Subscription
 from app.models.base import today
 from app.services import licences
 from tests.conftest import HTMX
-from tests.orders.conftest import customer, empty_pool, form_data, product, snapshot, text
+from tests.helpers import customer, product
+from tests.orders.conftest import empty_pool, form_data, snapshot, text
 
 
 def subscription_of(number: str, code: str) -> Subscription:

@@ -10,7 +10,7 @@ from app.models import Account, Announcement, Channel, Customer, Feedback, Mailb
 from app.models.base import today
 from app.security import hash_password
 from app.services import mailboxes, support
-from tests.admin.conftest import SECRET, staff_login
+from tests.helpers import STAFF_TOTP_SECRET, staff_login
 from tests.security.routes import ADMIN, STAFF
 
 MATTI = ("100001", "Lumi-Ranta-Kello-71")
@@ -59,7 +59,8 @@ def world(demo_data) -> World:
                         password_hash=hash_password("Liisan-Posti-Sana-38"))
     db.session.add_all([for_mix, for_all, liisa_box])
     db.session.add(Account(username=STAFF_MEMBER[0], display_name="Anu Asiakaspalvelu", role="staff",
-                           password_hash=hash_password(STAFF_MEMBER[1]), totp_secret=SECRET, totp_enabled=True))
+                           password_hash=hash_password(STAFF_MEMBER[1]), totp_secret=STAFF_TOTP_SECRET,
+                           totp_enabled=True))
     db.session.commit()
     mine = _objects(matti, mix, db.session.scalar(select(Mailbox).filter_by(customer_id=matti.id)),
                     for_mix.id)

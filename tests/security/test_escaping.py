@@ -13,8 +13,7 @@ from flask_babel import force_locale
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Product
-from tests.helpers import product
-from tests.orders.conftest import PASSWORDS
+from tests.helpers import PASSWORDS, product
 
 MARKUP = '<img src=x onerror="alert(1)">'
 PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")

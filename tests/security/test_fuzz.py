@@ -21,8 +21,8 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db, limiter
 from app.models import Customer
-from tests.admin.conftest import staff_login
 from tests.conftest import HTMX
+from tests.helpers import staff_login
 from tests.security.conftest import MATTI
 from tests.security.routes import ADMIN, CUSTOMER, PUBLIC, SIGNED_IN, STAFF, routes
 from tests.security.site import changed, crawl, fingerprint, finnish_problem, forms_of, rejected

@@ -6,8 +6,8 @@ The responses come from the portal as production runs it: behind a TLS-terminati
 import pytest
 
 from app import create_app
-from tests.admin.conftest import staff_login
 from tests.conftest import HTMX, Client
+from tests.helpers import staff_login
 from tests.security import observatory
 from tests.security.conftest import MATTI
 from tests.security.routes import ADMIN, CUSTOMER, PUBLIC, STAFF, routes

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models import Account, Order
 from app.services.two_factor import TOTP
-from tests.admin.conftest import SECRET
+from tests.helpers import STAFF_TOTP_SECRET
 from tests.security.conftest import MATTI
 
 FOREIGN = [
@@ -50,7 +50,7 @@ def _console_login(client, target: str):
                              {"login": "yllapito", "password": "Hallinta-Demo-2026-x"}, page="/hallinta/kirjaudu")
     if response.status_code != 303:
         return response  # refused outright (a NUL in the address)
-    response = client.submit("/kirjaudu/vahvistus", {"code": TOTP(SECRET).now()})
+    response = client.submit("/kirjaudu/vahvistus", {"code": TOTP(STAFF_TOTP_SECRET).now()})
     db.session.query(Account).filter_by(username="yllapito").update({"totp_last_step": 0})
     return response
 

@@ -5,7 +5,7 @@ import pytest
 from app.extensions import db
 from app.models import Account
 from app.services.two_factor import TOTP
-from tests.admin.conftest import SECRET, staff_login
+from tests.helpers import STAFF_TOTP_SECRET, staff_login
 from tests.security.conftest import MATTI
 
 COOKIE = "oh_session"
@@ -30,7 +30,7 @@ def _customer_login(client):
 
 def _console_login(client):
     client.submit("/hallinta/kirjaudu", {"login": "yllapito", "password": "Hallinta-Demo-2026-x"})
-    client.submit("/kirjaudu/vahvistus", {"code": TOTP(SECRET).now()})
+    client.submit("/kirjaudu/vahvistus", {"code": TOTP(STAFF_TOTP_SECRET).now()})
     return "/hallinta/"
 
 
@@ -54,7 +54,7 @@ def test_the_half_way_cookie_of_a_two_step_login_is_not_logged_in(world, make_cl
     browser = make_client()
     browser.submit("/hallinta/kirjaudu", {"login": "yllapito", "password": "Hallinta-Demo-2026-x"})
     half_way = _cookie(browser)
-    browser.submit("/kirjaudu/vahvistus", {"code": TOTP(SECRET).now()})
+    browser.submit("/kirjaudu/vahvistus", {"code": TOTP(STAFF_TOTP_SECRET).now()})
     assert browser.get("/hallinta/").status_code == 200
     assert _cookie(browser) != half_way
     assert _replayed(make_client, half_way, "/hallinta/").status_code == 302
