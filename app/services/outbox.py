@@ -212,10 +212,10 @@ def run_worker(poll_seconds: float, once: bool = False) -> None:
     next_beat = 0.0
     while True:
         try:
+            sent = deliver_due()
             if time.monotonic() >= next_beat:
                 heartbeat(name)
                 next_beat = time.monotonic() + HEARTBEAT_SECONDS
-            sent = deliver_due()
         except OperationalError:
             if once:
                 raise
