@@ -150,6 +150,8 @@ def _finish(_app, response: Response, **_extra) -> None:
     """Count the request, time it, log it; tell the client its id. (Run on every request: the
     request and g are looked up once, each a context-variable lookup.)"""
     store, asked = g._get_current_object(), request._get_current_object()
+    if "request_id" not in store:  # the request failed before it started (its context could not be made)
+        _start(_app)
     seconds = time.perf_counter() - store.request_started
     endpoint = asked.endpoint or "none"
     method = asked.method if asked.method in METHODS else "other"
