@@ -59,7 +59,6 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 TOKEN_IN_PATH = re.compile(r"(/uusi-salasana/|/kutsu/|/kayttajatiedot/sahkoposti/vahvista/)[^/?#&\s\"]+")
 # An id a proxy in front made (nginx's $request_id) is kept, so its log and ours meet.
 GIVEN_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
-PROBES = ("healthz", "readyz", "metrics")
 
 request_log = logging.getLogger("app.request")
 

@@ -2,9 +2,12 @@
 verifier and security analysis on the units, `nginx -t` on the site, the body limit against the
 portal's, the example environment file against the Configuration table of the README."""
 import re
+import runpy
 import shutil
 import subprocess
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -77,3 +80,37 @@ def test_the_example_environment_file_names_only_real_settings():
     named = set(re.findall(r"^([A-Z_]+)=", example.read_text(), re.MULTILINE))
     assert named and named <= table, f"not in the README's Configuration table: {named - table}"
     assert {"SECRET_KEY", "DATABASE_URL", "PORTAL_URL", "RATELIMIT_STORAGE_URI", "TRUSTED_PROXIES"} <= named
+
+
+def gunicorn_settings() -> dict:
+    return runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+
+
+def test_gunicorn_warns_when_its_workers_would_count_failed_logins_apart(monkeypatch):
+    warned = []
+    server = SimpleNamespace(cfg=SimpleNamespace(workers=4), log=SimpleNamespace(warning=lambda *a: warned.append(a)))
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    gunicorn_settings()["when_ready"](server)
+    assert warned and "set it to Redis, or run one worker with threads" in warned[0][0]
+    server.cfg.workers = 1
+    gunicorn_settings()["when_ready"](server)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    server.cfg.workers = 4
+    gunicorn_settings()["when_ready"](server)
+    assert len(warned) == 1
+
+
+def test_gunicorns_access_log_if_turned_on_leaves_out_keys_and_cookies():
+    from gunicorn.config import Config as GunicornConfig
+
+    logger = gunicorn_settings()["logger_class"](GunicornConfig())
+    key = "eyJhbGciOi.c2VjcmV0"
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": f"/kutsu/{key}?x=1", "PATH_INFO": f"/kutsu/{key}",
+               "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_REFERER": f"https://oma.example.fi/uusi-salasana/{key}",
+               "HTTP_COOKIE": "oh_session=abc", "HTTP_AUTHORIZATION": "Bearer xyz"}
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[("Set-Cookie", "oh_session=def")])
+    request = SimpleNamespace(headers=[("COOKIE", "oh_session=abc"), ("AUTHORIZATION", "Bearer xyz")])
+    atoms = logger.atoms(response, request, environ, timedelta(milliseconds=5))
+    written = repr(atoms)
+    assert "c2VjcmV0" not in written and "abc" not in written and "def" not in written and "xyz" not in written
+    assert atoms["r"] == "GET /kutsu/[token]?x=1 HTTP/1.1"
