@@ -53,7 +53,7 @@ def examine(app: Flask, gunicorn_config: Path = GUNICORN_CONFIG) -> list[Finding
     return [
         _environment(config), _secret_key(config), _cookies(config), _portal_url(config), _proxies(config),
         *_database(), _rate_limits(config, gunicorn_workers(gunicorn_config)), *_mail(config),
-        *_webhook(config), _metrics(config),
+        *_webhook(config), _metrics(config), _logs(config),
     ]
 
 
@@ -203,6 +203,12 @@ def _metrics(config) -> Finding:
     if token and len(token) < 32:
         return problem(f"METRICS_TOKEN is {len(token)} characters long: use at least 32 random characters.")
     return ok(f"/metrics answers {addresses}" + (", and anyone with METRICS_TOKEN." if token else "."))
+
+
+def _logs(config) -> Finding:
+    if config["LOG_FORMAT"] not in ("text", "json"):
+        return problem(f"LOG_FORMAT is {config['LOG_FORMAT']}: write text or json.")
+    return ok(f"Logs are written as {config['LOG_FORMAT']}, one line per request.")
 
 
 def _is_loopback(host: str) -> bool:

@@ -42,6 +42,9 @@ NOT_OPENED = {
     "static": "stylesheet and scripts, not pages",
     "admin.billing_export": "a CSV or JSON download, not a page",
     "admin.customer_import_example": "a CSV download, not a page",
+    "healthz": "JSON for monitoring, not a page",
+    "readyz": "JSON for monitoring, not a page",
+    "metrics": "Prometheus' text for monitoring, not a page",
     "auth.second_factor": "only reached by logging in: audited in the console login (staff_log_in)",
     "admin.totp_setup": "only reached at a new staff member's first login: audited in ANONYMOUS's last states",
 }
