@@ -31,7 +31,7 @@ run: $(VENV)/.runtime translations
 	APP_CONFIG=development $(BIN)/flask demo --if-empty
 	@trap 'kill 0' INT TERM; \
 	APP_CONFIG=development $(BIN)/flask worker & \
-	APP_CONFIG=development $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 4 --access-logfile - wsgi:app & \
+	APP_CONFIG=development $(BIN)/gunicorn --config deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 1 --threads 4 wsgi:app & \
 	wait
 
 test: $(VENV)/.dev translations

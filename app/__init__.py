@@ -5,19 +5,22 @@ from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import CONFIGS, INSTANCE_DIR
+from app.config import CONFIGS, INSTANCE_DIR, ConfigurationError
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+
+# Answers that never carry the session cookie: static files, the probes and /metrics (app/observability.py).
+SESSIONLESS = frozenset({"static", "healthz", "readyz", "metrics"})
 
 
 class SessionInterface(SecureCookieSessionInterface):
     def save_session(self, app, session, response) -> None:
-        """Static files never carry the session cookie.
+        """Static files never carry the session cookie, nor do the probes.
 
-        They are cached for a year; a Set-Cookie (the idle timeout restarts on every response)
-        and the `Vary: Cookie` that comes with it would make the browser fetch them again on
-        every page, and a shared cache must never see a session cookie in a public response.
+        Static files are cached for a year; a Set-Cookie (the idle timeout restarts on every
+        response) and the `Vary: Cookie` that comes with it would make the browser fetch them again
+        on every page, and a shared cache must never see a session cookie in a public response.
         """
-        if request.endpoint != "static":
+        if request.endpoint not in SESSIONLESS:
             super().save_session(app, session, response)
 
 
@@ -52,6 +55,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     register_hooks(app)
     register_template_helpers(app)
     register_commands(app)
+    register_observability(app)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
@@ -63,7 +67,8 @@ def configure_secret_key(app: Flask) -> None:
     if app.config.get("SECRET_KEY"):
         return
     if app.config["ENV_NAME"] == "production":
-        raise RuntimeError("SECRET_KEY must be set in production")
+        raise ConfigurationError("SECRET_KEY is not set. Production needs a long random one, e.g. the output of "
+                                 "python3 -c 'import secrets; print(secrets.token_hex(32))'")
     from app.security import instance_secret_key
 
     app.config["SECRET_KEY"] = instance_secret_key(INSTANCE_DIR)
@@ -141,5 +146,11 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.commands import register
+
+    register(app)
+
+
+def register_observability(app: Flask) -> None:
+    from app.observability import register
 
     register(app)

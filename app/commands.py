@@ -1,4 +1,5 @@
-"""Command-line tools: `flask demo`, `flask bench-data`, `flask worker`, `flask invite`, `flask translate`."""
+"""Command-line tools: `flask demo`, `flask bench-data`, `flask worker`, `flask invite`, `flask translate`,
+`flask backup`, `flask restore`, `flask doctor`."""
 from pathlib import Path
 
 import click
@@ -6,6 +7,7 @@ from babel.messages.frontend import CommandLineInterface
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from app import backups, doctor, observability
 from app.extensions import db
 from app.models import Customer
 from app.services import DomainError, accounts, bench_data, demo, outbox
@@ -95,3 +97,46 @@ def register(app: Flask) -> None:
             except DomainError as error:
                 raise click.ClickException(str(error.message)) from error
         click.echo(f"Invitation queued for {customer.email}.")
+
+    @app.cli.command("backup")
+    @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+    @click.option("--keep", type=click.IntRange(min=1), help="Then delete all but the newest KEEP backups there.")
+    def backup_command(directory: Path, keep: int | None) -> None:
+        """Back up the whole database into DIRECTORY (safe while the portal runs)."""
+        try:
+            path, manifest = backups.backup(directory, keep)
+        except DomainError as error:
+            raise click.ClickException(str(error.message)) from error
+        click.echo(f"Backed up {manifest.total} rows in {len(manifest.rows)} tables to {path}")
+
+    @app.cli.command("restore")
+    @click.argument("backup", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+    def restore_command(backup: Path, yes: bool) -> None:
+        """Replace everything in the database with BACKUP (stop the portal and the workers first)."""
+        if not yes:
+            click.confirm(f"Replace everything in {db.engine.url.render_as_string(hide_password=True)} "
+                          f"with {backup}?", abort=True)
+        try:
+            restored, manifest = backups.restore(backup)
+        except DomainError as error:
+            raise click.ClickException(str(error.message)) from error
+        checked = "the same rows as when it was made" if manifest else "no manifest beside it to check against"
+        click.echo(f"Restored {restored.total} rows in {len(restored.rows)} tables from {backup}: {checked}.")
+        if set(restored.revision) != observability.migration_heads():
+            click.echo("The backup was made by another version: run `flask db upgrade` before starting the portal.")
+
+    @app.cli.command("doctor")
+    @click.option("--gunicorn-config", type=click.Path(dir_okay=False, path_type=Path),
+                  default=doctor.GUNICORN_CONFIG, show_default=True,
+                  help="The gunicorn settings the portal runs with (for its worker count).")
+    def doctor_command(gunicorn_config: Path) -> None:
+        """Check this configuration for production; exit with 1 if anything is wrong."""
+        findings = doctor.examine(current_app, gunicorn_config)
+        for finding in findings:
+            click.echo(f"{finding.level.upper():8} {finding.message}")
+        problems = sum(finding.level == "problem" for finding in findings)
+        warnings = sum(finding.level == "warning" for finding in findings)
+        click.echo(f"{problems} problem(s), {warnings} warning(s).")
+        if problems:
+            click.get_current_context().exit(1)

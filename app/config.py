@@ -3,7 +3,14 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import click
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+class ConfigurationError(click.ClickException, RuntimeError):
+    """A setting the portal cannot start without. The flask command prints it as a plain error and
+    exits with 1; gunicorn logs it and does not start."""
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -21,8 +28,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'omahallinta.db'}"
     )
-    # Pre-ping lets the pool recover on its own after a database restart.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Pre-ping lets the pool recover on its own after a database restart. Error messages leave out
+    # the statement's values: they can be password hashes and link tokens, and errors are logged.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000")
 
     SESSION_COOKIE_NAME = "oh_session"
@@ -72,6 +80,14 @@ class Config:
     MAILBOX_PASSWORD_SCHEME = os.environ.get("MAILBOX_PASSWORD_SCHEME", "ARGON2ID")
 
     MAIL_VIEWER = False  # the .eml browser exists only in development
+
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # text | json
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+    # /metrics answers these addresses (networks allowed), and anyone sending the token.
+    METRICS_ALLOWED_ADDRESSES = os.environ.get("METRICS_ALLOWED_ADDRESSES", "127.0.0.1, ::1")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    # /readyz fails while an email or event has waited longer than this to go out.
+    READYZ_OUTBOX_MAX_AGE_SECONDS = float(os.environ.get("READYZ_OUTBOX_MAX_AGE_SECONDS", "900"))
 
 
 class DevConfig(Config):

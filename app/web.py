@@ -156,9 +156,15 @@ def tell_audit_who_acts() -> None:
     audit.acting(lambda: current_user if current_user.is_authenticated else None, request.remote_addr)
 
 
+def forget_who_acted(_error=None) -> None:
+    """The request is over: what happens next (a test, the command line) acts as "system"."""
+    audit.acting(None, None)
+
+
 def register(app: Flask) -> None:
     app.before_request(refuse_nul)
     app.before_request(tell_audit_who_acts)
+    app.teardown_request(forget_who_acted)
     app.before_request(keep_staff_in_console)
 
     @app.after_request

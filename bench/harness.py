@@ -1,13 +1,14 @@
 """The portal deployed as the README deploys it, for the benchmarks to measure.
 
 `Deployment` prepares a database (migrations, then the demo data or nothing), starts
-gunicorn on a free loopback port and `flask worker` processes with the same environment,
-and stops them again; `logged_in` returns the session cookie of a demo login, for tools
-such as wrk that cannot fill in a form. The operations tests (tests/ops/) deploy the
-portal the same way.
+gunicorn with deploy/gunicorn.conf.py on a free loopback port and `flask worker` processes
+with the same environment, and stops them again; what they log goes to `log_path`.
+`logged_in` returns the session cookie of a demo login, for tools such as wrk that cannot fill
+in a form. The operations tests (tests/ops/) deploy the portal the same way.
 """
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 CUSTOMER = ("100001", "Lumi-Ranta-Kello-71")
 STAFF = ("yllapito", "Hallinta-Demo-2026-x", "JBSWY3DPEHPK3PXP")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -54,6 +56,7 @@ class Deployment:
         self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.metrics_dir = tempfile.mkdtemp(prefix="omahallinta-bench-metrics-")
         self.env = {
             **os.environ,
             "APP_CONFIG": "production",
@@ -64,10 +67,14 @@ class Deployment:
             "MAIL_BACKEND": "file",
             "MAIL_DIR": tempfile.mkdtemp(prefix="omahallinta-bench-mail-"),
             "FLASK_APP": "wsgi.py",
+            "PROMETHEUS_MULTIPROC_DIR": self.metrics_dir,
             **(env or {}),
         }
         self.process: subprocess.Popen | None = None
         self.outbox_workers: list[subprocess.Popen] = []
+        # Everything the servers and workers write (one line per request, warnings, errors), until stop().
+        self.log_path = Path(tempfile.mkstemp(prefix="omahallinta-bench-", suffix=".log")[1])
+        self.log = self.log_path.open("ab")
 
     def flask(self, *args: str) -> str:
         done = subprocess.run([str(BIN / "flask"), *args], cwd=ROOT, env=self.env, check=True,
@@ -84,11 +91,16 @@ class Deployment:
     def __enter__(self) -> "Deployment":
         self.prepare()
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-             "--threads", str(self.threads), "--log-level", "warning", self.app],
-            cwd=ROOT, env=self.env, start_new_session=True,
+            [str(BIN / "gunicorn"), "--config", str(GUNICORN_CONFIG), "--bind", f"127.0.0.1:{self.port}",
+             "--workers", str(self.workers), "--threads", str(self.threads), "--log-level", "warning", self.app],
+            cwd=ROOT, env=self.env, start_new_session=True, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        wait_until_serving(self.url, self.process)
+        try:
+            wait_until_serving(self.url, self.process)
+        except RuntimeError as error:
+            written = self.logs()[-4000:]
+            self.stop()
+            raise RuntimeError(f"{error}; it wrote:\n{written}") from None
         return self
 
     def __exit__(self, *exc) -> None:
@@ -99,12 +111,20 @@ class Deployment:
             if process and process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait(timeout=30)
+        self.log.close()
+        self.log_path.unlink(missing_ok=True)
+        shutil.rmtree(self.metrics_dir, ignore_errors=True)
+
+    def logs(self) -> str:
+        """What the servers and workers have written so far."""
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")
 
     def start_worker(self, env: dict | None = None) -> subprocess.Popen:
         """A `flask worker` over the same database and settings (plus `env`), as a second service
         would run it; stopped with the deployment, or killed by the caller."""
         worker = subprocess.Popen([str(BIN / "flask"), "worker"], cwd=ROOT, env={**self.env, **(env or {})},
-                                  start_new_session=True)
+                                  start_new_session=True, stdout=self.log, stderr=subprocess.STDOUT)
         self.outbox_workers.append(worker)
         return worker
 

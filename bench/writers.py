@@ -10,14 +10,13 @@ customer of its own and, until the time is up, alternates the two writes of the 
   posted as htmx posts it.
 
 A customer with nothing left to order hands over to the thread's next customer. Every
-response is counted by status, gunicorn's stderr is searched for "database is locked", and
+response is counted by status, what the servers logged is searched for "database is locked", and
 afterwards the database is compared with what the server confirmed: every confirmed order
 with its subscription, every MIX package with exactly the channels its last answers said.
 
     .venv/bin/python -m bench.writers [--seconds 60 --customers 20 --threads 1,4]
 """
 import argparse
-import os
 import random
 import re
 import sqlite3
@@ -29,7 +28,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -165,19 +163,6 @@ def writer_customers(database: Path, count: int) -> list[str]:
             LIMIT ?""", (count,))]
 
 
-@contextmanager
-def stderr_into(path: Path):
-    """Processes started inside write their stderr (gunicorn's error log) to `path`."""
-    saved = os.dup(2)
-    with open(path, "wb") as log:
-        os.dup2(log.fileno(), 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def verify(database: Path, tally: Tally) -> dict:
     """The database against the confirmed answers."""
     with sqlite3.connect(database) as connection:
@@ -204,9 +189,8 @@ def run(args, threads: int) -> dict:
     deployment.prepare()
     deployment.flask("bench-data", "--customers", str(args.pool))
     numbers = writer_customers(database, args.pool)
-    tally, log = Tally(), directory / "gunicorn.stderr"
-    with stderr_into(log):
-        deployment.__enter__()
+    tally, log = Tally(), directory / "gunicorn.log"
+    deployment.__enter__()
     try:
         deadline = time.monotonic() + args.seconds
         started = time.monotonic()
@@ -219,6 +203,7 @@ def run(args, threads: int) -> dict:
             worker.join()
         elapsed = time.monotonic() - started
     finally:
+        log.write_text(deployment.logs())  # what the servers wrote, kept past stop()
         deployment.stop()
     errors = log.read_text(errors="replace")
     return {"threads": threads, "tally": tally, "elapsed": elapsed, "locked": errors.count("database is locked"),

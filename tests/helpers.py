@@ -1,12 +1,13 @@
 """What many test modules need: the demo rows by their business keys, counting rows and SQL
 statements, the demo logins, and the worker run to the end."""
+import re
 import threading
 from contextlib import contextmanager
 
 from sqlalchemy import event, func, select
 
 from app.extensions import db
-from app.models import Account, Customer, Product
+from app.models import Account, Customer, OutboxMessage, Product
 from app.services import outbox
 from app.services.two_factor import TOTP
 
@@ -52,6 +53,16 @@ def page_statements(client, url: str) -> int:
     with statements() as seen:
         assert client.get(url).status_code == 200
     return len(seen)
+
+
+def emailed_link(topic: str) -> str:
+    """The path of the link in the newest email of this kind, as its recipient would follow it
+    (the worker is run first: a reset request is looked up there, which queues the email)."""
+    deliver_all()
+    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.topic == topic)
+                                 .order_by(OutboxMessage.id.desc())).first()
+    assert message is not None, f"no {topic} email queued"
+    return re.search(r"https?://[^/\s]+(/\S+)", message.payload["body"]).group(1)
 
 
 def deliver_all() -> int:

@@ -6,11 +6,11 @@ from app.models.customer import Agreement, Customer, PayTvCard
 from app.models.mail import MailAlias, Mailbox
 from app.models.subscription import MixChoice, Order, Subscription
 from app.models.support import Feedback, FeedbackSubscription
-from app.models.system import AuditEvent, OperatorSettings, OutboxMessage
+from app.models.system import AuditEvent, OperatorSettings, OutboxMessage, WorkerHeartbeat
 
 __all__ = [
     "Account", "Agreement", "Announcement", "AnnouncementDismissal", "AuditEvent", "Channel", "Customer", "Feedback",
     "FeedbackSubscription", "LicenceKey", "MailAlias", "Mailbox", "MixChoice",
     "OperatorSettings", "Order", "OutboxMessage", "PayTvCard", "Product",
-    "ProductGroup", "RecoveryCode", "Subscription",
+    "ProductGroup", "RecoveryCode", "Subscription", "WorkerHeartbeat",
 ]

@@ -63,3 +63,14 @@ class OutboxMessage(db.Model):
     @property
     def payload(self) -> dict[str, Any]:
         return json.loads(self.payload_json)
+
+
+class WorkerHeartbeat(db.Model):
+    """A running `flask worker`, as last heard of: it writes `beat_at` every few seconds.
+
+    In the database rather than in the process, so /metrics on any web server sees every
+    worker, on whichever machine it runs."""
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

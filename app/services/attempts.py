@@ -11,12 +11,16 @@ every process and server of the portal shares one count.
 """
 from datetime import UTC, datetime
 
+from blinker import Namespace
 from flask import current_app
 from limits import parse
 from limits.strategies import MovingWindowRateLimiter
 
 from app.extensions import limiter
 from app.services import TooManyAttempts
+
+# Sent on every wrong password or code, for whoever counts them (app/observability.py's metrics).
+failed_check = Namespace().signal("failed-check")
 
 PER_ACCOUNT = parse("10 per 15 minutes")
 PER_ADDRESS = parse("30 per 15 minutes")
@@ -53,3 +57,4 @@ def failed(windows: list[tuple]) -> None:
     window = _window()
     for item, key in windows:
         window.hit(item, _key(key))
+    failed_check.send(windows)

@@ -10,7 +10,9 @@ with the same Message-ID. A customer's provisioning events go out in the order t
 import hashlib
 import hmac
 import json
+import os
 import smtplib
+import socket
 import ssl
 import time
 import urllib.request
@@ -23,16 +25,18 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import force_locale
 from jinja2_fragments.flask import render_block
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, delete, exists, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.models import OutboxMessage
+from app.models import OutboxMessage, WorkerHeartbeat
 from app.models.base import utcnow
 
 MAX_DELAY = timedelta(hours=6)
 UNSENT = ("pending", "sending")
+HEARTBEAT_SECONDS = 15  # how often a worker says it is alive (/metrics)
+FORGET_WORKERS_AFTER = timedelta(days=1)  # a worker not heard of for this long is gone
 # Work a request hands to the worker (`queue_task`): name -> function(**arguments).
 TASKS = {}
 
@@ -217,15 +221,30 @@ def post_webhook(message: OutboxMessage) -> None:
             raise RuntimeError(f"webhook answered {response.status}")
 
 
+def heartbeat(name: str, now: datetime | None = None) -> None:
+    """Record that the worker `name` is alive, and forget workers long gone."""
+    now = now or utcnow()
+    beat = db.session.get(WorkerHeartbeat, name) or WorkerHeartbeat(name=name, started_at=now)
+    beat.beat_at = now
+    db.session.add(beat)
+    db.session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < now - FORGET_WORKERS_AFTER))
+    db.session.commit()
+
+
 def run_worker(poll_seconds: float, once: bool = False) -> None:
     """Deliver forever (or once), sleeping while nothing is due.
 
     A database that goes away (restarted, failed over) does not stop the worker: it tries
     again after a pause. A message sent just before could not be marked sent; it goes again
     when its lease runs out."""
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    next_beat = 0.0
     while True:
         try:
             sent = deliver_due()
+            if time.monotonic() >= next_beat:
+                heartbeat(name)
+                next_beat = time.monotonic() + HEARTBEAT_SECONDS
         except OperationalError:
             if once:
                 raise

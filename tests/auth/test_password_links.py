@@ -1,17 +1,9 @@
 """Forgotten password and invitation links: sent by email, valid for a while, usable once."""
-import re
 
 from app.extensions import db
 from app.models import Account, Customer, OutboxMessage
 from app.services import accounts
-from tests.helpers import deliver_all
-
-
-def link_in_outbox(topic: str) -> str:
-    deliver_all()  # a reset request is looked up by the worker, which queues the email
-    message = db.session.query(OutboxMessage).filter_by(topic=topic).order_by(OutboxMessage.id.desc()).first()
-    assert message is not None, f"no {topic} email queued"
-    return re.search(r"http://\S+(/(?:uusi-salasana|kutsu)/\S+)", message.payload["body"]).group(1)
+from tests.helpers import deliver_all, emailed_link
 
 
 def test_reset_answers_the_same_for_known_and_unknown_addresses(client, demo_data):
@@ -25,7 +17,7 @@ def test_reset_answers_the_same_for_known_and_unknown_addresses(client, demo_dat
 
 def test_reset_link_sets_a_new_password_once(client, make_client, demo_data):
     client.submit("/unohtunut-salasana", {"login": "matti.virtanen@example.fi"})
-    link = link_in_outbox("password_reset")
+    link = emailed_link("password_reset")
     assert "Uusi salasana" in client.get(link).text
     response = client.submit(link, {"new_password": "Kahvi-Purjevene-Lokakuu-9"})
     assert response.status_code == 303
@@ -39,20 +31,20 @@ def test_reset_link_sets_a_new_password_once(client, make_client, demo_data):
 
 def test_reset_link_expires_after_an_hour(client, demo_data, monkeypatch):
     client.submit("/unohtunut-salasana", {"login": "matti.virtanen@example.fi"})
-    link = link_in_outbox("password_reset")
+    link = emailed_link("password_reset")
     monkeypatch.setattr(accounts, "RESET_MAX_AGE", -1)
     assert client.get(link).status_code == 404
 
 
 def test_tampered_link_does_not_work(client, demo_data):
     client.submit("/unohtunut-salasana", {"login": "matti.virtanen@example.fi"})
-    link = link_in_outbox("password_reset")
+    link = emailed_link("password_reset")
     assert client.get(link[:-3] + "abc").status_code == 404
 
 
 def test_weak_password_from_link_is_refused_with_reason(client, demo_data):
     client.submit("/unohtunut-salasana", {"login": "matti.virtanen@example.fi"})
-    link = link_in_outbox("password_reset")
+    link = emailed_link("password_reset")
     response = client.submit(link, {"new_password": "matti.virtanen1"})
     assert response.status_code == 422
     assert "nimeesi" in response.text
@@ -64,7 +56,7 @@ def test_invitation_from_the_command_line(client, runner, demo_data):
     db.session.commit()
     result = runner.invoke(args=["invite", "100002"])
     assert result.exit_code == 0, result.output
-    link = link_in_outbox("invitation")
+    link = emailed_link("invitation")
     assert link.startswith("/kutsu/")
     assert client.submit(link, {"new_password": "Saunailta-Mustikka-Kivi"}).status_code == 303
     assert client.get("/").status_code == 200

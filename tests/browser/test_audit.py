@@ -12,7 +12,6 @@ One browser context per user, logged in once. axe looks at each state at 1280 px
 page is laid out again at 412 px (the media queries apply as on a phone) and axe looks again: the
 state is reached once, not once per width.
 """
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,13 +19,13 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import Announcement, Channel, Customer, LicenceKey, Order, OutboxMessage, Product, Subscription
+from app.models import Announcement, Channel, Customer, LicenceKey, Order, Product, Subscription
 from app.models.base import today
 from app.services import accounts, profile, settings, support
 from app.services.demo import GROUPS
 from app.services.two_factor import TOTP
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations, htmx_swap, log_in, new_page
-from tests.helpers import deliver_all
+from tests.helpers import emailed_link
 
 ANONYMOUS, MATTI, LIISA, PEKKA, STAFF = "anonymous", "100001", "100002", "100003", "yllapito"
 PASSWORDS = {MATTI: "Lumi-Ranta-Kello-71", LIISA: "Sade-Metsa-Tuoli-38", PEKKA: "Kuu-Joki-Lamppu-55",
@@ -43,6 +42,9 @@ NOT_OPENED = {
     "static": "stylesheet and scripts, not pages",
     "admin.billing_export": "a CSV or JSON download, not a page",
     "admin.customer_import_example": "a CSV download, not a page",
+    "healthz": "JSON for monitoring, not a page",
+    "readyz": "JSON for monitoring, not a page",
+    "metrics": "Prometheus' text for monitoring, not a page",
     "auth.second_factor": "only reached by logging in: audited in the console login (staff_log_in)",
     "auth.totp_setup": "only reached at a new staff member's first login: audited in ANONYMOUS's last states",
 }
@@ -234,11 +236,6 @@ def test_every_get_route_is_audited_or_says_why_not(app):
                              f"or say in NOT_OPENED why the page is not opened")
 
 
-def _email_link(topic: str) -> str:
-    """The path of the link in the newest queued email of this kind, as the recipient would follow it."""
-    deliver_all()  # a reset request is looked up by the worker, which queues the email
-    message = db.session.query(OutboxMessage).filter_by(topic=topic).order_by(OutboxMessage.id.desc()).first()
-    return re.search(r"https?://[^/\s]+(/\S+)", message.payload["body"]).group(1)
 
 
 def _id(model, **where) -> int:
@@ -277,7 +274,7 @@ def audit_data(app, demo_data) -> dict:
             "mix_product": _id(Product, code="MIX-6"), "orderable": "LISAPOSTILAATIKKO",
             "channel": _id(Channel, name="Sport One"),
             "announcement": _id(Announcement, title="Huoltokatko"),
-            "confirm_link": _email_link("email_change_confirm"), "reset_link": _email_link("password_reset"),
+            "confirm_link": emailed_link("email_change_confirm"), "reset_link": emailed_link("password_reset"),
             "expired_token": "vanhentunut-linkki",
         }
     db.session.commit()  # nothing of the test stays open: the server writes next

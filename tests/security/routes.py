@@ -19,6 +19,9 @@ ACCESS = {
     "accessibility.statement": PUBLIC,
     "auth.staff_login": PUBLIC,
     "auth.totp_setup": PUBLIC,
+    "healthz": PUBLIC,
+    "readyz": PUBLIC,
+    "metrics": PUBLIC,  # answers only allowed addresses and the token (tests/ops/test_observability.py)
     "auth.logout": SIGNED_IN,  # a staff session may end itself here too
     "dashboard.index": CUSTOMER,
     "dashboard.dismiss_announcement": CUSTOMER,
