@@ -9,6 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
+# Words of the operator's own services that customers may not take as mailbox addresses; staff
+# edit the list under Asetukset (the names every mail domain needs are reserved in app/services/mailboxes.py).
+DEFAULT_RESERVED_LOCAL_PARTS = "\n".join((
+    "omahallinta", "asiakaspalvelu", "asiakastuki", "tuki", "laskutus", "myynti", "neuvonta", "tilaukset",
+    "hallinta", "yllapito", "tietoturva", "verkko", "kundtjanst", "kundservice", "fakturering",
+    "forsaljning", "customerservice", "helpdesk", "service",
+))
+
 
 class OperatorSettings(db.Model):
     """The one row of the operator's own details, shown to customers and used in emails."""
@@ -20,6 +28,8 @@ class OperatorSettings(db.Model):
     email: Mapped[str] = mapped_column(String(254), default="")
     mail_domain: Mapped[str] = mapped_column(String(190), default="example.fi")
     vat_basis_points: Mapped[int] = mapped_column(default=2550)
+    # One per line, as the staff wrote them; compared without case and separators.
+    reserved_local_parts: Mapped[str] = mapped_column(Text, default=DEFAULT_RESERVED_LOCAL_PARTS)
 
 
 class AuditEvent(db.Model):

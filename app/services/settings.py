@@ -6,9 +6,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Account, OperatorSettings
 from app.security import hash_password
-from app.services import DomainError, accounts, audit
+from app.services import DomainError, accounts, audit, mailboxes
 
-OPERATOR_FIELDS = ("name", "phone", "hours", "email", "mail_domain")
+OPERATOR_FIELDS = ("name", "phone", "hours", "email", "mail_domain", "reserved_local_parts")
 
 
 def operator_settings() -> OperatorSettings:
@@ -17,8 +17,11 @@ def operator_settings() -> OperatorSettings:
 
 def save_operator(**values) -> None:
     settings = operator_settings()
+    values = {k: v.strip() for k, v in values.items() if k in OPERATOR_FIELDS}
+    if "reserved_local_parts" in values:
+        values["reserved_local_parts"] = mailboxes.reserved_list(values["reserved_local_parts"])
     db.session.add(settings)
-    changed = {k: v.strip() for k, v in values.items() if k in OPERATOR_FIELDS and getattr(settings, k) != v.strip()}
+    changed = {k: v for k, v in values.items() if getattr(settings, k) != v}
     for key, value in changed.items():
         setattr(settings, key, value)
     audit.record("settings.updated", None, **changed)

@@ -6,14 +6,15 @@ from flask_login import current_user
 from app.blueprints.admin import admin_required, bp
 from app.blueprints.admin.forms import ActionForm, OperatorForm, StaffChangeForm, StaffForm
 from app.forms import show_error
-from app.services import DomainError, settings
+from app.services import DomainError, mailboxes, settings
 from app.web import render
 
 
 def _page(operator_form=None, staff_form=None, status=200):
     return render("admin/settings.html", operator_form=operator_form or OperatorForm(obj=settings.operator_settings()),
                   staff_form=staff_form or StaffForm(formdata=None), staff=settings.staff_accounts(),
-                  change_form=StaffChangeForm(formdata=None), status=status)
+                  change_form=StaffChangeForm(formdata=None), always_reserved=mailboxes.ALWAYS_RESERVED,
+                  status=status)
 
 
 @bp.route("/asetukset", methods=["GET", "POST"], endpoint="settings")
@@ -21,9 +22,13 @@ def _page(operator_form=None, staff_form=None, status=200):
 def settings_view():
     form = OperatorForm()
     if form.validate_on_submit():
-        settings.save_operator(**{k: v or "" for k, v in form.data.items() if k != "csrf_token"})
-        flash(_("The settings are saved."))
-        return redirect(url_for("admin.settings"), 303)
+        try:
+            settings.save_operator(**{k: v or "" for k, v in form.data.items() if k != "csrf_token"})
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(_("The settings are saved."))
+            return redirect(url_for("admin.settings"), 303)
     return _page(operator_form=form if form.errors else None, status=422 if form.errors else 200)
 
 

@@ -1,5 +1,5 @@
 """One page, /sahkoposti; each form posts to its own URL and gets back the mailbox's section."""
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, current_app, flash, redirect, session, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,6 +11,7 @@ from app.blueprints.mail.forms import (
     ForwardingForm,
     MailboxCreateForm,
     MailboxPasswordForm,
+    MailboxStateForm,
 )
 from app.extensions import limiter
 from app.models import Mailbox
@@ -19,7 +20,7 @@ from app.services import DomainError, mailboxes
 from app.web import is_partial, operator, render
 
 SECTION_FORMS = {"password": (MailboxPasswordForm, "pw"), "forwarding": (ForwardingForm, "fw"),
-                 "autoreply": (AutoreplyForm, "ar"), "alias": (AliasForm, "al")}
+                 "autoreply": (AutoreplyForm, "ar"), "alias": (AliasForm, "al"), "state": (MailboxStateForm, "st")}
 
 
 @bp.app_template_filter()
@@ -47,6 +48,7 @@ def section_forms(mailbox: Mailbox, given: dict | None = None) -> dict:
             "body": mailbox.autoreply_body, "starts_on": mailbox.autoreply_from,
             "ends_on": mailbox.autoreply_until}),
         "alias": make_form("alias", mailbox, formdata=None),
+        "state": make_form("state", mailbox, formdata=None),
     }
     forms.update(given or {})
     return forms
@@ -196,9 +198,7 @@ def remove_alias(mailbox_id: int, alias_id: int):
 @bp.post("/sahkoposti/<int:mailbox_id>/tila")
 @login_required
 def set_active(mailbox_id: int):
-    mailbox = own_mailbox(mailbox_id)
-    active = request.form.get("active") == "1"
-    mailboxes.set_active(mailbox, active)
-    if active:
-        return done(mailbox, _("%(address)s is in use again.", address=mailbox.address))
-    return done(mailbox, _("%(address)s is disabled. Its mail is kept.", address=mailbox.address))
+    return section_post(
+        mailbox_id, "state", lambda m, form: mailboxes.set_active(m, form.active.data == "1"),
+        lambda m: _("%(address)s is in use again.", address=m.address) if m.active
+        else _("%(address)s is disabled. Its mail is kept.", address=m.address))
