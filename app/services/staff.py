@@ -1,9 +1,8 @@
-"""The console's own reading: the overview counts and the staff member's two-factor set-up."""
+"""The console's own reading: the overview counts."""
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Account, Feedback, Order, OutboxMessage
-from app.services import two_factor
+from app.models import Feedback, Order, OutboxMessage
 
 
 def overview() -> dict[str, int]:
@@ -20,12 +19,3 @@ def overview() -> dict[str, int]:
     )).one()
     return dict(row._mapping)
 
-
-def pending_totp_secret(account: Account) -> str:
-    """The secret a staff member is setting up: kept on the account, unused until a code proves it."""
-    if account.totp_enabled:
-        raise ValueError("two-factor is on already")
-    if not account.totp_secret:
-        account.totp_secret = two_factor.new_secret()
-        db.session.commit()
-    return account.totp_secret

@@ -1,4 +1,5 @@
 """TOTP two-factor login (optional for customers, mandatory for staff) and recovery codes."""
+import re
 import secrets
 
 import pyotp
@@ -9,11 +10,12 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Account, RecoveryCode
 from app.models.base import utcnow
-from app.security import hash_password, verify_password
+from app.security import hash_password, keyed_digest, verify_password
 from app.services import DomainError, audit
 
 ISSUER = "Omahallinta"
 RECOVERY_CODES = 10
+RECOVERY_CODE = re.compile(r"[0-9A-F]{12}")  # two groups of six hex digits, as made below
 BAD_CODE = _l("The code is wrong or has expired. Check the time on your device and try the newest code.")
 
 
@@ -25,6 +27,18 @@ class TOTP(pyotp.TOTP):
 
 def new_secret() -> str:
     return pyotp.random_base32()
+
+
+def pending_secret(account: Account) -> str:
+    """The secret of a set-up under way, customer's or staff member's: kept on the account (never in
+    the session cookie, which is signed but readable) and unused until a code from it switches
+    two-step login on."""
+    if account.totp_enabled:
+        raise ValueError("two-factor is on already")
+    if not account.totp_secret:
+        account.totp_secret = new_secret()
+        db.session.commit()
+    return account.totp_secret
 
 
 def provisioning_uri(account: Account, secret: str) -> str:
@@ -60,22 +74,39 @@ def verify(account: Account, code: str) -> bool:
             account.totp_last_step = step
             return True
         return False
-    for recovery in db.session.scalars(
-        select(RecoveryCode).where(RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))
-    ):
-        if verify_password(recovery.code_hash, code):
-            recovery.used_at = utcnow()
-            audit.record("two_factor.recovery_code_used", account.customer_id, actor=account)
-            return True
-    return False
+    recovery = _recovery_code(account, code)
+    if recovery is None:
+        return False
+    recovery.used_at = utcnow()
+    audit.record("two_factor.recovery_code_used", account.customer_id, actor=account)
+    return True
 
 
-def enable(account: Account, secret: str, code: str) -> list[str]:
-    """Switch TOTP on once a code from the new secret proves the app has it; returns recovery codes."""
-    step = _totp_step(secret, _normalise(code), 0)
+def _recovery_code(account: Account, code: str) -> RecoveryCode | None:
+    """The unused recovery code of the account that `code` is, found by its keyed digest: a wrong
+    guess costs one indexed read, and the slow argon2 hash is checked for the one row found."""
+    if not RECOVERY_CODE.fullmatch(code):
+        return None
+    unused = select(RecoveryCode).where(RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))
+    found = db.session.scalar(unused.where(RecoveryCode.lookup == _lookup(code)))
+    if found is not None:
+        return found if verify_password(found.code_hash, code) else None
+    # Codes made before the digest was stored (lookup is null) are tried the old way until they are
+    # used or replaced; an account gets new ones by switching two-step login off and on.
+    return next((old for old in db.session.scalars(unused.where(RecoveryCode.lookup.is_(None)))
+                 if verify_password(old.code_hash, code)), None)
+
+
+def _lookup(code: str) -> str:
+    return keyed_digest("recovery-code", code)
+
+
+def enable(account: Account, code: str) -> list[str]:
+    """Switch TOTP on once a code from the pending secret proves the app has it; returns recovery codes."""
+    secret = account.totp_secret
+    step = _totp_step(secret, _normalise(code), 0) if secret and not account.totp_enabled else None
     if step is None:
         raise DomainError(BAD_CODE, field="code")
-    account.totp_secret = secret
     account.totp_enabled = True
     account.totp_last_step = step
     codes = _new_recovery_codes(account)
@@ -111,5 +142,6 @@ def _clear(account: Account) -> None:
 
 def _new_recovery_codes(account: Account) -> list[str]:
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}".upper() for _ in range(RECOVERY_CODES)]
-    account.recovery_codes = [RecoveryCode(code_hash=hash_password(_normalise(c))) for c in codes]
+    account.recovery_codes = [RecoveryCode(lookup=_lookup(_normalise(c)), code_hash=hash_password(_normalise(c)))
+                              for c in codes]
     return codes

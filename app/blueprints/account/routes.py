@@ -1,6 +1,6 @@
 import json
 
-from flask import flash, g, make_response, redirect, request, session, url_for
+from flask import flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
@@ -20,8 +20,6 @@ from app.i18n import remember_language
 from app.models.base import today
 from app.services import DomainError, accounts, personal_data, profile, subscriptions, two_factor
 from app.web import is_partial, render
-
-TOTP_SETUP = "totp_setup_secret"
 
 
 def account_key() -> str:
@@ -172,9 +170,7 @@ def two_factor_settings():
 
 
 def _setup_page(form, status: int = 200):
-    secret = session.get(TOTP_SETUP)
-    if not secret:
-        secret = session[TOTP_SETUP] = two_factor.new_secret()
+    secret = two_factor.pending_secret(current_user)
     uri = two_factor.provisioning_uri(current_user, secret)
     return render("account/two_factor.html", enable_form=form, secret=secret,
                   qr=two_factor.qr_svg(uri), status=status)
@@ -184,16 +180,14 @@ def _setup_page(form, status: int = 200):
 @login_required
 def enable_two_factor():
     form = TwoFactorEnableForm()
-    secret = session.get(TOTP_SETUP)
-    if current_user.totp_enabled or not secret:
+    if current_user.totp_enabled or not current_user.totp_secret:
         return redirect(url_for("account.two_factor_settings"), 303)
     if form.validate_on_submit():
         try:
-            codes = two_factor.enable(current_user, secret, form.code.data)
+            codes = two_factor.enable(current_user, form.code.data)
         except DomainError as error:
             form.code.errors.append(error.message)
         else:
-            session.pop(TOTP_SETUP, None)
             flash(_("Two-step login is on. From now on logging in asks for a code after the password."))
             return render("account/recovery_codes.html", codes=codes)
     return _setup_page(form, status=422)

@@ -50,11 +50,11 @@ def totp_setup():
     if account is None or account.session_version != pending.get("version") or account.totp_enabled:
         session.pop(SETUP, None)
         return redirect(url_for("admin.login"), 303)
-    secret = staff.pending_totp_secret(account)
+    secret = two_factor.pending_secret(account)
     form = TotpSetupForm()
     if form.validate_on_submit():
         try:
-            codes = two_factor.enable(account, secret, form.code.data)
+            codes = two_factor.enable(account, form.code.data)
         except DomainError as error:
             g.login_failed = True
             form.code.errors.append(error.message)
