@@ -60,6 +60,8 @@ class OutboxMessage(db.Model):
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customer.id", ondelete="SET NULL"), index=True
     )
+    # An email's one recipient (also in the payload), kept as a column to count what an address was sent.
+    recipient: Mapped[str | None] = mapped_column(String(254))
     payload_json: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(default=0)
@@ -68,7 +70,10 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        Index("ix_outbox_message_recipient", "recipient", "created_at"),
+    )
 
     @property
     def payload(self) -> dict[str, Any]:
