@@ -157,7 +157,6 @@ def my_data():
     response.mimetype = "application/json"
     number = current_user.customer.customer_number
     response.headers["Content-Disposition"] = f'attachment; filename="omat-tiedot-{number}.json"'
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
