@@ -49,6 +49,7 @@ ACCESS = {
     "mail.remove_alias": CUSTOMER,
     "mail.set_active": CUSTOMER,
     "admin.logout": STAFF,
+    "admin.password": STAFF,
     "admin.index": STAFF,
     "admin.customers": STAFF,
     "admin.customer": STAFF,

@@ -48,6 +48,11 @@ def reauthenticated(form, change, *args) -> bool:
 @bp.route("/salasanan-vaihto", methods=["GET", "POST"])
 @login_required
 def password():
+    return password_page("base.html")
+
+
+def password_page(layout: str):
+    """Salasanan vaihto, for a customer and, inside the console's `layout`, for a staff member."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
         account = current_user._get_current_object()
@@ -59,9 +64,10 @@ def password():
             login_user(account)  # this session carries the new session version
             flash(_("Your password has been changed. You were logged out on your other devices."))
             if is_partial():
-                return render("account/password.html", "password_form", form=PasswordChangeForm(formdata=None))
-            return redirect(url_for("account.password"), 303)
-    return render("account/password.html", "password_form", form=form,
+                return render("account/password.html", "password_form", form=PasswordChangeForm(formdata=None),
+                              layout=layout)
+            return redirect(url_for(request.endpoint), 303)
+    return render("account/password.html", "password_form", form=form, layout=layout,
                   status=422 if form.errors else 200)
 
 

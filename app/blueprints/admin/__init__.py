@@ -26,6 +26,7 @@ MENU = (
     ("admin.products", _l("Products"), True),
     ("admin.channels", _l("MIX channels"), True),
     ("admin.settings", _l("Settings"), True),
+    ("admin.password", _l("Change password"), False),
 )
 
 
@@ -74,6 +75,7 @@ def console_menu():
 
 
 from app.blueprints.admin import (  # noqa: E402,F401
+    account,
     announcements,
     billing,
     catalog,
