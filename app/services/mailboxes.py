@@ -326,6 +326,9 @@ def _refuse_loop(mailbox: Mailbox, forward_to: list[str], field: str, also: str 
     this before it is made. Disabled mailboxes and their rows count as if in use: enabling one
     must not close a loop built while it was off.
     """
+    # The lock every address claim takes: two changes that would each close half of a loop (two
+    # customers forwarding to each other at once) run one after the other, the second seeing the first.
+    _operator_mail()
     own = {mailbox.address} | ({also} if also else set())
     if own & _reachable(forward_to):
         raise DomainError(LOOPS[field], field=field)
