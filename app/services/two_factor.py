@@ -142,6 +142,6 @@ def _clear(account: Account) -> None:
 
 def _new_recovery_codes(account: Account) -> list[str]:
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}".upper() for _ in range(RECOVERY_CODES)]
-    account.recovery_codes = [RecoveryCode(lookup=_lookup(_normalise(c)), code_hash=hash_password(_normalise(c)))
-                              for c in codes]
+    account.recovery_codes = [RecoveryCode(lookup=_lookup(code), code_hash=hash_password(code))
+                              for code in map(_normalise, codes)]
     return codes
