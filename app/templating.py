@@ -35,6 +35,7 @@ CONSOLE_MENU = (
     ("admin.products", _l("Products"), True),
     ("admin.channels", _l("MIX channels"), True),
     ("admin.settings", _l("Settings"), True),
+    ("admin.password", _l("Change password"), False),
 )
 
 

@@ -178,9 +178,11 @@ def register(app: Flask) -> None:
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if request.is_secure:
             headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-        if request.endpoint == "static" and request.args.get("v"):
-            headers["Cache-Control"] = "public, max-age=31536000, immutable"
-        elif response.mimetype == "text/html":
-            # Pages carry personal data: never kept by shared caches or the back button's disk.
+        if request.endpoint == "static":
+            if request.args.get("v"):
+                headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        else:
+            # Pages and downloads (billing CSV and JSON, one's own data) carry personal data:
+            # never kept by shared caches or the back button's disk.
             headers["Cache-Control"] = "no-store"
         return response

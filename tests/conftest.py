@@ -39,15 +39,17 @@ def free_port() -> int:
 
 
 class Mailbox:
-    """An aiosmtpd handler that keeps what it receives."""
+    """An aiosmtpd handler that keeps what it receives, and to whom the envelope said it goes."""
 
     def __init__(self):
         self.messages = []
+        self.recipients = []
 
     async def handle_DATA(self, server, session, envelope):
         from email import message_from_bytes, policy
 
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
 
 
@@ -70,6 +72,11 @@ class SMTPServer:
     def messages(self):
         return self.inbox.messages
 
+    @property
+    def recipients(self):
+        """The envelope's recipients of each message, in the order of `messages`."""
+        return self.inbox.recipients
+
 
 @pytest.fixture(scope="session")
 def smtp_server():
@@ -84,6 +91,7 @@ def smtp(smtp_server):
     if smtp_server.controller is None:
         smtp_server.start()
     smtp_server.messages.clear()
+    smtp_server.recipients.clear()
     return smtp_server
 
 

@@ -5,6 +5,8 @@ import hmac
 import threading
 from datetime import timedelta
 
+import pytest
+
 from app.extensions import db
 from app.models import Customer, OutboxMessage
 from app.models.base import utcnow
@@ -28,6 +30,28 @@ def test_queued_email_is_rendered_in_the_recipients_language(demo_data):
     assert message.payload["subject"] == "Omahallinnan salasanasi vaihdettiin"
     assert "Hei Matti Virtanen," in message.payload["body"]
     assert "03 450 51" in message.payload["body"]
+
+
+def test_an_email_goes_to_the_customers_own_address_only(demo_data):
+    """Only the email-change confirmation may go to an address the customer has not proven; it holds a
+    link and fixed words. Anything else addressed elsewhere is a mistake in the code, refused here."""
+    customer = db.session.query(Customer).filter_by(customer_number="100001").one()
+    with pytest.raises(ValueError, match="own address"):
+        outbox.queue_email("someone@example.org", "password_changed", "fi", customer.id, customer=customer)
+    with pytest.raises(ValueError, match="own address"):
+        outbox.queue_email(customer.email, "password_changed", "fi", None, customer=customer)
+    confirm = outbox.queue_email("uusi@example.org", "email_change_confirm", "fi", customer.id, customer=customer,
+                                 url="http://127.0.0.1/vahvista")
+    assert confirm.recipient == "uusi@example.org"
+
+
+def test_an_address_that_reads_as_a_list_is_still_one_recipient(smtp):
+    """Whatever the To header could be read as, the envelope names the one address queued (which a
+    real relay refuses as malformed; this test server reads it as far as the comma)."""
+    queue(1, to="a,b@evil.example")
+    assert outbox.deliver_due() == 1
+    [recipients] = smtp.recipients
+    assert len(recipients) == 1 and "b@evil.example" not in recipients
 
 
 def test_worker_delivers_over_smtp_once(smtp):

@@ -57,10 +57,16 @@ class Account(UserMixin, db.Model):
 
 
 class RecoveryCode(db.Model):
-    """A single-use two-factor recovery code, stored hashed."""
+    """A single-use two-factor recovery code, stored hashed.
+
+    `lookup` (a keyed digest of the code, app.security.keyed_digest) finds the one row a code can
+    be, so a guess costs one indexed read and at most one argon2 check. Codes made before it
+    existed have none and are checked the old way, each hash in turn (app/services/two_factor.py).
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    lookup: Mapped[str | None] = mapped_column(String(64), index=True)
     code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

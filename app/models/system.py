@@ -9,6 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
+# Words of the operator's own services that customers may not take as mailbox addresses; staff
+# edit the list under Asetukset (the names every mail domain needs are reserved in app/services/mailboxes.py).
+DEFAULT_RESERVED_LOCAL_PARTS = "\n".join((
+    "omahallinta", "asiakaspalvelu", "asiakastuki", "tuki", "laskutus", "myynti", "neuvonta", "tilaukset",
+    "hallinta", "yllapito", "tietoturva", "verkko", "kundtjanst", "kundservice", "fakturering",
+    "forsaljning", "customerservice", "helpdesk", "service",
+))
+
 
 class OperatorSettings(db.Model):
     """The one row of the operator's own details, shown to customers and used in emails."""
@@ -20,6 +28,8 @@ class OperatorSettings(db.Model):
     email: Mapped[str] = mapped_column(String(254), default="")
     mail_domain: Mapped[str] = mapped_column(String(190), default="example.fi")
     vat_basis_points: Mapped[int] = mapped_column(default=2550)
+    # One per line, as the staff wrote them; compared without case and separators.
+    reserved_local_parts: Mapped[str] = mapped_column(Text, default=DEFAULT_RESERVED_LOCAL_PARTS)
 
 
 class AuditEvent(db.Model):
@@ -50,6 +60,8 @@ class OutboxMessage(db.Model):
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customer.id", ondelete="SET NULL"), index=True
     )
+    # An email's one recipient (also in the payload), kept as a column to count what an address was sent.
+    recipient: Mapped[str | None] = mapped_column(String(254))
     payload_json: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(default=0)
@@ -58,7 +70,10 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        Index("ix_outbox_message_recipient", "recipient", "created_at"),
+    )
 
     @property
     def payload(self) -> dict[str, Any]:

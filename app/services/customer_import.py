@@ -18,13 +18,13 @@ from app.i18n import lazy_gettext as _l
 from app.models import Agreement, Customer
 from app.models.customer import AGREEMENT_KINDS
 from app.services import DomainError, audit
+from app.validators import has_control_characters, normalise_email
 
 COLUMNS = ("customer_number", "name", "street_address", "postal_code", "city", "phone", "email", "language",
            "agreements", "agreements_from")
 REQUIRED = ("customer_number", "name")
 LIMITS = {"customer_number": 20, "name": 200, "street_address": 200, "postal_code": 10, "city": 100,
           "phone": 40, "email": 254}
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NUMBER = re.compile(r"^[0-9]{1,20}$")
 MAX_ROWS = 20000
 
@@ -67,15 +67,37 @@ def _reader(text: str):
     return csv.reader(io.StringIO(text), delimiter=";" if first.count(";") >= first.count(",") else ",")
 
 
+def _records(reader):
+    """(line number, cells) of every record; the cells are None when the line cannot be read as CSV
+    (a field over the csv module's limit of 131 072 characters, or quotes that never close), so a
+    bad line is a line error of the preview like any other."""
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield reader.line_num, None
+        else:
+            yield reader.line_num, record
+
+
 def _check(row: Row) -> list[str]:
     v = row.values
     problems = [str(_l("%(column)s is missing", column=c)) for c in REQUIRED if not v[c]]
     problems += [str(_l("%(column)s is longer than %(n)d characters", column=c, n=n))
                  for c, n in LIMITS.items() if len(v[c]) > n]
+    problems += [str(_l("%(column)s has control characters", column=c))
+                 for c in COLUMNS if has_control_characters(v[c])]
     if v["customer_number"] and not NUMBER.match(v["customer_number"]):
         problems.append(str(_l("customer_number must be digits")))
-    if v["email"] and not EMAIL.match(v["email"]):
-        problems.append(str(_l("email is not an email address")))
+    if v["email"]:
+        # One plain address, as the forms take it: `a,b@evil.example` would be two recipients.
+        email = normalise_email(v["email"])
+        if email is None:
+            problems.append(str(_l("email is not an email address")))
+        else:
+            v["email"] = email
     if v["language"] not in ("", "fi", "sv", "en"):
         problems.append(str(_l("language must be fi, sv or en")))
     kinds = [k.strip() for k in re.split(r"[,\s]+", v["agreements"]) if k.strip()]
@@ -95,17 +117,21 @@ def _check(row: Row) -> list[str]:
 
 def preview(text: str) -> Preview:
     """Every row read and checked; `errors` lists (line number, message), sorted by line."""
-    reader = _reader(text)
-    header = [h.strip().lower() for h in next(reader, [])]
+    records = _records(_reader(text))
+    _, header = next(records, (0, []))
+    header = [h.strip().lower() for h in header or []]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise DomainError(_l("The first line must name the columns; missing: %(columns)s",
                              columns=", ".join(missing)), field="file")
     rows, errors, numbers, emails = [], [], {}, {}
-    for record in reader:
+    for line, record in records:
+        if record is None:
+            errors.append((line, str(_l("the line cannot be read: a field is over %(n)d characters long or its "
+                                        "quotes do not close", n=csv.field_size_limit()))))
+            continue
         if not any(cell.strip() for cell in record):
             continue
-        line = reader.line_num
         if len(rows) >= MAX_ROWS:
             raise DomainError(_l("At most %(n)d rows at a time.", n=MAX_ROWS), field="file")
         if len(record) != len(header):

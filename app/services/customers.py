@@ -72,6 +72,11 @@ def update_contact(customer: Customer, **values) -> None:
     if values["email"] and db.session.scalar(
             select(Customer.id).where(Customer.email == values["email"], Customer.id != customer.id)):
         raise DomainError(_l("Another customer has this email address."), field="email")
+    if "email" in changed and customer.email:
+        # The old address hears of it, as when the customer changes it: were it not their wish, they
+        # can call. The new address is not told there; the old one may no longer be theirs alone.
+        outbox.queue_email(customer.email, "email_changed_by_staff", values.get("locale") or customer.locale,
+                           customer.id, customer=customer)
     for key, value in changed.items():
         setattr(customer, key, value)
     audit.record("customer.updated", customer.id, fields=sorted(changed))

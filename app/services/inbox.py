@@ -60,7 +60,7 @@ def end_subscription(feedback: Feedback, subscription_id: int, ends_on: date) ->
     audit.record("subscription.ending", feedback.customer_id, subscription=subscription.id,
                  ends_on=ends_on, feedback=feedback.reference)
     customer = feedback.customer
-    to = customer.email or feedback.contact_email
-    if to:
-        outbox.queue_email(to, "subscription_ending", customer.locale, customer.id, subscription=subscription)
+    if customer.email:
+        outbox.queue_email(customer.email, "subscription_ending", customer.locale, customer.id,
+                           subscription=subscription)
     db.session.commit()

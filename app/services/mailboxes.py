@@ -7,9 +7,9 @@ aliases and forwarding, as PostfixAdmin keeps them. Each change is audited and q
 """
 import re
 from datetime import date
+from email.utils import parseaddr
 
 import bcrypt
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -20,14 +20,27 @@ from app.models import Customer, MailAlias, Mailbox, OperatorSettings, Product, 
 from app.models.base import today, utcnow
 from app.security import hash_password, password_problem
 from app.services import DomainError, NotFound, accounts, audit, outbox
+from app.validators import CONTROL_CHARACTERS, has_control_characters, normalise_email
 
 LOCAL_PART = re.compile(r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?")
-RESERVED = frozenset({
-    "postmaster", "abuse", "root", "admin", "administrator", "hostmaster", "webmaster",
-    "mailer-daemon", "daemon", "nobody", "noreply", "no-reply", "security", "support", "info",
-    "help", "billing", "sales", "ssl-admin", "dmarc", "asiakaspalvelu", "laskutus", "tuki",
-    "vmail", "www", "ftp", "uucp", "operator", "usenet", "news",
-})
+# Reserved on every operator's domain, whatever the staff's own list says: the role addresses of
+# RFC 2142, the addresses certificate authorities mail to prove a domain (admin, administrator,
+# hostmaster, postmaster, webmaster), and the names mail systems use for themselves.
+ALWAYS_RESERVED = (
+    "info", "marketing", "sales", "support", "abuse", "noc", "security", "postmaster", "hostmaster",
+    "usenet", "news", "webmaster", "www", "uucp", "ftp",
+    "admin", "administrator", "root", "sysadmin", "operator", "help", "billing",
+    "mailer-daemon", "daemon", "nobody", "noreply", "donotreply", "bounce", "bounces", "ssladmin",
+    "ssladministrator", "sslwebmaster", "dmarc", "mail", "smtp", "imap", "pop", "pop3", "autoconfig",
+    "autodiscover", "vmail", "list", "listserv", "majordomo",
+)
+# What each change that could send mail round in a loop says when it would.
+LOOPS = {
+    "addresses": _l("The forwarding would make a loop: mail sent on from there comes back here."),
+    "local_part": _l("The alias would make a loop: the forwarding of this mailbox leads back to it."),
+    "active": _l("Enabling the mailbox would make a loop: its forwarding leads back to it. "
+                 "Change the forwarding first."),
+}
 MAX_ALIASES = 3
 MAX_FORWARDS = 5
 MAX_SUBJECT = 200
@@ -95,8 +108,9 @@ def create_mailbox(customer_id: int, local_part: str, password: str) -> Mailbox:
     if used >= allowed_count(customer_id):
         raise DomainError(_l("Your services do not include more mailboxes. You can order an extra mailbox."),
                           field="local_part")
-    domain = _mail_domain()
-    address = _free_address(local_part, domain, "local_part")
+    settings = _operator_mail()
+    domain = settings.mail_domain.lower()
+    address = _free_address(local_part, settings, "local_part")
     _check_password(customer, password, address, "password")
     mailbox = Mailbox(customer_id=customer_id, address=address, local_part=address.split("@")[0],
                       domain=domain, password_hash=hash_mailbox_password(password))
@@ -147,8 +161,11 @@ def set_autoreply(mailbox: Mailbox, enabled: bool, subject: str, body: str,
     subject, body = (subject or "").strip(), (body or "").strip()
     if len(subject) > MAX_SUBJECT:
         raise DomainError(_l("The subject can be at most %(n)d characters long.", n=MAX_SUBJECT), field="subject")
-    if "\n" in subject or "\r" in subject:
-        raise DomainError(_l("The subject must be on one line."), field="subject")
+    # The same rule as the form's: these travel on in the mailbox.changed event to the mail server.
+    if has_control_characters(subject):
+        raise DomainError(CONTROL_CHARACTERS, field="subject")
+    if has_control_characters(body, multiline=True):
+        raise DomainError(CONTROL_CHARACTERS, field="body")
     if len(body) > MAX_BODY:
         raise DomainError(_l("The message can be at most %(n)d characters long.", n=MAX_BODY), field="body")
     if enabled and not subject:
@@ -170,7 +187,9 @@ def add_alias(mailbox: Mailbox, local_part: str) -> MailAlias:
     """Another address under the domain delivering to this mailbox; at most three."""
     if sum(1 for a in mailbox.aliases if a.kind == "alias") >= MAX_ALIASES:
         raise DomainError(_l("A mailbox can have at most %(n)d aliases.", n=MAX_ALIASES), field="local_part")
-    address = _free_address(local_part, _mail_domain(), "local_part")
+    address = _free_address(local_part, _operator_mail(), "local_part")
+    # Mail to the new address comes here; were it where this mailbox's mail is sent on, it would go round.
+    _refuse_loop(mailbox, mailbox.forward_to, "local_part", also=address)
     alias = MailAlias(kind="alias", address=address, goto=mailbox.address)
     mailbox.aliases.append(alias)
     _changed(mailbox, "alias_added", alias=address)
@@ -190,6 +209,8 @@ def remove_alias(mailbox: Mailbox, alias_id: int) -> MailAlias:
 
 def set_active(mailbox: Mailbox, active: bool) -> None:
     """A disabled mailbox keeps its mail but neither logs in nor receives."""
+    if active and not mailbox.active:
+        _refuse_loop(mailbox, mailbox.forward_to, "active")
     mailbox.active = active
     _changed(mailbox, "enabled" if active else "disabled")
     db.session.commit()
@@ -197,15 +218,45 @@ def set_active(mailbox: Mailbox, active: bool) -> None:
 
 # Rules
 
-def _mail_domain() -> str:
-    """The operator's domain; its row is the lock that keeps addresses unique across tables."""
+def _operator_mail() -> OperatorSettings:
+    """The operator's settings with the mail domain; its row is the lock that keeps addresses
+    unique across tables."""
     settings = db.session.scalar(select(OperatorSettings).where(OperatorSettings.id == 1).with_for_update())
     if settings is None or not settings.mail_domain:
         raise DomainError(_l("Email is not in use. Please contact customer service."), field="local_part")
-    return settings.mail_domain.lower()
+    return settings
 
 
-def check_local_part(value: str, field: str = "local_part") -> str:
+def canonical(local_part: str) -> str:
+    """What an address part reads as to a person: `Post.Master`, `post_master` and `postmaster` are one."""
+    return re.sub(r"[._-]", "", local_part.casefold())
+
+
+def reserved_names(settings: OperatorSettings) -> set[str]:
+    """The canonical address parts no customer may take: those every domain needs, the staff's list,
+    and the operator's own sender and customer-service addresses."""
+    names = [*ALWAYS_RESERVED, *(settings.reserved_local_parts or "").split()]
+    for address in (current_app.config["MAIL_FROM"], settings.email):
+        local_part, _, _ = parseaddr(address or "")[1].rpartition("@")
+        names.append(local_part)
+    return {canonical(name) for name in names if name}
+
+
+def reserved_list(text: str) -> str:
+    """The staff's list of reserved address parts as stored: lower case, one per line, each once."""
+    names: list[str] = []
+    for name in re.split(r"[\s,;]+", text.lower()):
+        if not name or name in names:
+            continue
+        if len(name) > 64 or not LOCAL_PART.fullmatch(name):
+            raise DomainError(_l("%(name)s is not the part of an address before the @ sign: use the letters a–z, "
+                                 "digits, full stops, hyphens and underscores.", name=name),
+                              field="reserved_local_parts")
+        names.append(name)
+    return "\n".join(names)
+
+
+def check_local_part(value: str, reserved: set[str], field: str = "local_part") -> str:
     """Lowercase letters, digits, full stop, hyphen and underscore; 2-64 characters; not reserved."""
     value = (value or "").strip().lower()
     if not value:
@@ -215,7 +266,7 @@ def check_local_part(value: str, field: str = "local_part") -> str:
     if not LOCAL_PART.fullmatch(value) or ".." in value:
         raise DomainError(_l("Use only the letters a–z, digits, full stops, hyphens and underscores, "
                              "and begin and end with a letter or digit."), field=field)
-    if value in RESERVED:
+    if canonical(value) in reserved:
         raise DomainError(_l("The address %(name)s is reserved for the operator's own use.", name=value),
                           field=field)
     return value
@@ -227,8 +278,9 @@ def _address_taken(address: str) -> bool:
                                      .where(MailAlias.address == address)))
 
 
-def _free_address(local_part: str, domain: str, field: str) -> str:
-    address = f"{check_local_part(local_part, field)}@{domain}"
+def _free_address(local_part: str, settings: OperatorSettings, field: str) -> str:
+    local_part = check_local_part(local_part, reserved_names(settings), field)
+    address = f"{local_part}@{settings.mail_domain.lower()}"
     if _address_taken(address):
         raise DomainError(_l("The address %(address)s is already taken.", address=address), field=field)
     return address
@@ -241,20 +293,14 @@ def _check_password(customer: Customer, password: str, address: str, field: str)
         raise DomainError(problem, field=field)
 
 
-def _normalize_external(address: str) -> str:
-    try:
-        return validate_email(address, check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        raise DomainError(_l("%(address)s is not a valid email address.", address=address),
-                          field="addresses") from None
-
-
 def _forward_targets(mailbox: Mailbox, addresses: list[str]) -> list[str]:
     targets: list[str] = []
     for raw in addresses:
         if len(raw) > 254:
             raise DomainError(_l("An email address can be at most 254 characters long."), field="addresses")
-        address = _normalize_external(raw)
+        address = normalise_email(raw)
+        if address is None:
+            raise DomainError(_l("%(address)s is not a valid email address.", address=raw), field="addresses")
         if address not in targets:
             targets.append(address)
     if len(targets) > MAX_FORWARDS:
@@ -267,22 +313,32 @@ def _forward_targets(mailbox: Mailbox, addresses: list[str]) -> list[str]:
     for address in targets:
         if address.endswith("@" + domain) and not _address_taken(address):
             raise DomainError(_l("There is no address %(address)s.", address=address), field="addresses")
-    if mailbox.address in _reachable(targets):
-        raise DomainError(_l("The forwarding would make a loop: mail sent on from there comes back here."),
-                          field="addresses")
+    _refuse_loop(mailbox, targets, "addresses")
     return targets
 
 
-def _reachable(start: list[str], limit: int = 10) -> set[str]:
-    """Every address that mail to `start` is forwarded or aliased on to, through our tables."""
+def _refuse_loop(mailbox: Mailbox, forward_to: list[str], field: str, also: str | None = None) -> None:
+    """Mail the mailbox sends on to `forward_to` must never come back to it (or to `also`, an alias
+    it is about to get).
+
+    Every change that adds a way for mail to go (forwarding, an alias, enabling a mailbox) checks
+    this before it is made. Disabled mailboxes and their rows count as if in use: enabling one
+    must not close a loop built while it was off.
+    """
+    # The lock every address claim takes: two changes that would each close half of a loop (two
+    # customers forwarding to each other at once) run one after the other, the second seeing the first.
+    _operator_mail()
+    own = {mailbox.address} | ({also} if also else set())
+    if own & _reachable(forward_to):
+        raise DomainError(LOOPS[field], field=field)
+
+
+def _reachable(start: list[str]) -> set[str]:
+    """Every address that mail to `start` is forwarded or aliased on to through our tables, whether
+    the rows are in use or not; one statement per hop, to the end of every chain."""
     seen, frontier = set(start), set(start)
-    for _ in range(limit):
-        if not frontier:
-            break
-        rows = db.session.execute(
-            select(MailAlias.goto).join(Mailbox, MailAlias.mailbox_id == Mailbox.id)
-            .where(MailAlias.address.in_(frontier), MailAlias.active, Mailbox.active)
-        ).scalars()
+    while frontier:
+        rows = db.session.scalars(select(MailAlias.goto).where(MailAlias.address.in_(frontier)))
         frontier = {goto for goto in rows if goto not in seen}
         seen |= frontier
     return seen

@@ -25,12 +25,12 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import force_locale
 from jinja2_fragments.flask import render_block
-from sqlalchemy import and_, delete, exists, select
+from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.models import OutboxMessage, WorkerHeartbeat
+from app.models import Customer, OutboxMessage, WorkerHeartbeat
 from app.models.base import utcnow
 
 MAX_DELAY = timedelta(hours=6)
@@ -47,16 +47,44 @@ def link(endpoint: str, **values) -> str:
     portal = urlsplit(current_app.config["PORTAL_URL"])
     adapter = current_app.url_map.bind(portal.netloc, script_name=portal.path or "/", url_scheme=portal.scheme)
     return adapter.build(endpoint, values, force_external=True)
+# The only emails that may go to an address the customer has not proven theirs (the new address of
+# an email change). They hold a link and fixed words, never text a visitor typed, so nobody can make
+# the portal carry a message of theirs to someone else in the operator's name.
+TO_UNPROVEN_ADDRESS = frozenset({"email_change_confirm"})
 
 
 def queue_email(to: str, template: str, locale: str = "fi", customer_id: int | None = None,
                 **context) -> OutboxMessage:
-    """Render `email/<template>.txt` in the recipient's language and queue it."""
+    """Render `email/<template>.txt` in the recipient's language and queue it.
+
+    Every email goes to the customer's own address (the one the operator has, or the customer
+    proved by following a link), unless the template is one of TO_UNPROVEN_ADDRESS.
+    """
+    if template not in TO_UNPROVEN_ADDRESS and not _customers_address(customer_id, to):
+        raise ValueError(f"the {template} email goes to the customer's own address only")
     with force_locale(locale):
         subject = render_block(f"email/{template}.txt", "subject", **context).strip()
         body = render_block(f"email/{template}.txt", "body", **context).strip() + "\n"
     payload = {"to": to, "subject": subject, "body": body}
-    return _queue("email", template, customer_id, payload)
+    message = _queue("email", template, customer_id, payload)
+    message.recipient = to
+    return message
+
+
+def _customers_address(customer_id: int | None, address: str) -> bool:
+    customer = db.session.get(Customer, customer_id) if customer_id is not None else None
+    return customer is not None and bool(customer.email) and customer.email == address
+
+
+def emails_queued(template: str, since: datetime, customer_id: int | None = None, to: str | None = None) -> int:
+    """How many `template` emails were queued since then, for the customer or to the address."""
+    query = select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.channel == "email", OutboxMessage.topic == template, OutboxMessage.created_at >= since)
+    if customer_id is not None:
+        query = query.where(OutboxMessage.customer_id == customer_id)
+    if to is not None:
+        query = query.where(OutboxMessage.recipient == to)
+    return db.session.scalar(query)
 
 
 def queue_event(topic: str, customer_id: int | None, **data) -> OutboxMessage:
@@ -196,7 +224,8 @@ def send_email(message: OutboxMessage) -> None:
             smtp.starttls(context=ssl.create_default_context())
         if config["SMTP_USER"]:
             smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
-        smtp.send_message(email)
+        # The one recipient given, never the addresses the To header might be read as.
+        smtp.send_message(email, to_addrs=[message.payload["to"]])
 
 
 def webhook_signature(secret: str, body: bytes) -> str:

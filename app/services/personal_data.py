@@ -30,6 +30,14 @@ SECTIONS = (
 )
 # Secrets and hashes never leave the server, not even to their owner.
 _NEVER = {"password_hash", "totp_secret", "totp_last_step", "session_version", "code_hash"}
+# What the staff write for themselves is not about the customer but about their work.
+_STAFF_ONLY = {"staff_note"}
+# An event the staff (or the portal itself) made shows what was done to the customer's data, in
+# these details only; who did it, from which address, and the staff's own bookkeeping stay inside.
+_EVENT_DETAILS_FOR_THE_CUSTOMER = {
+    "order", "order_id", "reason", "feedback", "status", "subscription", "ends_on", "fields", "agreement",
+    "kind", "valid_from", "valid_until", "card", "mailbox", "alias", "action",
+}
 
 
 def _row(obj, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -81,11 +89,21 @@ def collect(customer_id: int) -> dict[str, Any]:
         "orders": [{**_row(o, skip=("customer_id",)), "product": o.product.name} for o in orders],
         "mailboxes": [{**_row(m, skip=("customer_id",)),
                        "aliases": [_row(a, skip=("mailbox_id",)) for a in m.aliases]} for m in mailboxes],
-        "feedback": [{**_row(f, skip=("customer_id", "idempotency_key")),
+        "feedback": [{**_row(f, skip=("customer_id", "idempotency_key", *_STAFF_ONLY)),
                       "subscription_ids": [s.id for s in f.subscriptions]} for f in feedback],
-        "audit_events": [{"at": e.at.isoformat(), "action": e.action, "actor": e.actor_name,
-                          "details": e.details} for e in events],
+        "audit_events": [_event(e, account) for e in events],
     }
+
+
+def _event(event: AuditEvent, account: Account | None) -> dict[str, Any]:
+    """The customer's own doings in full (their own address included); the rest as what was done."""
+    if account is not None and event.actor_account_id == account.id:
+        return {"at": event.at.isoformat(), "action": event.action, "actor": event.actor_name,
+                "details": event.details}
+    details = {k: v for k, v in event.details.items() if k in _EVENT_DETAILS_FOR_THE_CUSTOMER}
+    by_the_portal = event.actor_account_id is None and event.actor_name == "system"
+    actor = "Omahallinta" if by_the_portal else str(_l("Customer service"))
+    return {"at": event.at.isoformat(), "action": event.action, "actor": actor, "details": details}
 
 
 def export(customer_id: int, fmt: str) -> dict[str, Any]:

@@ -1,4 +1,6 @@
 """Käyttäjätiedot: the email change by confirmation link, the language, and the customer's own data."""
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -10,6 +12,10 @@ from app.security import fingerprint, make_token, read_token
 from app.services import DomainError, accounts, audit, outbox
 
 EMAIL_CHANGE_MAX_AGE = 24 * 3600
+# Each email change request mails a confirmation link to an address nobody has proven yet: so
+# many per account, and so many to any one address whichever accounts ask.
+EMAIL_CHANGES_PER_ACCOUNT = (3, timedelta(hours=1))
+EMAIL_CHANGES_PER_ADDRESS = (3, timedelta(days=1))
 
 
 def _change_state(customer: Customer) -> str:
@@ -25,6 +31,7 @@ def request_email_change(account: Account, new_email: str, password: str) -> Non
     new_email = new_email.strip().lower()
     if new_email == (customer.email or ""):
         raise DomainError(_l("This is already your email address."), field="email")
+    _check_email_change_limits(customer, new_email)
     customer.pending_email = new_email
     customer.pending_email_at = utcnow()
     token = make_token("email-change", {"customer": customer.id, "state": _change_state(customer)})
@@ -36,6 +43,18 @@ def request_email_change(account: Account, new_email: str, password: str) -> Non
                            customer=customer, new_email=new_email)
     audit.record("email.change_requested", customer.id, new_email=new_email)
     db.session.commit()
+
+
+def _check_email_change_limits(customer: Customer, new_email: str) -> None:
+    """Counted from the confirmation emails queued, so a refused request counts for nothing."""
+    most, period = EMAIL_CHANGES_PER_ACCOUNT
+    if outbox.emails_queued("email_change_confirm", utcnow() - period, customer_id=customer.id) >= most:
+        raise DomainError(_l("You have asked to change your email address %(n)d times within an hour, which is "
+                             "the most we accept. Please try again later.", n=most), field="email")
+    most, period = EMAIL_CHANGES_PER_ADDRESS
+    if outbox.emails_queued("email_change_confirm", utcnow() - period, to=new_email) >= most:
+        raise DomainError(_l("We have sent this address as many confirmation links as we send in a day. "
+                             "Please try again tomorrow or call our customer service."), field="email")
 
 
 def pending_change(token: str) -> Customer | None:

@@ -5,9 +5,9 @@ from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Account, OperatorSettings
 from app.security import hash_password
-from app.services import DomainError, NotFound, accounts, audit
+from app.services import DomainError, NotFound, accounts, audit, mailboxes
 
-OPERATOR_FIELDS = ("name", "phone", "hours", "email", "mail_domain")
+OPERATOR_FIELDS = ("name", "phone", "hours", "email", "mail_domain", "reserved_local_parts")
 
 
 def operator_settings() -> OperatorSettings:
@@ -16,8 +16,11 @@ def operator_settings() -> OperatorSettings:
 
 def save_operator(**values) -> None:
     settings = operator_settings()
+    values = {k: v.strip() for k, v in values.items() if k in OPERATOR_FIELDS}
+    if "reserved_local_parts" in values:
+        values["reserved_local_parts"] = mailboxes.reserved_list(values["reserved_local_parts"])
     db.session.add(settings)
-    changed = {k: v.strip() for k, v in values.items() if k in OPERATOR_FIELDS and getattr(settings, k) != v.strip()}
+    changed = {k: v for k, v in values.items() if getattr(settings, k) != v}
     for key, value in changed.items():
         setattr(settings, key, value)
     audit.record("settings.updated", None, **changed)

@@ -119,9 +119,10 @@ def _announce(customer: Customer, feedback: Feedback) -> None:
     termination = feedback.topic == "termination"
     audit.record("termination.received" if termination else "feedback.received", customer.id,
                  reference=feedback.reference, topic=feedback.topic)
-    to = feedback.contact_email or customer.email
-    if to:
-        outbox.queue_email(to, "termination_receipt" if termination else "feedback_receipt",
+    # The receipt, with the customer's own words in it, goes to the account's address only: the
+    # contact fields are where the staff call back, and anyone could write someone else's there.
+    if customer.email:
+        outbox.queue_email(customer.email, "termination_receipt" if termination else "feedback_receipt",
                            customer.locale, customer.id, customer=customer, feedback=feedback,
                            topic=TOPICS[feedback.topic])
     outbox.queue_event(

@@ -1,4 +1,5 @@
 """TOTP two-factor login (optional for customers, mandatory for staff) and recovery codes."""
+import re
 import secrets
 
 import pyotp
@@ -9,11 +10,12 @@ from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Account, RecoveryCode
 from app.models.base import utcnow
-from app.security import hash_password, verify_password
+from app.security import hash_password, keyed_digest, verify_password
 from app.services import DomainError, accounts, attempts, audit
 
 ISSUER = "Omahallinta"
 RECOVERY_CODES = 10
+RECOVERY_CODE = re.compile(r"[0-9A-F]{12}")  # two groups of six hex digits, as made below
 BAD_CODE = _l("The code is wrong or has expired. Check the time on your device and try the newest code.")
 
 
@@ -68,14 +70,31 @@ def _matches(account: Account, code: str) -> bool:
             account.totp_last_step = step
             return True
         return False
-    for recovery in db.session.scalars(
-        select(RecoveryCode).where(RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))
-    ):
-        if verify_password(recovery.code_hash, code):
-            recovery.used_at = utcnow()
-            audit.record("two_factor.recovery_code_used", account.customer_id, actor=account)
-            return True
-    return False
+    recovery = _recovery_code(account, code)
+    if recovery is None:
+        return False
+    recovery.used_at = utcnow()
+    audit.record("two_factor.recovery_code_used", account.customer_id, actor=account)
+    return True
+
+
+def _recovery_code(account: Account, code: str) -> RecoveryCode | None:
+    """The unused recovery code of the account that `code` is, found by its keyed digest: a wrong
+    guess costs one indexed read, and the slow argon2 hash is checked for the one row found."""
+    if not RECOVERY_CODE.fullmatch(code):
+        return None
+    unused = select(RecoveryCode).where(RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))
+    found = db.session.scalar(unused.where(RecoveryCode.lookup == _lookup(code)))
+    if found is not None:
+        return found if verify_password(found.code_hash, code) else None
+    # Codes made before the digest was stored (lookup is null) are tried the old way until they are
+    # used or replaced; an account gets new ones by switching two-step login off and on.
+    return next((old for old in db.session.scalars(unused.where(RecoveryCode.lookup.is_(None)))
+                 if verify_password(old.code_hash, code)), None)
+
+
+def _lookup(code: str) -> str:
+    return keyed_digest("recovery-code", code)
 
 
 def pending_secret(account: Account) -> str:
@@ -128,5 +147,6 @@ def _clear(account: Account) -> None:
 
 def _new_recovery_codes(account: Account) -> list[str]:
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}".upper() for _ in range(RECOVERY_CODES)]
-    account.recovery_codes = [RecoveryCode(code_hash=hash_password(_normalise(c))) for c in codes]
+    account.recovery_codes = [RecoveryCode(lookup=_lookup(code), code_hash=hash_password(code))
+                              for code in map(_normalise, codes)]
     return codes

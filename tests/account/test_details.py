@@ -123,6 +123,32 @@ def test_a_cancelled_or_replaced_change_kills_the_old_link(logged_in, smtp):
     assert matti().email == "toka@example.fi"
 
 
+def test_three_requests_an_hour_per_account(logged_in, smtp):
+    for n in range(3):
+        assert request_change(logged_in, email=f"uusi{n}@example.fi").status_code == 303
+    before = db.session.query(OutboxMessage).count()
+    response = request_change(logged_in, email="uusi3@example.fi")
+    assert response.status_code == 422
+    assert 'id="email-error"' in response.text and "3 kertaa tunnin sisällä" in response.text
+    assert 'value="uusi3@example.fi"' in response.text  # what was typed is kept
+    assert db.session.query(OutboxMessage).count() == before and matti().pending_email == "uusi2@example.fi"
+
+
+def test_three_confirmation_links_a_day_to_one_address_whoever_asks(logged_in, make_client, smtp):
+    target = "kohde@example.org"
+    assert request_change(logged_in, email=target).status_code == 303
+    liisa, kalle = make_client(), make_client()
+    liisa.login("100002", "Sade-Metsa-Tuoli-38")
+    kalle.login("100003", "Kuu-Joki-Lamppu-55")
+    assert request_change(liisa, email=target, password="Sade-Metsa-Tuoli-38").status_code == 303
+    assert request_change(kalle, email=target, password="Kuu-Joki-Lamppu-55").status_code == 303
+    response = request_change(logged_in, email=target.upper())
+    assert response.status_code == 422 and "vahvistuslinkkiä kuin lähetämme vuorokaudessa" in response.text
+    outbox.deliver_due()
+    assert [m["To"] for m in smtp.messages].count(target) == 3
+    assert request_change(logged_in, email="toinen@example.org").status_code == 303  # another address is fine
+
+
 def test_cancel_with_htmx_swaps_the_section(logged_in):
     request_change(logged_in)
     response = logged_in.submit("/kayttajatiedot/sahkoposti/peru", page="/kayttajatiedot", htmx=True)

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from app.extensions import db
-from app.models import AuditEvent, Customer, MailAlias, Mailbox, Subscription
-from tests.helpers import statements
+from app.models import AuditEvent, Customer, Feedback, MailAlias, Mailbox, Subscription
+from tests.helpers import staff_login, statements
 
 EXPORT = "/kayttajatiedot/omat-tiedot"
 
@@ -36,6 +36,31 @@ def test_json_download_has_everything_but_secrets(logged_in):
     for secret in ("password_hash", "$argon2", "totp_secret", "session_version", "ARGON2ID"):
         assert secret not in text
     assert "100002" not in text and "Liisa" not in text
+
+
+STAFF_ADDRESS = {"REMOTE_ADDR": "10.20.30.40"}
+
+
+@pytest.mark.parametrize("fmt", ["json", "html"])
+def test_the_copy_holds_what_is_about_the_customer_not_the_staffs_notes_or_addresses(logged_in, make_client, fmt):
+    logged_in.submit("/asiakaspalvelu", {"topic": "feedback", "message": "Hei!"})
+    feedback = db.session.query(Feedback).one()
+    console = staff_login(make_client())
+    note = "Näkyy vain henkilökunnalle: soita iltapäivällä."
+    response = console.submit(f"/hallinta/palautteet/{feedback.id}", {"status": "in_progress", "staff_note": note},
+                              environ_base=STAFF_ADDRESS)
+    assert response.status_code == 303
+    assert db.session.get(Feedback, feedback.id).staff_note == note
+    response = logged_in.submit(EXPORT, {"format": fmt}, page="/kayttajatiedot")
+    assert response.status_code == 200
+    for staff_only in (note, "staff_note", "10.20.30.40", "Ylläpito"):
+        assert staff_only not in response.text, staff_only
+    assert "127.0.0.1" in response.text  # the customer's own address in their own events is theirs
+    if fmt == "json":
+        events = {e["action"]: e for e in json.loads(response.text)["audit_events"]}
+        assert events["feedback.updated"]["actor"] == "Asiakaspalvelu"
+        assert events["feedback.updated"]["details"] == {"feedback": feedback.reference, "status": "in_progress"}
+        assert events["feedback.received"]["details"]["ip"] == "127.0.0.1"
 
 
 def test_readable_page_and_audit(logged_in):

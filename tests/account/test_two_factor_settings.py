@@ -1,7 +1,10 @@
 """Switching two-step login on and off under Käyttäjätiedot; the login step itself is in tests/auth."""
+import json
 import re
+from types import SimpleNamespace
 
 import pytest
+from argon2 import PasswordHasher
 
 from app.extensions import db
 from app.models import Account, AuditEvent, Customer, RecoveryCode
@@ -102,3 +105,42 @@ def test_enable_with_a_code_of_no_secret_shown_does_nothing(logged_in, make_clie
     response = other.submit(URL + "/ota-kayttoon", {"code": "123456"}, page="/kayttajatiedot")
     assert response.status_code == 422
     assert not account().totp_enabled
+
+
+def test_the_secret_being_set_up_stays_on_the_server(app, logged_in):
+    """The session cookie is signed, not encrypted: anything in it can be read by whoever holds it."""
+    secret = secret_on(logged_in.get(URL).text)
+    cookie = logged_in.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    session = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert secret not in json.dumps(session)
+    assert account().totp_secret == secret and not account().totp_enabled  # pending on the account
+    response = logged_in.submit(URL + "/ota-kayttoon", {"code": TOTP(secret).now()}, page=URL)
+    assert response.status_code == 200 and account().totp_enabled
+
+
+@pytest.fixture
+def argon2(monkeypatch) -> SimpleNamespace:
+    """Counts argon2 verifications: the work a request makes the server do."""
+    counter = SimpleNamespace(checks=0)
+    real = PasswordHasher.verify
+
+    def verify(self, *args, **kwargs):
+        counter.checks += 1
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(PasswordHasher, "verify", verify)
+    return counter
+
+
+def test_a_recovery_code_is_found_without_checking_every_stored_hash(logged_in, argon2):
+    """A guess shaped like a recovery code costs the password check and no more; the right code one more."""
+    _, page = switch_on(logged_in)
+    codes = re.findall(r"<li><code>([0-9A-F]{6}-[0-9A-F]{6})</code></li>", page)
+    argon2.checks = 0
+    response = logged_in.submit(URL + "/poista", {"password": PASSWORD, "code": "ABCDEF-012345"}, page=URL)
+    assert response.status_code == 422 and account().totp_enabled
+    assert argon2.checks == 1  # the password; not one per stored recovery code
+    argon2.checks = 0
+    response = logged_in.submit(URL + "/poista", {"password": PASSWORD, "code": codes[7].lower()}, page=URL)
+    assert response.status_code == 303 and not account().totp_enabled
+    assert argon2.checks == 2  # the password and the one code found

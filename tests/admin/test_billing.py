@@ -81,6 +81,13 @@ def test_json_download(admin, month_data):
     assert data["total_cents"] == sum(c["total_cents"] for c in data["customers"])
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_downloads_are_never_stored_by_a_cache(admin, month_data, fmt):
+    """The charges of every customer: no shared cache and no browser disk may keep a copy."""
+    response = admin.get(f"/hallinta/laskutus/{NOV}.{fmt}")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+
+
 def test_page_shows_totals_and_refuses_bad_month(admin, month_data):
     total = sum(c.total_cents for c in billing.charges(NOV))
     page = admin.get(f"/hallinta/laskutus?kuukausi={NOV}")

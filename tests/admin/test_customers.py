@@ -5,7 +5,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Account, AuditEvent, Customer, OutboxMessage, PayTvCard
-from app.services import two_factor
+from app.services import outbox, two_factor
 from app.services.two_factor import TOTP
 from tests.helpers import STAFF_TOTP_SECRET, customer_id, statements
 
@@ -62,6 +62,23 @@ def test_edit_contact_details_is_audited_as_staff(admin):
     assert customer.email == "matti@example.fi"
     event = db.session.query(AuditEvent).filter_by(action="customer.updated").one()
     assert event.actor_name == "Ylläpito"
+
+
+CONTACT = {"name": "Matti Virtanen", "street_address": "Hämeenkatu 10 A 5", "postal_code": "33100", "city": "Tampere",
+           "phone": "040 123 4567", "email": "matti.virtanen@example.fi", "locale": "fi"}
+
+
+def test_a_staff_change_of_the_email_tells_the_old_address(admin, smtp):
+    url = f"/hallinta/asiakkaat/{customer_id()}/muokkaa"
+    assert admin.submit(url, {**CONTACT, "city": "Nokia"}).status_code == 303
+    assert db.session.query(OutboxMessage).filter_by(channel="email").count() == 0  # the address stayed
+    assert admin.submit(url, {**CONTACT, "email": "Matti@Example.fi", "locale": "sv"}).status_code == 303
+    outbox.deliver_due()
+    [notice] = smtp.messages
+    assert notice["To"] == "matti.virtanen@example.fi" and smtp.recipients == [["matti.virtanen@example.fi"]]
+    assert notice["Subject"] == "E-postadressen för ditt Omahallinta-konto har bytts"  # the customer's new language
+    assert "matti@example.fi" not in notice.get_content()  # the new address is not told to the old one
+    assert db.session.get(Customer, customer_id()).email == "matti@example.fi"
 
 
 def test_edit_refuses_another_customers_email(admin):

@@ -64,6 +64,25 @@ def test_every_bad_line_is_named_and_nothing_is_imported(admin):
     assert db.session.query(Customer).count() == before
 
 
+def test_oversized_fields_and_address_lists_are_line_errors(admin):
+    """A field past the csv module's 131 072 characters, an "address" that reads as two recipients, a
+    NUL: each is an error of its line in the preview, never a 500 and never imported."""
+    huge = "x" * 131_073
+    bad = EXAMPLE.replace("Koulukatu 4 B 7", huge) \
+                 .replace("oskar.lindqvist@example.fi", "a,b@evil.example") \
+                 .replace("Pajakatu 12", "Paja\x00katu 12")
+    before = db.session.query(Customer).count()
+    response = upload(admin, bad)
+    assert response.status_code == 422
+    for text in ["Rivi 2: riviä ei voi lukea: kentässä on yli 131072 merkkiä", "Rivi 3: email ei ole sähköpostiosoite",
+                 "Rivi 4: street_address sisältää ohjausmerkkejä"]:
+        assert text in response.text, text
+    assert huge not in response.text  # told, not echoed back
+    assert confirm(admin, bad).status_code == 422
+    assert db.session.query(Customer).count() == before
+    assert db.session.query(Customer).filter(Customer.email.like("%evil.example%")).count() == 0
+
+
 def test_missing_columns_and_comma_files(admin):
     response = upload(admin, "customer_number;name\n1;A\n")
     assert response.status_code == 422

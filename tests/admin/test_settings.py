@@ -2,7 +2,7 @@
 import pytest
 
 from app.extensions import db
-from app.models import Account, AuditEvent, OperatorSettings
+from app.models import Account, AuditEvent, Mailbox, OperatorSettings
 from tests.helpers import STAFF_TOTP_SECRET
 
 URL = "/hallinta/asetukset"
@@ -23,6 +23,38 @@ def test_operator_details_are_saved_and_shown_to_customers(admin, make_client):
     assert "03 450 52" in make_client().get("/kirjaudu").text
     assert db.session.query(AuditEvent).filter_by(action="settings.updated").one().actor_name == "Ylläpito"
     assert admin.submit(URL, {**data, "mail_domain": ""}).status_code == 422
+
+
+OPERATOR = {"name": "IPP", "phone": "03 450 51", "hours": "ma–pe 8–16", "email": "asiakaspalvelu@ipp.fi",
+            "mail_domain": "ipp.fi"}
+
+
+def test_staff_edit_the_reserved_addresses(admin, make_client):
+    page = admin.get(URL).text
+    assert "myynti" in page and "postmaster" in page  # the staff's list, and what is always reserved
+    data = {**OPERATOR, "reserved_local_parts": "Kahvila\nmyynti, kahvila;  tarjoukset\n"}
+    assert admin.submit(URL, data).status_code == 303
+    assert db.session.get(OperatorSettings, 1).reserved_local_parts == "kahvila\nmyynti\ntarjoukset"
+    matti = make_client()
+    matti.login()
+    mailbox = db.session.query(Mailbox).filter_by(address="matti.virtanen@ipp.fi").one()
+    alias = f"/sahkoposti/{mailbox.id}/aliakset"
+    refused = matti.submit(alias, {f"m{mailbox.id}-al-local_part": "kah-vila"}, page="/sahkoposti")
+    assert refused.status_code == 422 and "on varattu" in refused.text
+    assert admin.submit(URL, {**data, "reserved_local_parts": "myynti"}).status_code == 303
+    assert matti.submit(alias, {f"m{mailbox.id}-al-local_part": "kahvila"}, page="/sahkoposti").status_code == 303
+
+
+@pytest.mark.parametrize("entry", ["ääkkönen", "two@words", "-alku", "x" * 65])
+def test_a_wrong_reserved_address_is_shown_next_to_the_list(admin, entry):
+    before = db.session.get(OperatorSettings, 1).reserved_local_parts
+    response = admin.submit(URL, {**OPERATOR, "phone": "03 450 99", "reserved_local_parts": f"kahvila\n{entry}"})
+    assert response.status_code == 422
+    assert 'id="reserved_local_parts-error"' in response.text and "ei ole osoitteen alkuosa" in response.text
+    assert "kahvila" in response.text  # what was typed is kept
+    db.session.expire_all()
+    settings = db.session.get(OperatorSettings, 1)
+    assert settings.reserved_local_parts == before and settings.phone == "03 450 51"
 
 
 def test_page_never_shows_secrets(admin):

@@ -3,7 +3,8 @@
 import pytest
 
 from app.extensions import db
-from app.models import Account, Customer
+from app.models import Account, Customer, RecoveryCode
+from app.security import hash_password
 from app.services import DomainError, two_factor
 from app.services.two_factor import TOTP
 
@@ -68,3 +69,17 @@ def test_staff_account_is_not_a_customer_login(demo_data):
     from app.services import accounts
 
     assert accounts.authenticate("yllapito", "Hallinta-Demo-2026-x", staff=True).username == "yllapito"
+
+
+def test_recovery_codes_stored_before_the_lookup_still_work_once(client, matti_with_totp):
+    """Codes from before the keyed lookup have only their hash (migration c0dbcc30730c): they are
+    checked the old way until used."""
+    account = db.session.query(Account).join(Customer).filter(Customer.customer_number == "100001").one()
+    account.recovery_codes.append(RecoveryCode(code_hash=hash_password("0A1B2C3D4E5F")))
+    db.session.commit()
+    client.submit("/kirjaudu", {"login": "100001", "password": "Lumi-Ranta-Kello-71"})
+    assert client.submit("/kirjaudu/vahvistus", {"code": "0a1b2c-3d4e5f"}).status_code == 303
+    client.submit("/kirjaudu-ulos", page="/")
+    client.submit("/kirjaudu", {"login": "100001", "password": "Lumi-Ranta-Kello-71"})
+    assert client.submit("/kirjaudu/vahvistus", {"code": "0a1b2c-3d4e5f"}).status_code == 422
+    assert db.session.query(RecoveryCode).filter(RecoveryCode.lookup.is_(None)).one().used_at is not None

@@ -5,9 +5,11 @@ from pathlib import Path
 import pytest
 
 from app.extensions import db
-from app.models import Account, Announcement, Customer, LicenceKey, Order, Product, Subscription
+from app.models import Account, Announcement, Customer, LicenceKey, OperatorSettings, Order, Product, Subscription
 from app.models.base import today
+from app.security import verify_password
 from app.services.two_factor import TOTP
+from tests.browser.conftest import axe_violations, axe_violations_without_js
 
 SECRET = "JBSWY3DPEHPK3PXP"
 EXAMPLE = (Path(__file__).resolve().parents[2] / "docs" / "customers-example.csv").read_bytes()
@@ -97,3 +99,61 @@ def test_announcement_on_etusivu_closes_in_place(browse, demo_data):
     page.get_by_role("status").get_by_text("Tiedote on suljettu.").wait_for()
     assert page.get_by_role("article", name="Turvapalvelut uudistuvat").count() == 0
     assert page.evaluate("document.activeElement.id") == "welcome"  # not lost with the Close button
+
+
+def console_menu(page, name: str) -> None:
+    page.get_by_role("navigation", name="Hallinnan valikko").get_by_role("link", name=name).click()
+
+
+def no_violations(page, js: bool) -> str:
+    return axe_violations(page) if js else axe_violations_without_js(page)
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_staff_change_their_own_password(browse, demo_data, js):
+    page = browse(js=js)
+    staff_log_in(page)
+    console_menu(page, "Salasanan vaihto")
+    assert page.get_by_role("heading", level=1).inner_text() == "Salasanan vaihto"
+
+    def change(current: str) -> None:
+        page.get_by_label("Nykyinen salasana").fill(current)
+        page.get_by_label("Uusi salasana").fill("Kuusi-Kettua-Lumessa-84")
+        page.get_by_role("button", name="Salasanan vaihto").click()
+
+    change("Vaara-Salasana-2026")
+    page.get_by_text("Nykyinen salasana on väärä.").wait_for()
+    assert page.get_by_label("Nykyinen salasana").get_attribute("aria-invalid") == "true"
+    assert no_violations(page, js) == ""
+    change("Hallinta-Demo-2026-x")
+    page.get_by_role("status").get_by_text("Salasanasi on vaihdettu.").wait_for()
+    assert no_violations(page, js) == ""
+    db.session.expire_all()
+    account = db.session.query(Account).filter_by(username="yllapito").one()
+    assert verify_password(account.password_hash, "Kuusi-Kettua-Lumessa-84")
+    db.session.commit()
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_staff_edit_the_reserved_addresses_in_settings(browse, demo_data, js):
+    page = browse(js=js)
+    staff_log_in(page)
+    console_menu(page, "Asetukset")
+    field = page.get_by_label("Varatut osoitteet")
+    assert "myynti" in field.input_value().split()
+    page.get_by_text("Aina varatut osoitteet").click()
+    assert "postmaster" in page.locator("details").inner_text()
+    field.fill("myynti\nkahvila\nÄäkkönen")
+    page.get_by_role("button", name="Tallenna", exact=True).click()
+    page.get_by_text("ääkkönen ei ole osoitteen alkuosa").wait_for()
+    field = page.get_by_label("Varatut osoitteet")
+    assert field.get_attribute("aria-invalid") == "true" and "kahvila" in field.input_value()  # kept as typed
+    assert no_violations(page, js) == ""
+    field.fill("myynti\nKahvila")
+    page.get_by_role("button", name="Tallenna", exact=True).click()
+    page.get_by_role("status").get_by_text("Asetukset on tallennettu.").wait_for()
+    assert page.get_by_label("Varatut osoitteet").input_value() == "myynti\nkahvila"
+    assert no_violations(page, js) == ""
+    db.session.expire_all()
+    assert db.session.get(OperatorSettings, 1).reserved_local_parts == "myynti\nkahvila"
+    db.session.commit()

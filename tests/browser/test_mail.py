@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Mailbox
+from app.models import MailAlias, Mailbox
 from app.security import verify_password
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations, log_in
 
@@ -101,3 +101,31 @@ def test_full_plan_and_open_forms_have_no_axe_violations(browse, demo_data, view
     for summary in page.locator("summary").all():
         summary.click()
     assert axe_violations(page) == ""
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_a_mailbox_that_would_close_a_loop_stays_off_and_says_why(browse, demo_data, js):
+    """Matti's mailbox forwards to toinen@ and is off; toinen@ forwards back (a loop left from before
+    disabled mailboxes counted). Enabling is refused next to the button and announced."""
+    matti = db.session.scalar(select(Mailbox).where(Mailbox.address == "matti.virtanen@ipp.fi"))
+    toinen = Mailbox(customer_id=matti.customer_id, address="toinen@ipp.fi", local_part="toinen", domain="ipp.fi",
+                     password_hash=matti.password_hash)
+    toinen.aliases = [MailAlias(kind="forward", address="toinen@ipp.fi", goto=matti.address)]
+    matti.aliases = [MailAlias(kind="forward", address=matti.address, goto="toinen@ipp.fi")]
+    matti.active = False
+    db.session.add(toinen)
+    db.session.commit()
+    page = browse(js=js)
+    log_in(page)
+    page.goto("/sahkoposti")
+    section = page.get_by_role("region", name="matti.virtanen@ipp.fi")
+    section.get_by_role("button", name="Ota sähköpostilaatikko käyttöön").click()
+    section = page.get_by_role("region", name="matti.virtanen@ipp.fi")
+    expect(section.locator(".error")).to_contain_text("Käyttöönotto tekisi silmukan")
+    button = section.get_by_role("button", name="Ota sähköpostilaatikko käyttöön")
+    expect(button).to_have_attribute("aria-describedby", section.locator(".error").get_attribute("id"))
+    if js:
+        expect(page.get_by_role("status")).to_contain_text("Tarkista lomake")
+    check_axe(page, js)
+    db.session.rollback()
+    assert not db.session.scalar(select(Mailbox.active).where(Mailbox.address == "matti.virtanen@ipp.fi"))

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, Customer, MailAlias, Mailbox, OutboxMessage
+from app.models import AuditEvent, Customer, MailAlias, Mailbox, OperatorSettings, OutboxMessage
 from app.services import mailboxes
 from tests.helpers import page_statements
 
@@ -219,6 +219,108 @@ def test_forwarding_loop_between_own_mailboxes_is_refused(matti, mid):
     assert snapshot() == before
 
 
+def liisa_box() -> Mailbox:
+    """A mailbox of another customer's, for loops that pass through someone else's rows."""
+    liisa = db.session.scalar(select(Customer).where(Customer.customer_number == "100002"))
+    mailbox = Mailbox(customer=liisa, address="liisa@ipp.fi", local_part="liisa", domain="ipp.fi",
+                      password_hash=mailboxes.hash_mailbox_password(PASSWORD))
+    db.session.add(mailbox)
+    db.session.commit()
+    return mailbox
+
+
+@pytest.mark.parametrize("local_part", [
+    "omahallinta", "noc", "myynti", "post.master", "mailer_daemon", "ssladmin", "ssl-admin", "No-Reply",
+    "host_master", "a.b.u.s.e", "asiakas.palvelu", "kund-tjanst",
+])
+def test_addresses_that_speak_for_the_operator_are_refused(matti, mid, local_part):
+    """RFC 2142 role names, the operator's own service words and the portal's sender address, however
+    they are spelt with capitals, full stops, hyphens and underscores."""
+    before = snapshot()
+    response = send(matti, f"{PAGE}/{mid}/aliakset", {f"m{mid}-al-local_part": local_part}, htmx=True)
+    assert response.status_code == 422 and "on varattu operaattorin omaan käyttöön" in response.text
+    response = send(matti, PAGE, {"new-local_part": local_part, "new-password": PASSWORD})
+    assert response.status_code == 422 and "on varattu operaattorin omaan käyttöön" in response.text
+    assert snapshot() == before
+
+
+def test_the_senders_and_customer_services_addresses_are_reserved(app, matti, mid):
+    settings = db.session.get(OperatorSettings, 1)
+    settings.email = "palvelupiste@ipp.fi"
+    db.session.commit()
+    app.config["MAIL_FROM"] = "IPP <viestit.portaali@ipp.fi>"
+    try:
+        for local_part in ("viestitportaali", "viestit_portaali", "palvelu.piste"):
+            response = send(matti, f"{PAGE}/{mid}/aliakset", {f"m{mid}-al-local_part": local_part})
+            assert response.status_code == 422 and "on varattu" in response.text, local_part
+    finally:
+        app.config["MAIL_FROM"] = "IPP Omahallinta <omahallinta@ipp.example>"
+    assert send(matti, f"{PAGE}/{mid}/aliakset", {f"m{mid}-al-local_part": "viestit"}).status_code == 303
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_a_loop_through_a_disabled_mailbox_is_refused(matti, mid, htmx):
+    """The audit's loop: forward A to B, disable A, forward B to A, enable A. Step three is refused."""
+    send(matti, PAGE, {"new-local_part": "toinen", "new-password": PASSWORD})
+    other = box("toinen@ipp.fi").id
+    assert send(matti, f"{PAGE}/{mid}/edelleenlahetys", {f"m{mid}-fw-addresses": "toinen@ipp.fi"}).status_code == 303
+    assert send(matti, f"{PAGE}/{mid}/tila", {f"m{mid}-st-active": "0"}).status_code == 303
+    before = snapshot()
+    response = send(matti, f"{PAGE}/{other}/edelleenlahetys", {f"m{other}-fw-addresses": "matti.virtanen@ipp.fi"},
+                    htmx)
+    assert response.status_code == 422 and "silmukan" in response.text
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_enabling_a_mailbox_that_would_close_a_loop_is_refused(matti, mid, htmx):
+    """A loop left from before the check counted disabled mailboxes stays off: the button says why."""
+    send(matti, PAGE, {"new-local_part": "toinen", "new-password": PASSWORD})
+    assert send(matti, f"{PAGE}/{mid}/edelleenlahetys", {f"m{mid}-fw-addresses": "toinen@ipp.fi"}).status_code == 303
+    assert send(matti, f"{PAGE}/{mid}/tila", {f"m{mid}-st-active": "0"}).status_code == 303
+    db.session.add(MailAlias(mailbox=box("toinen@ipp.fi"), kind="forward", address="toinen@ipp.fi",
+                             goto="matti.virtanen@ipp.fi"))
+    db.session.commit()
+    before = snapshot()
+    response = send(matti, f"{PAGE}/{mid}/tila", {f"m{mid}-st-active": "1"}, htmx)
+    assert response.status_code == 422
+    assert f'<p class="error" id="m{mid}-st-active-error">Käyttöönotto tekisi silmukan' in response.text
+    assert f'aria-describedby="m{mid}-st-active-error"' in response.text
+    if htmx:
+        assert_partial(response, 422)
+    assert snapshot() == before and not box().active
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_an_alias_that_would_close_a_loop_is_refused(matti, mid, htmx):
+    """Matti forwards to toinen, toinen to mv@ (once Liisa's alias, now free): mv may not become Matti's."""
+    send(matti, PAGE, {"new-local_part": "toinen", "new-password": PASSWORD})
+    liisa = liisa_box()
+    alias = mailboxes.add_alias(liisa, "mv")
+    mailboxes.set_forwarding(box("toinen@ipp.fi"), ["mv@ipp.fi"], False)
+    mailboxes.remove_alias(liisa, alias.id)
+    assert send(matti, f"{PAGE}/{mid}/edelleenlahetys", {f"m{mid}-fw-addresses": "toinen@ipp.fi"}).status_code == 303
+    before = snapshot()
+    response = send(matti, f"{PAGE}/{mid}/aliakset", {f"m{mid}-al-local_part": "mv"}, htmx)
+    assert response.status_code == 422 and "Alias tekisi silmukan" in response.text
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+@pytest.mark.parametrize("field,text", [
+    ("subject", "Lomalla\x00"), ("subject", "Lomalla \x1b[31m"), ("subject", "Lomalla\u2028Bcc: x@example.com"),
+    ("body", "Olen lomalla.\x00"), ("body", "Olen \x1b[2J lomalla."), ("body", "Olen lomalla.\u2029Terveisin"),
+    ("body", "Olen lomalla.\u2028"),
+], ids=["subject-nul", "subject-esc", "subject-u2028", "body-nul", "body-esc", "body-u2029", "body-u2028"])
+def test_control_characters_in_the_autoreply_are_refused(matti, mid, field, text, htmx):
+    data = {"enabled": "y", "subject": "Lomalla", "body": "Olen lomalla.\nTerveisin Matti", field: text}
+    before = snapshot()
+    response = send(matti, f"{PAGE}/{mid}/automaattivastaus", {f"m{mid}-ar-{k}": v for k, v in data.items()}, htmx)
+    assert response.status_code == 422
+    assert f'id="m{mid}-ar-{field}-error">Poista tekstistä ohjausmerkit.' in response.text
+    assert snapshot() == before  # nothing saved, no mailbox.changed event carries it
+
+
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_set_autoreply(matti, mid, htmx):
     data = {f"m{mid}-ar-enabled": "y", f"m{mid}-ar-subject": "Lomalla", f"m{mid}-ar-body": "Olen lomalla heinäkuun.",
@@ -278,12 +380,12 @@ def test_a_fourth_alias_is_refused(matti, mid):
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_disable_and_enable(matti, mid, htmx):
-    response = send(matti, f"{PAGE}/{mid}/tila", {"active": "0"}, htmx)
+    response = send(matti, f"{PAGE}/{mid}/tila", {f"m{mid}-st-active": "0"}, htmx)
     if htmx:
         assert_partial(response, 200, "poistettu käytöstä")
         assert "Ota sähköpostilaatikko käyttöön" in response.text
     assert not box().active
-    send(matti, f"{PAGE}/{mid}/tila", {"active": "1"}, htmx)
+    send(matti, f"{PAGE}/{mid}/tila", {f"m{mid}-st-active": "1"}, htmx)
     assert box().active
 
 
@@ -302,7 +404,8 @@ def test_another_customers_mailbox_is_404(make_client, demo_data, action, data):
     liisa = make_client()
     liisa.login("100002", "Sade-Metsa-Tuoli-38")
     before = snapshot()
-    short = {"salasana": "pw", "edelleenlahetys": "fw", "automaattivastaus": "ar", "aliakset": "al"}.get(action, "")
+    short = {"salasana": "pw", "edelleenlahetys": "fw", "automaattivastaus": "ar", "aliakset": "al",
+             "tila": "st"}.get(action, "")
     form = {f"m{mid}-{short}-{k}" if short else k: v for k, v in data.items()}
     response = send(liisa, f"{PAGE}/{mid}/{action}", form)
     assert response.status_code == 404

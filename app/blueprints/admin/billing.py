@@ -32,7 +32,7 @@ def billing_export(month: str, fmt: str):
     if not form.validate():
         return _page(form, http_status=404)
     return Response(export(month, fmt), mimetype=MEDIA[fmt], headers={
-        "Content-Disposition": f'attachment; filename="veloitukset-{month}.{fmt}"', "Cache-Control": "no-store"})
+        "Content-Disposition": f'attachment; filename="veloitukset-{month}.{fmt}"'})
 
 
 def export(month: str, fmt: str) -> str:

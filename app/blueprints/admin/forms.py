@@ -166,6 +166,11 @@ class OperatorForm(Form):
     mail_domain = StringField(_l("Mail domain"), validators=[InputRequired(message=_l("Write the domain.")),
                                                              Length(max=190)],
                               description=_l("The customers' mailboxes are under this domain."))
+    reserved_local_parts = TextAreaField(
+        _l("Reserved addresses"), validators=[Length(max=20_000)], render_kw={"rows": 6, "spellcheck": "false"},
+        description=_l("Addresses before the @ sign that customers cannot take for a mailbox or an alias, one per "
+                       "line. Capitals, full stops, hyphens and underscores do not matter: myynti also reserves "
+                       "My.Ynti and my_ynti."))
 
 
 STAFF_ROLES = [("staff", _l("Customer service")), ("admin", _l("Admin"))]

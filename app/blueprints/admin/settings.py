@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.blueprints.admin import admin_required, bp
 from app.blueprints.admin.forms import STAFF_ROLES, ActionForm, OperatorForm, StaffChangeForm, StaffForm
-from app.services import settings
+from app.services import mailboxes, settings
 from app.web import done, render
 
 
@@ -14,7 +14,8 @@ def _page(**forms):
     forms.setdefault("operator_form", OperatorForm(obj=settings.operator_settings()))
     forms.setdefault("staff_form", StaffForm(formdata=None))
     forms.setdefault("action_form", ActionForm(formdata=None))
-    return render("admin/settings.html", staff=settings.staff_accounts(), roles=STAFF_ROLES, **forms)
+    return render("admin/settings.html", staff=settings.staff_accounts(), roles=STAFF_ROLES,
+                  always_reserved=mailboxes.ALWAYS_RESERVED, **forms)
 
 
 @bp.route("/asetukset", methods=["GET", "POST"], endpoint="settings")

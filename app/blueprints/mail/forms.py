@@ -1,10 +1,11 @@
-from wtforms import BooleanField, DateField, PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.forms import Form, new_password_field
 from app.i18n import lazy_gettext as _l
 from app.security import MAX_PASSWORD_LENGTH
 from app.services.mailboxes import MAX_BODY, MAX_SUBJECT
+from app.validators import NoControlCharacters
 
 LOCAL_PART_HINT = _l("Lowercase letters a–z, digits, full stops, hyphens and underscores; 2–64 characters.")
 
@@ -58,8 +59,9 @@ class ForwardingForm(MailForm):
 
 class AutoreplyForm(MailForm):
     enabled = BooleanField(_l("Auto-reply is on"))
-    subject = StringField(_l("Subject"), validators=[Length(max=MAX_SUBJECT)])
-    body = TextAreaField(_l("Message"), validators=[Length(max=MAX_BODY)], render_kw={"rows": 4},
+    subject = StringField(_l("Subject"), validators=[Length(max=MAX_SUBJECT), NoControlCharacters()])
+    body = TextAreaField(_l("Message"), validators=[Length(max=MAX_BODY), NoControlCharacters(multiline=True)],
+                         render_kw={"rows": 4},
                          description=_l("At most %(n)d characters.", n=MAX_BODY))
     starts_on = date_field(_l("From (optional)"))
     ends_on = date_field(_l("Until (optional)"))
@@ -68,10 +70,14 @@ class AutoreplyForm(MailForm):
 class AliasForm(MailForm):
     local_part = local_part_field(_l("New alias before the @ sign"))
 
+class MailboxStateForm(MailForm):
+    """The button that disables or enables the mailbox: `active` is 1 to enable, 0 to disable."""
+
+    active = HiddenField()
 
 
 SECTIONS = {"password": (MailboxPasswordForm, "pw"), "forwarding": (ForwardingForm, "fw"),
-            "autoreply": (AutoreplyForm, "ar"), "alias": (AliasForm, "al")}
+            "autoreply": (AutoreplyForm, "ar"), "alias": (AliasForm, "al"), "state": (MailboxStateForm, "st")}
 
 
 def section_form(mailbox, section: str, **kwargs):
@@ -90,4 +96,5 @@ def section_forms(mailbox) -> dict:
             "enabled": mailbox.autoreply_enabled, "subject": mailbox.autoreply_subject,
             "body": mailbox.autoreply_body, "starts_on": mailbox.autoreply_from, "ends_on": mailbox.autoreply_until}),
         "alias": section_form(mailbox, "alias", formdata=None),
+        "state": section_form(mailbox, "state", formdata=None),
     }

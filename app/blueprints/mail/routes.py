@@ -1,6 +1,6 @@
 """Sähköpostin hallinta, /sahkoposti: one page; each form posts to its own URL and gets back
 the mailbox's section (htmx) or the page (without JavaScript)."""
-from flask import request, session, url_for
+from flask import session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -129,9 +129,10 @@ def remove_alias(mailbox_id: int, alias_id: int):
 @bp.post("/sahkoposti/<int:mailbox_id>/tila")
 @login_required
 def set_active(mailbox_id: int):
-    mailbox = _own(mailbox_id)
-    active = request.form.get("active") == "1"  # the state asked for: sending it twice changes nothing more
-    mailboxes.set_active(mailbox, active)
-    if active:
-        return _saved(mailbox, _("%(address)s is in use again.", address=mailbox.address))
-    return _saved(mailbox, _("%(address)s is disabled. Its mail is kept.", address=mailbox.address))
+    mailbox, form = _posted(mailbox_id, "state")
+    if form.validate_on_submit():
+        # The state asked for: sending it twice changes nothing more.
+        mailboxes.set_active(mailbox, form.active.data == "1")
+        return _saved(mailbox, _("%(address)s is in use again.", address=mailbox.address) if mailbox.active
+                      else _("%(address)s is disabled. Its mail is kept.", address=mailbox.address))
+    return _refused(mailbox, "state", form)
