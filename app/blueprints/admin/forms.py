@@ -80,7 +80,8 @@ class RejectForm(FlaskForm):
 
 
 class FeedbackForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=[
+    # Not id="status": that is the layout's status region.
+    status = SelectField(_l("Status"), id="feedback-status", choices=[
         ("new", _l("new")), ("in_progress", _l("in progress")), ("done", _l("handled"))])
     staff_note = TextAreaField(_l("Internal note"), validators=[Length(max=5000)],
                                description=_l("Seen by the staff only."))
