@@ -131,7 +131,8 @@ def register(app: Flask) -> None:
     app.before_request(keep_staff_in_console)
     app.jinja_env.globals.update(static_url=static_url, menu=menu, operator=operator,
                                   is_partial=is_partial, get_locale=get_locale)
-    app.jinja_env.filters.update(money=i18n.money, monthly=i18n.monthly, number=i18n.number, day=i18n.day)
+    app.jinja_env.filters.update(money=i18n.money, monthly=i18n.monthly, number=i18n.number, day=i18n.day,
+                                 localized=i18n.localized)
 
     @app.after_request
     def security_headers(response):

@@ -8,7 +8,7 @@ from app.models import Account, OperatorSettings
 from app.security import hash_password
 from app.services import DomainError, accounts, audit
 
-OPERATOR_FIELDS = ("name", "phone", "hours", "email", "mail_domain")
+OPERATOR_FIELDS = ("name", "phone", "hours", "hours_sv", "hours_en", "email", "mail_domain")
 
 
 def operator_settings() -> OperatorSettings:

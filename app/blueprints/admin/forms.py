@@ -177,7 +177,12 @@ class AnnouncementForm(FlaskForm):
 class OperatorForm(FlaskForm):
     name = StringField(_l("Operator name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
     phone = StringField(_l("Customer service phone"), validators=[Length(max=40)], render_kw={"type": "tel"})
-    hours = StringField(_l("Opening hours"), validators=[Length(max=200)])
+    hours = StringField(_l("Opening hours"), validators=[
+        InputRequired(message=_l("Write the opening hours.")), Length(max=200)], description=_l("In Finnish."))
+    hours_sv = StringField(_l("Opening hours in Swedish"), validators=[Length(max=200)],
+                           description=_l("Empty: the Finnish text is shown."))
+    hours_en = StringField(_l("Opening hours in English"), validators=[Length(max=200)],
+                           description=_l("Empty: the Finnish text is shown."))
     email = EmailField(_l("Customer service email"), validators=[
         Optional(), Email(message=_l("Check the email address."), check_deliverability=False), Length(max=254)])
     mail_domain = StringField(_l("Mail domain"), validators=[InputRequired(message=_l("Write the domain.")),
