@@ -152,8 +152,9 @@ def duplicate_ids(page) -> list[str]:
 
 
 def sideways_scroll(page) -> str:
-    """Empty when the page fits its width (WCAG 1.4.10); else by how much it does not, and the outermost
-    elements that stick out (not those a scrolling container of their own, such as a wide table's, keeps in)."""
+    """Empty when the page fits its width (WCAG 1.4.10); else by how much it does not, and the innermost
+    elements whose box or content reaches past the window (not those that a scrolling container of their
+    own, such as a wide table's, keeps in)."""
     return page.evaluate("""() => {
         const width = document.documentElement.clientWidth, over = document.documentElement.scrollWidth - width;
         if (over <= 0) return "";
@@ -161,11 +162,14 @@ def sideways_scroll(page) -> str:
             for (let a = e.parentElement; a && a !== document.body; a = a.parentElement)
                 if (getComputedStyle(a).overflowX !== "visible") return true;
             return false; };
-        const wide = [...document.body.querySelectorAll("*")]
-            .filter(e => e.getBoundingClientRect().right > width + 0.5 && !clipped(e));
-        const outermost = wide.filter(e => !wide.includes(e.parentElement)).slice(0, 5);
+        const reach = e => {
+            const box = e.getBoundingClientRect();
+            return Math.max(box.right, box.left + e.scrollWidth);
+        };
+        const wide = [...document.body.querySelectorAll("*")].filter(e => reach(e) > width + 0.5 && !clipped(e));
+        const innermost = wide.filter(e => !wide.some(other => other !== e && e.contains(other))).slice(0, 5);
         return `${over} px wider than the window (${width} px):\\n  ` +
-            outermost.map(e => e.outerHTML.slice(0, 160)).join("\\n  ");
+            innermost.map(e => e.outerHTML.slice(0, 160)).join("\\n  ");
     }""")
 
 
