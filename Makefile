@@ -20,6 +20,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
+# The browser audit's second engine (IBM's accessibility checker), pinned in tests/browser/package-lock.json.
+AUDIT_ENGINE := tests/browser/node_modules/.package-lock.json
+$(AUDIT_ENGINE): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 translations: | $(BIN)/python
 	$(BIN)/pybabel compile -d translations
 
@@ -34,7 +40,7 @@ run: $(VENV)/.runtime translations
 	APP_CONFIG=development $(BIN)/gunicorn --config deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 1 --threads 4 wsgi:app & \
 	wait
 
-test: $(VENV)/.dev translations
+test: $(VENV)/.dev translations $(AUDIT_ENGINE)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The benchmarks print their figures (README, "Benchmarks"). They need Debian's chromium and
@@ -48,4 +54,4 @@ bench: $(VENV)/.dev translations
 	$(BIN)/python -m bench.scale $(BENCH_SCALE)
 
 clean:
-	rm -rf $(VENV) instance/omahallinta.db* instance/mail
+	rm -rf $(VENV) instance/omahallinta.db* instance/mail tests/browser/node_modules

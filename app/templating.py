@@ -72,5 +72,5 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.filters.update(
         money=i18n.money, monthly=i18n.monthly, number=i18n.number, day=i18n.day,
-        gigabytes=gigabytes, datetime_local=datetime_local, linkify=linkify,
+        gigabytes=gigabytes, datetime_local=datetime_local, linkify=linkify, localized=i18n.localized,
     )

@@ -1,12 +1,12 @@
 """What the operator sells: product groups, products, the MIX channel pool and licence keys."""
 from datetime import datetime
 
-from flask_babel import get_locale
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
+from app.i18n import translated
 from app.models.base import UTCDateTime
 
 
@@ -21,12 +21,7 @@ class Translated:
     description_en: Mapped[str | None] = mapped_column(Text)
 
     def localized(self, field: str) -> str:
-        locale = str(get_locale() or "fi")
-        if locale != "fi":
-            value = getattr(self, f"{field}_{locale}", None)
-            if value:
-                return value
-        return getattr(self, field)
+        return translated(self, field)[0]
 
     @property
     def label(self) -> str:

@@ -24,7 +24,10 @@ class OperatorSettings(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), default="Operaattori")
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # Customer service's opening hours in Finnish; Swedish and English readers see theirs, or the Finnish.
     hours: Mapped[str] = mapped_column(String(200), default="")
+    hours_sv: Mapped[str] = mapped_column(String(200), default="")
+    hours_en: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     mail_domain: Mapped[str] = mapped_column(String(190), default="example.fi")
     vat_basis_points: Mapped[int] = mapped_column(default=2550)

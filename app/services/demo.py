@@ -126,8 +126,8 @@ def load() -> None:
     """Fill an empty database; dates are relative to today so the demo never goes stale."""
     day = today()
     db.session.add(OperatorSettings(
-        id=1, name="IPP", phone="03 450 51", hours="ma–pe 8–16", email="asiakaspalvelu@ipp.fi",
-        mail_domain="ipp.fi",
+        id=1, name="IPP", phone="03 450 51", hours="ma–pe 8–16", hours_sv="mån–fre 8–16", hours_en="Mon–Fri 8–16",
+        email="asiakaspalvelu@ipp.fi", mail_domain="ipp.fi",
     ))
     groups = {code: ProductGroup(code=code, name=fi, name_sv=sv, name_en=en, position=i)
               for i, (code, fi, sv, en) in enumerate(GROUPS)}

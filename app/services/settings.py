@@ -7,7 +7,7 @@ from app.models import Account, OperatorSettings
 from app.security import hash_password
 from app.services import DomainError, NotFound, accounts, audit, mailboxes
 
-OPERATOR_FIELDS = ("name", "phone", "hours", "email", "mail_domain", "reserved_local_parts")
+OPERATOR_FIELDS = ("name", "phone", "hours", "hours_sv", "hours_en", "email", "mail_domain", "reserved_local_parts")
 
 
 def operator_settings() -> OperatorSettings:

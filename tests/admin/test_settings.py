@@ -55,6 +55,20 @@ def test_a_wrong_reserved_address_is_shown_next_to_the_list(admin, entry):
     db.session.expire_all()
     settings = db.session.get(OperatorSettings, 1)
     assert settings.reserved_local_parts == before and settings.phone == "03 450 51"
+def test_opening_hours_are_shown_in_the_readers_language_or_in_finnish_marked_as_finnish(admin, make_client):
+    data = {"name": "IPP", "phone": "03 450 51", "hours": "ma–pe 9–17", "hours_sv": "mån–fre 9–17",
+            "hours_en": "", "mail_domain": "ipp.fi"}
+    assert admin.submit(URL, {**data, "hours": ""}).status_code == 422  # the Finnish hours are required
+    assert admin.submit(URL, data).status_code == 303
+    footers = {}
+    for lang in ("fi", "sv", "en"):
+        reader = make_client()
+        reader.set_cookie("lang", lang)
+        page = reader.get("/kirjaudu").text
+        footers[lang] = page[page.index("<footer"):]
+    assert "ma–pe 9–17" in footers["fi"] and 'lang="fi">ma–pe' not in footers["fi"]
+    assert "mån–fre 9–17" in footers["sv"] and "ma–pe" not in footers["sv"]
+    assert '<span lang="fi">ma–pe 9–17</span>' in footers["en"]  # no English text: the Finnish, marked
 
 
 def test_page_never_shows_secrets(admin):

@@ -1,7 +1,10 @@
-"""A real browser against a real server: Debian's Chromium driven by Playwright, checked by axe-core."""
+"""A real browser against a real server: Debian's Chromium driven by Playwright, checked by axe-core and
+IBM's accessibility checker engine."""
 import os
 import threading
 from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.base import AxeResults
@@ -18,12 +21,20 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 412, "height": 915}
+# WCAG 1.4.10 Reflow: 1280 px at 400 % zoom; content must fit without scrolling sideways.
+NARROW = {"width": 320, "height": 900}
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]},
     "rules": {"target-size": {"enabled": True}},
     "resultTypes": ["violations"],
 }
 AXE = Axe()
+# IBM's engine (tests/browser/package.json, installed by `make test`) with its default rule set (WCAG 2.2 A/AA
+# and IBM's supplements); what it is sure of (level "violation") fails, what it asks a person to review does
+# not. Why, in docs/accessibility.md.
+ACE_SCRIPT = Path(__file__).parent / "node_modules" / "accessibility-checker-engine" / "ace.js"
+ACE_POLICY = "IBM_Accessibility"
+ACE_FAILS = ["violation"]
 # Counts the requests htmx has finished (swap included), so a test can wait for the one it started.
 HTMX_WATCH = ('document.addEventListener("htmx:finally:request", '
               '() => { window.htmxDone = (window.htmxDone || 0) + 1; });')
@@ -99,6 +110,67 @@ def axe_violations(page) -> str:
     results = AxeResults(page.evaluate("options => axe.run(options).then(r => ({violations: r.violations}))",
                                        AXE_OPTIONS))
     return "" if results.violations_count == 0 else results.generate_report()
+
+
+@cache
+def _ace_script() -> str:
+    return ACE_SCRIPT.read_text()
+
+
+def ace_violations(page) -> str:
+    """Zero violations gives an empty string; otherwise one paragraph per finding: rule, message, where."""
+    if not ACE_SCRIPT.exists():
+        unavailable(f"no {ACE_SCRIPT} (cd tests/browser && npm ci)")
+    if not page.evaluate("typeof ace === 'object'"):
+        page.evaluate(_ace_script())
+    findings = page.evaluate("""([policy, levels]) => {
+        // The engine's [kind, outcome] as the levels IBM's own checker reports: violation, potentialviolation…
+        const level = ([kind, outcome]) => outcome === "PASS" || outcome === "MANUAL" ? outcome.toLowerCase()
+            : (outcome === "POTENTIAL" ? "potential" : "") + kind.toLowerCase();
+        // The engine takes the fields of a closed <details> for shown and their labels for hidden; what is
+        // not shown is checked in the state that opens it.
+        const shown = path => {
+            const node = document.evaluate(path, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null)
+                .singleNodeValue;
+            const closed = node && node.closest("details:not([open])");
+            return !closed || node.closest("summary")?.parentElement === closed;
+        };
+        return new ace.Checker().check(document, [policy]).then(report => report.results
+            .filter(r => levels.includes(level(r.value)) && shown(r.path.dom))
+            .map(r => `${r.ruleId} (${level(r.value)}): ${r.message}\\n  ${r.path.dom}\\n  ${r.snippet}`));
+    }""", [ACE_POLICY, ACE_FAILS])
+    return "\n".join(findings)
+
+
+def duplicate_ids(page) -> list[str]:
+    """The ids that more than one element of the page carries (after any htmx swap: the live document)."""
+    return page.evaluate("""() => {
+        const seen = new Set(), twice = new Set();
+        for (const element of document.querySelectorAll("[id]")) (seen.has(element.id) ? twice : seen).add(element.id);
+        return [...twice];
+    }""")
+
+
+def sideways_scroll(page) -> str:
+    """Empty when the page fits its width (WCAG 1.4.10); else by how much it does not, and the innermost
+    elements whose box or content reaches past the window (not those that a scrolling container of their
+    own, such as a wide table's, keeps in)."""
+    return page.evaluate("""() => {
+        const width = document.documentElement.clientWidth, over = document.documentElement.scrollWidth - width;
+        if (over <= 0) return "";
+        const clipped = e => { if (["absolute", "fixed"].includes(getComputedStyle(e).position)) return false;
+            for (let a = e.parentElement; a && a !== document.body; a = a.parentElement)
+                if (getComputedStyle(a).overflowX !== "visible") return true;
+            return false; };
+        const reach = e => {
+            const box = e.getBoundingClientRect();
+            return Math.max(box.right, box.left + e.scrollWidth);
+        };
+        const wide = [...document.body.querySelectorAll("*")].filter(e => reach(e) > width + 0.5 && !clipped(e));
+        const innermost = wide.filter(e => !wide.some(other => other !== e && e.contains(other))).slice(0, 5);
+        return `${over} px wider than the window (${width} px):\\n  ` +
+            innermost.map(e => e.outerHTML.slice(0, 160)).join("\\n  ");
+    }""")
 
 
 def axe_violations_without_js(page) -> str:

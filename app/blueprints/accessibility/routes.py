@@ -5,7 +5,7 @@ from app.web import render
 
 # The statement is reviewed with every change to how the portal is checked (tests/browser/test_audit.py).
 MADE_ON = date(2026, 11, 24)
-REVIEWED_ON = date(2026, 11, 24)
+REVIEWED_ON = date(2026, 11, 28)
 
 
 @bp.get("/saavutettavuusseloste")

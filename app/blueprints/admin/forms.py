@@ -57,7 +57,8 @@ class RejectForm(Form):
 
 
 class FeedbackForm(Form):
-    status = SelectField(_l("Status"), choices=[
+    # Not id="status": that is the layout's status region.
+    status = SelectField(_l("Status"), id="feedback-status", choices=[
         ("new", _l("new")), ("in_progress", _l("in progress")), ("done", _l("handled"))])
     staff_note = TextAreaField(_l("Internal note"), validators=[Length(max=5000)],
                                description=_l("Seen by the staff only."))
@@ -160,7 +161,12 @@ class AnnouncementForm(Form):
 class OperatorForm(Form):
     name = StringField(_l("Operator name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
     phone = StringField(_l("Customer service phone"), validators=[Length(max=40)], render_kw={"type": "tel"})
-    hours = StringField(_l("Opening hours"), validators=[Length(max=200)])
+    hours = StringField(_l("Opening hours"), validators=[
+        InputRequired(message=_l("Write the opening hours.")), Length(max=200)], description=_l("In Finnish."))
+    hours_sv = StringField(_l("Opening hours in Swedish"), validators=[Length(max=200)],
+                           description=_l("Empty: the Finnish text is shown."))
+    hours_en = StringField(_l("Opening hours in English"), validators=[Length(max=200)],
+                           description=_l("Empty: the Finnish text is shown."))
     email = EmailField(_l("Customer service email"), validators=[
         Optional(), Email(message=_l("Check the email address."), check_deliverability=False), Length(max=254)])
     mail_domain = StringField(_l("Mail domain"), validators=[InputRequired(message=_l("Write the domain.")),
