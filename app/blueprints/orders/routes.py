@@ -47,8 +47,7 @@ def _attempt(form, place, *args):
         return _found(place, _customer_id(), *args), None
     except DomainError as error:
         db.session.rollback()
-        flash(error.message)
-        return None, error.message
+        return None, error.message  # shown once, on the page next to what it refuses
 
 
 @bp.get("/tilaa")
@@ -88,8 +87,8 @@ def upgrade(subscription_id: int):
                                 form.idempotency_key.data)
         if order:
             return _confirmed(order)
-    subscription, offers = _found(ordering.upgrade_options, _customer_id(), subscription_id)
+    options = _found(ordering.upgrade_options, _customer_id(), subscription_id)
     if not form.idempotency_key.data:
         form.idempotency_key.data = ordering.new_idempotency_key()
-    return render("orders/upgrade.html", "order", form=form, subscription=subscription, offers=offers,
-                  error=error, status=422 if error else 200)
+    return render("orders/upgrade.html", "order", form=form, options=options, error=error,
+                  status=422 if error else 200)
