@@ -16,6 +16,7 @@ TOPICS = {
 FEEDBACK_STATUSES = {"new": _l("new"), "in_progress": _l("in progress"), "done": _l("handled")}
 ORDER_STATUSES = {"new": _l("new"), "pending": _l("pending"), "delivered": _l("delivered"),
                   "rejected": _l("rejected")}
-SUBSCRIPTION_STATES = {"in_force": _l("in force"), "coming": _l("coming"), "ended": _l("ended")}
+SUBSCRIPTION_STATES = {"in_force": _l("in force"), "coming": _l("coming"), "ended": _l("ended"),
+                       "cancelled": _l("cancelled: the order was rejected")}
 # Each language in its own name, so a reader finds theirs whatever language the page is in.
 LANGUAGES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}

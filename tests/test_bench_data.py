@@ -7,6 +7,7 @@ from app.models import (
     Agreement,
     AuditEvent,
     Customer,
+    CustomerSearchTerm,
     Mailbox,
     MixChoice,
     Order,
@@ -14,6 +15,7 @@ from app.models import (
     Product,
     Subscription,
 )
+from app.models.customer import search_terms
 from app.services import bench_data
 from tests.helpers import count
 
@@ -43,6 +45,12 @@ def test_bench_data_fills_every_table_and_its_customers_see_their_pages(runner, 
         select(Subscription.id).join(Subscription.product).join(MixChoice)
         .group_by(Subscription.id, Product.mix_size).having(func.count() > Product.mix_size)).all()
     assert count(MixChoice) > 0 and over_limit == []
+    # The search terms made in SQL are the ones the model keeps for a customer written by the ORM.
+    terms = db.session.execute(select(CustomerSearchTerm.customer_id, CustomerSearchTerm.term,
+                                      CustomerSearchTerm.customer_number)).all()
+    for c in db.session.scalars(select(Customer)):
+        assert {(term, number) for i, term, number in terms if i == c.id} == \
+            {(term, c.customer_number) for term in search_terms(c.name, c.phone)}, c.name
 
     number = bench_data.Result(5_000_001, 5_000_050).example
     customer = db.session.scalar(select(Customer).where(Customer.customer_number == number))

@@ -2,15 +2,15 @@
 from app.models.account import Account, RecoveryCode
 from app.models.announcement import Announcement, AnnouncementDismissal
 from app.models.catalog import Channel, LicenceKey, Product, ProductGroup
-from app.models.customer import Agreement, Customer, PayTvCard
+from app.models.customer import Agreement, Customer, CustomerSearchTerm, PayTvCard
 from app.models.mail import MailAlias, Mailbox
 from app.models.subscription import MixChoice, Order, Subscription
 from app.models.support import Feedback, FeedbackSubscription
 from app.models.system import AuditEvent, OperatorSettings, OutboxMessage, WorkerHeartbeat
 
 __all__ = [
-    "Account", "Agreement", "Announcement", "AnnouncementDismissal", "AuditEvent", "Channel", "Customer", "Feedback",
-    "FeedbackSubscription", "LicenceKey", "MailAlias", "Mailbox", "MixChoice",
+    "Account", "Agreement", "Announcement", "AnnouncementDismissal", "AuditEvent", "Channel", "Customer",
+    "CustomerSearchTerm", "Feedback", "FeedbackSubscription", "LicenceKey", "MailAlias", "Mailbox", "MixChoice",
     "OperatorSettings", "Order", "OutboxMessage", "PayTvCard", "Product",
     "ProductGroup", "RecoveryCode", "Subscription", "WorkerHeartbeat",
 ]

@@ -1,13 +1,68 @@
-"""Customers, their agreements and pay-TV cards."""
+"""Customers, their agreements and pay-TV cards, and the terms the console's search matches."""
+import re
+import unicodedata
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+import phonenumbers
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
 from app.models.base import UTCDateTime, is_valid_on, utcnow
 
 AGREEMENT_KINDS = ("connection", "service", "billing")
+# Phone numbers written without a country code are Finnish: 040 123 4567 is +358401234567.
+PHONE_REGION = "FI"
+MAX_NAME_ROTATIONS = 8
+
+
+def search_words(text: str) -> str:
+    """Text as the search compares it: lower case, accents off (ä→a, ö→o, å→a, é→e), words
+    separated by single spaces, so "Mäki-Jokela" and "maki jokela" are the same."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.findall(r"[^\W_]+", plain))
+
+
+def name_terms(name: str) -> list[str]:
+    """Every word of the name followed by the rest, so a prefix of any word finds the name:
+    "Matti Virtanen" gives "matti virtanen" and "virtanen matti"."""
+    words = search_words(name).split()[:MAX_NAME_ROTATIONS]
+    return list(dict.fromkeys(" ".join(words[i:] + words[:i]) for i in range(len(words))))
+
+
+def search_terms(name: str, phone: str) -> list[str]:
+    """The customer_search_term rows of a customer with this name and phone."""
+    terms = (*name_terms(name or ""), phone_e164(phone or ""))
+    return list(dict.fromkeys(term[:200] for term in terms if term))
+
+
+def phone_e164(phone: str) -> str:
+    """A stored phone number in E.164 (+358401234567), however it was written; "" if none."""
+    try:
+        number = phonenumbers.parse(phone, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return phone_prefix(phone)
+    if not phonenumbers.is_possible_number(number):
+        return phone_prefix(phone)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_prefix(text: str) -> str:
+    """The start of a phone number as typed (+358 40 123, 040 12, 00358 40…) in E.164, or ""
+    if it does not look like one. phonenumbers needs whole numbers; this takes beginnings."""
+    if not re.fullmatch(r"\s*\+?[\d\s().-]+", text):
+        return ""
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 3:
+        return ""
+    if text.strip().startswith("+"):
+        return "+" + digits
+    if digits.startswith("00"):
+        return "+" + digits[2:]
+    if digits.startswith("0"):  # the trunk prefix of a national number
+        return f"+{phonenumbers.country_code_for_region(PHONE_REGION)}{digits[1:]}"
+    return "+" + digits  # written with its country code, without the plus
 
 
 class Customer(db.Model):
@@ -34,15 +89,27 @@ class Customer(db.Model):
         back_populates="customer", cascade="all, delete-orphan", order_by="PayTvCard.id"
     )
     account: Mapped["Account | None"] = relationship(back_populates="customer")  # noqa: F821
+    search_terms: Mapped[list["CustomerSearchTerm"]] = relationship(cascade="all, delete-orphan")
 
     __table_args__ = (
         CheckConstraint("status IN ('active', 'closed')", name="status"),
-        # The console's search matches the start of the number, email, phone or lower-cased
-        # name. Postgres uses an index for LIKE 'abc%' only through the pattern operator
-        # class (outside the C collation); SQLite ignores the operator class.
+        # The console's search matches the start of the number or email here, and of a name
+        # or phone term in customer_search_term. Postgres uses an index for LIKE 'abc%' only
+        # through the pattern operator class (outside the C collation); SQLite ignores it.
         *[Index(f"ix_customer_{column}_prefix", column, postgresql_ops={column: "varchar_pattern_ops"})
-          for column in ("customer_number", "email", "phone")],
+          for column in ("customer_number", "email")],
     )
+
+    @validates("customer_number", "name", "phone")
+    def _keep_search_terms(self, key: str, value: str) -> str:
+        """Whoever changes the name or phone (the console, the import, the demo) changes the terms too."""
+        now = {"customer_number": self.customer_number, "name": self.name, "phone": self.phone, key: value}
+        kept = {t.term: t for t in self.search_terms}
+        self.search_terms = [kept.get(term) or CustomerSearchTerm(term=term)
+                             for term in search_terms(now["name"], now["phone"])]
+        for term in self.search_terms:
+            term.customer_number = now["customer_number"]
+        return value
 
     def has_agreement(self, kinds: tuple[str, ...], day: date) -> bool:
         return any(a.kind in kinds and a.is_valid_on(day) for a in self.agreements)
@@ -55,9 +122,20 @@ class Customer(db.Model):
         return next((c for c in self.pay_tv_cards if c.valid_until >= day), None)
 
 
-# Postgres only: SQLite does not use an index for LIKE on lower(name).
-Index("ix_customer_name_prefix", func.lower(Customer.name).label("name_lower"),
-      postgresql_ops={"name_lower": "text_pattern_ops"}).ddl_if(dialect="postgresql")
+class CustomerSearchTerm(db.Model):
+    """What the console's search finds a customer by, besides the number and email: each
+    rotation of the name (search_words) and the phone number in E.164. Kept by Customer."""
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
+    term: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # The customer's number (it never changes), so results are put in order from this table alone.
+    customer_number: Mapped[str] = mapped_column(String(20))
+
+    __table_args__ = (
+        # A search reads this index alone (an index-only scan): the term, the order, the customer.
+        Index("ix_customer_search_term_prefix", "term", "customer_number", "customer_id",
+              postgresql_ops={"term": "varchar_pattern_ops"}),
+    )
 
 
 class Agreement(db.Model):

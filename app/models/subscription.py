@@ -19,8 +19,10 @@ class Subscription(db.Model):
     ends_on: Mapped[date | None]
     # pending: accepted but waiting for the operator (e.g. a licence key).
     status: Mapped[str] = mapped_column(String(10), default="active")
-    # An upgrade links the new subscription to the one it replaced.
+    # An upgrade links the new subscription to the one it replaced, and keeps the end date the
+    # replaced one had (None: until further notice), so a rejected upgrade can put it back.
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("subscription.id"))
+    replaces_ends_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     customer: Mapped[Customer] = relationship()
@@ -32,7 +34,7 @@ class Subscription(db.Model):
     )
 
     __table_args__ = (
-        CheckConstraint("status IN ('active', 'pending', 'ended')", name="status"),
+        CheckConstraint("status IN ('active', 'pending', 'ended', 'cancelled')", name="status"),
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
         Index("ix_subscription_customer_status", "customer_id", "status"),
     )
@@ -41,7 +43,9 @@ class Subscription(db.Model):
         return self.status == "active" and is_valid_on(self.starts_on, self.ends_on, day)
 
     def state(self, day: date) -> str:
-        """What the customer sees: in force, coming, or ended."""
+        """What the customer sees: in force, coming, ended, or cancelled (its order was rejected)."""
+        if self.status == "cancelled":
+            return "cancelled"
         if self.status == "ended" or (self.ends_on is not None and self.ends_on < day):
             return "ended"
         if self.status == "pending" or self.starts_on > day:
@@ -80,6 +84,7 @@ class Order(db.Model):
     customer: Mapped[Customer] = relationship()
     product: Mapped[Product] = relationship()
     subscription: Mapped[Subscription | None] = relationship(foreign_keys=[subscription_id])
+    replaces_subscription: Mapped[Subscription | None] = relationship(foreign_keys=[replaces_subscription_id])
 
     __table_args__ = (
         CheckConstraint("kind IN ('new', 'upgrade')", name="kind"),

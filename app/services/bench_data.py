@@ -22,6 +22,7 @@ from sqlalchemy import Date, bindparam, func, select, text
 from app.extensions import db
 from app.models import Channel, Customer, OperatorSettings, Product
 from app.models.base import UTCDateTime, today, utcnow
+from app.models.customer import search_words
 from app.security import hash_password
 from app.services import DomainError, demo
 from app.services.mailboxes import hash_mailbox_password
@@ -145,6 +146,16 @@ def _insert(result: Result, products: dict[str, int], before: dict[str, int]) ->
                {_case("g.n", ["fi"] * 8 + ["sv", "en"])}, 'active', :now
         FROM g""", first=result.first_number - FIRST_NUMBER + 1, last=result.last_number - FIRST_NUMBER + 1,
              now=now)
+    # The console's search terms (Customer keeps them for ORM writes): both orders of the name
+    # without accents, and the phone in E.164.
+    first = _case(n, [search_words(name) for name in FIRST_NAMES])
+    last = _case(f"{n} / 20", [search_words(name) for name in LAST_NAMES])
+    _execute(f"""
+        INSERT INTO customer_search_term (customer_id, customer_number, term)
+        SELECT c.id, c.customer_number, {first} || ' ' || {last} FROM customer c WHERE {new_customers}
+        UNION ALL SELECT c.id, c.customer_number, {last} || ' ' || {first} FROM customer c WHERE {new_customers}
+        UNION ALL SELECT c.id, c.customer_number, '+35840' || c.customer_number FROM customer c
+        WHERE {new_customers}""")
     _execute(f"""
         INSERT INTO account (customer_id, display_name, role, password_hash, totp_enabled, totp_last_step,
                              session_version, created_at)

@@ -1,6 +1,7 @@
 """Laskutus (S7): the month's charges for the billing system, prorated by days in force.
 
-Every subscription in force on at least one day of the month gives one line. The amount is
+Every subscription in force on at least one day of the month gives one line; which days
+those are is decided in one place, `billed_days`. The amount is
 the monthly price (the price of the customer's order, so later price changes do not touch
 it) times days in force / days in the month, in cents, rounded half up to a whole cent. The
 price includes VAT; the VAT part of the amount is amount × rate / (100 % + rate), rounded
@@ -11,15 +12,19 @@ import csv
 import io
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Customer, Order, Product, Subscription
 from app.services import DomainError
+
+# Statuses that were in force on their days; pending and cancelled subscriptions never are.
+BILLED = ("active", "ended")
 
 
 @dataclass
@@ -77,29 +82,50 @@ def vat_part(amount_cents: int, basis_points: int) -> int:
     return round_half_up(amount_cents * basis_points, 10000 + basis_points)
 
 
+def billed_days(starts_on: date, ends_on: date | None, successor_starts_on: date | None,
+                first: date, last: date) -> int:
+    """How many days of the month [first, last] a subscription is charged for.
+
+    Both its first and last day count. Within an upgrade family every day is billed once: the
+    switch day belongs to the new subscription, so one that an upgrade replaced is charged up to
+    the day before its successor started (an upgrade on the day it began leaves it nothing).
+    """
+    end = min(ends_on or last, last)
+    if successor_starts_on is not None:
+        end = min(end, successor_starts_on - timedelta(days=1))
+    return max(0, (end - max(starts_on, first)).days + 1)
+
+
 def charges(month: str) -> list[CustomerCharges]:
-    """One statement over subscriptions, customers, products and the orders' price snapshots."""
+    """One statement over subscriptions, their successors, customers, products and the orders' price snapshots.
+
+    Pending subscriptions are not in force yet; cancelled ones (a rejected order) never were.
+    """
     first, last = parse_month(month)
     days_in_month = (last - first).days + 1
+    successor = aliased(Subscription)
     rows = db.session.execute(
         select(Customer.customer_number, Customer.name, Product.code, Product.name,
-               Subscription.starts_on, Subscription.ends_on,
+               Subscription.starts_on, Subscription.ends_on, successor.starts_on,
                func.coalesce(Order.price_cents, Product.price_cents),
                func.coalesce(Order.vat_basis_points, Product.vat_basis_points))
         .join(Customer, Customer.id == Subscription.customer_id)
         .join(Product, Product.id == Subscription.product_id)
         .outerjoin(Order, Order.subscription_id == Subscription.id)
-        .where(Subscription.status.in_(("active", "ended")),
+        .outerjoin(successor, (successor.replaces_id == Subscription.id)
+                   & successor.status.in_(BILLED))
+        .where(Subscription.status.in_(BILLED),
                Subscription.starts_on <= last,
-               or_(Subscription.ends_on.is_(None), Subscription.ends_on >= first),
-               or_(Order.id.is_(None), Order.status != "rejected"))
+               or_(Subscription.ends_on.is_(None), Subscription.ends_on >= first))
         .order_by(Customer.customer_number, Subscription.starts_on, Subscription.id)
     ).all()
     result: list[CustomerCharges] = []
-    for number, name, code, product_name, starts_on, ends_on, price, vat in rows:
+    for number, name, code, product_name, starts_on, ends_on, successor_starts_on, price, vat in rows:
+        days = billed_days(starts_on, ends_on, successor_starts_on, first, last)
+        if not days:
+            continue
         if not result or result[-1].customer_number != number:
             result.append(CustomerCharges(number, name))
-        days = (min(ends_on or last, last) - max(starts_on, first)).days + 1
         amount = prorate(price, days, days_in_month)
         result[-1].lines.append(Line(code, product_name, starts_on, ends_on, days, price, amount, vat,
                                      vat_part(amount, vat)))

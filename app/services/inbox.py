@@ -4,10 +4,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import i18n
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Feedback, Subscription
-from app.services import DomainError, NotFound, audit, outbox
+from app.services import DomainError, NotFound, audit, ordering, outbox
 
 STATUSES = ("new", "in_progress", "done")
 
@@ -52,8 +53,15 @@ def end_subscription(feedback: Feedback, subscription_id: int, ends_on: date) ->
     db.session.execute(select(Subscription.id).where(Subscription.id == subscription.id).with_for_update())
     if ends_on < subscription.starts_on:
         raise DomainError(_l("The end date is before the subscription began."), field="ends_on")
-    if subscription.status == "ended":
+    if subscription.status in ("ended", "cancelled"):
         raise DomainError(_l("The subscription has ended already."), field="ends_on")
+    if subscription.ends_on is not None and ends_on > subscription.ends_on:
+        # A notice ends a service sooner, never later than its own (fixed-term) end.
+        raise DomainError(_l("The subscription ends on %(day)s already.", day=i18n.day(subscription.ends_on)),
+                          field="ends_on")
+    if ordering.successor(subscription) is not None:
+        raise DomainError(_l("An upgrade of this subscription is waiting: deliver or reject it first."),
+                          field="ends_on")
     subscription.ends_on = ends_on
     if feedback.status == "new":
         feedback.status = "in_progress"

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import LicenceKey, Order, Subscription
+from app.models import LicenceKey, MixChoice, Order, Subscription
 from app.models.base import today, utcnow
 from app.services import outbox
 
@@ -38,14 +38,31 @@ def _free_key(product_id: int) -> LicenceKey | None:
 
 
 def end_replaced(subscription: Subscription, day: date) -> None:
-    """An upgrade in force: the subscription it replaces ends today and hands over its MIX choices."""
+    """An upgrade comes into force on `day`: the subscription it replaces ends that day.
+
+    The replaced one keeps its MIX choices as they were (the new one gets copies) and its end
+    date is kept on the new one, so that rejecting the upgrade can give it back exactly. An
+    end date that came earlier stays: an upgrade never lengthens what it replaces. Billing
+    gives the switch day to the new subscription (billing.billed_days).
+    """
     old = subscription.replaces
-    if old is None or old.status == "ended":
+    if old is None or old.status != "active":
         return
+    subscription.replaces_ends_on = old.ends_on
     old.status = "ended"
-    old.ends_on = max(day, old.starts_on)
-    for choice in list(old.mix_choices):
-        choice.subscription = subscription
+    old.ends_on = day if old.ends_on is None else min(old.ends_on, day)
+    chosen = {c.channel_id for c in subscription.mix_choices}
+    subscription.mix_choices += [MixChoice(channel_id=c.channel_id) for c in old.mix_choices
+                                 if c.channel_id not in chosen]
+
+
+def restore_replaced(subscription: Subscription) -> None:
+    """A rejected upgrade: the subscription it replaced is put back as it was before the upgrade."""
+    old = subscription.replaces
+    if old is None or subscription.status == "pending" or old.status != "ended":
+        return  # a waiting upgrade never touched the old one
+    old.status = "active"
+    old.ends_on = subscription.replaces_ends_on
 
 
 def assign_key(subscription: Subscription) -> bool:
@@ -65,11 +82,28 @@ def assign_key(subscription: Subscription) -> bool:
     return True
 
 
-def assign_pending(product_id: int) -> int:
-    """Give free keys to the product's pending subscriptions, oldest first; returns how many.
+def bring_into_force(subscription: Subscription, day: date) -> bool:
+    """A waiting subscription starts on `day` (the customer pays nothing for the days it waited):
+    it gets its licence key, replaces what it upgrades and its waiting orders are delivered.
 
-    Each one that gets a key starts today, its order is delivered and its email queued.
+    False when it needs a key and the pool is empty: then nothing changes.
     """
+    if subscription.product.needs_licence_key and subscription.licence_key is None \
+            and not assign_key(subscription):
+        return False
+    subscription.status = "active"
+    subscription.starts_on = day
+    subscription.ends_on = end_date(day, subscription.product.term_months)
+    end_replaced(subscription, day)
+    for order in db.session.scalars(
+        select(Order).where(Order.subscription_id == subscription.id, Order.status == "pending")
+    ):
+        order.status = "delivered"
+    return True
+
+
+def assign_pending(product_id: int) -> int:
+    """Give free keys to the product's pending subscriptions, oldest first; returns how many."""
     waiting = db.session.scalars(
         select(Subscription)
         .where(Subscription.product_id == product_id, Subscription.status == "pending")
@@ -79,18 +113,8 @@ def assign_pending(product_id: int) -> int:
     assigned = 0
     day = today()
     for subscription in waiting:
-        if subscription.licence_key is not None:
-            continue
-        if not assign_key(subscription):
+        if not bring_into_force(subscription, day):
             break
-        subscription.status = "active"
-        subscription.starts_on = day
-        subscription.ends_on = end_date(day, subscription.product.term_months)
-        end_replaced(subscription, day)
-        for order in db.session.scalars(
-            select(Order).where(Order.subscription_id == subscription.id, Order.status == "pending")
-        ):
-            order.status = "delivered"
         assigned += 1
     db.session.flush()
     return assigned

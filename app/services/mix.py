@@ -97,11 +97,15 @@ def picker(customer: Customer, day: date) -> Picker:
         select(Channel)
         .where(Channel.retired.is_(False) | Channel.id.in_(view.chosen))
         .order_by(Channel.position, Channel.name)))
-    product = subscription.product
-    view.bigger_exists = product.family is not None and db.session.scalar(
+    view.bigger_exists = bigger_exists(subscription.product)
+    return view
+
+
+def bigger_exists(product: Product) -> bool:
+    """Whether a bigger MIX package is on sale: the advice at the limit names one only then."""
+    return product.family is not None and db.session.scalar(
         select(Product.id).where(Product.family == product.family, Product.rank > product.rank,
                                  Product.sellable.is_(True)).limit(1)) is not None
-    return view
 
 
 def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chosen: bool,
@@ -140,9 +144,12 @@ def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chos
         if channel.retired:
             raise DomainError(_l("%(name)s is no longer in the channel pool and cannot be chosen.",
                                  name=channel.label))
-        if was_full:
+        if was_full and bigger_exists(subscription.product):
             raise DomainError(_l("All %(limit)d channels of your MIX package are chosen. Remove a channel "
                                  "first, or change to a bigger MIX package.", limit=limit))
+        if was_full:
+            raise DomainError(_l("All %(limit)d channels of your MIX package are chosen. Remove a channel "
+                                 "first.", limit=limit))
         db.session.add(MixChoice(subscription_id=subscription.id, channel_id=channel.id))
         channel_ids = [*choices, channel.id]
     else:

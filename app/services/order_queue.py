@@ -6,7 +6,7 @@ from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Order, Product, Subscription
 from app.models.base import today
-from app.services import DomainError, NotFound, audit, get, outbox
+from app.services import DomainError, NotFound, audit, get, licences, ordering, outbox
 
 OPEN = ("new", "pending")
 
@@ -36,29 +36,39 @@ def _open_order(order_id: int) -> Order:
 
 
 def deliver(order_id: int) -> None:
-    """The operator delivered it: a waiting subscription comes into force."""
+    """The operator delivered it: a waiting subscription comes into force today, as a licence key would bring it."""
     order = _open_order(order_id)
+    subscription: Subscription | None = order.subscription
+    if subscription is not None and subscription.status == "pending" \
+            and not licences.bring_into_force(subscription, today()):
+        raise DomainError(_l("There is no free licence key for %(product)s: add keys first.",
+                             product=subscription.product.label))
     order.status = "delivered"
-    if order.subscription is not None and order.subscription.status == "pending":
-        order.subscription.status = "active"
     audit.record("order.delivered", order.customer_id, order=order.id)
     db.session.commit()
 
 
 def reject(order_id: int, reason: str) -> None:
-    """Not delivered: the subscription ends before it began and the customer is told why."""
+    """Not delivered: the subscription is cancelled (never billed) and the customer is told why.
+
+    A rejected upgrade gives back the subscription it replaced exactly as it was. An order
+    whose service has been upgraded since is rejected after the newer order, never before it.
+    """
     reason = reason.strip()
     if not reason:
         raise DomainError(_l("Write the reason; it goes to the customer."), field="reason")
     order = _open_order(order_id)
+    subscription: Subscription | None = order.subscription
+    if subscription is not None and ordering.successor(subscription) is not None:
+        raise DomainError(_l("This service has been upgraded since: reject the newer order first."),
+                          field="reason")
     order.status = "rejected"
     order.reject_reason = reason
-    subscription: Subscription | None = order.subscription
-    if subscription is not None and subscription.status != "ended":
-        subscription.status = "ended"
-        subscription.ends_on = max(subscription.starts_on, today())
+    if subscription is not None:
+        licences.restore_replaced(subscription)
+        subscription.status = "cancelled"
     audit.record("order.rejected", order.customer_id, order=order.id, reason=reason)
     if order.customer.email:
         outbox.queue_email(order.customer.email, "order_rejected", order.customer.locale,
-                           order.customer_id, order=order)
+                           order.customer_id, order=order, restored=order.replaces_subscription)
     db.session.commit()

@@ -27,6 +27,9 @@ NO_BILLING_AGREEMENT = _l(
 NO_PAY_TV_CARD = _l("Pay channels and MIX packages need a valid pay-TV card.")
 ALREADY_SUBSCRIBED = _l("You already have this service.")
 NOT_IN_GROUP = _l("This product is not in the chosen product group.")
+NOT_IN_FORCE = _l("This service is no longer in force, so it cannot be upgraded.")
+UPGRADE_WAITING = _l("An upgrade of this service is waiting for our customer service, so it cannot be "
+                     "upgraded again now.")
 
 
 @dataclass
@@ -175,8 +178,19 @@ def place_order(customer_id: int, product_code: str, idempotency_key: str,
     return order
 
 
-def upgrade_options(customer_id: int, subscription_id: int) -> tuple[Subscription, list[Offer]]:
-    """A subscription in force and the higher ranks of its family, each with the reason if not orderable."""
+@dataclass
+class UpgradeOptions:
+    """The upgrade page: the higher ranks of the subscription's family, and why none can be
+    ordered now if the subscription itself cannot be upgraded (`reason`)."""
+
+    subscription: Subscription
+    offers: list[Offer]
+    reason: str | None
+
+
+def upgrade_options(customer_id: int, subscription_id: int) -> UpgradeOptions:
+    """What the upgrade page offers now: a page opened earlier (or reached with Back) shows
+    the same rules the confirmation will check."""
     subscription = _upgradable(customer_id, subscription_id)
     customer, day = _customer(customer_id), today()
     higher = db.session.scalars(
@@ -184,7 +198,18 @@ def upgrade_options(customer_id: int, subscription_id: int) -> tuple[Subscriptio
                               Product.rank > subscription.product.rank, Product.sellable.is_(True))
         .order_by(Product.rank)
     ).all()
-    return subscription, [Offer(p, _customer_reason(customer, p, day)) for p in higher]
+    reason = _not_upgradable(subscription, day)
+    return UpgradeOptions(subscription, [Offer(p, reason or _customer_reason(customer, p, day)) for p in higher],
+                          reason)
+
+
+def _not_upgradable(subscription: Subscription, day: date) -> str | None:
+    """Why this subscription cannot be upgraded now, if it cannot."""
+    if subscription.state(day) != "in_force":
+        return NOT_IN_FORCE
+    if successor(subscription) is not None:
+        return UPGRADE_WAITING
+    return None
 
 
 def _upgradable(customer_id: int, subscription_id: int, lock: bool = False) -> Subscription:
@@ -212,8 +237,9 @@ def upgrade(customer_id: int, subscription_id: int, product_code: str, idempoten
     old = _upgradable(customer_id, subscription_id, lock=True)
     product = _sellable(product_code)
     day = today()
-    if old.state(day) != "in_force" or _has_successor(old):
-        raise DomainError(_l("This service is no longer in force, so it cannot be upgraded."))
+    reason = _not_upgradable(old, day)
+    if reason:
+        raise DomainError(reason)
     if product.family != old.product.family or product.rank <= old.product.rank:
         raise DomainError(_l(
             "Only a bigger service of the same kind can be ordered here. Customer service "
@@ -230,11 +256,11 @@ def upgrade(customer_id: int, subscription_id: int, product_code: str, idempoten
     return order
 
 
-def _has_successor(subscription: Subscription) -> bool:
-    return bool(db.session.scalar(
-        select(func.count()).select_from(Subscription)
-        .where(Subscription.replaces_id == subscription.id, Subscription.status != "ended")
-    ))
+def successor(subscription: Subscription) -> Subscription | None:
+    """The upgrade that replaced this subscription or waits to replace it (not a rejected one)."""
+    return db.session.scalar(
+        select(Subscription).where(Subscription.replaces_id == subscription.id,
+                                   Subscription.status != "cancelled").limit(1))
 
 
 def _record(customer: Customer, product: Product, subscription: Subscription, idempotency_key: str,
@@ -276,11 +302,13 @@ def order_of(customer_id: int, order_id: int) -> Order:
 
 @dataclass
 class OrderedServices:
-    """Tilatut palvelut: in force and coming first, ended ones apart; which can be upgraded."""
+    """Tilatut palvelut: in force and coming first, ended ones apart, which can be upgraded, and
+    the orders that were rejected (their subscriptions never counted as services)."""
 
     current: list[Subscription]
     ended: list[Subscription]
     upgradable: set[int]
+    rejected: list[Order]
 
 
 def ordered_services(customer_id: int) -> OrderedServices:
@@ -290,11 +318,16 @@ def ordered_services(customer_id: int) -> OrderedServices:
         select(Product.family, func.max(Product.rank))
         .where(Product.family.is_not(None), Product.sellable.is_(True)).group_by(Product.family)
     ).all()) if everything else {}
-    current = [s for s in everything if s.state(day) != "ended"]
+    current = [s for s in everything if s.state(day) in ("in_force", "coming")]
     waiting = {s.replaces_id for s in current if s.replaces_id}
+    rejected = list(db.session.scalars(
+        select(Order).options(joinedload(Order.product))
+        .where(Order.customer_id == customer_id, Order.status == "rejected").order_by(Order.id.desc())
+    )) if any(s.status == "cancelled" for s in everything) else []
     return OrderedServices(
         current=current,
         ended=[s for s in everything if s.state(day) == "ended"],
         upgradable={s.id for s in current if s.state(day) == "in_force" and s.id not in waiting
                     and s.product.family and s.product.rank < top_rank.get(s.product.family, 0)},
+        rejected=rejected,
     )

@@ -37,7 +37,7 @@ def month_data():
     sub(b, "B-SPORT", date(2026, 11, 5), date(2026, 11, 19))               # 15 days
     sub(b, "B-JUNIOR", date(2026, 11, 24))                                 # 7 days
     sub(b, "B-MIX-3", date(2026, 11, 2), status="pending", order_status="pending")       # not delivered
-    sub(b, "B-MIX-6", date(2026, 11, 3), date(2026, 11, 3), "ended", order_status="rejected")
+    sub(b, "B-MIX-6", date(2026, 11, 3), status="cancelled", order_status="rejected")  # never in force
     sub(b, "B-NET", date(2024, 1, 1), date(2026, 10, 31), "ended")         # ended before the month
     sub(b, "B-SPORT", date(2026, 12, 1))                                   # starts after
     db.session.add_all([a, b])

@@ -5,7 +5,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Account, AuditEvent, Customer, OutboxMessage, PayTvCard
-from app.services import outbox, two_factor
+from app.services import customers, outbox, two_factor
 from app.services.two_factor import TOTP
 from tests.helpers import STAFF_TOTP_SECRET, customer_id, statements
 
@@ -15,6 +15,29 @@ def test_search_by_number_name_email_phone(admin):
         page = admin.get("/hallinta/asiakkaat", query_string={"q": query})
         assert "Matti Virtanen" in page.text, query
         assert "Liisa Korhonen" not in page.text, query
+
+
+@pytest.mark.parametrize("query, found", [
+    ("Virtanen", "Matti Virtanen"), ("virt", "Matti Virtanen"), ("VIRTANEN m", "Matti Virtanen"),
+    ("Mäki", "Anna Mäkinen"), ("maki", "Anna Mäkinen"), ("MÄKINEN anna", "Anna Mäkinen"),
+    ("0401234567", "Matti Virtanen"), ("+358 40 123", "Matti Virtanen"), ("040-123 45", "Matti Virtanen"),
+    ("00358401234567", "Matti Virtanen"), ("358 40 1234567", "Matti Virtanen"), ("(050) 765", "Liisa Korhonen"),
+])
+def test_search_by_any_word_of_the_name_and_the_phone_in_any_format(admin, query, found):
+    page = admin.get("/hallinta/asiakkaat", query_string={"q": query}).text
+    assert found in page, query
+    others = {"Matti Virtanen", "Liisa Korhonen", "Pekka Nieminen", "Anna Mäkinen"} - {found}
+    assert not [name for name in others if name in page], query
+
+
+def test_search_follows_a_changed_name_and_phone(admin):
+    customer = db.session.query(Customer).filter_by(customer_number="100002").one()
+    customers.update_contact(customer, name="Liisa Åström-Järvi", phone="+358 44 987 6543", email=customer.email,
+                             street_address="", postal_code="", city="", locale="fi")
+    for query in ("astrom", "Järvi", "jarvi liisa", "044 987", "+358449876543"):
+        assert "Liisa Åström-Järvi" in admin.get("/hallinta/asiakkaat", query_string={"q": query}).text, query
+    for query in ("Korhonen", "050 765"):
+        assert "Liisa" not in admin.get("/hallinta/asiakkaat", query_string={"q": query}).text, query
 
 
 def test_search_pages_with_constant_statement_count(admin):

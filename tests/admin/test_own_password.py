@@ -4,8 +4,8 @@ import pytest
 from app.extensions import db
 from app.models import Account, AuditEvent
 from app.security import verify_password
-from tests.admin.conftest import staff_login
 from tests.conftest import HTMX
+from tests.helpers import staff_login
 
 URL = "/hallinta/salasana"
 OLD = "Hallinta-Demo-2026-x"

@@ -61,7 +61,7 @@ def test_deliver_activates_the_subscription(admin):
     assert "jo käsitelty" in again.text
 
 
-def test_reject_needs_a_reason_and_ends_the_subscription(admin, smtp):
+def test_reject_needs_a_reason_and_cancels_the_subscription(admin, smtp):
     order = place()
     url = f"/hallinta/tilaukset/{order.id}/hylkaa"
     response = admin.submit(url, {"reason": "  "})
@@ -71,7 +71,8 @@ def test_reject_needs_a_reason_and_ends_the_subscription(admin, smtp):
     assert response.status_code == 303
     order = db.session.get(Order, order.id)
     assert order.status == "rejected"
-    assert order.subscription.status == "ended" and order.subscription.ends_on == today()
+    # Cancelled, not ended: it is never billed and never listed as a service that was in force.
+    assert order.subscription.status == "cancelled" and order.subscription.ends_on is None
     outbox.deliver_due()
     assert len(smtp.messages) == 1
     assert smtp.messages[0]["To"] == "liisa.korhonen@example.fi"

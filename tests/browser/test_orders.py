@@ -2,6 +2,7 @@
 without JavaScript here (tests/browser/test_audit.py checks them with it)."""
 import pytest
 
+from app.models.base import today
 from tests.browser.conftest import axe_violations_without_js, log_in
 
 JS = pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
@@ -50,7 +51,7 @@ def test_100001_orders_upgrades_and_sees_both(browse, demo_data, js):
     assert clean(page, js)
     card(page, "Laajakaista 300M").get_by_role("button", name="Vahvista päivitys").click()
     page.wait_for_url("**/tilaus/*")
-    assert "Päivittämäsi aiempi palvelu päättyi tänään." in page.inner_text("main")
+    assert f"päättyi {today():%-d.%-m.%Y}." in page.inner_text("main")
 
     page.get_by_role("navigation", name="Päävalikko").get_by_role("link", name="Tilatut palvelut").click()
     page.wait_for_url("**/tilatut-palvelut")

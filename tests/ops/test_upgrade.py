@@ -92,7 +92,9 @@ def test_an_upgrade_from_the_oldest_migration_keeps_every_row(app, client, make_
                 migration_heads()
         for name, old in before.items():
             if name not in old_columns:
-                assert after[name] == {}, f"{name} is a new table"
+                # A new table: what its migration derives from the old rows (a backfill, such as the
+                # customers' search words) must be what the models themselves would have written.
+                assert after[name] == old, f"{name} is a new table"
                 continue
             assert after[name].keys() == old.keys(), f"rows of {name} lost or added"
             for key, row in old.items():

@@ -55,7 +55,7 @@ def upgrade(subscription_id: int):
     if form.validate_on_submit():
         return _confirmed(ordering.upgrade(_customer_id(), subscription_id, form.product.data,
                                            form.idempotency_key.data))
-    subscription, offers = ordering.upgrade_options(_customer_id(), subscription_id)
+    options = ordering.upgrade_options(_customer_id(), subscription_id)
     if not form.idempotency_key.data:
         form.idempotency_key.data = ordering.new_idempotency_key()
-    return render("orders/upgrade.html", "order", form=form, subscription=subscription, offers=offers)
+    return render("orders/upgrade.html", "order", form=form, options=options)
