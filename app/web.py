@@ -53,8 +53,9 @@ def _forms(context: dict) -> list[WTForm]:
 
 
 def _fields_to_fix(form: WTForm) -> int:
-    """Fields the user can correct; what the form says as a whole is shown with the form."""
-    return sum(1 for field in form if field.errors and field.type not in ("CSRFTokenField", "HiddenField"))
+    """Fields with a message of their own (a hidden one's is shown by the control it belongs to);
+    what the form says as a whole is an alert of the form itself."""
+    return sum(1 for field in form if field.errors and field.type != "CSRFTokenField")
 
 
 def render(template: str, block: str | None = None, http_status: int | None = None, alert: str | None = None,
