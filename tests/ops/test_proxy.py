@@ -87,8 +87,9 @@ def test_one_request_id_in_nginx_and_in_the_portal(deployed):
     site, text, json_ = deployed
     answer = Visitor(site).get("/kirjaudu?id-check")
     request_id = only(answer, "X-Request-ID")
-    assert request_id in site.access_log.read_text()
-    assert request_id in text.logs() + json_.logs()
+    # nginx writes its access line after the answer has left, so the client can be first.
+    wait_for(lambda: request_id in site.access_log.read_text(), "the request id in nginx's access log")
+    wait_for(lambda: request_id in text.logs() + json_.logs(), "the request id in the portal's log")
 
 
 def test_static_files_come_from_nginx_cached_for_a_year(deployed):
@@ -237,6 +238,8 @@ def test_no_key_password_or_cookie_in_any_log(deployed, relay):
         secrets_used.update({f"CSRF token {i}": token for i, token in enumerate(
             re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', browser.get("/kirjaudu").text))})
 
+    # Each server writes its access line after the answer has left: wait for the last ones.
+    wait_for(lambda: re.search(r'"GET /uusi-salasana/\[token\] HTTP/1.1" 404 ', text.logs()), "gunicorn's last line")
     logs = {"nginx": site.logs(), "gunicorn and portal (text)": text.logs(), "portal (JSON)": json_.logs()}
     for where, written in logs.items():
         for what, value in secrets_used.items():
