@@ -19,6 +19,7 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db, limiter
 from app.services import demo
+from tests.helpers import PASSWORDS
 
 IN_CI = os.environ.get("CI") == "true"
 HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
@@ -250,6 +251,15 @@ def make_client(app):
 def demo_data(app):
     demo.load()
     return demo
+
+
+@pytest.fixture
+def login(client, demo_data):
+    """The client logged in as a demo customer: `login("100002")`."""
+    def log_in(number: str = "100001"):
+        client.login(number, PASSWORDS[number])
+        return client
+    return log_in
 
 
 @pytest.fixture

@@ -12,18 +12,10 @@ from app.models import Feedback, LicenceKey, MixChoice, Order, Subscription
 from app.models.base import today
 from app.services import DomainError, billing, demo, inbox, mix, order_queue, ordering, outbox
 from tests.conftest import HTMX
-from tests.helpers import PASSWORDS, customer, product
+from tests.helpers import customer, product
 from tests.orders.conftest import empty_pool, form_data, snapshot, text
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-
-
-@pytest.fixture
-def login(client, demo_data):
-    def log_in(number: str = "100001"):
-        client.login(number, PASSWORDS[number])
-        return client
-    return log_in
 
 
 def held(number: str, code: str) -> Subscription:

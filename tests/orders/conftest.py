@@ -1,11 +1,9 @@
 """Helpers for the ordering tests: the demo rows by their business keys, and a fresh confirmation key."""
 import re
 
-import pytest
-
 from app.extensions import db
 from app.models import AuditEvent, LicenceKey, Order, OutboxMessage, Subscription
-from tests.helpers import PASSWORDS, count, product
+from tests.helpers import count, product
 
 KEY = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="idempotency_key"')
 
@@ -22,15 +20,6 @@ def form_key(page: str) -> str:
     match = KEY.search(page)
     assert match, "no idempotency key on the page"
     return match.group(1) or match.group(2)
-
-
-@pytest.fixture
-def login(client, demo_data):
-    """The client logged in as a demo customer: `login("100002")`."""
-    def log_in(number: str = "100001"):
-        client.login(number, PASSWORDS[number])
-        return client
-    return log_in
 
 
 def empty_pool(code: str) -> None:

@@ -1,5 +1,4 @@
 """Races over real database connections: each thread has its own app context, session and connection."""
-import threading
 from datetime import date
 
 from sqlalchemy import select
@@ -7,34 +6,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Agreement, Customer, LicenceKey, Order, Subscription
 from app.services import DomainError, ordering
-from tests.helpers import product
+from tests.helpers import product, run_together
 from tests.orders.conftest import empty_pool, form_data
 
 THREADS = 10
-
-
-def run_together(app, work, count: int = THREADS) -> list:
-    """Run `work(i)` in `count` threads released at once; each result or exception, in order."""
-    db.session.commit()  # the test's own transaction would hold SQLite's write lock
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                results[i] = work(i)
-            except Exception as error:  # noqa: BLE001 — reported to the test
-                results[i] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 def new_customers(prefix: str) -> list[int]:
