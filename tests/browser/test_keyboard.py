@@ -5,6 +5,7 @@ lost to <body>; the status region announces what happened. (The same tasks witho
 with axe, are in test_orders, test_mix and test_account.)"""
 import re
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.browser.conftest import htmx_swap, log_in
@@ -21,9 +22,14 @@ def focused(page) -> dict:
 
 
 def focus_name(page) -> str:
-    element = focused(page)
-    assert element["tag"] != "BODY", "focus was lost to <body>"
-    return element["name"]
+    """The focused element's name. After a navigation the browser moves focus to `autofocus` at its
+    next rendering update, which may come after the load event: wait for that first."""
+    try:
+        page.wait_for_function("document.activeElement && document.activeElement !== document.body",
+                               timeout=5000)
+    except PlaywrightTimeout:
+        raise AssertionError("focus was lost to <body>") from None
+    return focused(page)["name"]
 
 
 def tab_to(page, name: str, key: str = "Tab", limit: int = 40) -> list[str]:
