@@ -40,8 +40,11 @@ run: $(VENV)/.runtime translations
 	APP_CONFIG=development $(BIN)/gunicorn --config deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 1 --threads 4 wsgi:app & \
 	wait
 
+# One pytest worker per core (pytest-xdist), tests dealt out one by one but tests/ops/ kept on one
+# worker (its conftest says why); each worker has a database of its own (tests/conftest.py).
+TEST_WORKERS ?= auto
 test: $(VENV)/.dev translations $(AUDIT_ENGINE)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The benchmarks print their figures (README, "Benchmarks"). They need Debian's chromium and
 # wrk; the scale run needs Postgres on 127.0.0.1 and, for a million customers, a quarter hour

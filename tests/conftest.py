@@ -10,11 +10,13 @@ import time
 from collections import Counter, namedtuple
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db, limiter
@@ -146,10 +148,22 @@ def webhook(app):
 
 
 def database_url(tmp_path_factory) -> str:
+    """A SQLite file of this process, or TEST_DATABASE_URL. Under pytest-xdist each worker empties
+    its tables around every test, so each worker has a Postgres database of its own beside it
+    (`test_gw0`, `test_gw1`…), made on first use."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
         return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    server = make_url(url)
+    own = f"{server.database}_{worker}"
+    with psycopg.connect(server.set(drivername="postgresql").render_as_string(hide_password=False),
+                         autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone():
+            admin.execute(f'CREATE DATABASE "{own}"')
+    return server.set(database=own).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

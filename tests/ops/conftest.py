@@ -150,3 +150,12 @@ def unsent() -> int:
     db.session.rollback()
     return db.session.scalar(select(func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.status.in_(outbox.UNSENT)))
+
+
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (`make test`) the deployed servers, workers and proxies of this package run
+    on one worker, one module after another, as they would on one host: two deployments at once on
+    a two-core machine starve each other's timeouts."""
+    for item in items:
+        if "tests/ops/" in str(item.fspath):
+            item.add_marker(pytest.mark.xdist_group("ops"))
