@@ -15,6 +15,7 @@ from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db, limiter
@@ -250,6 +251,17 @@ def make_client(app):
 def demo_data(app):
     demo.load()
     return demo
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served over HTTP on loopback, in a thread, for the browser and the API probes."""
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
 
 
 @pytest.fixture
