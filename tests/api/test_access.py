@@ -19,12 +19,13 @@ WRITES = {"PUT", "POST"}
 
 def _calls(app):
     """(method, url, scope it needs) of every API route, with Matti's number and an order of his."""
-    order_id = db.session.query(Order.id).filter_by(customer_id=customer_id("100001")).first()[0]
+    values = {"customer_number": "100001", "code": "TURVAPAKETTI-3", "feedback_id": 1,
+              "order_id": db.session.query(Order.id).filter_by(customer_id=customer_id("100001")).first()[0]}
     for route in routes(app, {API}):
         group = route.endpoint.removeprefix("api_").split(".")[0]
         for method in route.methods:
             access = "write" if method in WRITES else "read"
-            yield method, route.url({"customer_number": "100001", "order_id": order_id}), f"{group}:{access}"
+            yield method, route.url(values), f"{group}:{access}"
 
 
 def _refused_everywhere(app, client, headers, status):

@@ -65,7 +65,8 @@ NOT_OPENED = {
     **{endpoint: "the operator API answers JSON to a token, not pages to a browser" for endpoint in (
         "api_customers.customer_list", "api_customers.customer_read", "api_customers.agreements_read",
         "api_customers.cards_read", "api_customers.subscriptions_read", "api_orders.order_list",
-        "api_orders.order_read", "api_orders.events")},
+        "api_orders.order_read", "api_orders.events", "api_catalog.groups", "api_catalog.channels",
+        "api_feedback.feedback_list", "api_feedback.feedback_read")},
 }
 
 # Route arguments, per user, as keys of the demo data (`audit_data`).

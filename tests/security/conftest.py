@@ -87,7 +87,7 @@ def world(demo_data) -> World:
         "token_id": db.session.scalar(select(ApiToken.id).filter_by(
             token_hash=api_tokens.digest(api_tokens.create("Laskutus", ["customers:read"], None)))),
     }
-    shared = {"customer_number": matti.customer_number,
+    shared = {"customer_number": matti.customer_number, "feedback_id": feedback.id,
               "code": "LAAJAKAISTA-100", "token": "vanhentunut-linkki", "filename": "app.css",
               "channel_id": _free_channel(mix)}
     world = World({**shared, **mine}, {**shared, **theirs}, {**shared, **console})

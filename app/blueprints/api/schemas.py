@@ -195,3 +195,83 @@ class EventSchema(Schema):
 
 class EventsSchema(Schema):
     items = fields.List(fields.Nested(EventSchema), required=True)
+
+
+# Catalog and licence keys ---------------------------------------------------------------------
+
+class ProductSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    price_cents = fields.Integer(required=True, metadata={"description": "Per month, VAT included"})
+    vat_basis_points = fields.Integer(required=True, metadata={"description": "2550 = 25.5 %"})
+    term_months = fields.Integer(allow_none=True, required=True, metadata={"description": "null: until further notice"})
+    requires_pay_tv_card = fields.Boolean(required=True)
+    mix_size = fields.Integer(allow_none=True, required=True)
+    needs_licence_key = fields.Boolean(required=True)
+    sellable = fields.Boolean(required=True)
+
+
+class GroupSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    products = fields.List(fields.Nested(ProductSchema), required=True)
+
+
+class GroupsSchema(Schema):
+    groups = fields.List(fields.Nested(GroupSchema), required=True)
+
+
+class ChannelSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    genre = fields.String(required=True)
+    retired = fields.Boolean(required=True)
+
+
+class ChannelsSchema(Schema):
+    channels = fields.List(fields.Nested(ChannelSchema), required=True)
+
+
+class LicenceKeysSchema(Schema):
+    keys = fields.List(Text(), required=True, validate=validate.Length(min=1, max=10000),
+                       metadata={"description": "One key per item; all are added, or none"})
+
+
+class LicenceKeysAddedSchema(Schema):
+    added = fields.Integer(required=True)
+    given = fields.Integer(required=True, metadata={"description": "Waiting orders that got their key at once"})
+
+
+# Feedback and termination notices -------------------------------------------------------------
+
+class FeedbackSchema(Schema):
+    id = fields.Integer(required=True)
+    reference = fields.String(required=True)
+    customer_number = fields.String(attribute="customer.customer_number", required=True)
+    topic = fields.String(required=True)
+    message = fields.String(required=True)
+    contact_requested = fields.Boolean(required=True)
+    contact_email = fields.String(required=True)
+    contact_phone = fields.String(required=True)
+    wished_end_date = fields.Date(allow_none=True, required=True)
+    subscriptions = fields.Pluck(SubscriptionSchema, "id", many=True, required=True,
+                                 metadata={"description": "Ids of the subscriptions a termination notice names"})
+    status = fields.String(required=True)
+    staff_note = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class FeedbackQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(("new", "in_progress", "done")))
+    kind = fields.String(validate=validate.OneOf(("feedback", "termination")))
+    after = fields.Integer(load_default=0, validate=validate.Range(0, DB_INT_MAX))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
+
+
+class FeedbackListSchema(Schema):
+    items = fields.List(fields.Nested(FeedbackSchema), required=True)
+
+
+class FeedbackStatusSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("new", "in_progress", "done")))
+    staff_note = Text(load_default="", validate=validate.Length(max=5000))

@@ -1,0 +1,56 @@
+"""The catalog, licence-key batches (all or nothing) and the feedback inbox through the API."""
+from app.extensions import db
+from app.models import AuditEvent, Feedback, LicenceKey
+from app.services import support
+from tests.helpers import count, customer
+
+
+def test_groups_with_products_and_channels_are_read(client, api):
+    groups = client.get("/api/v1/catalog/groups", headers=api).json["groups"]
+    codes = {p["code"] for g in groups for p in g["products"]}
+    assert {"LAAJAKAISTA-100", "MIX-6", "TURVAPAKETTI-3"} <= codes
+    channels = client.get("/api/v1/catalog/channels", headers=api).json["channels"]
+    assert channels and all(set(c) == {"id", "name", "genre", "retired"} for c in channels)
+
+
+def test_a_licence_key_batch_is_added_whole(client, api):
+    before = count(LicenceKey)
+    response = client.post("/api/v1/catalog/products/TURVAPAKETTI-3/licence-keys",
+                           json={"keys": ["API-KEY-0001", "API-KEY-0002"]}, headers=api)
+    assert response.status_code == 201 and response.json["added"] == 2
+    assert count(LicenceKey) == before + 2
+    assert db.session.query(AuditEvent).filter_by(action="licence_keys.added").one().actor_name == "API: Laskutus"
+
+
+def test_a_batch_with_a_bad_line_adds_nothing_and_names_every_line(client, api):
+    before = count(LicenceKey)
+    response = client.post("/api/v1/catalog/products/TURVAPAKETTI-3/licence-keys",
+                           json={"keys": ["API-KEY-0001", "two words", "API-KEY-0001"]}, headers=api)
+    assert response.status_code == 422 and response.json["errors"][0]["field"] == "keys"
+    assert "rivi 2" in response.json["errors"][0]["detail"] and "rivi 3" in response.json["errors"][0]["detail"]
+    assert count(LicenceKey) == before
+    assert client.post("/api/v1/catalog/products/LAAJAKAISTA-100/licence-keys", json={"keys": ["X-1"]},
+                       headers=api).status_code == 422
+    assert client.post("/api/v1/catalog/products/EI-OLE/licence-keys", json={"keys": ["X-1"]},
+                       headers=api).status_code == 404
+
+
+def _feedback(topic: str = "feedback") -> Feedback:
+    matti = customer("100001")
+    return support.send(matti.id, support.Message(topic=topic, message="Netti pätkii.", contact_email=matti.email,
+                                                  contact_phone=matti.phone))
+
+
+def test_feedback_is_listed_by_status_and_its_status_set(client, api):
+    item = _feedback()
+    new = client.get("/api/v1/feedback?status=new", headers=api).json["items"]
+    assert [f["reference"] for f in new] == [item.reference] and new[0]["customer_number"] == "100001"
+    response = client.put(f"/api/v1/feedback/{item.id}/status", json={"status": "done", "staff_note": "Soitettu."},
+                          headers=api)
+    assert response.status_code == 200 and response.json["status"] == "done"
+    assert client.get("/api/v1/feedback?status=new", headers=api).json["items"] == []
+    assert client.get(f"/api/v1/feedback/{item.id}", headers=api).json["staff_note"] == "Soitettu."
+    bad = client.put(f"/api/v1/feedback/{item.id}/status", json={"status": "lost"}, headers=api)
+    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "status"
+    assert client.get("/api/v1/feedback/2147483647", headers=api).status_code == 404
+    assert client.get("/api/v1/feedback?kind=termination", headers=api).json["items"] == []
