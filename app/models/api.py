@@ -1,7 +1,7 @@
 """Tokens of the operator API (/api/v1): what other systems of the operator sign in with."""
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -28,3 +28,19 @@ class ApiToken(db.Model):
 
     def is_usable(self, now: datetime) -> bool:
         return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+
+
+class ApiIdempotencyKey(db.Model):
+    """A POST sent with an Idempotency-Key: sent again, it is answered as the first time, not done twice."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_token.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    # The method, path and body it was first sent with: the same key for another request is an error.
+    request_digest: Mapped[str] = mapped_column(String(64))
+    # Null while the first request is still being answered.
+    status_code: Mapped[int | None]
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("token_id", "key", name="uq_api_idempotency_key_token_key"),)

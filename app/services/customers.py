@@ -192,11 +192,16 @@ def close(customer: Customer) -> None:
     db.session.commit()
 
 
-def by_number(number: str) -> Customer:
-    """The customer with this customer number, agreements and cards loaded, or NotFound."""
-    customer = db.session.scalar(
+def find_by_number(number: str) -> Customer | None:
+    """The customer with this customer number, agreements and cards loaded, or None."""
+    return db.session.scalar(
         select(Customer).where(Customer.customer_number == number)
         .options(selectinload(Customer.agreements), selectinload(Customer.pay_tv_cards)))
+
+
+def by_number(number: str) -> Customer:
+    """The customer with this customer number, or NotFound."""
+    customer = find_by_number(number)
     if customer is None:
         raise NotFound(number)
     return customer

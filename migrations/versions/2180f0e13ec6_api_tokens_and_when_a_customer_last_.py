@@ -1,4 +1,4 @@
-"""API tokens, and when a customer last changed
+"""API tokens and their idempotency keys, and when a customer last changed
 
 Revision ID: 2180f0e13ec6
 Revises: 8dfbd0fe514f
@@ -30,6 +30,18 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
     )
+    op.create_table('api_idempotency_key',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('request_digest', sa.String(length=64), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['token_id'], ['api_token.id'], name=op.f('fk_api_idempotency_key_token_id_api_token'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_idempotency_key')),
+    sa.UniqueConstraint('token_id', 'key', name='uq_api_idempotency_key_token_key')
+    )
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.add_column(sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True))
     # Existing customers last changed, as far as anyone knows, when they were created.
@@ -47,5 +59,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_customer_updated_at'))
         batch_op.drop_column('updated_at')
 
+    op.drop_table('api_idempotency_key')
     op.drop_table('api_token')
     # ### end Alembic commands ###

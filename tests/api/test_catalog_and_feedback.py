@@ -54,3 +54,24 @@ def test_feedback_is_listed_by_status_and_its_status_set(client, api):
     assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "status"
     assert client.get("/api/v1/feedback/2147483647", headers=api).status_code == 404
     assert client.get("/api/v1/feedback?kind=termination", headers=api).json["items"] == []
+
+
+def test_an_idempotency_key_answers_a_retry_as_the_first_time(client, api):
+    before = count(LicenceKey)
+    url, body = "/api/v1/catalog/products/TURVAPAKETTI-3/licence-keys", {"keys": ["API-KEY-0001"]}
+    first = client.post(url, json=body, headers={**api, "Idempotency-Key": "batch-1"})
+    again = client.post(url, json=body, headers={**api, "Idempotency-Key": "batch-1"})
+    assert first.status_code == again.status_code == 201 and again.json == first.json
+    assert again.headers["Idempotent-Replayed"] == "true" and count(LicenceKey) == before + 1
+    other = client.post(url, json={"keys": ["API-KEY-0002"]}, headers={**api, "Idempotency-Key": "batch-1"})
+    assert other.status_code == 422 and other.mimetype == "application/problem+json"
+    assert count(LicenceKey) == before + 1
+
+
+def test_a_refused_request_does_not_use_up_its_idempotency_key(client, api):
+    url = "/api/v1/catalog/products/TURVAPAKETTI-3/licence-keys"
+    refused = client.post(url, json={"keys": ["two words"]}, headers={**api, "Idempotency-Key": "batch-2"})
+    assert refused.status_code == 422
+    fixed = client.post(url, json={"keys": ["two words"]}, headers={**api, "Idempotency-Key": "batch-2"})
+    assert fixed.status_code == 422 and "Idempotent-Replayed" not in fixed.headers
+    assert client.post(url, json={"keys": ["X"]}, headers={**api, "Idempotency-Key": "x" * 101}).status_code == 400

@@ -1,5 +1,5 @@
 """The catalog (read) and the licence-key pools (a batch added all or nothing)."""
-from app.blueprints.api import resource
+from app.blueprints.api import IDEMPOTENCY_KEY, idempotent, resource
 from app.blueprints.api.schemas import ChannelsSchema, GroupsSchema, LicenceKeysAddedSchema, LicenceKeysSchema
 from app.services import catalog_admin, licence_pool
 
@@ -21,6 +21,8 @@ def channels():
 
 
 @bp.post("/catalog/products/<code>/licence-keys")
+@idempotent
+@bp.doc(parameters=[IDEMPOTENCY_KEY])
 @bp.arguments(LicenceKeysSchema)
 @bp.response(201, LicenceKeysAddedSchema)
 def licence_keys_add(values: dict, code: str):

@@ -17,7 +17,7 @@ from app.blueprints.api.schemas import (
     SubscriptionsSchema,
 )
 from app.models import Customer
-from app.services import NotFound, customer_import, customers, subscriptions
+from app.services import customer_import, customers, subscriptions
 
 bp = resource("customers", __name__, "Customers, their agreements, pay-TV cards and subscriptions "
                                      "(scopes customers:read, customers:write)")
@@ -28,13 +28,6 @@ def etag(customer: Customer) -> str:
     """The customer's version: a digest of what a read answers, so any change to it changes the tag."""
     body = json.dumps(CustomerSchema().dump(customer), sort_keys=True)
     return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
-
-
-def _found(number: str) -> Customer | None:
-    try:
-        return customers.by_number(number)
-    except NotFound:
-        return None
 
 
 def _check_if_match(customer: Customer | None) -> None:
@@ -67,7 +60,7 @@ def customer_read(customer_number: str):
 def customer_put(values: dict, customer_number: str):
     """Create or update the customer with this number, by the CSV import's rules; the same body
     again changes nothing. Send `If-Match` with the ETag of a read to refuse a stale write."""
-    _check_if_match(_found(customer_number))
+    _check_if_match(customers.find_by_number(customer_number))
     customer, created = customer_import.upsert_customer({**values, "customer_number": customer_number})
     return customer, 201 if created else 200, {"ETag": etag(customer)}
 
