@@ -73,7 +73,8 @@ def _http_problem(error: HTTPException):
     code = error.code or 500
     messages = (getattr(error, "data", None) or {}).get("messages")
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
-    detail = error.description if code in (403, 412) else None
+    # Our own description (a missing permission, a stale If-Match), never werkzeug's English default.
+    detail = error.description if error.description != type(error).description else None
     if messages:
         return _problem(code, FIELDS_REFUSED, _flat(messages), headers)
     return _problem(code, detail, headers=headers)

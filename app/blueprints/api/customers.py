@@ -16,6 +16,7 @@ from app.blueprints.api.schemas import (
     PayTvCardsSchema,
     SubscriptionsSchema,
 )
+from app.i18n import lazy_gettext as _l
 from app.models import Customer
 from app.services import customer_import, customers, subscriptions
 
@@ -33,7 +34,7 @@ def etag(customer: Customer) -> str:
 def _check_if_match(customer: Customer | None) -> None:
     """A write sent with If-Match applies only to the version it names (412 otherwise); "*" to any."""
     if request.if_match and (customer is None or not request.if_match.contains_raw(etag(customer))):
-        raise PreconditionFailed("The customer has changed since you read it: read it again.")
+        raise PreconditionFailed(str(_l("The customer has changed since you read it: read it again.")))
 
 
 @bp.get("/customers")
