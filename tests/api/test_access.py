@@ -19,7 +19,7 @@ WRITES = {"PUT", "POST"}
 
 def _calls(app):
     """(method, url, scope it needs) of every API route, with Matti's number and an order of his."""
-    values = {"customer_number": "100001", "code": "TURVAPAKETTI-3", "feedback_id": 1,
+    values = {"customer_number": "100001", "code": "TURVAPAKETTI-3", "feedback_id": 1, "subscription_id": 1,
               "order_id": db.session.query(Order.id).filter_by(customer_id=customer_id("100001")).first()[0]}
     for route in routes(app, {API}):
         group = route.endpoint.removeprefix("api_").split(".")[0]

@@ -1,6 +1,9 @@
 """The catalog, licence-key batches (all or nothing) and the feedback inbox through the API."""
+from datetime import timedelta
+
 from app.extensions import db
-from app.models import AuditEvent, Feedback, LicenceKey
+from app.models import AuditEvent, Feedback, LicenceKey, Subscription
+from app.models.base import today
 from app.services import support
 from tests.helpers import count, customer
 
@@ -75,3 +78,22 @@ def test_a_refused_request_does_not_use_up_its_idempotency_key(client, api):
     fixed = client.post(url, json={"keys": ["two words"]}, headers={**api, "Idempotency-Key": "batch-2"})
     assert fixed.status_code == 422 and "Idempotent-Replayed" not in fixed.headers
     assert client.post(url, json={"keys": ["X"]}, headers={**api, "Idempotency-Key": "x" * 101}).status_code == 400
+
+
+def test_a_subscription_named_in_a_termination_notice_is_ended(client, api):
+    matti = customer("100001")
+    subscription = db.session.query(Subscription).filter_by(customer_id=matti.id, status="active").first()
+    notice = support.send(matti.id, support.Message(
+        topic="termination", message="Irtisanon.", contact_email=matti.email, contact_phone=matti.phone,
+        subscription_ids=[subscription.id], wished_end_date=today() + timedelta(days=30)))
+    url = f"/api/v1/feedback/{notice.id}/subscriptions/{subscription.id}/end"
+    early = client.post(url, json={"ends_on": "2000-01-01"}, headers=api)
+    assert early.status_code == 422 and early.json["errors"][0]["field"] == "ends_on"
+    ends_on = (today() + timedelta(days=30)).isoformat()
+    response = client.post(url, json={"ends_on": ends_on}, headers=api)
+    assert response.status_code == 200 and response.json["status"] == "in_progress"
+    assert db.session.get(Subscription, subscription.id).ends_on.isoformat() == ends_on
+    assert db.session.query(AuditEvent).filter_by(action="subscription.ending").one().actor_name == "API: Laskutus"
+    other = db.session.query(Subscription).filter(Subscription.customer_id != matti.id).first()
+    assert client.post(f"/api/v1/feedback/{notice.id}/subscriptions/{other.id}/end", json={"ends_on": ends_on},
+                       headers=api).status_code == 404

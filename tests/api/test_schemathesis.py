@@ -36,7 +36,7 @@ def test_the_api_answers_as_its_document_says(live_server, api, mode):
     operations = [result.ok() for result in document.get_all_operations()]
     assert len(operations) >= 15
     # Generated path values name nothing that exists; real ones reach the handlers' rules too.
-    real = {"customer_number": "100001", "code": "TURVAPAKETTI-3", "feedback_id": 1,
+    real = {"customer_number": "100001", "code": "TURVAPAKETTI-3", "feedback_id": 1, "subscription_id": 1,
             "order_id": db.session.scalar(select(func.max(Order.id)))}
     db.session.rollback()  # the test's read must not hold SQLite's lock while the server writes
     for operation in operations:

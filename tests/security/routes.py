@@ -96,7 +96,8 @@ ACCESS = {
         "agreements_replace", "cards_read", "cards_replace", "subscriptions_read")},
     **{f"api_orders.{name}": API for name in ("order_list", "order_read", "order_deliver", "order_reject", "events")},
     **{f"api_catalog.{name}": API for name in ("groups", "channels", "licence_keys_add")},
-    **{f"api_feedback.{name}": API for name in ("feedback_list", "feedback_read", "feedback_status")},
+    **{f"api_feedback.{name}": API for name in ("feedback_list", "feedback_read", "feedback_status",
+                                                 "feedback_end_subscription")},
 }
 
 # Routes that exist only outside the tested configurations, with the reason.

@@ -275,3 +275,7 @@ class FeedbackListSchema(Schema):
 class FeedbackStatusSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(("new", "in_progress", "done")))
     staff_note = Text(load_default="", validate=validate.Length(max=5000))
+
+
+class EndSubscriptionSchema(Schema):
+    ends_on = fields.Date(required=True, metadata={"description": "The last day of the subscription"})
