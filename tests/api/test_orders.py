@@ -19,6 +19,7 @@ def test_deliver_is_the_consoles_deliver(client, api):
     response = client.post(f"/api/v1/orders/{order.id}/deliver", headers=api)
     assert response.status_code == 200 and response.json["status"] == "delivered"
     assert db.session.get(Order, order.id).subscription.status == "active"
+    assert client.get(f"/api/v1/orders/{order.id}", headers=api).json == response.json
     assert db.session.query(AuditEvent).filter_by(action="order.delivered").one().actor_name == "API: Laskutus"
     again = client.post(f"/api/v1/orders/{order.id}/deliver", headers=api)
     assert again.status_code == 422 and again.json["detail"] == "Tilaus on jo käsitelty."
