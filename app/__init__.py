@@ -6,13 +6,22 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import CONFIGS, INSTANCE_DIR, ConfigurationError
-from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+from app.extensions import api, babel, compress, csrf, db, limiter, login_manager, migrate
 
 # Answers that never carry the session cookie: static files, the probes and /metrics (app/observability.py).
 SESSIONLESS = frozenset({"static", "healthz", "readyz", "metrics"})
 
 
 class SessionInterface(SecureCookieSessionInterface):
+    def open_session(self, app, request):
+        """The API is used with a token alone: a browser's session cookie opens nothing there, so no
+        customer's or staff member's session can reach it, and no CSRF is needed for it."""
+        from app.web import API_PREFIX
+
+        if request.path.startswith(API_PREFIX):
+            return self.session_class()
+        return super().open_session(app, request)
+
     def save_session(self, app, session, response) -> None:
         """Static files never carry the session cookie, nor do the probes.
 
@@ -20,7 +29,9 @@ class SessionInterface(SecureCookieSessionInterface):
         response) and the `Vary: Cookie` that comes with it would make the browser fetch them again
         on every page, and a shared cache must never see a session cookie in a public response.
         """
-        if request.endpoint not in SESSIONLESS:
+        from app.web import is_api_request
+
+        if request.endpoint not in SESSIONLESS and not is_api_request():
             super().save_session(app, session, response)
 
 
@@ -88,6 +99,7 @@ def register_extensions(app: Flask) -> None:
                    default_translation_directories=os.path.join(app.root_path, "..", "translations"))
     compress.init_app(app)
     limiter.init_app(app)
+    api.init_app(app)
 
 
 def register_converters(app: Flask) -> None:
@@ -100,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.accessibility import bp as accessibility_bp
     from app.blueprints.account import bp as account_bp
     from app.blueprints.admin import bp as admin_bp
+    from app.blueprints.api import register as register_api
     from app.blueprints.auth import bp as auth_bp
     from app.blueprints.dashboard import bp as dashboard_bp
     from app.blueprints.language import bp as language_bp
@@ -120,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(services_bp)
     app.register_blueprint(support_bp)
     app.register_blueprint(accessibility_bp)
+    register_api(app)
     if app.config["MAIL_VIEWER"]:
         from app.blueprints.dev import bp as dev_bp
 

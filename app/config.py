@@ -81,6 +81,15 @@ class Config:
 
     MAIL_VIEWER = False  # the .eml browser exists only in development
 
+    # The operator API (/api/v1) and its OpenAPI document, made by flask-smorest from the schemas.
+    API_TITLE = "Omahallinta operator API"
+    API_VERSION = "1"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    # Requests per token (or per address without one); Flask-Limiter's notation.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
+
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # text | json
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
     # /metrics answers these addresses (networks allowed), and anyone sending the token.

@@ -1,10 +1,12 @@
 """Error pages in the user's language, inside the layout; never a stack trace. One handler turns
-a service's refusal into the page: the form again with the message (422), the 404 page, or 429."""
+a service's refusal into the page: the form again with the message (422), the 404 page, or 429.
+Under /api/ the same handlers answer an RFC 9457 problem (application/problem+json) instead."""
 import contextlib
 import inspect
 from datetime import UTC, datetime
+from http import HTTPStatus
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, jsonify, request
 from flask_babel import format_time
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -14,11 +16,12 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 from app.extensions import db, limiter, login_manager
 from app.i18n import lazy_gettext as _l
 from app.services import DomainError, NotFound, TooManyAttempts
-from app.web import render, unnamed_operator
+from app.web import is_api_request, render, unnamed_operator
 
 MESSAGES = {
     400: (_l("Something was wrong with the request"),
           _l("The form may have expired. Go back, reload the page and try again.")),
+    401: (_l("Sign in first"), _l("This needs a valid API token: Authorization: Bearer followed by the token.")),
     403: (_l("No access"), _l("You do not have access to this page.")),
     404: (_l("Page not found"), _l("The page does not exist or you do not have access to it.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
@@ -32,6 +35,51 @@ MESSAGES = {
 }
 
 
+FIELDS_REFUSED = _l("Check the fields named in errors.")
+
+
+def _problem(code: int, detail=None, errors: dict | None = None, headers=()):
+    """RFC 9457: the status's phrase as title (type about:blank), what went wrong in the request's
+    language as detail, and each refused field of `errors` ({dotted field: message}) on its own."""
+    body = {"type": "about:blank", "title": HTTPStatus(code).phrase, "status": code,
+            "detail": str(detail or MESSAGES.get(code, MESSAGES[500])[1])}
+    fields = [{"field": field, "detail": str(message)} for field, message in (errors or {}).items() if field]
+    if fields:
+        body["errors"] = fields
+    response = jsonify(body)
+    response.status_code = code
+    response.mimetype = "application/problem+json"
+    response.headers.extend(headers)
+    return response
+
+
+def _flat(messages, path: str = "") -> dict:
+    """marshmallow's nested messages ({"json": {"agreements": {0: {"kind": [...]}}}}) as
+    {"agreements.0.kind": "..."}; the location (json, query) is left out."""
+    if isinstance(messages, dict):
+        found = {}
+        for key, value in messages.items():
+            inner = "" if not path and key in ("json", "query", "headers", "path") else f"{path}.{key}".lstrip(".")
+            found.update(_flat(value, inner))
+        return found
+    if isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
+        return {path or "body": " ".join(messages)}
+    return {path or "body": str(messages)}
+
+
+def _http_problem(error: HTTPException):
+    """A werkzeug error under /api/: its own headers (Allow, WWW-Authenticate) kept; the request's
+    validation errors (webargs puts them in `data`) field by field."""
+    code = error.code or 500
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    # Our own description (a missing permission, a stale If-Match), never werkzeug's English default.
+    detail = error.description if error.description != type(error).description else None
+    if messages:
+        return _problem(code, FIELDS_REFUSED, _flat(messages), headers)
+    return _problem(code, detail, headers=headers)
+
+
 def _page(code: int, detail: str | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500])
     # An htmx request gets only the message, for the status region; its target stays as it was.
@@ -41,10 +89,11 @@ def _page(code: int, detail: str | None = None):
 
 def _too_many(reset_at: float | None):
     """429, saying when the next try is possible (and Retry-After for programs)."""
+    answer = _problem if is_api_request() else _page
     if reset_at is None:
-        return _page(429)
+        return answer(429)
     at = datetime.fromtimestamp(reset_at, UTC)
-    response = _page(429, _l("Too many attempts. You can try again at %(time)s.", time=format_time(at, "short")))
+    response = answer(429, _l("Too many attempts. You can try again at %(time)s.", time=format_time(at, "short")))
     response.headers["Retry-After"] = str(max(1, int(reset_at - datetime.now(UTC).timestamp())))
     return response
 
@@ -53,10 +102,13 @@ def _refused(error: DomainError):
     """A service said no to what a valid form asked: nothing it did stays, and the page the form
     came from is drawn again with the message on its field (app.forms.Form), answered 422."""
     db.session.rollback()
-    if isinstance(error, NotFound):
-        return _page(404)
     if isinstance(error, TooManyAttempts):
         return _too_many(error.retry_at.timestamp())
+    if is_api_request():
+        fields = {field: message for field, message in error.errors.items() if field}
+        return _problem(error.status, error.errors.get(None) or (FIELDS_REFUSED if fields else error.message), fields)
+    if isinstance(error, NotFound):
+        return _page(404)
     if request.method == "POST" and request.endpoint in current_app.view_functions and "redrawing" not in g:
         g.refusal = g.redrawing = error
         # The view itself, without its decorators: the login check has passed, and a rate limit
@@ -111,15 +163,17 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code and error.code >= 500:
             _without_database()
+        if is_api_request():
+            return _http_problem(error)
         return _page(error.code or 500)
 
     @app.errorhandler(OperationalError)
     def database_down(_error):
         _without_database()
-        return _page(ServiceUnavailable.code)
+        return (_problem if is_api_request() else _page)(ServiceUnavailable.code)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         app.logger.exception("unhandled error", exc_info=error)
         _without_database()
-        return _page(InternalServerError.code)
+        return (_problem if is_api_request() else _page)(InternalServerError.code)

@@ -1,5 +1,8 @@
 """Flask extensions, created unbound and initialised in the factory."""
+from http import HTTPStatus
+
 import flask_compress
+import flask_smorest
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -38,6 +41,28 @@ class Compress(flask_compress.Compress):
             response.status_code = status
 
 
+class Api(flask_smorest.Api):
+    """flask-smorest for the operator API's schemas and OpenAPI document, with errors answered by
+    app/errors.py (its own handler would take over every error page of the portal) as RFC 9457
+    problems, which the document says."""
+
+    PROBLEM = "application/problem+json"
+
+    def _register_error_handlers(self) -> None:
+        pass
+
+    def _register_responses(self) -> None:
+        from app.blueprints.api.schemas import ProblemSchema
+
+        problem = {self.PROBLEM: {"schema": ProblemSchema}}
+        for status in HTTPStatus:
+            if status >= 400:
+                self.spec.components.response(status.name, {"description": status.phrase, "content": problem},
+                                              lazy=True)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME,
+                                      {"description": "A problem (RFC 9457)", "content": problem}, lazy=True)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -49,3 +74,4 @@ csrf = CSRFProtect()
 babel = Babel()
 compress = Compress()
 limiter = Limiter(key_func=get_remote_address)
+api = Api()

@@ -2,8 +2,9 @@
 import wtforms
 from flask import g
 from flask_wtf import FlaskForm  # noqa: TID251 (the one place it is derived from)
-from wtforms import PasswordField, StringField
+from wtforms import PasswordField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.i18n import lazy_gettext as _l
 from app.security import MAX_PASSWORD_LENGTH
@@ -28,6 +29,13 @@ class Form(FlaskForm):
             field = getattr(self, name, None) if name else None
             (field.errors if field is not None else self.form_errors).append(message)
         return False
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes; the template draws them in a fieldset with their legend."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class IntegerField(wtforms.IntegerField):

@@ -38,6 +38,14 @@ def int_arg(name: str, default: int | None = None) -> int | None:
     return value if value is not None and 0 < value <= DB_INT_MAX else default
 
 
+# Everything under this path is the operator API: tokens, not sessions; JSON problems, not pages.
+API_PREFIX = "/api/"
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
 def is_partial() -> bool:
     """htmx 4 asks for a fragment with HX-Request-Type: partial."""
     return request.headers.get("HX-Request-Type") == "partial"

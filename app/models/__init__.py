@@ -1,6 +1,7 @@
 """The domain model; importing this package registers every table."""
 from app.models.account import Account, RecoveryCode
 from app.models.announcement import Announcement, AnnouncementDismissal
+from app.models.api import ApiIdempotencyKey, ApiToken
 from app.models.catalog import Channel, LicenceKey, Product, ProductGroup
 from app.models.customer import Agreement, Customer, CustomerSearchTerm, PayTvCard
 from app.models.mail import MailAlias, Mailbox
@@ -9,7 +10,8 @@ from app.models.support import Feedback, FeedbackSubscription
 from app.models.system import AuditEvent, OperatorSettings, OutboxMessage, WorkerHeartbeat
 
 __all__ = [
-    "Account", "Agreement", "Announcement", "AnnouncementDismissal", "AuditEvent", "Channel", "Customer",
+    "Account", "Agreement", "Announcement", "ApiIdempotencyKey", "ApiToken", "AnnouncementDismissal", "AuditEvent",
+    "Channel", "Customer",
     "CustomerSearchTerm", "Feedback", "FeedbackSubscription", "LicenceKey", "MailAlias", "Mailbox", "MixChoice",
     "OperatorSettings", "Order", "OutboxMessage", "PayTvCard", "Product",
     "ProductGroup", "RecoveryCode", "Subscription", "WorkerHeartbeat",

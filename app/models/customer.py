@@ -81,6 +81,8 @@ class Customer(db.Model):
     locale: Mapped[str] = mapped_column(String(5), default="fi")
     status: Mapped[str] = mapped_column(String(10), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Any change to the record, its agreements or cards: what the API's `updated_since` asks for.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
 
     agreements: Mapped[list["Agreement"]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", order_by="Agreement.id"

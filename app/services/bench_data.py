@@ -136,14 +136,14 @@ def _insert(result: Result, products: dict[str, int], before: dict[str, int]) ->
     _execute(f"""
         WITH RECURSIVE {_numbers()}
         INSERT INTO customer (customer_number, name, street_address, postal_code, city, phone, email,
-                              locale, status, created_at)
+                              locale, status, created_at, updated_at)
         SELECT CAST(g.n + {FIRST_NUMBER - 1} AS varchar(20)),
                {_case("g.n", FIRST_NAMES)} || ' ' || {_case("g.n / 20", LAST_NAMES)},
                {_case("g.n / 7", STREETS)} || ' ' || CAST(1 + g.n % 60 AS varchar(10)),
                {_case("g.n / 3", [code for code, _ in PLACES])}, {_case("g.n / 3", [city for _, city in PLACES])},
                '040 ' || CAST(g.n + {FIRST_NUMBER - 1} AS varchar(20)),
                'asiakas' || CAST(g.n + {FIRST_NUMBER - 1} AS varchar(20)) || '@{EMAIL_DOMAIN}',
-               {_case("g.n", ["fi"] * 8 + ["sv", "en"])}, 'active', :now
+               {_case("g.n", ["fi"] * 8 + ["sv", "en"])}, 'active', :now, :now
         FROM g""", first=result.first_number - FIRST_NUMBER + 1, last=result.last_number - FIRST_NUMBER + 1,
              now=now)
     # The console's search terms (Customer keeps them for ORM writes): both orders of the name

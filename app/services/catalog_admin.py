@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Channel, Product, ProductGroup
-from app.services import DomainError, audit
+from app.services import DomainError, NotFound, audit
 
 PRODUCT_FIELDS = ("group_id", "code", "name", "description", "term_months", "requires_pay_tv_card", "family",
                   "rank", "mix_size", "download_url", "needs_licence_key", "mailbox_count", "sellable", "position")
@@ -29,6 +29,14 @@ def set_translations(item: ProductGroup | Product | Channel, values: dict) -> No
 def groups_with_products() -> list[ProductGroup]:
     return list(db.session.scalars(
         select(ProductGroup).options(selectinload(ProductGroup.products)).order_by(ProductGroup.position)))
+
+
+def product(code: str) -> Product:
+    """The product with this code, or NotFound."""
+    found = db.session.scalar(select(Product).where(Product.code == code))
+    if found is None:
+        raise NotFound(code)
+    return found
 
 
 def parse_euros(text: str, field: str) -> int:

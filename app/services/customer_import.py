@@ -82,36 +82,38 @@ def _records(reader):
             yield reader.line_num, record
 
 
-def _check(row: Row) -> list[str]:
+def _check(row: Row) -> list[tuple[str, str]]:
+    """(column, message) of every problem of the row."""
     v = row.values
-    problems = [str(_l("%(column)s is missing", column=c)) for c in REQUIRED if not v[c]]
-    problems += [str(_l("%(column)s is longer than %(n)d characters", column=c, n=n))
+    problems = [(c, str(_l("%(column)s is missing", column=c))) for c in REQUIRED if not v[c]]
+    problems += [(c, str(_l("%(column)s is longer than %(n)d characters", column=c, n=n)))
                  for c, n in LIMITS.items() if len(v[c]) > n]
-    problems += [str(_l("%(column)s has control characters", column=c))
+    problems += [(c, str(_l("%(column)s has control characters", column=c)))
                  for c in COLUMNS if has_control_characters(v[c])]
     if v["customer_number"] and not NUMBER.match(v["customer_number"]):
-        problems.append(str(_l("customer_number must be digits")))
+        problems.append(("customer_number", str(_l("customer_number must be digits"))))
     if v["email"]:
         # One plain address, as the forms take it: `a,b@evil.example` would be two recipients.
         email = normalise_email(v["email"])
         if email is None:
-            problems.append(str(_l("email is not an email address")))
+            problems.append(("email", str(_l("email is not an email address"))))
         else:
             v["email"] = email
     if v["language"] not in ("", "fi", "sv", "en"):
-        problems.append(str(_l("language must be fi, sv or en")))
+        problems.append(("language", str(_l("language must be fi, sv or en"))))
     kinds = [k.strip() for k in re.split(r"[,\s]+", v["agreements"]) if k.strip()]
     unknown = [k for k in kinds if k not in AGREEMENT_KINDS]
     if unknown:
-        problems.append(str(_l("unknown agreement %(kind)s (connection, service or billing)", kind=unknown[0])))
+        problems.append(("agreements", str(_l("unknown agreement %(kind)s (connection, service or billing)",
+                                              kind=unknown[0]))))
     row.kinds = [k for k in kinds if k in AGREEMENT_KINDS]
     if v["agreements_from"]:
         try:
             row.since = _date(v["agreements_from"])
         except ValueError:
-            problems.append(str(_l("agreements_from is not a date (d.m.yyyy)")))
+            problems.append(("agreements_from", str(_l("agreements_from is not a date (d.m.yyyy)"))))
     elif row.kinds:
-        problems.append(str(_l("agreements_from is missing")))
+        problems.append(("agreements_from", str(_l("agreements_from is missing"))))
     return problems
 
 
@@ -140,7 +142,7 @@ def preview(text: str) -> Preview:
         values = {c: record[header.index(c)].strip() for c in COLUMNS}
         values["email"] = values["email"].lower()
         row = Row(line, values)
-        problems = _check(row)
+        problems = [message for _column, message in _check(row)]
         number = values["customer_number"]
         if number in numbers:
             problems.append(str(_l("customer %(number)s is on line %(line)d too", number=number, line=numbers[number])))
@@ -162,14 +164,57 @@ def _check_database(rows: list[Row], errors: list) -> None:
     existing = set(db.session.scalars(select(Customer.customer_number).where(Customer.customer_number.in_(numbers))))
     for row in rows:
         row.exists = row.values["customer_number"] in existing
-    emails = [r.values["email"] for r in rows if r.values["email"]]
-    owners = dict(db.session.execute(
-        select(Customer.email, Customer.customer_number).where(Customer.email.in_(emails))
-    ).tuples().all()) if emails else {}
+    owners = _email_owners([r.values["email"] for r in rows if r.values["email"]])
     for row in rows:
         owner = owners.get(row.values["email"])
         if owner and owner != row.values["customer_number"]:
             errors.append((row.line, str(_l("email belongs to customer %(number)s", number=owner))))
+
+
+def _email_owners(emails: list[str]) -> dict[str, str]:
+    """The customer number each of these addresses belongs to, in one statement."""
+    return dict(db.session.execute(
+        select(Customer.email, Customer.customer_number).where(Customer.email.in_(emails))
+    ).tuples().all()) if emails else {}
+
+
+def _save(customer: Customer, row: Row) -> None:
+    """A checked row onto its customer (new or not): the one way the import and the API write a customer.
+
+    An empty email or language keeps the customer's own; agreements are added, never removed."""
+    v = row.values
+    for column in ("name", "street_address", "postal_code", "city", "phone"):
+        setattr(customer, column, v[column])
+    customer.email = v["email"] or customer.email
+    customer.locale = v["language"] or customer.locale or "fi"
+    for kind in row.kinds:
+        if not any(a.kind == kind and a.is_valid_on(row.since) for a in customer.agreements):
+            customer.agreements.append(Agreement(kind=kind, valid_from=row.since))
+
+
+def upsert_customer(values: dict[str, str]) -> tuple[Customer, bool]:
+    """One customer by number, as a row of the import (the API's PUT): the same checks, the same
+    conflict rule for email, the same `_save`. Returns the customer and whether it is new."""
+    row = Row(0, {c: str(values.get(c) or "").strip() for c in COLUMNS})
+    row.values["email"] = row.values["email"].lower()
+    problems = dict(reversed(_check(row)))  # the first problem of each field
+    number, email = row.values["customer_number"], row.values["email"]
+    owner = _email_owners([email]).get(email) if email and "email" not in problems else None
+    if owner and owner != number:
+        problems["email"] = str(_l("email belongs to customer %(number)s", number=owner))
+    if problems:
+        raise DomainError.of(problems)
+    customer = db.session.scalar(select(Customer).options(selectinload(Customer.agreements))
+                                 .where(Customer.customer_number == number).with_for_update())
+    created = customer is None
+    if created:
+        customer = Customer(customer_number=number)
+        db.session.add(customer)
+    _save(customer, row)
+    db.session.flush()
+    audit.record("customer.upserted", customer.id, new=created)
+    db.session.commit()
+    return customer, created
 
 
 def import_customers(text: str) -> Preview:
@@ -189,13 +234,7 @@ def import_customers(text: str) -> Preview:
             customer = Customer(customer_number=v["customer_number"])
             db.session.add(customer)
         imported.append((row, customer))
-        for column in ("name", "street_address", "postal_code", "city", "phone"):
-            setattr(customer, column, v[column])
-        customer.email = v["email"] or customer.email
-        customer.locale = v["language"] or customer.locale or "fi"
-        for kind in row.kinds:
-            if not any(a.kind == kind and a.is_valid_on(row.since) for a in customer.agreements):
-                customer.agreements.append(Agreement(kind=kind, valid_from=row.since))
+        _save(customer, row)
     db.session.flush()
     for row, customer in imported:
         audit.record("customer.imported", customer.id, line=row.line, new=not row.exists)

@@ -1,5 +1,5 @@
 """Customer records as the staff keep them: search, contact details, agreements, cards, closing."""
-from datetime import date
+from datetime import date, datetime
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select, union
@@ -18,6 +18,7 @@ from app.models import (
     Order,
     PayTvCard,
 )
+from app.models.base import utcnow
 from app.models.customer import phone_prefix, search_words
 from app.services import DomainError, NotFound, accounts, audit, outbox, subscriptions, two_factor
 
@@ -188,4 +189,82 @@ def close(customer: Customer) -> None:
     if customer.account is not None:
         customer.account.session_version += 1
     audit.record("customer.closed", customer.id)
+    db.session.commit()
+
+
+def find_by_number(number: str) -> Customer | None:
+    """The customer with this customer number, agreements and cards loaded, or None."""
+    return db.session.scalar(
+        select(Customer).where(Customer.customer_number == number)
+        .options(selectinload(Customer.agreements), selectinload(Customer.pay_tv_cards)))
+
+
+def by_number(number: str) -> Customer:
+    """The customer with this customer number, or NotFound."""
+    customer = find_by_number(number)
+    if customer is None:
+        raise NotFound(number)
+    return customer
+
+
+def changed_since(updated_since: datetime | None, after_number: str | None, limit: int) -> list[Customer]:
+    """A page of customers in customer-number order, from after `after_number` (the cursor);
+    with `updated_since`, only those changed at or after it. Agreements and cards in two more statements."""
+    statement = (select(Customer).options(selectinload(Customer.agreements), selectinload(Customer.pay_tv_cards))
+                 .order_by(Customer.customer_number).limit(limit))
+    if updated_since is not None:
+        statement = statement.where(Customer.updated_at >= updated_since)
+    if after_number is not None:
+        statement = statement.where(Customer.customer_number > after_number)
+    return list(db.session.scalars(statement))
+
+
+def replace_agreements(customer: Customer, agreements: list[dict]) -> None:
+    """The customer's agreements become exactly these ({kind, valid_from, valid_until}), as the
+    billing system keeps them; the same list again changes nothing."""
+    problems = {f"agreements.{i}.valid_until": _l("The end date is before the start date.")
+                for i, a in enumerate(agreements) if a.get("valid_until") and a["valid_until"] < a["valid_from"]}
+    if problems:
+        raise DomainError.of(problems)
+
+    def key(a) -> tuple:  # in force until further notice sorts last
+        return a["kind"], a["valid_from"], a.get("valid_until") is None, a.get("valid_until") or date.min
+
+    wanted = sorted(key(a) for a in agreements)
+    if wanted == sorted(key({"kind": a.kind, "valid_from": a.valid_from, "valid_until": a.valid_until})
+                        for a in customer.agreements):
+        return
+    customer.agreements = [Agreement(kind=kind, valid_from=since, valid_until=None if open_ended else until)
+                           for kind, since, open_ended, until in wanted]
+    customer.updated_at = utcnow()
+    audit.record("agreements.replaced", customer.id,
+                 agreements=[[a.kind, a.valid_from, a.valid_until] for a in customer.agreements])
+    db.session.commit()
+
+
+def replace_cards(customer: Customer, cards: list[dict]) -> None:
+    """The customer's pay-TV cards become exactly these ({card_number, valid_until}); a card of
+    another customer's is refused on its line."""
+    numbers = [c["card_number"].strip() for c in cards]
+    problems = {}
+    for i, number in enumerate(numbers):
+        if not number:
+            problems[f"pay_tv_cards.{i}.card_number"] = _l("Write the card number.")
+        elif numbers.index(number) != i:
+            problems[f"pay_tv_cards.{i}.card_number"] = _l("The same card is in the list twice.")
+    taken = set(db.session.scalars(select(PayTvCard.card_number).where(
+        PayTvCard.card_number.in_(numbers), PayTvCard.customer_id != customer.id)))
+    problems.update({f"pay_tv_cards.{i}.card_number": _l("This card number is in use already.")
+                     for i, number in enumerate(numbers) if number in taken})
+    if problems:
+        raise DomainError.of(problems)
+    kept = {c.card_number: c for c in customer.pay_tv_cards}
+    before = {(c.card_number, c.valid_until) for c in customer.pay_tv_cards}
+    if before == {(n, c["valid_until"]) for n, c in zip(numbers, cards, strict=True)}:
+        return
+    customer.pay_tv_cards = [kept.get(n) or PayTvCard(card_number=n) for n in numbers]
+    for card, wanted in zip(customer.pay_tv_cards, cards, strict=True):
+        card.valid_until = wanted["valid_until"]
+    customer.updated_at = utcnow()
+    audit.record("pay_tv_cards.replaced", customer.id, cards=numbers)
     db.session.commit()

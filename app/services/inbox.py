@@ -13,17 +13,29 @@ from app.services import DomainError, NotFound, audit, ordering, outbox
 STATUSES = ("new", "in_progress", "done")
 
 
-def inbox(status: str | None, kind: str | None, page: int, per_page: int = 25):
-    """Oldest first (the status/created index serves it)."""
-    statement = (select(Feedback).options(joinedload(Feedback.customer))
-                 .order_by(Feedback.created_at, Feedback.id))
+def _filtered(statement, status: str | None, kind: str | None):
     if status:
         statement = statement.where(Feedback.status == status)
     if kind == "termination":
         statement = statement.where(Feedback.topic == "termination")
     elif kind == "feedback":
         statement = statement.where(Feedback.topic != "termination")
-    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+    return statement
+
+
+def inbox(status: str | None, kind: str | None, page: int, per_page: int = 25):
+    """Oldest first (the status/created index serves it)."""
+    statement = (select(Feedback).options(joinedload(Feedback.customer))
+                 .order_by(Feedback.created_at, Feedback.id))
+    return db.paginate(_filtered(statement, status, kind), page=page, per_page=per_page, error_out=False)
+
+
+def after(feedback_id: int, status: str | None, kind: str | None, limit: int) -> list[Feedback]:
+    """Messages with an id above `feedback_id`, in id order (the API's pages)."""
+    statement = (select(Feedback).options(joinedload(Feedback.customer),
+                                          selectinload(Feedback.subscriptions).joinedload(Subscription.product))
+                 .where(Feedback.id > feedback_id).order_by(Feedback.id).limit(limit))
+    return list(db.session.scalars(_filtered(statement, status, kind)))
 
 
 def get(feedback_id: int) -> Feedback:

@@ -72,3 +72,12 @@ def reject(order_id: int, reason: str) -> None:
         outbox.queue_email(order.customer.email, "order_rejected", order.customer.locale,
                            order.customer_id, order=order, restored=order.replaces_subscription)
     db.session.commit()
+
+
+def orders_after(after: int, status: str | None, limit: int) -> list[Order]:
+    """Orders with an id above `after`, in id order (the API's pages); customer and product joined."""
+    statement = (select(Order).options(joinedload(Order.customer), joinedload(Order.product))
+                 .where(Order.id > after).order_by(Order.id).limit(limit))
+    if status:
+        statement = statement.where(Order.status == status)
+    return list(db.session.scalars(statement))

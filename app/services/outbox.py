@@ -93,6 +93,12 @@ def queue_event(topic: str, customer_id: int | None, **data) -> OutboxMessage:
     return _queue("webhook", topic, customer_id, payload)
 
 
+def events_after(after: int, limit: int) -> list[OutboxMessage]:
+    """Provisioning events with an id above `after`, oldest first, sent or not: the API's pull feed."""
+    return list(db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.channel == "webhook", OutboxMessage.id > after).order_by(OutboxMessage.id).limit(limit)))
+
+
 def task(name: str):
     """Register a function the worker runs for `queue_task(name, ...)`; it may queue more messages."""
     def register(function):

@@ -1,7 +1,6 @@
 """A real browser against a real server: Debian's Chromium driven by Playwright, checked by axe-core and
 IBM's accessibility checker engine."""
 import os
-import threading
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -9,9 +8,8 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.base import AxeResults
 from axe_playwright_python.sync_playwright import Axe
-from werkzeug.serving import make_server
 
-from tests.conftest import free_port, unavailable
+from tests.conftest import unavailable
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Without these Chromium keeps calling home, which this machine's closed network refuses.
@@ -44,17 +42,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The app served over HTTP on loopback, in a thread, for the browser."""
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -61,6 +61,12 @@ NOT_OPENED = {
     "metrics": "Prometheus' text for monitoring, not a page",
     "auth.second_factor": "only reached by logging in: audited in the console login (staff_log_in)",
     "auth.totp_setup": "only reached at a new staff member's first login: audited in ANONYMOUS's last states",
+    "api-docs.openapi_json": "the API's OpenAPI document, not a page",
+    **{endpoint: "the operator API answers JSON to a token, not pages to a browser" for endpoint in (
+        "api_customers.customer_list", "api_customers.customer_read", "api_customers.agreements_read",
+        "api_customers.cards_read", "api_customers.subscriptions_read", "api_orders.order_list",
+        "api_orders.order_read", "api_orders.events", "api_catalog.groups", "api_catalog.channels",
+        "api_feedback.feedback_list", "api_feedback.feedback_read")},
 }
 
 # Route arguments, per user, as keys of the demo data (`audit_data`).
@@ -102,6 +108,10 @@ def send(page, control, htmx: bool) -> None:
 
 def fill(label: str, value: str):
     return lambda page: page.get_by_role("main").get_by_label(label, exact=True).fill(value)
+
+
+def tick(label: str):
+    return lambda page: page.get_by_role("main").get_by_label(label, exact=True).check()
 
 
 def open_every_part(page) -> None:
@@ -195,6 +205,13 @@ STATES = {
         State("import: preview", "/hallinta/tuonti", (
             csv_upload(CSV_HEADER + b"100010;Uusi Asiakas;;;Katu 1;33100;Tampere;connection;2023-09-01\n"),
             press("Esikatsele"))),
+        State("API tokens: a new token shown once", "/hallinta/asetukset/api", (
+            fill("Nimi", "Laskutus"), tick("Luku: asiakkaat, sopimukset, maksu-TV-kortit ja palvelut"),
+            press("Luo avain"))),
+        State("API tokens: one made and one revoked", "/hallinta/asetukset/api", (
+            press("Peru Laskutus"),)),
+        State("API tokens: no permission chosen", "/hallinta/asetukset/api", (
+            fill("Nimi", "Verkko"), press("Luo avain"))),
     ],
 }
 

@@ -6,10 +6,21 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Account, Announcement, Channel, Customer, Feedback, Mailbox, Order, Product, Subscription
+from app.models import (
+    Account,
+    Announcement,
+    ApiToken,
+    Channel,
+    Customer,
+    Feedback,
+    Mailbox,
+    Order,
+    Product,
+    Subscription,
+)
 from app.models.base import today
 from app.security import hash_password
-from app.services import mailboxes, support
+from app.services import api_tokens, mailboxes, support
 from tests.helpers import STAFF_TOTP_SECRET, staff_login
 from tests.security.routes import ADMIN, STAFF
 
@@ -73,8 +84,11 @@ def world(demo_data) -> World:
         "group_id": mix.product.group_id, "channel_id": mix.mix_choices[0].channel_id,
         "account_id": db.session.scalar(select(Account.id).filter_by(username=STAFF_MEMBER[0])),
         "month": today().strftime("%Y-%m"),
+        "token_id": db.session.scalar(select(ApiToken.id).filter_by(
+            token_hash=api_tokens.digest(api_tokens.create("Laskutus", ["customers:read"], None)))),
     }
-    shared = {"code": "LAAJAKAISTA-100", "token": "vanhentunut-linkki", "filename": "app.css",
+    shared = {"customer_number": matti.customer_number, "feedback_id": feedback.id,
+              "code": "LAAJAKAISTA-100", "token": "vanhentunut-linkki", "filename": "app.css",
               "channel_id": _free_channel(mix)}
     world = World({**shared, **mine}, {**shared, **theirs}, {**shared, **console})
     db.session.commit()

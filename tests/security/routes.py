@@ -6,6 +6,7 @@ page or action cannot arrive without the access, CSRF, IDOR, header and fuzz sui
 from dataclasses import dataclass
 
 PUBLIC, SIGNED_IN, CUSTOMER, STAFF, ADMIN = "public", "signed in", "customer", "staff", "admin"
+API = "api token"  # /api/v1: the browser suites leave these to tests/api
 
 ACCESS = {
     "static": PUBLIC,
@@ -86,6 +87,17 @@ ACCESS = {
     "admin.settings": ADMIN,
     "admin.staff_add": ADMIN,
     "admin.staff_change": ADMIN,
+    "admin.api_tokens_view": ADMIN,
+    "admin.api_token_revoke": ADMIN,
+    # The operator API: a token, never a session (tests/api/test_access.py covers every one).
+    "api-docs.openapi_json": PUBLIC,
+    **{f"api_customers.{name}": API for name in (
+        "customer_list", "customer_read", "customer_put", "customer_close", "customer_invite", "agreements_read",
+        "agreements_replace", "cards_read", "cards_replace", "subscriptions_read")},
+    **{f"api_orders.{name}": API for name in ("order_list", "order_read", "order_deliver", "order_reject", "events")},
+    **{f"api_catalog.{name}": API for name in ("groups", "channels", "licence_keys_add")},
+    **{f"api_feedback.{name}": API for name in ("feedback_list", "feedback_read", "feedback_status",
+                                                 "feedback_end_subscription")},
 }
 
 # Routes that exist only outside the tested configurations, with the reason.

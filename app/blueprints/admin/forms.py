@@ -11,10 +11,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
-from app.forms import Form, IntegerField
+from app.forms import CheckboxesField, Form, IntegerField
 from app.i18n import lazy_gettext as _l
 from app.labels import AGREEMENT_KINDS, LANGUAGES
+from app.services import api_tokens
 from app.services.billing import MONTH
+from app.validators import NoControlCharacters
 
 
 class CustomerForm(Form):
@@ -207,3 +209,18 @@ class MonthForm(Form):
     kuukausi = StringField(_l("Month"), validators=[
         DataRequired(message=_l("Give the month as YYYY-MM, e.g. 2026-11.")),
         Regexp(MONTH, message=_l("Give the month as YYYY-MM, e.g. 2026-11."))], render_kw={"type": "month"})
+
+
+SCOPE_CHOICES = [choice for group, what in api_tokens.GROUPS.items() for choice in (
+    (f"{group}:read", _l("Read: %(what)s", what=what)), (f"{group}:write", _l("Change: %(what)s", what=what)))]
+
+
+class ApiTokenForm(Form):
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write a name.")), Length(max=100),
+                                               NoControlCharacters()],
+                       description=_l("Whose system uses it, e.g. Billing. "
+                                      "Changes it makes are logged under this name."))
+    scopes = CheckboxesField(_l("Permissions"), choices=SCOPE_CHOICES,
+                             validators=[InputRequired(message=_l("Choose at least one permission."))])
+    expires_on = DateField(_l("Valid until"), validators=[Optional()],
+                           description=_l("Empty: until revoked."))

@@ -1,11 +1,12 @@
-"""Asetukset: the operator's details and the staff accounts, for admins only."""
-from flask import url_for
+"""Asetukset: the operator's details, the staff accounts and the API tokens, for admins only."""
+from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.blueprints.admin import admin_required, bp
-from app.blueprints.admin.forms import STAFF_ROLES, ActionForm, OperatorForm, StaffChangeForm, StaffForm
-from app.services import mailboxes, settings
+from app.blueprints.admin.forms import STAFF_ROLES, ActionForm, ApiTokenForm, OperatorForm, StaffChangeForm, StaffForm
+from app.models.base import utcnow
+from app.services import api_tokens, mailboxes, settings
 from app.web import done, render
 
 
@@ -46,3 +47,30 @@ def staff_change(account_id: int, action: str):
         settings.change_staff(current_user, account_id, action, form.role.data if action == "role" else None)
         return done(_("Saved."), url_for("admin.settings"))
     return _page(action_form=form)
+
+
+def _tokens_page(form: ApiTokenForm, new_token: str | None = None):
+    return render("admin/api_tokens.html", form=form, tokens=api_tokens.tokens(), new_token=new_token,
+                  action_form=ActionForm(formdata=None), now=utcnow())
+
+
+@bp.route("/asetukset/api", methods=["GET", "POST"])
+@admin_required
+def api_tokens_view():
+    """Tokens of the operator API. A new token is shown in this answer only (never stored for a redirect)."""
+    form = ApiTokenForm()
+    if form.validate_on_submit():
+        text = api_tokens.create(form.name.data, form.scopes.data, form.expires_on.data)
+        flash(_("The token is made. Copy it now: it is not shown again."), "success")
+        return _tokens_page(ApiTokenForm(formdata=None), new_token=text)
+    return _tokens_page(form)
+
+
+@bp.post("/asetukset/api/<int:token_id>/peruuta")
+@admin_required
+def api_token_revoke(token_id: int):
+    form = ActionForm()
+    if form.validate_on_submit():
+        api_tokens.revoke(token_id)
+        return done(_("The token is revoked: it no longer works."), url_for("admin.api_tokens_view"))
+    return _tokens_page(ApiTokenForm(formdata=None))

@@ -1,0 +1,103 @@
+"""/api/v1: the operator API for the billing and network systems an ISP already runs.
+
+Thin handlers over the same services the console uses; request and response bodies are the
+marshmallow schemas of schemas.py, from which flask-smorest makes /api/v1/openapi.json. Every
+resource group is a blueprint made by `resource()`: a token with the group's read scope may GET
+it, with its write scope change it. Errors are answered by app/errors.py as RFC 9457 problems.
+"""
+import hashlib
+from functools import wraps
+
+from flask import current_app, g, request
+from flask_smorest import Blueprint
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import BadRequest, Conflict, Forbidden, Unauthorized, UnprocessableEntity
+
+from app.extensions import api, csrf, limiter
+from app.i18n import lazy_gettext as _l
+from app.services import api_tokens, audit, idempotency
+
+PREFIX = "/api/v1"
+BEARER = "bearer"
+
+
+def _bearer() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == BEARER else None
+
+
+def rate_limit_key() -> str:
+    """One budget per token (its digest, so the key is the same whichever server answers)."""
+    token = _bearer()
+    return f"api:{api_tokens.digest(token)}" if token else f"api-anonymous:{request.remote_addr}"
+
+
+def _authenticate(group: str) -> None:
+    """The request's token, and the scope its method needs on this group; 401 or 403 otherwise."""
+    text = _bearer()
+    token = api_tokens.authenticate(text) if text else None
+    if token is None:
+        raise Unauthorized(www_authenticate=WWWAuthenticate(BEARER, {"realm": "api"}))
+    scope = f"{group}:{'read' if request.method in ('GET', 'HEAD') else 'write'}"
+    if scope not in token.scope_set:
+        raise Forbidden(str(_l("The token does not have the permission %(scope)s.", scope=scope)))
+    g.api_token = token
+    audit.acting(lambda: None, request.remote_addr, f"API: {token.name}")
+
+
+IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 100},
+                   "description": "Any unique text, e.g. a UUID: sent again with the same request, the first "
+                                  "answer comes back and nothing is done twice"}
+
+
+def idempotent(view):
+    """Honour Idempotency-Key on a POST that creates something (below the route decorator, with
+    `@bp.doc(parameters=[IDEMPOTENCY_KEY])` to say so in the document)."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            return view(*args, **kwargs)
+        if len(key) > IDEMPOTENCY_KEY["schema"]["maxLength"]:
+            raise BadRequest(str(_l("The Idempotency-Key is too long.")))
+        digest = hashlib.sha256(b"\n".join((request.method.encode(), request.path.encode(),
+                                             request.get_data()))).hexdigest()
+        claim = idempotency.claim(g.api_token.id, key, digest)
+        if claim.mismatch:
+            raise UnprocessableEntity(str(_l("This Idempotency-Key was used with another request.")))
+        if claim.busy:
+            raise Conflict(str(_l("A request with this Idempotency-Key is still being answered.")))
+        if claim.replay:
+            status, body = claim.replay
+            return current_app.response_class(body, status, mimetype="application/json",
+                                              headers={"Idempotent-Replayed": "true"})
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        except Exception:
+            idempotency.forget(claim.id)
+            raise
+        if response.status_code < 300:
+            idempotency.remember(claim.id, response.status_code, response.get_data(as_text=True))
+        else:
+            idempotency.forget(claim.id)
+        return response
+
+    return wrapper
+
+
+def resource(group: str, import_name: str, description: str) -> Blueprint:
+    """A blueprint of the group: token and scope checked, per-token rate limit, no CSRF (no cookies)."""
+    bp = Blueprint(f"api_{group}", import_name, url_prefix=PREFIX, description=description)
+    bp.before_request(lambda: _authenticate(group))
+    csrf.exempt(bp)
+    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
+    return bp
+
+
+def register(app) -> None:
+    from app.blueprints.api import catalog, customers, feedback, orders
+
+    api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{BEARER: []}]
+    for module in (customers, orders, catalog, feedback):
+        api.register_blueprint(module.bp)

@@ -1,0 +1,32 @@
+"""The catalog (read) and the licence-key pools (a batch added all or nothing)."""
+from app.blueprints.api import IDEMPOTENCY_KEY, idempotent, resource
+from app.blueprints.api.schemas import ChannelsSchema, GroupsSchema, LicenceKeysAddedSchema, LicenceKeysSchema
+from app.services import catalog_admin, licence_pool
+
+bp = resource("catalog", __name__, "Catalog and licence keys (scopes catalog:read, catalog:write)")
+
+
+@bp.get("/catalog/groups")
+@bp.response(200, GroupsSchema)
+def groups():
+    """Product groups with their products, in the order customers see them."""
+    return {"groups": catalog_admin.groups_with_products()}
+
+
+@bp.get("/catalog/channels")
+@bp.response(200, ChannelsSchema)
+def channels():
+    """The MIX channel pool; retired channels last."""
+    return {"channels": catalog_admin.channels()}
+
+
+@bp.post("/catalog/products/<code>/licence-keys")
+@idempotent
+@bp.doc(parameters=[IDEMPOTENCY_KEY])
+@bp.arguments(LicenceKeysSchema)
+@bp.response(201, LicenceKeysAddedSchema)
+def licence_keys_add(values: dict, code: str):
+    """Add keys to a security product's pool, as the console's upload: every bad line (item n is
+    line n) is named and then nothing is added; waiting orders get keys at once."""
+    added, given = licence_pool.upload(catalog_admin.product(code).id, "\n".join(values["keys"]))
+    return {"added": added, "given": given}

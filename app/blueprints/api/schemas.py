@@ -1,0 +1,281 @@
+"""The API's request and response bodies: one declaration validates a request, shapes the answer
+and becomes the OpenAPI document's schema."""
+import base64
+import binascii
+from datetime import UTC
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from app.models.customer import AGREEMENT_KINDS
+from app.services.customer_import import LIMITS
+from app.validators import has_control_characters
+from app.web import DB_INT_MAX
+
+PAGE_LIMIT = 100
+
+
+class Text(fields.String):
+    """Text as the forms take it: no control characters (nor NUL, which Postgres cannot store)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if has_control_characters(text):
+            raise ValidationError("Remove the control characters from the text.")
+        return text
+
+
+class UTCDateTimeField(fields.AwareDateTime):
+    """A moment with its offset (UTC when none is given), as the database compares it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=UTC, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as error:
+            raise ValidationError("Not a valid datetime.") from error
+
+
+class Cursor(fields.String):
+    """Where the previous page ended, opaque to the client (the last customer number, encoded)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            number = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+            raise ValidationError("Not a cursor of this API.") from error
+        if not number.isdigit() or len(number) > LIMITS["customer_number"]:
+            raise ValidationError("Not a cursor of this API.")
+        return number
+
+
+class ProblemFieldSchema(Schema):
+    field = fields.String(required=True, metadata={"description": "The field, as a dotted path: `email`, "
+                                                                  "`agreements.0.valid_until`"})
+    detail = fields.String(required=True)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details; `errors` names each field that was refused."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    errors = fields.List(fields.Nested(ProblemFieldSchema))
+
+
+# Customers ------------------------------------------------------------------------------------
+
+class AgreementSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(AGREEMENT_KINDS))
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(allow_none=True, load_default=None,
+                              metadata={"description": "null: until further notice"})
+
+
+class PayTvCardSchema(Schema):
+    card_number = Text(required=True, validate=validate.Length(min=1, max=40))
+    valid_until = fields.Date(required=True)
+
+
+class AgreementsSchema(Schema):
+    agreements = fields.List(fields.Nested(AgreementSchema), required=True, validate=validate.Length(max=50))
+
+
+class PayTvCardsSchema(Schema):
+    pay_tv_cards = fields.List(fields.Nested(PayTvCardSchema), required=True, validate=validate.Length(max=50))
+
+
+def _limited(name: str, **kwargs) -> Text:
+    """A contact field with the import's length limit (LIMITS), so both refuse the same."""
+    return Text(validate=validate.Length(max=LIMITS[name]), **kwargs)
+
+
+class CustomerInputSchema(Schema):
+    """A customer as PUT by customer number; the import's rules apply (an empty email or language
+    keeps the customer's own)."""
+
+    name = _limited("name", required=True)
+    street_address = _limited("street_address", load_default="")
+    postal_code = _limited("postal_code", load_default="")
+    city = _limited("city", load_default="")
+    phone = _limited("phone", load_default="")
+    email = _limited("email", load_default="", allow_none=True)
+    language = fields.String(load_default="", validate=validate.OneOf(("", "fi", "sv", "en")))
+
+
+class CustomerSchema(Schema):
+    customer_number = fields.String(required=True)
+    name = fields.String(required=True)
+    street_address = fields.String(required=True)
+    postal_code = fields.String(required=True)
+    city = fields.String(required=True)
+    phone = fields.String(required=True)
+    email = fields.String(allow_none=True, required=True)
+    language = fields.String(attribute="locale", required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("active", "closed")))
+    updated_at = fields.DateTime(required=True)
+    agreements = fields.List(fields.Nested(AgreementSchema), required=True)
+    pay_tv_cards = fields.List(fields.Nested(PayTvCardSchema), required=True)
+
+
+class CustomerQuerySchema(Schema):
+    updated_since = UTCDateTimeField(metadata={"description": "Only customers changed at or after this moment"})
+    cursor = Cursor(metadata={"description": "`next_cursor` of the previous page"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
+
+
+class CustomerPageSchema(Schema):
+    items = fields.List(fields.Nested(CustomerSchema), required=True)
+    next_cursor = Cursor(allow_none=True, required=True, metadata={"description": "null on the last page"})
+
+
+class SubscriptionSchema(Schema):
+    id = fields.Integer(required=True)
+    product = fields.String(attribute="product.code", required=True)
+    status = fields.String(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(allow_none=True, required=True)
+
+
+class SubscriptionsSchema(Schema):
+    subscriptions = fields.List(fields.Nested(SubscriptionSchema), required=True)
+
+
+# Orders and events ----------------------------------------------------------------------------
+
+class OrderSchema(Schema):
+    id = fields.Integer(required=True)
+    customer_number = fields.String(attribute="customer.customer_number", required=True)
+    product = fields.String(attribute="product.code", required=True)
+    kind = fields.String(required=True)
+    status = fields.String(required=True)
+    price_cents = fields.Integer(required=True)
+    reject_reason = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class OrderQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(("new", "pending", "delivered", "rejected")))
+    after = fields.Integer(load_default=0, validate=validate.Range(0, DB_INT_MAX),
+                           metadata={"description": "Orders with a greater id (the last id of the previous page)"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
+
+
+class OrdersSchema(Schema):
+    items = fields.List(fields.Nested(OrderSchema), required=True)
+
+
+class RejectSchema(Schema):
+    reason = Text(required=True, validate=validate.Length(min=1, max=2000),
+                  metadata={"description": "Sent to the customer by email"})
+
+
+class EventQuerySchema(Schema):
+    after = fields.Integer(load_default=0, validate=validate.Range(0, DB_INT_MAX),
+                           metadata={"description": "The id of the last event already read"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, PAGE_LIMIT))
+
+
+class EventSchema(Schema):
+    """The webhook's body, with the same id."""
+
+    id = fields.Integer(required=True)
+    event = fields.String(required=True)
+    customer_id = fields.Integer(allow_none=True, required=True)
+    data = fields.Dict(required=True)
+
+
+class EventsSchema(Schema):
+    items = fields.List(fields.Nested(EventSchema), required=True)
+
+
+# Catalog and licence keys ---------------------------------------------------------------------
+
+class ProductSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    price_cents = fields.Integer(required=True, metadata={"description": "Per month, VAT included"})
+    vat_basis_points = fields.Integer(required=True, metadata={"description": "2550 = 25.5 %"})
+    term_months = fields.Integer(allow_none=True, required=True, metadata={"description": "null: until further notice"})
+    requires_pay_tv_card = fields.Boolean(required=True)
+    mix_size = fields.Integer(allow_none=True, required=True)
+    needs_licence_key = fields.Boolean(required=True)
+    sellable = fields.Boolean(required=True)
+
+
+class GroupSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    products = fields.List(fields.Nested(ProductSchema), required=True)
+
+
+class GroupsSchema(Schema):
+    groups = fields.List(fields.Nested(GroupSchema), required=True)
+
+
+class ChannelSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    genre = fields.String(required=True)
+    retired = fields.Boolean(required=True)
+
+
+class ChannelsSchema(Schema):
+    channels = fields.List(fields.Nested(ChannelSchema), required=True)
+
+
+class LicenceKeysSchema(Schema):
+    keys = fields.List(Text(), required=True, validate=validate.Length(min=1, max=10000),
+                       metadata={"description": "One key per item; all are added, or none"})
+
+
+class LicenceKeysAddedSchema(Schema):
+    added = fields.Integer(required=True)
+    given = fields.Integer(required=True, metadata={"description": "Waiting orders that got their key at once"})
+
+
+# Feedback and termination notices -------------------------------------------------------------
+
+class FeedbackSchema(Schema):
+    id = fields.Integer(required=True)
+    reference = fields.String(required=True)
+    customer_number = fields.String(attribute="customer.customer_number", required=True)
+    topic = fields.String(required=True)
+    message = fields.String(required=True)
+    contact_requested = fields.Boolean(required=True)
+    contact_email = fields.String(required=True)
+    contact_phone = fields.String(required=True)
+    wished_end_date = fields.Date(allow_none=True, required=True)
+    subscriptions = fields.Pluck(SubscriptionSchema, "id", many=True, required=True,
+                                 metadata={"description": "Ids of the subscriptions a termination notice names"})
+    status = fields.String(required=True)
+    staff_note = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class FeedbackQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(("new", "in_progress", "done")))
+    kind = fields.String(validate=validate.OneOf(("feedback", "termination")))
+    after = fields.Integer(load_default=0, validate=validate.Range(0, DB_INT_MAX))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
+
+
+class FeedbackListSchema(Schema):
+    items = fields.List(fields.Nested(FeedbackSchema), required=True)
+
+
+class FeedbackStatusSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("new", "in_progress", "done")))
+    staff_note = Text(load_default="", validate=validate.Length(max=5000))
+
+
+class EndSubscriptionSchema(Schema):
+    ends_on = fields.Date(required=True, metadata={"description": "The last day of the subscription"})

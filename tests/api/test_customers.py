@@ -1,0 +1,183 @@
+"""Customers through the API: the list and its cursor, read with ETag, the import's upsert with
+If-Match, close, invite, agreements, cards and subscriptions."""
+from datetime import timedelta
+
+from app.extensions import db
+from app.models import AuditEvent, Customer, OutboxMessage
+from app.models.base import utcnow
+from tests.helpers import count, customer, statements
+
+NEW = {"name": "Aino Uusi", "street_address": "Koulukatu 1", "postal_code": "33100", "city": "Tampere",
+       "phone": "040 765 4321", "email": "Aino.Uusi@Example.fi", "language": "sv"}
+
+
+def test_the_list_pages_by_cursor_in_customer_number_order(client, api):
+    numbers, cursor = [], None
+    while True:
+        page = client.get("/api/v1/customers", query_string={"limit": 2, **({"cursor": cursor} if cursor else {})},
+                          headers=api).json
+        numbers += [c["customer_number"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert numbers == sorted(numbers) and len(numbers) == count(Customer) == len(set(numbers))
+
+
+def test_the_list_answers_in_the_same_statements_for_any_page_size(client, api):
+    client.get("/api/v1/customers", headers=api)  # the token's first use is noted, once a minute
+    with statements() as small:
+        client.get("/api/v1/customers?limit=1", headers=api)
+    with statements() as large:
+        client.get("/api/v1/customers?limit=100", headers=api)
+    assert len(small) == len(large)
+
+
+def test_updated_since_lists_only_customers_changed_since(client, api):
+    later = utcnow() + timedelta(seconds=1)
+    db.session.query(Customer).filter_by(customer_number="100002").one().updated_at = later
+    db.session.commit()
+    page = client.get("/api/v1/customers", query_string={"updated_since": later.isoformat()}, headers=api).json
+    assert [c["customer_number"] for c in page["items"]] == ["100002"]
+
+
+def test_bad_query_values_are_422_problems_by_field(client, api):
+    response = client.get("/api/v1/customers?limit=0&cursor=!!&updated_since=eilen", headers=api)
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert {e["field"] for e in response.json["errors"]} == {"limit", "cursor", "updated_since"}
+
+
+def test_read_has_an_etag_that_changes_with_the_customer(client, api):
+    first = client.get("/api/v1/customers/100001", headers=api)
+    assert first.json["name"] == "Matti Virtanen" and first.json["agreements"] and first.json["pay_tv_cards"]
+    assert client.get("/api/v1/customers/100001", headers=api).headers["ETag"] == first.headers["ETag"]
+    client.put("/api/v1/customers/100001", json={**NEW, "name": "Matti Virtanen-Koski"}, headers=api)
+    assert client.get("/api/v1/customers/100001", headers=api).headers["ETag"] != first.headers["ETag"]
+
+
+def test_an_unknown_customer_is_a_404_problem(client, api):
+    response = client.get("/api/v1/customers/999999", headers=api)
+    assert response.status_code == 404 and response.json["status"] == 404
+    assert client.put("/api/v1/customers/999999/agreements", json={"agreements": []}, headers=api).status_code == 404
+
+
+def test_put_creates_then_is_idempotent(client, api):
+    created = client.put("/api/v1/customers/200001", json=NEW, headers=api)
+    assert created.status_code == 201
+    assert created.json["email"] == "aino.uusi@example.fi" and created.json["language"] == "sv"
+    again = client.put("/api/v1/customers/200001", json=NEW, headers=api)
+    assert again.status_code == 200 and again.headers["ETag"] == created.headers["ETag"]
+    assert count(Customer, Customer.customer_number == "200001") == 1
+    events = db.session.query(AuditEvent).filter_by(action="customer.upserted").all()
+    assert [e.actor_name for e in events] == ["API: Laskutus"] * 2
+    # found by the console's search like any customer
+    assert customer("200001").search_terms
+
+
+def test_put_follows_the_imports_rules(client, api):
+    taken = client.put("/api/v1/customers/200001", json={**NEW, "email": "matti.virtanen@example.fi"}, headers=api)
+    assert taken.status_code == 422
+    assert taken.json["errors"] == [{"field": "email", "detail": "email kuuluu asiakkaalle 100001"}]
+    bad = client.put("/api/v1/customers/12ab", json={**NEW, "phone": "040\x00"}, headers=api)
+    assert bad.status_code == 422 and {e["field"] for e in bad.json["errors"]} == {"phone"}
+    bad_number = client.put("/api/v1/customers/12ab", json=NEW, headers=api)
+    assert [e["field"] for e in bad_number.json["errors"]] == ["customer_number"]
+    assert count(Customer, Customer.customer_number.in_(("200001", "12ab"))) == 0
+
+
+def test_put_refuses_every_bad_field_at_once(client, api):
+    response = client.put("/api/v1/customers/200001", json={"name": 5, "language": "de", "city": "x" * 101,
+                                                            "extra": 1}, headers=api)
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json["errors"]} == {"name", "language", "city", "extra"}
+
+
+def test_if_match_refuses_a_stale_write(client, api):
+    etag = client.get("/api/v1/customers/100001", headers=api).headers["ETag"]
+    fresh = client.put("/api/v1/customers/100001", json={**NEW, "email": ""}, headers={**api, "If-Match": etag})
+    assert fresh.status_code == 200
+    stale = client.put("/api/v1/customers/100001", json={**NEW, "name": "Joku Muu", "email": ""},
+                       headers={**api, "If-Match": etag})
+    assert stale.status_code == 412 and stale.mimetype == "application/problem+json"
+    assert stale.json["detail"] == "Asiakkaan tiedot ovat muuttuneet lukemisesi jälkeen: lue ne uudelleen."
+    assert customer("100001").name == "Aino Uusi"
+    missing = client.put("/api/v1/customers/200009", json=NEW, headers={**api, "If-Match": "*"})
+    assert missing.status_code == 412
+    assert client.put("/api/v1/customers/100001", json={**NEW, "email": ""},
+                      headers={**api, "If-Match": "*"}).status_code == 200
+
+
+def test_close_ends_the_customers_login(client, api):
+    response = client.post("/api/v1/customers/100001/close", headers=api)
+    assert response.status_code == 200 and response.json["status"] == "closed"
+    assert db.session.query(AuditEvent).filter_by(action="customer.closed").one().actor_name == "API: Laskutus"
+
+
+def test_invite_sends_the_first_login_link(client, api):
+    client.put("/api/v1/customers/200001", json=NEW, headers=api)
+    assert client.post("/api/v1/customers/200001/invite", headers=api).status_code == 202
+    mail = db.session.query(OutboxMessage).filter_by(channel="email", recipient="aino.uusi@example.fi").one()
+    assert mail.topic == "invitation"
+    # Matti has a password already: the service's refusal is a 422 problem with its message
+    refused = client.post("/api/v1/customers/100001/invite", headers=api)
+    assert refused.status_code == 422 and "salasana" in refused.json["detail"]
+
+
+def test_agreements_are_replaced_and_the_same_list_changes_nothing(client, api):
+    client.put("/api/v1/customers/200001", json=NEW, headers=api)
+    body = {"agreements": [{"kind": "connection", "valid_from": "2026-01-01", "valid_until": None},
+                           {"kind": "billing", "valid_from": "2026-01-01", "valid_until": "2026-12-31"}]}
+    response = client.put("/api/v1/customers/200001/agreements", json=body, headers=api)
+    assert response.status_code == 200 and len(response.json["agreements"]) == 2
+    etag = client.get("/api/v1/customers/200001", headers=api).headers["ETag"]
+    client.put("/api/v1/customers/200001/agreements", json=body, headers=api)
+    assert client.get("/api/v1/customers/200001", headers=api).headers["ETag"] == etag
+    assert count(AuditEvent, AuditEvent.action == "agreements.replaced") == 1
+    ended = client.put("/api/v1/customers/200001/agreements", json={"agreements": body["agreements"][:1]}, headers=api)
+    assert [a["kind"] for a in ended.json["agreements"]] == ["connection"]
+    assert client.get("/api/v1/customers/200001/agreements", headers=api).json == ended.json
+
+
+def test_agreement_errors_name_their_line(client, api):
+    body = {"agreements": [{"kind": "connection", "valid_from": "2026-01-01"},
+                           {"kind": "billing", "valid_from": "2026-05-01", "valid_until": "2026-04-30"},
+                           {"kind": "tv", "valid_from": "2026-01-01"}]}
+    schema = client.put("/api/v1/customers/100001/agreements", json=body, headers=api)
+    assert schema.status_code == 422 and [e["field"] for e in schema.json["errors"]] == ["agreements.2.kind"]
+    rule = client.put("/api/v1/customers/100001/agreements", json={"agreements": body["agreements"][:2]}, headers=api)
+    assert [e["field"] for e in rule.json["errors"]] == ["agreements.1.valid_until"]
+
+
+def test_cards_are_replaced_and_another_customers_card_is_refused(client, api):
+    theirs = {"card_number": "0100 8888 0002", "valid_until": "2029-01-31"}
+    client.put("/api/v1/customers/100002/pay-tv-cards", json={"pay_tv_cards": [theirs]}, headers=api)
+    body = {"pay_tv_cards": [{"card_number": "0100 9999 0001", "valid_until": "2029-01-31"}]}
+    response = client.put("/api/v1/customers/100001/pay-tv-cards", json=body, headers=api)
+    assert response.status_code == 200 and response.json == body
+    assert client.get("/api/v1/customers/100001/pay-tv-cards", headers=api).json == body
+    taken = client.put("/api/v1/customers/100001/pay-tv-cards",
+                       json={"pay_tv_cards": [*body["pay_tv_cards"], theirs]}, headers=api)
+    assert taken.status_code == 422 and taken.json["errors"][0]["field"] == "pay_tv_cards.1.card_number"
+    twice = client.put("/api/v1/customers/100001/pay-tv-cards",
+                       json={"pay_tv_cards": body["pay_tv_cards"] * 2}, headers=api)
+    assert twice.status_code == 422 and twice.json["errors"][0]["field"] == "pay_tv_cards.1.card_number"
+    assert client.get("/api/v1/customers/100002/pay-tv-cards", headers=api).json == {"pay_tv_cards": [theirs]}
+
+
+def test_subscriptions_are_read(client, api):
+    response = client.get("/api/v1/customers/100001/subscriptions", headers=api)
+    assert response.status_code == 200
+    assert {"LAAJAKAISTA-100", "MIX-6"} <= {s["product"] for s in response.json["subscriptions"]}
+
+
+def test_the_csv_import_and_the_api_save_through_the_same_function(client, api, monkeypatch):
+    from app.services import customer_import
+
+    seen = []
+    original = customer_import._save
+    monkeypatch.setattr(customer_import, "_save", lambda c, row: seen.append(row.values["customer_number"])
+                        or original(c, row))
+    client.put("/api/v1/customers/200001", json=NEW, headers=api)
+    customer_import.import_customers(
+        "customer_number;name;street_address;postal_code;city;phone;email;language;agreements;agreements_from\n"
+        "200002;Eino Toinen;;;;;;;;\n")
+    assert seen == ["200001", "200002"]
