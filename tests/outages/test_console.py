@@ -1,0 +1,81 @@
+"""The console: publish an outage, post updates, resolve it; everything audited and counted."""
+import json
+
+from app.extensions import db
+from app.models import AuditEvent, Outage
+from tests.outages.conftest import URL, group_id, publish
+
+
+def test_staff_publish_and_only_affected_customers_see_it(admin, make_client):
+    assert publish(admin).status_code == 303
+    assert publish(admin, "TV-häiriö Helsingissä", postal_codes="", municipalities="Helsinki",
+                   group_ids=[group_id("tv"), group_id("mix")]).status_code == 303
+    matti, liisa, pekka = make_client(), make_client(), make_client()
+    matti.login()
+    liisa.login("100002", "Sade-Metsa-Tuoli-38")
+    pekka.login("100003", "Kuu-Joki-Lamppu-55")
+    for client in (matti, pekka):  # broadband at 33100
+        page = client.get("/").text
+        assert "Laajakaistakatko Tampereella" in page and "TV-häiriö" not in page
+        assert "Laajakaistakatko Tampereella" in client.get("/asiakaspalvelu").text
+    page = liisa.get("/").text  # at 00100 Helsinki, broadband only: neither
+    assert "Laajakaistakatko" not in page and "TV-häiriö" not in page
+    assert "Is it this outage" not in liisa.get("/asiakaspalvelu").text
+    assert [e.action for e in db.session.query(AuditEvent).filter(AuditEvent.action.like("outage.%"))] == [
+        "outage.created", "outage.created"]
+
+
+def test_all_customers_and_by_municipality(admin, make_client):
+    publish(admin, "Kaikki palvelut poikki", postal_codes="", all_customers="y", group_ids=[])
+    publish(admin, "Helsingin laajakaista", postal_codes="", municipalities="Helsinki")
+    liisa = make_client()
+    liisa.login("100002", "Sade-Metsa-Tuoli-38")
+    page = liisa.get("/").text
+    assert "Kaikki palvelut poikki" in page and "Helsingin laajakaista" in page
+
+
+def test_updates_and_resolve_are_audited_and_shown(admin, make_client):
+    publish(admin)
+    outage = db.session.query(Outage).one()
+    page = f"{URL}/{outage.id}"
+    assert admin.submit(page, {"text": "Korjaajat paikalla <b>nyt</b>."}).status_code == 303
+    assert admin.submit(f"{page}/korjattu", {"closing_note": "Kaapeli jatkettu."}, page=page).status_code == 303
+    text = admin.get(page).text
+    assert "Korjaajat paikalla &lt;b&gt;nyt&lt;/b&gt;." in text and "Kaapeli jatkettu." in text
+    assert "Post an update" not in text and "Julkaise päivitys" not in text  # resolved: no more forms
+    actions = [(e.action, json.loads(e.details_json)) for e in db.session.query(AuditEvent).order_by(AuditEvent.id)
+               if e.action.startswith("outage.")]
+    assert [a for a, _ in actions] == ["outage.created", "outage.updated", "outage.resolved"]
+    assert actions[2][1]["closing_note"] == "Kaapeli jatkettu."
+
+
+def test_resolving_twice_is_refused(admin):
+    publish(admin)
+    outage = db.session.query(Outage).one()
+    page = f"{URL}/{outage.id}"
+    assert admin.submit(f"{page}/korjattu", {"closing_note": ""}, page=page).status_code == 303
+    response = admin.post(f"{page}/korjattu", data={"closing_note": "", "csrf_token": admin.csrf_token(URL)})
+    assert response.status_code == 422
+    assert db.session.query(AuditEvent).filter_by(action="outage.resolved").count() == 1
+
+
+def test_bad_input_is_refused_field_by_field_and_kept(admin):
+    response = publish(admin, "Katko <script>", postal_codes="331, abcde", estimated_fix_at="2000-01-01T10:00")
+    assert response.status_code == 422
+    text = response.text
+    assert "A postal code is five digits: 331, abcde" in text or "viisi numeroa" in text
+    assert 'aria-invalid="true"' in text and 'id="postal_codes-error"' in text
+    assert 'id="estimated_fix_at-error"' in text
+    assert 'value="Katko &lt;script&gt;"' in text
+    assert publish(admin, postal_codes="", municipalities="").status_code == 422
+    assert db.session.query(Outage).count() == 0
+
+
+def test_console_counts_affected_and_told(admin, smtp):
+    from tests.helpers import deliver_all
+
+    publish(admin)
+    deliver_all()
+    outage = db.session.query(Outage).one()
+    text = admin.get(f"{URL}/{outage.id}").text
+    assert "Asiakkaita nyt: 2." in text or "Affected customers now: 2." in text
