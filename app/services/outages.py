@@ -15,6 +15,7 @@ nobody twice.
 import re
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import exists, false, func, or_, select
 
 from app.extensions import db
@@ -166,8 +167,8 @@ def notify(outage_id: int, event: str) -> None:
 def _tell(outage: Outage, customer: Customer, event: str) -> None:
     template = f"outage_{event}"
     channel = customer.outage_notices
-    if channel == "sms" and not customer.phone:
-        channel = "email"
+    if channel == "sms" and not (customer.phone and current_app.config["SMS_GATEWAY_URL"]):
+        channel = "email"  # no number, or no gateway configured: email rather than nothing
     if channel == "email" and not customer.email:
         return
     db.session.add(OutageNotice(outage_id=outage.id, customer_id=customer.id, event=event, channel=channel))

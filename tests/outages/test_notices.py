@@ -138,3 +138,13 @@ def test_a_city_is_told_in_batches(admin, smtp, monkeypatch):
     deliver_all()
     assert db.session.query(OutboxMessage).filter_by(channel="task", topic="outage.notify").count() == 2
     assert len(smtp.messages) == 2
+
+
+def test_sms_without_a_gateway_goes_by_email(admin, make_client, smtp):
+    pekka = make_client()
+    pekka.login("100003", "Kuu-Joki-Lamppu-55")
+    choose(pekka, "sms")
+    publish(admin)
+    deliver_all()
+    assert sorted(m["To"] for m in smtp.messages) == ["matti.virtanen@example.fi", "pekka.nieminen@example.fi"]
+    assert db.session.query(OutboxMessage).filter_by(channel="sms").count() == 0
