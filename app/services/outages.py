@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import exists, false, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
@@ -26,6 +27,8 @@ from app.models.outage import SEVERITIES
 from app.services import DomainError, audit, outbox
 
 RECENT = timedelta(days=30)
+# What a page shows of each outage, loaded with it: the statements of a page do not grow with the outages.
+SHOWN = (selectinload(Outage.areas), selectinload(Outage.groups), selectinload(Outage.updates))
 NOTIFY_BATCH = 500
 POSTAL_CODE = re.compile(r"\d{5}")
 
@@ -40,7 +43,7 @@ def municipalities(text: str) -> list[str]:
     return sorted({m.strip() for m in re.split(r"[,;\n]+", text) if m.strip()})
 
 
-def create(fields: dict, group_ids: list[int], codes: list[str], places: list[str], now: datetime) -> Outage:
+def create(fields: dict, group_ids: list[int], codes: list[str], places: list[str]) -> Outage:
     """A new outage; the affected customers are told by the worker."""
     errors = {}
     if bad := [c for c in codes if not POSTAL_CODE.fullmatch(c)]:
@@ -110,7 +113,8 @@ def affected(outage: Outage, now: datetime):
 def affecting(customer: Customer, now: datetime) -> list[Outage]:
     """The current outages at the customer's address and on their services: Etusivu and Asiakaspalvelu."""
     current = db.session.scalars(
-        select(Outage).where(Outage.resolved_at.is_(None), Outage.started_at <= now).order_by(Outage.started_at.desc()))
+        select(Outage).options(*SHOWN).where(Outage.resolved_at.is_(None), Outage.started_at <= now)
+        .order_by(Outage.started_at.desc()))
     return [o for o in current
             if db.session.scalar(affected(o, now).where(Customer.id == customer.id)) is not None]
 
@@ -119,7 +123,7 @@ def public(now: datetime, postal_code: str = "") -> tuple[list[Outage], list[Out
     """The current outages and those resolved in the last 30 days, at `postal_code` if given
     (an outage of every customer is at every postal code; one by municipality is shown too,
     since a postal code does not tell the municipality)."""
-    query = select(Outage).where(Outage.started_at <= now,
+    query = select(Outage).options(*SHOWN).where(Outage.started_at <= now,
                                  or_(Outage.resolved_at.is_(None), Outage.resolved_at >= now - RECENT))
     if postal_code:
         by_code = exists().where(OutageArea.outage_id == Outage.id, OutageArea.kind == "postal_code",

@@ -3,6 +3,7 @@ import json
 
 from app.extensions import db
 from app.models import AuditEvent, Outage
+from tests.helpers import deliver_all
 from tests.outages.conftest import URL, group_id, publish
 
 
@@ -72,8 +73,6 @@ def test_bad_input_is_refused_field_by_field_and_kept(admin):
 
 
 def test_console_counts_affected_and_told(admin, smtp):
-    from tests.helpers import deliver_all
-
     publish(admin)
     deliver_all()
     outage = db.session.query(Outage).one()

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models import Outage
 from app.models.base import utcnow
 from tests.conftest import HTMX
+from tests.helpers import page_statements
 from tests.outages.conftest import publish
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -94,3 +95,14 @@ def test_the_feed_is_valid_atom(admin, make_client):
 def test_the_feed_is_valid_with_no_outages(app, make_client, demo_data):
     feed = parse(make_client().get("/hairiot.atom").data)
     assert feed.find(f"{ATOM}updated").text and feed.findall(f"{ATOM}entry") == []
+
+
+def test_the_page_takes_as_many_statements_with_more_outages(admin, make_client):
+    publish(admin, "Ensimmäinen")
+    anonymous = make_client()
+    one = page_statements(anonymous, "/hairiot")
+    publish(admin, "Toinen", postal_codes="33100 33200", municipalities="Nokia")
+    publish(admin, "Kolmas", all_customers="y", postal_codes="")
+    assert page_statements(anonymous, "/hairiot") == one
+    partial = anonymous.get("/hairiot?postinumero=33100", headers=HTMX)
+    assert len(gzip.compress(partial.data)) < 2048

@@ -21,7 +21,7 @@ def outages_view():
     if form.validate_on_submit():
         outage = outages.create({name: form[name].data for name in FIELDS}, form.group_ids.data,
                                 outages.postal_codes(form.postal_codes.data),
-                                outages.municipalities(form.municipalities.data), utcnow())
+                                outages.municipalities(form.municipalities.data))
         return done(_("The outage is published; the affected customers are being told."),
                     url_for("admin.outage", outage_id=outage.id))
     return render("admin/outages.html", form=form, items=outages.listing(page_number()))
