@@ -23,7 +23,7 @@ from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Customer, Outage, OutageArea, OutageNotice, OutageUpdate, Product, ProductGroup, Subscription
 from app.models.base import utcnow
-from app.models.outage import SEVERITIES
+from app.models.outage import SEVERITIES, outage_group
 from app.services import DomainError, audit, outbox
 
 RECENT = timedelta(days=30)
@@ -102,21 +102,36 @@ def affected(outage: Outage, now: datetime):
         query = query.where(or_(false(), *(
             [Customer.postal_code.in_(outage.postal_codes)] if outage.postal_codes else []), *(
             [Customer.city.in_(outage.municipalities)] if outage.municipalities else [])))
-    day = now.date()
-    in_force = [Subscription.customer_id == Customer.id, Subscription.status == "active",
-                Subscription.starts_on <= day, or_(Subscription.ends_on.is_(None), Subscription.ends_on >= day)]
+    in_force = _in_force(Customer.id, now.date())
     if outage.groups:
         in_force += [Subscription.product_id == Product.id, Product.group_id.in_([g.id for g in outage.groups])]
     return query.where(exists().where(*in_force))
 
 
+def _in_force(customer_id, day) -> list:
+    """The conditions of a subscription of `customer_id` (a value or a column) in force on `day`."""
+    return [Subscription.customer_id == customer_id, Subscription.status == "active", Subscription.starts_on <= day,
+            or_(Subscription.ends_on.is_(None), Subscription.ends_on >= day)]
+
+
 def affecting(customer: Customer, now: datetime) -> list[Outage]:
-    """The current outages at the customer's address and on their services: Etusivu and Asiakaspalvelu."""
-    current = db.session.scalars(
-        select(Outage).options(*SHOWN).where(Outage.resolved_at.is_(None), Outage.started_at <= now)
-        .order_by(Outage.started_at.desc()))
-    return [o for o in current
-            if db.session.scalar(affected(o, now).where(Customer.id == customer.id)) is not None]
+    """The current outages at the customer's address and on their services, in one statement:
+    Etusivu and Asiakaspalvelu."""
+    at_address = exists().where(OutageArea.outage_id == Outage.id, or_(
+        (OutageArea.kind == "postal_code") & (OutageArea.value == customer.postal_code),
+        (OutageArea.kind == "municipality") & (OutageArea.value == customer.city)))
+    in_force = _in_force(customer.id, now.date())
+    in_group = exists().where(outage_group.c.outage_id == Outage.id, Product.group_id == outage_group.c.group_id,
+                              Subscription.product_id == Product.id, *in_force)
+    any_service = exists().where(*in_force)
+    every_group = ~exists().where(outage_group.c.outage_id == Outage.id)
+    if customer.status != "active":
+        return []
+    return list(db.session.scalars(
+        select(Outage).options(*SHOWN)
+        .where(Outage.resolved_at.is_(None), Outage.started_at <= now, or_(Outage.all_customers, at_address),
+               or_(in_group, every_group & any_service))
+        .order_by(Outage.started_at.desc())))
 
 
 def public(now: datetime, postal_code: str = "") -> tuple[list[Outage], list[Outage]]:

@@ -2,8 +2,10 @@
 import json
 
 from app.extensions import db
-from app.models import AuditEvent, Outage
-from tests.helpers import deliver_all
+from app.models import AuditEvent, Customer, Outage
+from app.models.base import utcnow
+from app.services import outages
+from tests.helpers import customer, deliver_all, page_statements
 from tests.outages.conftest import URL, group_id, publish
 
 
@@ -78,3 +80,27 @@ def test_console_counts_affected_and_told(admin, smtp):
     outage = db.session.query(Outage).one()
     text = admin.get(f"{URL}/{outage.id}").text
     assert "Häiriö koskee nyt 2 asiakasta." in text
+
+
+def test_etusivu_and_the_fan_out_agree_on_who_is_affected(admin):
+    publish(admin, "Laajakaista 33100")
+    publish(admin, "TV Tampere", postal_codes="", municipalities="Tampere", group_ids=[group_id("mix")])
+    publish(admin, "Kaikki, kaikki palvelut", postal_codes="", all_customers="y", group_ids=[])
+    publish(admin, "Helsinki", postal_codes="", municipalities="Helsinki", group_ids=[])
+    now = utcnow()
+    for outage in db.session.query(Outage):
+        by_fan_out = set(db.session.scalars(outages.affected(outage, now)))
+        by_page = {c.id for c in db.session.query(Customer) if outage in outages.affecting(c, now)}
+        assert by_fan_out == by_page, outage.title
+    assert {o.title for o in outages.affecting(customer("100003"), now)} == {
+        "Laajakaista 33100", "Kaikki, kaikki palvelut"}
+
+
+def test_etusivu_takes_as_many_statements_with_more_outages(admin, make_client):
+    publish(admin, "Ensimmäinen")
+    matti = make_client()
+    matti.login()
+    one = page_statements(matti, "/")
+    publish(admin, "Toinen", postal_codes="", municipalities="Tampere")
+    publish(admin, "Kolmas", postal_codes="", all_customers="y", group_ids=[])
+    assert page_statements(matti, "/") == one
