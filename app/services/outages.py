@@ -59,11 +59,10 @@ def create(fields: dict, group_ids: list[int], codes: list[str], places: list[st
         errors["group_ids"] = _l("Choose a product group.")
     if errors:
         raise DomainError.of(errors)
-    outage = Outage(**fields, groups=groups, areas=[
+    areas = [] if fields.get("all_customers") else [
         *(OutageArea(kind="postal_code", value=c) for c in codes),
-        *(OutageArea(kind="municipality", value=m) for m in ([] if fields.get("all_customers") else places))])
-    if outage.all_customers:
-        outage.areas = []
+        *(OutageArea(kind="municipality", value=m) for m in places)]
+    outage = Outage(**fields, groups=groups, areas=areas)
     db.session.add(outage)
     db.session.flush()
     audit.record("outage.created", None, outage=outage.id, title=outage.title, severity=outage.severity,
@@ -87,6 +86,7 @@ def post_update(outage: Outage, text: str, now: datetime) -> OutageUpdate:
 
 def resolve(outage: Outage, note: str, now: datetime) -> None:
     """Close the outage; the customers told of its start are told it is over."""
+    db.session.refresh(outage, with_for_update=True)  # two staff resolving at once: one resolves
     if outage.resolved_at is not None:
         raise DomainError(_l("The outage is already resolved."), field="closing_note")
     outage.resolved_at, outage.closing_note = now, note.strip()

@@ -104,3 +104,4 @@ def test_etusivu_takes_as_many_statements_with_more_outages(admin, make_client):
     publish(admin, "Toinen", postal_codes="", municipalities="Tampere")
     publish(admin, "Kolmas", postal_codes="", all_customers="y", group_ids=[])
     assert page_statements(matti, "/") == one
+
