@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.mail import bp as mail_bp
     from app.blueprints.mix import bp as mix_bp
     from app.blueprints.orders import bp as orders_bp
+    from app.blueprints.outages import bp as outages_bp
     from app.blueprints.services import bp as services_bp
     from app.blueprints.support import bp as support_bp
 
@@ -134,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(support_bp)
     app.register_blueprint(accessibility_bp)
     register_api(app)
+    app.register_blueprint(outages_bp)
     if app.config["MAIL_VIEWER"]:
         from app.blueprints.dev import bp as dev_bp
 

@@ -77,6 +77,13 @@ class Config:
 
     PROVISIONING_WEBHOOK_URL = os.environ.get("PROVISIONING_WEBHOOK_URL", "")
     PROVISIONING_WEBHOOK_SECRET = os.environ.get("PROVISIONING_WEBHOOK_SECRET", "")
+    # Outage notices by text message: an HTTP gateway that takes a POST. The body is a template
+    # where $to (E.164) and $text are put, escaped for SMS_GATEWAY_CONTENT_TYPE (JSON or a form).
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+    SMS_GATEWAY_USER = os.environ.get("SMS_GATEWAY_USER", "")
+    SMS_GATEWAY_PASSWORD = os.environ.get("SMS_GATEWAY_PASSWORD", "")
+    SMS_GATEWAY_CONTENT_TYPE = os.environ.get("SMS_GATEWAY_CONTENT_TYPE", "application/json")
+    SMS_GATEWAY_BODY = os.environ.get("SMS_GATEWAY_BODY", '{"to": "$to", "text": "$text"}')
     MAILBOX_PASSWORD_SCHEME = os.environ.get("MAILBOX_PASSWORD_SCHEME", "ARGON2ID")
 
     MAIL_VIEWER = False  # the .eml browser exists only in development

@@ -18,5 +18,7 @@ ORDER_STATUSES = {"new": _l("new"), "pending": _l("pending"), "delivered": _l("d
                   "rejected": _l("rejected")}
 SUBSCRIPTION_STATES = {"in_force": _l("in force"), "coming": _l("coming"), "ended": _l("ended"),
                        "cancelled": _l("cancelled: the order was rejected")}
+OUTAGE_SEVERITIES = {"minor": _l("Minor disruption"), "major": _l("Disruption"), "critical": _l("Major outage")}
+OUTAGE_NOTICE_CHANNELS = {"email": _l("By email"), "sms": _l("By text message (SMS)"), "none": _l("Not at all")}
 # Each language in its own name, so a reader finds theirs whatever language the page is in.
 LANGUAGES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}

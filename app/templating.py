@@ -31,6 +31,7 @@ CONSOLE_MENU = (
     ("admin.licence_keys", _l("Licence keys"), False),
     ("admin.customer_import", _l("Import customers"), False),
     ("admin.announcements", _l("Announcements"), False),
+    ("admin.outages", _l("Outages"), False),
     ("admin.audit_log", _l("Event log"), False),
     ("admin.products", _l("Products"), True),
     ("admin.channels", _l("MIX channels"), True),
@@ -68,7 +69,8 @@ def register(app: Flask) -> None:
         menu=lambda: MENU, console_menu=console_menu, this_page=this_page, languages=languages,
         agreement_kinds=labels.AGREEMENT_KINDS, topics=labels.TOPICS,
         feedback_statuses=labels.FEEDBACK_STATUSES, order_statuses=labels.ORDER_STATUSES,
-        subscription_states=labels.SUBSCRIPTION_STATES,
+        subscription_states=labels.SUBSCRIPTION_STATES, outage_severities=labels.OUTAGE_SEVERITIES,
+        outage_notice_channels=labels.OUTAGE_NOTICE_CHANNELS,
     )
     app.jinja_env.filters.update(
         money=i18n.money, monthly=i18n.monthly, number=i18n.number, day=i18n.day,

@@ -18,8 +18,9 @@ from sqlalchemy import event, select
 
 from app import create_app
 from app.extensions import db
-from app.models import Announcement, Channel, Customer, Feedback, Order, Product, Subscription
-from app.services import announcements, support
+from app.models import Announcement, Channel, Customer, Feedback, Order, Outage, Product, Subscription
+from app.models.base import utcnow
+from app.services import announcements, outages, support
 from app.services.two_factor import TOTP
 from bench.harness import CUSTOMER, STAFF, Browser, Deployment, logged_in
 
@@ -219,11 +220,15 @@ def demo_customer() -> Customer:
 
 
 def add_examples() -> None:
-    """A message to customer service and an announcement, for the pages that show them."""
+    """A message to customer service, an announcement and an outage, for the pages that show them."""
     if db.session.scalar(select(Feedback.id)) is None:
         support.send(demo_customer().id, support.Message(topic="feedback", message="Kiitos palvelusta!"))
     if db.session.scalar(select(Announcement.id)) is None:
         announcements.save(None, "Huoltokatko", "Verkossa on huoltokatko yöllä klo 2–4.", date.today(), None, None)
+    if db.session.scalar(select(Outage.id)) is None:
+        customer = demo_customer()
+        outages.create({"title": "Laajakaistakatko", "description": "Kuitukaapeli katkesi kaivutöissä.",
+                        "severity": "major", "started_at": utcnow()}, [], [customer.postal_code], [])
     db.session.commit()
 
 
@@ -244,6 +249,7 @@ def example_arguments() -> dict:
         "feedback_id": db.session.scalar(select(Feedback.id)),
         "reference": db.session.scalar(select(Feedback.reference)),
         "announcement_id": db.session.scalar(select(Announcement.id)),
+        "outage_id": db.session.scalar(select(Outage.id)),
     }
 
 

@@ -44,3 +44,20 @@ def test_console_customer_search_uses_indexes(postgres, demo_data, app):
         with app.test_request_context():
             statements = statements_of(lambda: customers.search(query).items)  # noqa: B023
         assert statements and whole_table_reads(statements) == set(), query
+
+
+def test_outage_customers_are_found_by_index(postgres, demo_data, app):
+    from app.models import Outage, OutageArea, ProductGroup
+    from app.models.base import utcnow
+    from app.services import outages
+
+    now = utcnow()
+    broadband = db.session.query(ProductGroup).filter_by(code="broadband").one()
+    for areas in ([OutageArea(kind="postal_code", value="33100")], [OutageArea(kind="municipality", value="Tampere")],
+                  [OutageArea(kind="postal_code", value="33100"), OutageArea(kind="municipality", value="Nokia")]):
+        outage = Outage(title="Katko", started_at=now, areas=areas, groups=[broadband])
+        db.session.add(outage)
+        db.session.flush()
+        with app.test_request_context():
+            statements = statements_of(lambda: db.session.scalars(outages.affected(outage, now)).all())  # noqa: B023
+        assert statements and whole_table_reads(statements) == set(), [a.value for a in areas]

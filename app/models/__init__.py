@@ -5,6 +5,7 @@ from app.models.api import ApiIdempotencyKey, ApiToken
 from app.models.catalog import Channel, LicenceKey, Product, ProductGroup
 from app.models.customer import Agreement, Customer, CustomerSearchTerm, PayTvCard
 from app.models.mail import MailAlias, Mailbox
+from app.models.outage import Outage, OutageArea, OutageNotice, OutageUpdate
 from app.models.subscription import MixChoice, Order, Subscription
 from app.models.support import Feedback, FeedbackSubscription
 from app.models.system import AuditEvent, OperatorSettings, OutboxMessage, WorkerHeartbeat
@@ -13,6 +14,7 @@ __all__ = [
     "Account", "Agreement", "Announcement", "ApiIdempotencyKey", "ApiToken", "AnnouncementDismissal", "AuditEvent",
     "Channel", "Customer",
     "CustomerSearchTerm", "Feedback", "FeedbackSubscription", "LicenceKey", "MailAlias", "Mailbox", "MixChoice",
-    "OperatorSettings", "Order", "OutboxMessage", "PayTvCard", "Product",
+    "OperatorSettings", "Order", "Outage", "OutageArea", "OutageNotice", "OutageUpdate", "OutboxMessage",
+    "PayTvCard", "Product",
     "ProductGroup", "RecoveryCode", "Subscription", "WorkerHeartbeat",
 ]

@@ -80,6 +80,8 @@ class Customer(db.Model):
     pending_email_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str] = mapped_column(String(5), default="fi")
     status: Mapped[str] = mapped_column(String(10), default="active")
+    # How the customer is told of an outage at their address: email, sms or none.
+    outage_notices: Mapped[str] = mapped_column(String(5), default="email", server_default="email")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Any change to the record, its agreements or cards: what the API's `updated_since` asks for.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
@@ -95,6 +97,10 @@ class Customer(db.Model):
 
     __table_args__ = (
         CheckConstraint("status IN ('active', 'closed')", name="status"),
+        CheckConstraint("outage_notices IN ('email', 'sms', 'none')", name="outage_notices"),
+        # An outage's customers are found by postal code or municipality.
+        Index("ix_customer_postal_code", "postal_code"),
+        Index("ix_customer_city", "city"),
         # The console's search matches the start of the number or email here, and of a name
         # or phone term in customer_search_term. Postgres uses an index for LIKE 'abc%' only
         # through the pattern operator class (outside the C collation); SQLite ignores it.

@@ -58,7 +58,7 @@ class OutboxMessage(db.Model):
     """An email, provisioning event or task, written with the change and carried out by `flask worker`."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(10))  # email | webhook | task
+    channel: Mapped[str] = mapped_column(String(10))  # email | sms | webhook | task
     topic: Mapped[str] = mapped_column(String(60))  # e.g. password_reset, order.created
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customer.id", ondelete="SET NULL"), index=True

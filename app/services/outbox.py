@@ -7,6 +7,7 @@ exponentially; a lease that runs out (a worker killed mid-send) makes the messag
 So delivery is at least once: only the message in flight when a worker dies can go twice,
 with the same Message-ID. A customer's provisioning events go out in the order they were made.
 """
+import base64
 import hashlib
 import hmac
 import json
@@ -14,7 +15,9 @@ import os
 import smtplib
 import socket
 import ssl
+import string
 import time
+import urllib.parse
 import urllib.request
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -32,6 +35,7 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import Customer, OutboxMessage, WorkerHeartbeat
 from app.models.base import utcnow
+from app.models.customer import phone_e164
 
 MAX_DELAY = timedelta(hours=6)
 UNSENT = ("pending", "sending")
@@ -85,6 +89,18 @@ def emails_queued(template: str, since: datetime, customer_id: int | None = None
     if to is not None:
         query = query.where(OutboxMessage.recipient == to)
     return db.session.scalar(query)
+
+
+def queue_sms(phone: str, template: str, locale: str = "fi", customer_id: int | None = None,
+              **context) -> OutboxMessage:
+    """Render the `sms` block of `email/<template>.txt` in the recipient's language and queue it
+    for the SMS gateway, to the customer's own phone number."""
+    with force_locale(locale):
+        text = render_block(f"email/{template}.txt", "sms", **context).strip()
+    to = phone_e164(phone)
+    message = _queue("sms", template, customer_id, {"to": to, "text": text})
+    message.recipient = to
+    return message
 
 
 def queue_event(topic: str, customer_id: int | None, **data) -> OutboxMessage:
@@ -198,6 +214,8 @@ def _deliver(message: OutboxMessage) -> None:
         # What a failed task wrote is undone with it; its retry starts from nothing.
         with db.session.begin_nested():
             TASKS[message.topic](**message.payload)
+    elif message.channel == "sms":
+        send_sms(message)
     else:
         post_webhook(message)
 
@@ -254,6 +272,34 @@ def post_webhook(message: OutboxMessage) -> None:
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         if not 200 <= response.status < 300:
             raise RuntimeError(f"webhook answered {response.status}")
+
+
+def sms_body(payload: dict, template: str, content_type: str) -> bytes:
+    """The gateway's request body: SMS_GATEWAY_BODY with $to and $text escaped for its type."""
+    if content_type.startswith("application/json"):
+        def escape(value):
+            return json.dumps(value, ensure_ascii=False)[1:-1]
+    else:
+        escape = urllib.parse.quote_plus
+    return string.Template(template).safe_substitute(
+        to=escape(payload["to"]), text=escape(payload["text"])).encode()
+
+
+def send_sms(message: OutboxMessage) -> None:
+    config = current_app.config
+    url = config["SMS_GATEWAY_URL"]
+    if not url.startswith(("http://", "https://")):
+        raise ValueError("SMS_GATEWAY_URL must be an http(s) URL")
+    content_type = config["SMS_GATEWAY_CONTENT_TYPE"]
+    headers = {"Content-Type": content_type, "Idempotency-Key": f"outbox-{message.id}"}
+    if config["SMS_GATEWAY_USER"]:
+        secret = f"{config['SMS_GATEWAY_USER']}:{config['SMS_GATEWAY_PASSWORD']}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(secret).decode()
+    body = sms_body(message.payload, config["SMS_GATEWAY_BODY"], content_type)
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        if not 200 <= response.status < 300:
+            raise RuntimeError(f"SMS gateway answered {response.status}")
 
 
 def heartbeat(name: str, now: datetime | None = None) -> None:

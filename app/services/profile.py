@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.labels import LANGUAGES
+from app.labels import LANGUAGES, OUTAGE_NOTICE_CHANNELS
 from app.models import Account, Customer
 from app.models.base import utcnow
 from app.security import fingerprint, make_token, read_token
@@ -105,6 +105,19 @@ def set_language(account: Account, locale: str) -> None:
     if customer.locale != locale:
         audit.record("locale.changed", customer.id, locale=locale)
         customer.locale = locale
+    db.session.commit()
+
+
+def set_outage_notices(account: Account, channel: str) -> None:
+    if channel not in OUTAGE_NOTICE_CHANNELS:
+        raise DomainError(_l("Choose how you are told."), field="outage_notices")
+    customer = account.customer
+    if channel == "sms" and not customer.phone:
+        raise DomainError(_l("We have no phone number of yours; contact customer service to add one."),
+                          field="outage_notices")
+    if customer.outage_notices != channel:
+        audit.record("outage_notices.changed", customer.id, channel=channel)
+        customer.outage_notices = channel
     db.session.commit()
 
 

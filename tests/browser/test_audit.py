@@ -22,8 +22,19 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import Announcement, Channel, Customer, LicenceKey, Order, Product, Subscription
-from app.models.base import today
+from app.models import (
+    Announcement,
+    Channel,
+    Customer,
+    LicenceKey,
+    Order,
+    Outage,
+    OutageArea,
+    OutageUpdate,
+    Product,
+    Subscription,
+)
+from app.models.base import today, utcnow
 from app.services import accounts, profile, settings, support
 from app.services.demo import GROUPS
 from app.services.two_factor import TOTP
@@ -48,7 +59,7 @@ STAFF_SECRET = "JBSWY3DPEHPK3PXP"
 NEW_STAFF, NEW_STAFF_PASSWORD = "uusi.jasen", "Ulappa-Kompassi-Majakka-64"
 
 # Whose page a route is: by endpoint, else by blueprint, else the customer with everything.
-OWNERS = {"admin": STAFF, "auth": ANONYMOUS, "accessibility": ANONYMOUS,
+OWNERS = {"admin": STAFF, "auth": ANONYMOUS, "accessibility": ANONYMOUS, "outages": ANONYMOUS,
           "account.confirm_email": ANONYMOUS}
 
 # GET routes not opened by URL here, and why.
@@ -59,6 +70,7 @@ NOT_OPENED = {
     "healthz": "JSON for monitoring, not a page",
     "readyz": "JSON for monitoring, not a page",
     "metrics": "Prometheus' text for monitoring, not a page",
+    "outages.feed": "an Atom feed, not a page (tests/outages/test_public.py validates it)",
     "auth.second_factor": "only reached by logging in: audited in the console login (staff_log_in)",
     "auth.totp_setup": "only reached at a new staff member's first login: audited in ANONYMOUS's last states",
     "api-docs.openapi_json": "the API's OpenAPI document, not a page",
@@ -74,7 +86,7 @@ ARGUMENTS = {
     ANONYMOUS: {"token": "expired_token"},
     MATTI: {"code": "orderable", "order_id": "matti_order", "subscription_id": "broadband", "reference": "reference"},
     STAFF: {"customer_id": "matti", "product_id": "mix_product", "channel_id": "channel", "feedback_id": "feedback",
-            "announcement_id": "announcement", "order_id": "pending_order"},
+            "announcement_id": "announcement", "order_id": "pending_order", "outage_id": "outage"},
 }
 
 
@@ -140,6 +152,9 @@ STATES = {
         State("new password too short", None, (fill("Uusi salasana", "lyhyt"), press("Tallenna salasana"))),
         State("email change, valid link", "{confirm_link}"),
         State("page not found", "/ei-tallaista-sivua"),
+        State("Häiriöt: a bad postal code", "/hairiot?postinumero=abc"),
+        State("Häiriöt: search by postal code (htmx)", "/hairiot", (fill("Postinumero", "33100"), press("Hae"))),
+        State("Häiriöt: a bad postal code (htmx)", None, (fill("Postinumero", "331"), press("Hae"))),
         # Last: the context ends logged in to the console.
         State("first console login: set up two-step login", "/hallinta/kirjaudu", (
             fill("Käyttäjätunnus", NEW_STAFF), fill("Salasana", NEW_STAFF_PASSWORD), press("Kirjaudu"))),
@@ -284,6 +299,11 @@ def audit_data(app, demo_data) -> dict:
         mix = db.session.query(Subscription).join(Product).filter(
             Subscription.customer_id == matti.id, Product.code == "MIX-6").one()
         db.session.add(Announcement(title="Huoltokatko", body="Katso https://www.ipp.fi/huolto", valid_from=today()))
+        outage = Outage(title="Laajakaistakatko Tampereella", description="Kuitukaapeli katkesi.",
+                        started_at=utcnow() - timedelta(hours=1), estimated_fix_at=utcnow() + timedelta(hours=3),
+                        areas=[OutageArea(kind="postal_code", value="33100")],
+                        updates=[OutageUpdate(text="Korjaajat paikalla.")])
+        db.session.add(outage)
         security = db.session.query(Product).filter_by(code="TURVAPAKETTI-5").one()
         db.session.query(LicenceKey).filter_by(product_id=security.id).delete()
         db.session.add(Order(customer=liisa, product=security, status="pending", idempotency_key="audit-wait",
@@ -305,7 +325,7 @@ def audit_data(app, demo_data) -> dict:
             "pending_order": _id(Order, idempotency_key="audit-wait"),
             "mix_product": _id(Product, code="MIX-6"), "orderable": "LISAPOSTILAATIKKO",
             "channel": _id(Channel, name="Sport One"),
-            "announcement": _id(Announcement, title="Huoltokatko"),
+            "announcement": _id(Announcement, title="Huoltokatko"), "outage": outage.id,
             "confirm_link": emailed_link("email_change_confirm"), "reset_link": emailed_link("password_reset"),
             "expired_token": "vanhentunut-linkki",
         }

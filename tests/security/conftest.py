@@ -15,10 +15,12 @@ from app.models import (
     Feedback,
     Mailbox,
     Order,
+    Outage,
+    OutageArea,
     Product,
     Subscription,
 )
-from app.models.base import today
+from app.models.base import today, utcnow
 from app.security import hash_password
 from app.services import api_tokens, mailboxes, support
 from tests.helpers import STAFF_TOTP_SECRET, staff_login
@@ -68,7 +70,9 @@ def world(demo_data) -> World:
     for_all = Announcement(title="Huoltokatko", body="Verkossa huoltokatko.", valid_from=today())
     liisa_box = Mailbox(customer=liisa, address="liisa@ipp.fi", local_part="liisa", domain="ipp.fi",
                         password_hash=hash_password("Liisan-Posti-Sana-38"))
-    db.session.add_all([for_mix, for_all, liisa_box])
+    outage = Outage(title="Katko Tampereella", started_at=utcnow(),
+                    areas=[OutageArea(kind="postal_code", value="33100")])
+    db.session.add_all([for_mix, for_all, liisa_box, outage])
     db.session.add(Account(username=STAFF_MEMBER[0], display_name="Anu Asiakaspalvelu", role="staff",
                            password_hash=hash_password(STAFF_MEMBER[1]), totp_secret=STAFF_TOTP_SECRET,
                            totp_enabled=True))
@@ -83,7 +87,7 @@ def world(demo_data) -> World:
         "announcement_id": mine["announcement_id"], "product_id": mix.product_id,
         "group_id": mix.product.group_id, "channel_id": mix.mix_choices[0].channel_id,
         "account_id": db.session.scalar(select(Account.id).filter_by(username=STAFF_MEMBER[0])),
-        "month": today().strftime("%Y-%m"),
+        "month": today().strftime("%Y-%m"), "outage_id": outage.id,
         "token_id": db.session.scalar(select(ApiToken.id).filter_by(
             token_hash=api_tokens.digest(api_tokens.create("Laskutus", ["customers:read"], None)))),
     }

@@ -3,7 +3,7 @@ from wtforms.validators import Email, InputRequired, Length
 
 from app.forms import Form, code_field, new_password_field
 from app.i18n import lazy_gettext as _l
-from app.labels import LANGUAGES
+from app.labels import LANGUAGES, OUTAGE_NOTICE_CHANNELS
 from app.validators import NoControlCharacters
 
 
@@ -35,6 +35,12 @@ class EmailChangeForm(Form):
 
 class LanguageForm(Form):
     locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()), validate_choice=False)
+
+
+class OutageNoticesForm(Form):
+    outage_notices = SelectField(_l("Tell me of outages at my address"), choices=list(OUTAGE_NOTICE_CHANNELS.items()),
+                                 validate_choice=False,
+                                 description=_l("When an outage starts and when it is resolved."))
 
 
 class TwoFactorEnableForm(Form):

@@ -10,6 +10,7 @@ from app.blueprints.account.forms import (
     ConfirmForm,
     EmailChangeForm,
     LanguageForm,
+    OutageNoticesForm,
     PasswordChangeForm,
     TwoFactorDisableForm,
     TwoFactorEnableForm,
@@ -49,6 +50,7 @@ def _details(**extra) -> dict:
     customer = current_user.customer
     day = today()
     extra.setdefault("language_form", LanguageForm(formdata=None, locale=customer.locale))
+    extra.setdefault("notices_form", OutageNoticesForm(formdata=None, outage_notices=customer.outage_notices))
     return dict(customer=customer, in_force=subscriptions.in_force(subscriptions.subscriptions_of(customer.id), day),
                 agreements=[a for a in customer.agreements if a.is_valid_on(day)],
                 card=customer.valid_pay_tv_card(day), **extra)
@@ -104,6 +106,16 @@ def language():
         profile.set_language(current_user, form.locale.data)
         return remember_language(done(_("Your language was saved."), url_for("account.details")), form.locale.data)
     return render("account/details.html", **_details(language_form=form))
+
+
+@bp.post("/kayttajatiedot/hairiotiedotteet")
+@login_required
+def outage_notices():
+    form = OutageNoticesForm()
+    if form.validate_on_submit():
+        profile.set_outage_notices(current_user, form.outage_notices.data)
+        return done(_("Your choice was saved."), url_for("account.details"))
+    return render("account/details.html", **_details(notices_form=form))
 
 
 @bp.post("/kayttajatiedot/omat-tiedot")

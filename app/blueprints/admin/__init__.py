@@ -36,6 +36,7 @@ from app.blueprints.admin import (  # noqa: E402,F401
     customers,
     imports,
     keys,
+    outages,
     queues,
     routes,
     settings,

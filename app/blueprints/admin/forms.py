@@ -1,7 +1,11 @@
+from datetime import UTC
+
+from flask_babel import get_timezone
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -13,7 +17,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from app.forms import CheckboxesField, Form, IntegerField
 from app.i18n import lazy_gettext as _l
-from app.labels import AGREEMENT_KINDS, LANGUAGES
+from app.labels import AGREEMENT_KINDS, LANGUAGES, OUTAGE_SEVERITIES
 from app.services import api_tokens
 from app.services.billing import MONTH
 from app.validators import NoControlCharacters
@@ -158,6 +162,52 @@ class AnnouncementForm(Form):
     valid_from = DateField(_l("Shown from"), validators=[InputRequired(message=_l("Give the start date."))])
     valid_until = DateField(_l("Shown until"), validators=[Optional()], description=_l("Empty: until removed."))
     audience_group_id = SelectField(_l("Shown to"), coerce=int)
+
+
+class OperatorTimeField(DateTimeLocalField):
+    """A time as the staff read it, in the operator's time zone; the value is in UTC."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_l("Check the time.")) from error
+        if self.data is not None:
+            self.data = get_timezone().localize(self.data).astimezone(UTC)  # pytz: localize, not replace
+
+    def _value(self):
+        if self.raw_data or self.data is None:
+            return super()._value()
+        return self.data.astimezone(get_timezone()).strftime(self.format[0])
+
+
+class OutageForm(Form):
+    title = StringField(_l("Title in Finnish"), validators=[
+        InputRequired(message=_l("Write the title.")), Length(max=200)])
+    title_sv = StringField(_l("Title in Swedish"), validators=[Length(max=200)])
+    title_en = StringField(_l("Title in English"), validators=[Length(max=200)])
+    description = TextAreaField(_l("Description in Finnish"), validators=[Length(max=5000)], render_kw={"rows": 4})
+    description_sv = TextAreaField(_l("Description in Swedish"), validators=[Length(max=5000)], render_kw={"rows": 4})
+    description_en = TextAreaField(_l("Description in English"), validators=[Length(max=5000)], render_kw={"rows": 4})
+    severity = SelectField(_l("Severity"), choices=list(OUTAGE_SEVERITIES.items()), default="major")
+    group_ids = CheckboxesField(_l("Affected services"), coerce=int, validate_choice=False,
+                                    description=_l("None chosen: every service."))
+    all_customers = BooleanField(_l("All customers"))
+    postal_codes = StringField(_l("Postal codes"), validators=[Length(max=5000)],
+                               description=_l("Separated by commas or spaces, e.g. 33100, 33200."))
+    municipalities = StringField(_l("Municipalities"), validators=[Length(max=2000)],
+                                 description=_l("Separated by commas, written as in the customers' addresses."))
+    started_at = OperatorTimeField(_l("Started"), validators=[InputRequired(message=_l("Give the start time."))])
+    estimated_fix_at = OperatorTimeField(_l("Estimated fix"), validators=[Optional()])
+
+
+class OutageUpdateForm(Form):
+    text = TextAreaField(_l("Update"), validators=[
+        InputRequired(message=_l("Write the update.")), Length(max=5000)], render_kw={"rows": 3})
+
+
+class OutageResolveForm(Form):
+    closing_note = TextAreaField(_l("Closing note"), validators=[Length(max=5000)], render_kw={"rows": 3})
 
 
 class OperatorForm(Form):

@@ -3,8 +3,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.blueprints.dashboard import bp
-from app.models.base import today
-from app.services import announcements, subscriptions
+from app.models.base import today, utcnow
+from app.services import announcements, outages, subscriptions
 from app.web import done, render
 
 
@@ -19,6 +19,7 @@ def index():
         in_force=subscriptions.in_force(subscriptions.subscriptions_of(customer.id), day),
         pending=subscriptions.pending_orders_of(customer.id),
         announcements=announcements.for_customer(customer.id, day),
+        outages=outages.affecting(customer, utcnow()),
     )
 
 

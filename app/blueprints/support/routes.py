@@ -5,8 +5,8 @@ from flask_login import current_user, login_required
 from app.blueprints.support import bp
 from app.blueprints.support.forms import FeedbackForm
 from app.labels import TOPICS
-from app.models.base import today
-from app.services import subscriptions, support
+from app.models.base import today, utcnow
+from app.services import outages, subscriptions, support
 from app.web import done, render
 
 
@@ -28,7 +28,8 @@ def index():
         return done(_("Thank you! Your message was received with the reference %(ref)s. "
                       "A receipt is on its way to your email.", ref=feedback.reference),
                     url_for("support.receipt", reference=feedback.reference))
-    return render("support/index.html", form=form, today_iso=today().isoformat())
+    return render("support/index.html", form=form, today_iso=today().isoformat(),
+                  outages=outages.affecting(current_user.customer, utcnow()))
 
 
 @bp.get("/asiakaspalvelu/viesti/<reference>")

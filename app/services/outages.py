@@ -1,0 +1,198 @@
+"""Häiriötiedotteet: outages the staff announce, who they affect, and telling those customers.
+
+A customer is affected when the outage covers their address (every customer, or their postal
+code or municipality) and, if the outage names product groups, they have a subscription in
+force in one of them. The customers are found through the postal code and city indexes of
+`customer` and the customer index of `subscription`, never by reading every customer.
+
+Telling them is the worker's job (`notify`, an outbox task), so the staff's request does not
+wait for a city's customers: each run writes a batch of OutageNotice rows, one per customer
+and event, with the customer's message in the same transaction, and queues itself again
+while some are left. The unique constraint on (outage, customer, event) and the "not told
+yet" condition make a task that runs twice (a worker killed before marking it done) tell
+nobody twice.
+"""
+import re
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import exists, false, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.i18n import lazy_gettext as _l
+from app.models import Customer, Outage, OutageArea, OutageNotice, OutageUpdate, Product, ProductGroup, Subscription
+from app.models.base import utcnow
+from app.models.outage import SEVERITIES, outage_group
+from app.services import DomainError, audit, outbox
+
+RECENT = timedelta(days=30)
+# What a page shows of each outage, loaded with it: the statements of a page do not grow with the outages.
+SHOWN = (selectinload(Outage.areas), selectinload(Outage.groups), selectinload(Outage.updates))
+NOTIFY_BATCH = 500
+POSTAL_CODE = re.compile(r"\d{5}")
+
+
+def postal_codes(text: str) -> list[str]:
+    """The postal codes written in `text`, separated by commas or spaces."""
+    return sorted(set(re.split(r"[\s,;]+", text.strip()))) if text.strip() else []
+
+
+def municipalities(text: str) -> list[str]:
+    """The municipalities written in `text`, one per comma or line, as customers' cities are stored."""
+    return sorted({m.strip() for m in re.split(r"[,;\n]+", text) if m.strip()})
+
+
+def create(fields: dict, group_ids: list[int], codes: list[str], places: list[str]) -> Outage:
+    """A new outage; the affected customers are told by the worker."""
+    errors = {}
+    if bad := [c for c in codes if not POSTAL_CODE.fullmatch(c)]:
+        errors["postal_codes"] = _l("A postal code is five digits: %(codes)s", codes=", ".join(bad))
+    if not fields.get("all_customers") and not codes and not places:
+        errors["postal_codes"] = _l("Give the postal codes or municipalities, or choose all customers.")
+    if fields.get("severity") not in SEVERITIES:
+        errors["severity"] = _l("Choose the severity.")
+    if fields.get("estimated_fix_at") and fields["estimated_fix_at"] < fields["started_at"]:
+        errors["estimated_fix_at"] = _l("The estimated fix is before the start.")
+    groups = list(db.session.scalars(select(ProductGroup).where(ProductGroup.id.in_(group_ids))))
+    if len(groups) != len(set(group_ids)):
+        errors["group_ids"] = _l("Choose a product group.")
+    if errors:
+        raise DomainError.of(errors)
+    areas = [] if fields.get("all_customers") else [
+        *(OutageArea(kind="postal_code", value=c) for c in codes),
+        *(OutageArea(kind="municipality", value=m) for m in places)]
+    outage = Outage(**fields, groups=groups, areas=areas)
+    db.session.add(outage)
+    db.session.flush()
+    audit.record("outage.created", None, outage=outage.id, title=outage.title, severity=outage.severity,
+                 all_customers=outage.all_customers, postal_codes=outage.postal_codes,
+                 municipalities=outage.municipalities, groups=[g.code for g in groups])
+    outbox.queue_task("outage.notify", outage_id=outage.id, event="start")
+    db.session.commit()
+    return outage
+
+
+def post_update(outage: Outage, text: str, now: datetime) -> OutageUpdate:
+    if outage.resolved_at is not None:
+        raise DomainError(_l("The outage is already resolved."), field="text")
+    update = OutageUpdate(outage_id=outage.id, text=text.strip(), posted_at=now)
+    db.session.add(update)
+    db.session.flush()
+    audit.record("outage.updated", None, outage=outage.id, update=update.id, text=update.text)
+    db.session.commit()
+    return update
+
+
+def resolve(outage: Outage, note: str, now: datetime) -> None:
+    """Close the outage; the customers told of its start are told it is over."""
+    db.session.refresh(outage, with_for_update=True)  # two staff resolving at once: one resolves
+    if outage.resolved_at is not None:
+        raise DomainError(_l("The outage is already resolved."), field="closing_note")
+    outage.resolved_at, outage.closing_note = now, note.strip()
+    audit.record("outage.resolved", None, outage=outage.id, closing_note=outage.closing_note)
+    outbox.queue_task("outage.notify", outage_id=outage.id, event="resolve")
+    db.session.commit()
+
+
+def affected(outage: Outage, now: datetime):
+    """The ids of the customers the outage affects, as a statement (see the module's docstring)."""
+    query = select(Customer.id).where(Customer.status == "active")
+    if not outage.all_customers:
+        query = query.where(or_(false(), *(
+            [Customer.postal_code.in_(outage.postal_codes)] if outage.postal_codes else []), *(
+            [Customer.city.in_(outage.municipalities)] if outage.municipalities else [])))
+    in_force = _in_force(Customer.id, now.date())
+    if outage.groups:
+        in_force += [Subscription.product_id == Product.id, Product.group_id.in_([g.id for g in outage.groups])]
+    return query.where(exists().where(*in_force))
+
+
+def _in_force(customer_id, day) -> list:
+    """The conditions of a subscription of `customer_id` (a value or a column) in force on `day`."""
+    return [Subscription.customer_id == customer_id, Subscription.status == "active", Subscription.starts_on <= day,
+            or_(Subscription.ends_on.is_(None), Subscription.ends_on >= day)]
+
+
+def affecting(customer: Customer, now: datetime) -> list[Outage]:
+    """The current outages at the customer's address and on their services, in one statement:
+    Etusivu and Asiakaspalvelu."""
+    at_address = exists().where(OutageArea.outage_id == Outage.id, or_(
+        (OutageArea.kind == "postal_code") & (OutageArea.value == customer.postal_code),
+        (OutageArea.kind == "municipality") & (OutageArea.value == customer.city)))
+    in_force = _in_force(customer.id, now.date())
+    in_group = exists().where(outage_group.c.outage_id == Outage.id, Product.group_id == outage_group.c.group_id,
+                              Subscription.product_id == Product.id, *in_force)
+    any_service = exists().where(*in_force)
+    every_group = ~exists().where(outage_group.c.outage_id == Outage.id)
+    if customer.status != "active":
+        return []
+    return list(db.session.scalars(
+        select(Outage).options(*SHOWN)
+        .where(Outage.resolved_at.is_(None), Outage.started_at <= now, or_(Outage.all_customers, at_address),
+               or_(in_group, every_group & any_service))
+        .order_by(Outage.started_at.desc())))
+
+
+def public(now: datetime, postal_code: str = "") -> tuple[list[Outage], list[Outage]]:
+    """The current outages and those resolved in the last 30 days, at `postal_code` if given
+    (an outage of every customer is at every postal code; one by municipality is shown too,
+    since a postal code does not tell the municipality)."""
+    query = select(Outage).options(*SHOWN).where(Outage.started_at <= now,
+                                 or_(Outage.resolved_at.is_(None), Outage.resolved_at >= now - RECENT))
+    if postal_code:
+        by_code = exists().where(OutageArea.outage_id == Outage.id, OutageArea.kind == "postal_code",
+                                 OutageArea.value == postal_code)
+        by_place = exists().where(OutageArea.outage_id == Outage.id, OutageArea.kind == "municipality")
+        query = query.where(or_(Outage.all_customers, by_code, by_place))
+    outages = list(db.session.scalars(query.order_by(Outage.started_at.desc()).limit(50)))
+    return [o for o in outages if o.resolved_at is None], [o for o in outages if o.resolved_at is not None]
+
+
+def listing(page: int):
+    return db.paginate(select(Outage).order_by(Outage.resolved_at.is_not(None), Outage.started_at.desc()),
+                       page=page, per_page=25, error_out=False)
+
+
+def counts(outage: Outage, now: datetime) -> dict:
+    """How many customers the outage affects, and how many were told of each event, per channel."""
+    told = db.session.execute(
+        select(OutageNotice.event, OutageNotice.channel, func.count())
+        .where(OutageNotice.outage_id == outage.id).group_by(OutageNotice.event, OutageNotice.channel))
+    return {"affected": db.session.scalar(select(func.count()).select_from(affected(outage, now).subquery())),
+            "told": {(event, channel): n for event, channel, n in told}}
+
+
+@outbox.task("outage.notify")
+def notify(outage_id: int, event: str) -> None:
+    """Tell a batch of the affected customers not yet told of `event`; queue the next batch."""
+    outage = db.session.get(Outage, outage_id)
+    if outage is None:
+        return
+    if event == "start":
+        ids = affected(outage, utcnow())
+    else:  # only those told it started hear that it is over
+        ids = select(OutageNotice.customer_id).where(OutageNotice.outage_id == outage_id, OutageNotice.event == "start")
+    told = select(OutageNotice.customer_id).where(OutageNotice.outage_id == outage_id, OutageNotice.event == event)
+    customers = list(db.session.scalars(
+        select(Customer).where(Customer.id.in_(ids), Customer.id.not_in(told), Customer.outage_notices != "none")
+        .order_by(Customer.id).limit(NOTIFY_BATCH + 1)))
+    for customer in customers[:NOTIFY_BATCH]:
+        _tell(outage, customer, event)
+    if len(customers) > NOTIFY_BATCH:
+        outbox.queue_task("outage.notify", outage_id=outage_id, event=event)
+
+
+def _tell(outage: Outage, customer: Customer, event: str) -> None:
+    template = f"outage_{event}"
+    channel = customer.outage_notices
+    if channel == "sms" and not (customer.phone and current_app.config["SMS_GATEWAY_URL"]):
+        channel = "email"  # no number, or no gateway configured: email rather than nothing
+    if channel == "email" and not customer.email:
+        return
+    db.session.add(OutageNotice(outage_id=outage.id, customer_id=customer.id, event=event, channel=channel))
+    context = {"outage": outage, "customer": customer, "page": outbox.link("outages.index")}
+    if channel == "sms":
+        outbox.queue_sms(customer.phone, template, customer.locale, customer.id, **context)
+    else:
+        outbox.queue_email(customer.email, template, customer.locale, customer.id, **context)

@@ -1,0 +1,109 @@
+"""Outage fan-out: how fast an outage's customers are queued and then told.
+
+    .venv/bin/python -m bench.outages [--customers 20000] [--database-url URL]
+
+Migrates a fresh database (SQLite in a temporary directory unless --database-url names an
+empty Postgres database), adds the benchmark customers (`bench_data`: three in four live in
+Tampere, see its PLACES), makes every tenth of them choose SMS, and publishes an outage for the
+municipality of Tampere. Then it prints two rates:
+
+- enqueue: the worker's fan-out job (`outages.notify`), run until it has told everyone, in
+  notices written per second (each with its outbox message);
+- delivery: `outbox.deliver_due` until nothing is due, in messages per second, to an SMTP sink
+  (aiosmtpd) and an HTTP SMS gateway sink, both on loopback.
+"""
+import argparse
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from flask_migrate import upgrade
+from sqlalchemy import func, select, update
+
+from app import create_app
+from app.extensions import db
+from app.models import Customer, OutageNotice, OutboxMessage
+from app.models.base import utcnow
+from app.services import bench_data, outages, outbox
+from bench.harness import free_port
+
+
+class Sink:
+    """Counts what the SMTP server and the SMS gateway receive."""
+
+    def __init__(self):
+        self.emails = self.texts = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.emails += 1
+        return "250 OK"
+
+
+def gateway(sink: Sink) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            sink.texts += 1
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=20000)
+    parser.add_argument("--database-url", default=f"sqlite:///{Path(tempfile.mkdtemp()) / 'outages.db'}")
+    args = parser.parse_args()
+    sink, smtp_port = Sink(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    sms = gateway(sink)
+    app = create_app("production", {
+        "SQLALCHEMY_DATABASE_URI": args.database_url, "SECRET_KEY": "bench-" * 8, "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_port, "SMTP_SECURITY": "none",
+        "SMS_GATEWAY_URL": f"http://127.0.0.1:{sms.server_port}/send", "PORTAL_URL": "http://127.0.0.1/"})
+    try:
+        with app.app_context():
+            upgrade()
+            bench_data.generate(args.customers)
+            db.session.execute(update(Customer).where(Customer.id % 10 == 0).values(outage_notices="sms"))
+            db.session.commit()
+            started = time.perf_counter()
+            outage = outages.create({"title": "Kuitukatko Tampereella", "severity": "major",
+                                     "started_at": utcnow()}, [], [], ["Tampere"])
+            request = time.perf_counter() - started
+            started = time.perf_counter()
+            while True:  # the fan-out job, run as the worker runs it until it queues no more
+                told = db.session.scalar(select(func.count()).select_from(OutageNotice))
+                outages.notify(outage.id, "start")
+                db.session.commit()
+                if db.session.scalar(select(func.count()).select_from(OutageNotice)) == told:
+                    break
+            enqueue = time.perf_counter() - started
+            db.session.execute(update(OutboxMessage).where(OutboxMessage.channel == "task").values(status="sent"))
+            db.session.commit()
+            started = time.perf_counter()
+            while outbox.deliver_due(batch=100):
+                pass
+            delivery = time.perf_counter() - started
+            print(f"customers: {args.customers}, affected and told: {told}")
+            print(f"staff request (publish): {request * 1000:.0f} ms")
+            print(f"enqueue: {told} notices in {enqueue:.1f} s, {told / enqueue:.0f}/s")
+            print(f"delivery: {sink.emails} emails and {sink.texts} SMS in {delivery:.1f} s, "
+                  f"{(sink.emails + sink.texts) / delivery:.0f}/s")
+    finally:
+        controller.stop()
+        sms.shutdown()
+
+
+if __name__ == "__main__":
+    main()

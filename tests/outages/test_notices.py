@@ -1,0 +1,150 @@
+"""Outage notices: one message per customer and event, by the channel they chose, in their
+language, through a real SMTP server and an SMS gateway on loopback; exactly once, however
+often the worker's fan-out runs or is killed."""
+import base64
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Outage, OutageNotice, OutboxMessage
+from app.models.base import utcnow
+from app.services import outages, outbox
+from tests.helpers import customer, deliver_all
+from tests.outages.conftest import URL, publish
+
+
+class Gateway(BaseHTTPRequestHandler):
+    """An SMS gateway: keeps each request's headers and body, answers 200."""
+
+    received: list = []
+
+    def do_POST(self):  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((dict(self.headers), body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def gateway(app):
+    Gateway.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    keys = ("SMS_GATEWAY_URL", "SMS_GATEWAY_USER", "SMS_GATEWAY_PASSWORD")
+    saved = {k: app.config[k] for k in keys}
+    app.config.update(SMS_GATEWAY_URL=f"http://127.0.0.1:{server.server_port}/send", SMS_GATEWAY_USER="ipp",
+                      SMS_GATEWAY_PASSWORD="sms-secret")
+    yield Gateway
+    app.config.update(saved)
+    server.shutdown()
+    server.server_close()
+
+
+def choose(client, channel):
+    assert client.submit("/kayttajatiedot/hairiotiedotteet", {"outage_notices": channel},
+                         page="/kayttajatiedot").status_code == 303
+
+
+def test_start_and_resolve_by_each_customers_channel_and_language(admin, make_client, smtp, gateway):
+    pekka = make_client()
+    pekka.login("100003", "Kuu-Joki-Lamppu-55")
+    choose(pekka, "sms")
+    customer("100001").locale = "sv"
+    db.session.commit()
+    publish(admin, "Laajakaistakatko", title_sv="Bredbandsavbrott")
+    deliver_all()
+    assert [m["To"] for m in smtp.messages] == ["matti.virtanen@example.fi"]  # Liisa is elsewhere
+    assert "Bredbandsavbrott" in smtp.messages[0]["Subject"]
+    headers, body = gateway.received[0]
+    assert len(gateway.received) == 1
+    sms = json.loads(body)
+    assert sms["to"] == "+358445550101" and "Laajakaistakatko" in sms["text"] and "/hairiot" in sms["text"]
+    assert headers["Authorization"] == "Basic " + base64.b64encode(b"ipp:sms-secret").decode()
+
+    outage = db.session.query(Outage).one()
+    assert admin.submit(f"{URL}/{outage.id}/korjattu", {"closing_note": "Kunnossa."},
+                        page=f"{URL}/{outage.id}").status_code == 303
+    deliver_all()
+    assert len(smtp.messages) == 2 and len(gateway.received) == 2
+    assert "Kunnossa." in smtp.messages[1].get_content()
+    text = admin.get(f"{URL}/{outage.id}").text
+    assert text.count("<td>1</td>") == 4  # each event: one by email, one by SMS
+
+
+def test_none_means_no_message(admin, make_client, smtp):
+    matti = make_client()
+    matti.login()
+    choose(matti, "none")
+    publish(admin)
+    deliver_all()
+    assert [m["To"] for m in smtp.messages] == ["pekka.nieminen@example.fi"]
+
+
+def test_sms_needs_a_phone_number(admin, make_client):
+    pekka = customer("100003")
+    pekka.phone = ""
+    db.session.commit()
+    client = make_client()
+    client.login("100003", "Kuu-Joki-Lamppu-55")
+    response = client.submit("/kayttajatiedot/hairiotiedotteet", {"outage_notices": "sms"}, page="/kayttajatiedot")
+    assert response.status_code == 422 and 'id="outage_notices-error"' in response.text
+
+
+def test_a_fan_out_run_again_tells_nobody_twice(admin, smtp):
+    publish(admin)
+    outage = db.session.query(Outage).one()
+    deliver_all()
+    assert len(smtp.messages) == 2
+    outbox.queue_task("outage.notify", outage_id=outage.id, event="start")  # a second run of the same job
+    db.session.commit()
+    deliver_all()
+    assert len(smtp.messages) == 2
+    assert db.session.query(OutageNotice).count() == 2
+    db.session.add(OutageNotice(outage_id=outage.id, customer_id=customer("100001").id, event="start",
+                                channel="email"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_a_worker_killed_during_the_fan_out_tells_each_customer_once(app, admin, smtp):
+    publish(admin)
+    db.session.commit()
+    with app.app_context():  # a worker leases the job, writes the notices and dies before its commit
+        [job] = outbox.claim(10, utcnow())
+        outages.notify(**job.payload)
+        assert db.session.query(OutageNotice).count() == 2
+        db.session.rollback()
+    assert db.session.query(OutageNotice).count() == 0
+    assert outbox.deliver_due(now=utcnow()) == 0  # leased: not due again yet
+    later = utcnow() + outbox.lease() + timedelta(seconds=1)
+    while outbox.deliver_due(now=later):
+        pass
+    assert sorted(m["To"] for m in smtp.messages) == ["matti.virtanen@example.fi", "pekka.nieminen@example.fi"]
+    assert db.session.query(OutboxMessage).filter_by(topic="outage_start").count() == 2
+
+
+def test_a_city_is_told_in_batches(admin, smtp, monkeypatch):
+    monkeypatch.setattr(outages, "NOTIFY_BATCH", 1)
+    publish(admin)
+    deliver_all()
+    assert db.session.query(OutboxMessage).filter_by(channel="task", topic="outage.notify").count() == 2
+    assert len(smtp.messages) == 2
+
+
+def test_sms_without_a_gateway_goes_by_email(admin, make_client, smtp):
+    pekka = make_client()
+    pekka.login("100003", "Kuu-Joki-Lamppu-55")
+    choose(pekka, "sms")
+    publish(admin)
+    deliver_all()
+    assert sorted(m["To"] for m in smtp.messages) == ["matti.virtanen@example.fi", "pekka.nieminen@example.fi"]
+    assert db.session.query(OutboxMessage).filter_by(channel="sms").count() == 0

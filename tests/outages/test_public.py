@@ -1,0 +1,108 @@
+"""/hairiot without logging in: current and last 30 days' outages, a postal-code search in
+both renderings, and the Atom feed, which must validate."""
+import gzip
+from datetime import timedelta
+from xml.etree import ElementTree
+
+from app.extensions import db
+from app.models import Outage
+from app.models.base import utcnow
+from tests.conftest import HTMX
+from tests.helpers import page_statements
+from tests.outages.conftest import publish
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def parse(feed: bytes) -> ElementTree.Element:
+    """The portal's own feed, parsed strictly: it raises unless the XML is well-formed."""
+    return ElementTree.fromstring(feed)  # noqa: S314 — our own output, not untrusted input
+
+
+def resolved(title: str, days_ago: int) -> None:
+    outage = db.session.query(Outage).filter_by(title=title).one()
+    outage.started_at = utcnow() - timedelta(days=days_ago, hours=2)
+    outage.resolved_at = utcnow() - timedelta(days=days_ago)
+    db.session.commit()
+
+
+def test_public_page_lists_current_and_recent(admin, make_client):
+    publish(admin, "Nyt rikki")
+    publish(admin, "Viime viikolla")
+    publish(admin, "Kauan sitten")
+    resolved("Viime viikolla", 7)
+    resolved("Kauan sitten", 31)
+    anonymous = make_client()
+    response = anonymous.get("/hairiot")
+    assert response.status_code == 200
+    text = response.text
+    assert text.index("Nyt rikki") < text.index("Viime viikolla")  # current first
+    assert "Kauan sitten" not in text
+    assert len(gzip.compress(response.data)) < 8 * 1024  # the page budget
+    assert "<script" not in text.split("</head>")[1]  # nothing needed beyond the layout's own
+    assert 'href="/hairiot"' in anonymous.get("/kirjaudu").text  # linked from the login page
+    assert 'href="/hairiot"' in anonymous.get("/saavutettavuusseloste").text  # and every footer
+
+
+def test_postal_code_search_in_both_renderings(admin, make_client):
+    publish(admin, "Tampereen katko", postal_codes="33100")
+    publish(admin, "Helsingin katko", postal_codes="00100")
+    anonymous = make_client()
+    full = anonymous.get("/hairiot?postinumero=00100")
+    assert full.status_code == 200 and "<html" in full.text
+    assert "Helsingin katko" in full.text and "Tampereen katko" not in full.text
+    assert 'value="00100"' in full.text
+    partial = anonymous.get("/hairiot?postinumero=33100", headers=HTMX)
+    assert "<html" not in partial.text and 'id="results"' in partial.text
+    assert "Tampereen katko" in partial.text and "Helsingin katko" not in partial.text
+    assert "HX-Request" in partial.headers["Vary"]
+
+
+def test_a_bad_postal_code_is_said_next_to_the_field(admin, make_client):
+    publish(admin, "Tampereen katko")
+    anonymous = make_client()
+    text = anonymous.get("/hairiot?postinumero=<b>1</b>").text
+    assert 'aria-invalid="true"' in text and 'id="postinumero-error"' in text
+    assert 'value="&lt;b&gt;1&lt;/b&gt;"' in text
+    assert "Tampereen katko" in text  # the whole list, unfiltered
+    partial = anonymous.get("/hairiot?postinumero=abc", headers=HTMX).text
+    assert 'role="alert"' in partial
+
+
+def test_the_feed_is_valid_atom(admin, make_client):
+    publish(admin, "Nyt rikki <&>", title_sv="Avbrott nu")
+    publish(admin, "Viime viikolla")
+    resolved("Viime viikolla", 7)
+    outage = db.session.query(Outage).filter_by(title="Nyt rikki <&>").one()
+    admin.submit(f"/hallinta/hairiot/{outage.id}", {"text": "Korjaus käynnissä."})
+    response = make_client().get("/hairiot.atom")
+    assert response.status_code == 200 and response.mimetype == "application/atom+xml"
+    feed = parse(response.data)
+    assert feed.tag == f"{ATOM}feed"
+    for element in (feed, *feed.findall(f"{ATOM}entry")):
+        for required in ("id", "title", "updated"):
+            node = element.find(f"{ATOM}{required}")
+            assert node is not None and node.text.strip(), (element.tag, required)
+        assert element.find(f"{ATOM}updated").text.endswith("+00:00")
+    assert feed.find(f"{ATOM}author/{ATOM}name").text
+    assert feed.find(f"{ATOM}link[@rel='self']").get("href").endswith("/hairiot.atom")
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.find(f"{ATOM}title").text for e in entries] == ["Nyt rikki <&>", "Korjattu: Viime viikolla"]
+    assert len({e.find(f"{ATOM}id").text for e in entries}) == 2
+    assert "Korjaus käynnissä." in entries[0].find(f"{ATOM}content").text
+
+
+def test_the_feed_is_valid_with_no_outages(app, make_client, demo_data):
+    feed = parse(make_client().get("/hairiot.atom").data)
+    assert feed.find(f"{ATOM}updated").text and feed.findall(f"{ATOM}entry") == []
+
+
+def test_the_page_takes_as_many_statements_with_more_outages(admin, make_client):
+    publish(admin, "Ensimmäinen")
+    anonymous = make_client()
+    one = page_statements(anonymous, "/hairiot")
+    publish(admin, "Toinen", postal_codes="33100 33200", municipalities="Nokia")
+    publish(admin, "Kolmas", all_customers="y", postal_codes="")
+    assert page_statements(anonymous, "/hairiot") == one
+    partial = anonymous.get("/hairiot?postinumero=33100", headers=HTMX)
+    assert len(gzip.compress(partial.data)) < 2048
