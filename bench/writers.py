@@ -7,7 +7,7 @@ customer of its own and, until the time is up, alternates the two writes of the 
 - an order: the catalog, the confirmation page with its idempotency key, the confirmation
   (every third one posted twice, as a double click: the same order must come back);
 - a MIX toggle: the picker, then one channel added (or removed when the package is full),
-  posted as htmx posts it.
+  posted as htmx posts it; each toggle's time to its answer gives the p50 and p95.
 
 A customer with nothing left to order hands over to the thread's next customer. Every
 response is counted by status, what the servers logged is searched for "database is locked", and
@@ -62,6 +62,7 @@ class Tally:
     repeats_same: int = 0
     repeats_other: int = 0
     mix_changes: int = 0
+    toggle_ms: list = field(default_factory=list)  # each MIX toggle POST, answered 200
     expected_mix: dict = field(default_factory=dict)  # subscription id -> channel ids after the last answer
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -127,9 +128,11 @@ class Customer:
             return
         value, path, subscription, channel = random.choice(
             addable if addable and (not chosen or random.random() < 0.5) else chosen)
+        started = time.perf_counter()
         status = self.request("POST", path, {"chosen": value, "csrf_token": CSRF.search(page).group(1)}, HTMX)[0]
         if status == 200:
             with self.tally.lock:
+                self.tally.toggle_ms.append((time.perf_counter() - started) * 1000)
                 channels = self.tally.expected_mix.setdefault(int(subscription), {int(b[3]) for b in chosen})
                 (channels.add if value == "1" else channels.discard)(int(channel))
                 self.tally.mix_changes += 1
@@ -210,9 +213,15 @@ def run(args, threads: int) -> dict:
             "tracebacks": errors.count("Traceback"), "log": log, **verify(database, tally)}
 
 
+def percentile(values: list[float], p: int) -> float:
+    ordered = sorted(values) or [0.0]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
 def report(args, runs: list[dict]) -> str:
     head = ["gunicorn", "requests", "req/s", "2xx", "3xx", "4xx", "5xx", "no answer", '"database is locked"',
             "orders confirmed / in the database", "double posts: same order", "MIX changes / audited",
+            "MIX toggle p50 / p95 ms",
             "MIX packages as confirmed", "lost writes"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in runs:
@@ -224,6 +233,7 @@ def report(args, runs: list[dict]) -> str:
                  r["locked"], f"{len(tally.orders)} / {r['orders_found']}",
                  f"{tally.repeats_same} of {tally.repeats_same + tally.repeats_other}",
                  f"{tally.mix_changes} / {r['mix_audited']}",
+                 f"{percentile(tally.toggle_ms, 50):.1f} / {percentile(tally.toggle_ms, 95):.1f}",
                  f"{r['mix_as_expected']} of {len(tally.expected_mix)}", lost]
         lines.append("| " + " | ".join(map(str, cells)) + " |")
     return "\n".join(lines)
