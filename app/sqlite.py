@@ -25,6 +25,7 @@ is never corrupted. FULL would fsync every commit, the slowest step of a small w
 import fcntl
 import os
 import sqlite3
+import threading
 from contextvars import ContextVar
 
 from flask import Flask, request
@@ -36,6 +37,10 @@ BUSY_TIMEOUT_MS = 15000
 # READ: deferred (a GET, or a POST after its unit of work); REQUEST_WRITE: a POST until its commit.
 WRITE, REQUEST_WRITE, READ = "write", "request-write", "read"
 _intent: ContextVar[str] = ContextVar("sqlite_write_intent", default=WRITE)
+# The lock files this thread holds. A thread that writes on a second connection while its first
+# holds the lock would wait on itself for ever; it waits in the busy handler instead, which gives
+# up with "database is locked" after BUSY_TIMEOUT_MS, as it did before the lock file.
+_held = threading.local()
 
 
 class QueueingConnection(sqlite3.Connection):
@@ -43,22 +48,28 @@ class QueueingConnection(sqlite3.Connection):
     the transaction. Each connection opens the lock file itself: `flock` locks belong to an open
     file, so two connections of one process (two threads) queue like two processes."""
 
+    _lock_path = ""
     _lock_fd: int | None = None
     _holding = False
 
     def open_writer_lock(self) -> None:
         path = next((row[2] for row in self.execute("PRAGMA database_list") if row[1] == "main"), "")
         if path:  # an in-memory database has one connection and no file
-            self._lock_fd = os.open(path + "-writer", os.O_RDWR | os.O_CREAT, 0o600)
+            self._lock_path = path + "-writer"
+            self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
 
     def take_writer_lock(self) -> None:
-        if self._lock_fd is not None and not self._holding:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-            self._holding = True
+        held = _held.__dict__.setdefault("paths", set())
+        if self._lock_fd is None or self._holding or self._lock_path in held:
+            return
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        self._holding = True
+        held.add(self._lock_path)
 
     def _release(self) -> None:
         if self._holding:
             self._holding = False
+            getattr(_held, "paths", set()).discard(self._lock_path)
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def commit(self) -> None:

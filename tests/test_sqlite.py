@@ -1,7 +1,10 @@
 """SQLite as the embedded default: concurrent writers queue for the lock instead of failing."""
+import fcntl
+import os
 import threading
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import event, func, select
 
 from app.extensions import db
 from app.models import AuditEvent
@@ -32,3 +35,72 @@ def test_concurrent_read_then_write_transactions_all_succeed(app):
         t.join()
     assert errors == []
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == writers * rounds
+
+
+
+def writer_lock() -> int:
+    """The lock file beside the test database, opened as another process would."""
+    return os.open(db.engine.url.database + "-writer", os.O_RDWR | os.O_CREAT, 0o600)
+
+
+def test_writers_queue_on_the_lock_file_and_readers_do_not(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    db.session.commit()
+    fd = writer_lock()
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another process is writing
+    wrote, read = threading.Event(), threading.Event()
+
+    def write():
+        with app.app_context():
+            audit.record("test.write", None)
+            db.session.commit()
+            db.session.remove()
+        wrote.set()
+
+    def read_page():
+        with app.test_request_context("/"):
+            app.preprocess_request()
+            db.session.scalar(select(func.count()).select_from(AuditEvent))
+            db.session.remove()
+        read.set()
+
+    threads = [threading.Thread(target=write), threading.Thread(target=read_page)]
+    for t in threads:
+        t.start()
+    try:
+        assert read.wait(5), "a GET waited for the writer lock"
+        assert not wrote.wait(0.5), "a writer did not wait for the writer lock"
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    assert wrote.wait(5)
+    for t in threads:
+        t.join()
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
+
+
+def test_a_post_draws_its_answer_outside_the_write_lock(app):
+    """After the POST's one commit, what it reads for the answer begins deferred; after the
+    request, code on the same thread (the worker, a test) writes again."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    begins = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.startswith("BEGIN"):
+            begins.append(statement)
+
+    db.session.commit()
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with app.test_request_context("/", method="POST"):
+            app.preprocess_request()
+            audit.record("test.write", None)
+            db.session.commit()
+            db.session.scalar(select(func.count()).select_from(AuditEvent))
+            db.session.rollback()
+        db.session.scalar(select(func.count()).select_from(AuditEvent))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert begins == ["BEGIN IMMEDIATE", "BEGIN", "BEGIN IMMEDIATE"]
