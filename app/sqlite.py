@@ -134,10 +134,11 @@ def _begin(connection) -> None:
 
 
 def configure_sqlite(app: Flask) -> None:
-    """Opens SQLite databases with QueueingConnection (before the engines are made), and tells each
-    request's transactions whether they write."""
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
-                                                             app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    """Opens SQLite databases with QueueingConnection (before the engines are made) unless
+    SQLITE_WRITER_LOCK is off, and tells each request's transactions whether they write."""
+    if app.config["SQLITE_WRITER_LOCK"]:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
+                                                                 app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
 
     @app.before_request
     def mark_write_intent() -> None:
