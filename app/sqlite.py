@@ -13,9 +13,10 @@ IMMEDIATE a writer first takes an exclusive `flock` on a lock file beside the da
 commits or rolls back: writers of every process and thread queue in order, and the busy
 handler is only the fallback for a writer that does not take the lock (the sqlite3 shell).
 
-A request writes in one unit of work (the service's one commit, docs/architecture.md); what
-it reads after that (the page or htmx block it answers with) begins deferred again, so the
-lock is held for the write only, not for the rendering.
+Every transaction of a request that may write begins IMMEDIATE, also those after its first
+commit: a route may call two services that each commit (the login: the language, then the login
+record), and a deferred transaction that reads and then writes fails at once, without waiting,
+when another writer committed in between (SQLITE_BUSY_SNAPSHOT).
 
 synchronous=NORMAL in WAL mode: a commit is durable against a crash of the process (it is in
 the WAL file, which the operating system keeps), not against a power cut or kernel crash,
@@ -33,10 +34,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 BUSY_TIMEOUT_MS = 15000
-# WRITE: every transaction begins IMMEDIATE (the worker, the command line, tests);
-# READ: deferred (a GET, or a POST after its unit of work); REQUEST_WRITE: a POST until its commit.
-WRITE, REQUEST_WRITE, READ = "write", "request-write", "read"
-_intent: ContextVar[str] = ContextVar("sqlite_write_intent", default=WRITE)
+_write_intent: ContextVar[bool] = ContextVar("sqlite_write_intent", default=True)
 # The lock files this thread holds. A thread that writes on a second connection while its first
 # holds the lock would wait on itself for ever; it waits in the busy handler instead, which gives
 # up with "database is locked" after BUSY_TIMEOUT_MS, as it did before the lock file.
@@ -77,8 +75,6 @@ class QueueingConnection(sqlite3.Connection):
             super().commit()
         finally:
             self._release()
-            if _intent.get() == REQUEST_WRITE:
-                _intent.set(READ)  # the request's unit of work is done; the rest of it reads
 
     def rollback(self) -> None:
         try:
@@ -124,7 +120,7 @@ def _configure_connection(dbapi_connection, _record) -> None:
 def _begin(connection) -> None:
     if connection.dialect.name != "sqlite":
         return
-    if _intent.get() == READ:
+    if not _write_intent.get():
         connection.exec_driver_sql("BEGIN")
         return
     dbapi_connection = connection.connection.dbapi_connection
@@ -142,9 +138,9 @@ def configure_sqlite(app: Flask) -> None:
 
     @app.before_request
     def mark_write_intent() -> None:
-        _intent.set(READ if request.method in ("GET", "HEAD", "OPTIONS") else REQUEST_WRITE)
+        _write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
 
     @app.teardown_request
     def forget_write_intent(_error=None) -> None:
         # Code run after a request on the same thread (a test, the command line) writes again.
-        _intent.set(WRITE)
+        _write_intent.set(True)
