@@ -6,6 +6,7 @@ import threading
 import pytest
 from sqlalchemy import event, func, select
 
+from app import create_app
 from app.extensions import db
 from app.models import AuditEvent
 from app.services import audit
@@ -47,6 +48,8 @@ def test_writers_queue_on_the_lock_file_and_readers_do_not(app):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite only")
     db.session.commit()
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": db.engine.url.render_as_string(),
+                                 "SQLITE_WRITER_LOCK": True})
     fd = writer_lock()
     fcntl.flock(fd, fcntl.LOCK_EX)  # another process is writing
     wrote, read = threading.Event(), threading.Event()
@@ -77,6 +80,8 @@ def test_writers_queue_on_the_lock_file_and_readers_do_not(app):
     assert wrote.wait(5)
     for t in threads:
         t.join()
+    with app.app_context():
+        db.engine.dispose()
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
 
 
