@@ -90,8 +90,8 @@ def register_extensions(app: Flask) -> None:
     from app.i18n import select_locale
     from app.sqlite import configure_sqlite
 
-    db.init_app(app)
     configure_sqlite(app)
+    db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -32,6 +32,10 @@ class Config:
     # the statement's values: they can be password hashes and link tokens, and errors are logged.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000")
+    # SQLite writers queue on a lock file beside the database (app/sqlite.py) instead of waiting in
+    # SQLite's busy handler. Off until it measures better: on the shared 2-core machine it did not
+    # (docs/benchmarks.md; `python -m bench.lock` and `bench.writers --writer-lock on,off` compare).
+    SQLITE_WRITER_LOCK = env_bool("SQLITE_WRITER_LOCK", False)
 
     SESSION_COOKIE_NAME = "oh_session"
     SESSION_COOKIE_HTTPONLY = True

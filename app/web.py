@@ -11,9 +11,8 @@ from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 from wtforms import Form as WTForm
 
-from app.extensions import db
 from app.models import OperatorSettings
-from app.services import audit
+from app.services import audit, settings
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -105,9 +104,9 @@ def done(message: str | None, url: str, template: str | None = None, block: str 
 
 
 def operator() -> OperatorSettings:
-    """The operator's details, read once per request."""
+    """The operator's details, kept by the process until they change (services/settings.py)."""
     if "operator" not in g:
-        g.operator = db.session.get(OperatorSettings, 1) or unnamed_operator()
+        g.operator = settings.current_operator() or unnamed_operator()
     return g.operator
 
 

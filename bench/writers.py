@@ -7,14 +7,17 @@ customer of its own and, until the time is up, alternates the two writes of the 
 - an order: the catalog, the confirmation page with its idempotency key, the confirmation
   (every third one posted twice, as a double click: the same order must come back);
 - a MIX toggle: the picker, then one channel added (or removed when the package is full),
-  posted as htmx posts it.
+  posted as htmx posts it; each toggle's time to its answer gives the p50 and p95.
 
 A customer with nothing left to order hands over to the thread's next customer. Every
 response is counted by status, what the servers logged is searched for "database is locked", and
 afterwards the database is compared with what the server confirmed: every confirmed order
 with its subscription, every MIX package with exactly the channels its last answers said.
 
-    .venv/bin/python -m bench.writers [--seconds 60 --customers 20 --threads 1,4]
+With `--writer-lock on,off` each run is made twice, back to back: writers queueing on the lock
+file (app/sqlite.py), and waiting in SQLite's busy handler as before it.
+
+    .venv/bin/python -m bench.writers [--seconds 60 --customers 20 --threads 1,4 --writer-lock on,off]
 """
 import argparse
 import random
@@ -62,6 +65,7 @@ class Tally:
     repeats_same: int = 0
     repeats_other: int = 0
     mix_changes: int = 0
+    toggle_ms: list = field(default_factory=list)  # each MIX toggle POST, answered 200
     expected_mix: dict = field(default_factory=dict)  # subscription id -> channel ids after the last answer
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -127,9 +131,11 @@ class Customer:
             return
         value, path, subscription, channel = random.choice(
             addable if addable and (not chosen or random.random() < 0.5) else chosen)
+        started = time.perf_counter()
         status = self.request("POST", path, {"chosen": value, "csrf_token": CSRF.search(page).group(1)}, HTMX)[0]
         if status == 200:
             with self.tally.lock:
+                self.tally.toggle_ms.append((time.perf_counter() - started) * 1000)
                 channels = self.tally.expected_mix.setdefault(int(subscription), {int(b[3]) for b in chosen})
                 (channels.add if value == "1" else channels.discard)(int(channel))
                 self.tally.mix_changes += 1
@@ -182,10 +188,11 @@ def verify(database: Path, tally: Tally) -> dict:
             "mix_as_expected": mix_as_expected, "mix_audited": audited}
 
 
-def run(args, threads: int) -> dict:
+def run(args, threads: int, writer_lock: str) -> dict:
     directory = Path(tempfile.mkdtemp(prefix="omahallinta-writers-"))
     database = directory / "bench.db"
-    deployment = Deployment(sqlite_url(str(directory)), data="none", workers=args.workers, threads=threads)
+    deployment = Deployment(sqlite_url(str(directory)), data="none", workers=args.workers, threads=threads,
+                            env={"SQLITE_WRITER_LOCK": writer_lock})
     deployment.prepare()
     deployment.flask("bench-data", "--customers", str(args.pool))
     numbers = writer_customers(database, args.pool)
@@ -206,24 +213,33 @@ def run(args, threads: int) -> dict:
         log.write_text(deployment.logs())  # what the servers wrote, kept past stop()
         deployment.stop()
     errors = log.read_text(errors="replace")
-    return {"threads": threads, "tally": tally, "elapsed": elapsed, "locked": errors.count("database is locked"),
+    return {"threads": threads, "writer_lock": writer_lock, "tally": tally, "elapsed": elapsed,
+            "locked": errors.count("database is locked"),
             "tracebacks": errors.count("Traceback"), "log": log, **verify(database, tally)}
 
 
+def percentile(values: list[float], p: int) -> float:
+    ordered = sorted(values) or [0.0]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
 def report(args, runs: list[dict]) -> str:
-    head = ["gunicorn", "requests", "req/s", "2xx", "3xx", "4xx", "5xx", "no answer", '"database is locked"',
+    head = ["gunicorn", "writer lock", "requests", "req/s", "2xx", "3xx", "4xx", "5xx", "no answer",
+            '"database is locked"',
             "orders confirmed / in the database", "double posts: same order", "MIX changes / audited",
+            "MIX toggle p50 / p95 ms",
             "MIX packages as confirmed", "lost writes"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in runs:
         s, tally = r["tally"].statuses, r["tally"]
         by_class = {k: sum(n for status, n in s.items() if status // 100 == k) for k in (2, 3, 4, 5)}
         lost = (len(tally.orders) - r["with_subscription"]) + (len(tally.expected_mix) - r["mix_as_expected"])
-        cells = [f"{args.workers} workers × {r['threads']} thread(s)", sum(s.values()),
+        cells = [f"{args.workers} workers × {r['threads']} thread(s)", r["writer_lock"], sum(s.values()),
                  f"{sum(s.values()) / r['elapsed']:.0f}", by_class[2], by_class[3], by_class[4], by_class[5], s[0],
                  r["locked"], f"{len(tally.orders)} / {r['orders_found']}",
                  f"{tally.repeats_same} of {tally.repeats_same + tally.repeats_other}",
                  f"{tally.mix_changes} / {r['mix_audited']}",
+                 f"{percentile(tally.toggle_ms, 50):.1f} / {percentile(tally.toggle_ms, 95):.1f}",
                  f"{r['mix_as_expected']} of {len(tally.expected_mix)}", lost]
         lines.append("| " + " | ".join(map(str, cells)) + " |")
     return "\n".join(lines)
@@ -236,8 +252,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the README: two per core)")
     parser.add_argument("--threads", default="1,4", help="gunicorn threads per worker, one run each")
     parser.add_argument("--pool", type=int, default=10000, help="benchmark customers generated")
+    parser.add_argument("--writer-lock", default="on",
+                        help="SQLITE_WRITER_LOCK of the runs: on, off, or on,off to compare (each thread count)")
     args = parser.parse_args()
-    runs = [run(args, int(threads)) for threads in args.threads.split(",")]
+    runs = [run(args, int(threads), lock)
+            for threads in args.threads.split(",") for lock in args.writer_lock.split(",")]
     print(report(args, runs))
     for r in runs:
         if r["locked"] or r["tracebacks"]:

@@ -1,0 +1,103 @@
+"""Profile: where one request of a page spends its time, by layer.
+
+The portal is deployed as the server benchmark deploys it (a fresh SQLite database with the
+demo data, production configuration); the pages are then requested in-process through the
+Flask test client with the demo customer's cookie, `--requests` times each after a warm-up:
+first unprofiled, for the CPU time of one request, then under pyinstrument. Every sample is
+given to the innermost frame that belongs to a layer (SQLAlchemy called from the user loader
+counts as SQL; gettext called from a template as Babel), and the table shows each layer's
+share of the page's time.
+
+    .venv/bin/python -m bench.profile [--requests 200] [--tree Etusivu]
+"""
+import argparse
+import re
+import time
+
+from pyinstrument import Profiler
+
+from bench.harness import Deployment
+from bench.portal import COMPRESSED, Portal, table
+from bench.server import TARGETS
+
+# First match wins; a frame no rule names gives its time to its caller's layer.
+LAYERS = [
+    ("compression", r"flask_compress|/brotli|/gzip\.py|/zlib"),
+    ("CSRF", r"flask_wtf/csrf|wtforms/csrf"),
+    ("limiter", r"flask_limiter|/limits/"),
+    ("Babel", r"/babel/|flask_babel|app/i18n\.py|/gettext\.py"),
+    ("session cookie (sign, verify)", r"itsdangerous|flask/sessions\.py|app/__init__\.py"),
+    ("SQL and ORM", r"sqlalchemy|sqlite3|psycopg"),
+    ("user load (login)", r"flask_login|app/sessions\.py"),
+    ("Jinja", r"jinja2|markupsafe|\.html$|app/templating\.py|app/labels\.py"),
+    ("logging and metrics", r"/logging/|app/observability\.py|prometheus_client"),
+    ("forms", r"wtforms|app/forms\.py"),
+    ("URL building and routing", r"werkzeug/routing"),
+    ("Flask and Werkzeug", r"/flask/|werkzeug"),
+    ("portal's own code", r"/app/"),
+]
+COMPILED = [(name, re.compile(pattern)) for name, pattern in LAYERS]
+
+
+def layer(path: str | None) -> str | None:
+    return next((name for name, pattern in COMPILED if path and pattern.search(path)), None)
+
+
+def by_layer(frame, inherited: str = "other", totals: dict | None = None) -> dict:
+    """Each frame's own time (its time less its children's) to its innermost layer."""
+    totals = {} if totals is None else totals
+    here = layer(frame.file_path) or inherited
+    own = frame.time - sum(child.time for child in frame.children)
+    totals[here] = totals.get(here, 0.0) + own
+    for child in frame.children:
+        by_layer(child, here, totals)
+    return totals
+
+
+def cpu_per_request(client, path: str, requests: int, headers: dict) -> float:
+    """CPU seconds of one request, unprofiled: on a shared machine the CPU time of this process is
+    steadier than the wall clock, which counts the time other people's work held the cores."""
+    for _ in range(20):  # warm-up: templates compiled, caches filled, the pool open
+        assert client.get(path, headers=headers).status_code == 200, path
+    started = time.process_time()
+    for _ in range(requests):
+        client.get(path, headers=headers)
+    return (time.process_time() - started) / requests
+
+
+def profile(client, path: str, requests: int, headers: dict) -> Profiler:
+    profiler = Profiler(interval=0.0002)
+    profiler.start()
+    for _ in range(requests):
+        client.get(path, headers=headers)
+    profiler.stop()
+    return profiler
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200, help="requests per page (default 200)")
+    parser.add_argument("--tree", help="also print pyinstrument's call tree of this page (e.g. Etusivu)")
+    args = parser.parse_args()
+    with Deployment(workers=1) as deployment:
+        portal = Portal(deployment)
+        results = {}
+        for what, side, path in TARGETS:
+            with portal.app.app_context():
+                client = portal.client(side)
+                per_request = cpu_per_request(client, path, args.requests, COMPRESSED)
+                profiler = profile(client, path, args.requests, COMPRESSED)
+            results[what] = (by_layer(profiler.last_session.root_frame()), per_request)
+            if args.tree == what:
+                print(profiler.output_text(unicode=True, show_all=False))
+    names = [name for name, _ in LAYERS] + ["other"]
+    rows = [[name, *(f"{100 * totals.get(name, 0) / sum(totals.values()):.0f} %" for totals, _ in results.values())]
+            for name in names]
+    rows.append(["**CPU time of one request (not profiled), ms**",
+                 *(f"{seconds * 1000:.2f}" for _, seconds in results.values())])
+    print(f"In-process, {args.requests} requests per page, production configuration, SQLite with the demo data\n")
+    print(table(["layer", *results], rows))
+
+
+if __name__ == "__main__":
+    main()
