@@ -27,8 +27,9 @@ def _confirmed(order):
 
 @bp.get("/tilaa")
 def catalog():
-    groups, chosen, offers = ordering.catalog(_customer_id(), request.args.get("ryhma"))
-    return render("orders/catalog.html", "catalog", groups=groups, chosen=chosen, offers=offers)
+    catalog = ordering.catalog(_customer_id(), request.args.get("ryhma"))
+    return render("orders/catalog.html", "catalog", groups=catalog.groups, chosen=catalog.chosen,
+                  offers=catalog.offers, reason=catalog.reason)
 
 
 @bp.route("/tilaa/<code>", methods=["GET", "POST"])
