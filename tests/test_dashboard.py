@@ -25,7 +25,8 @@ def test_etusivu_totals_the_month_and_offers_each_service_its_next_action(client
                      r'Sisältää ALV:n', page)
     assert "Voimassa 15.1.2021 alkaen, toistaiseksi" in page
     for action, target in (("Vaihda kanavia", "/mix"), ("Lataa ohjelmisto", "https://"), ("Päivitä", "/paivita")):
-        assert re.search(rf'<a class="button[^"]*" href="[^"]*{re.escape(target)}[^"]*"[^>]*>{action}</a>', page), action
+        link = rf'<a class="button[^"]*" href="[^"]*{re.escape(target)}[^"]*"[^>]*>{action}</a>'
+        assert re.search(link, page), action
 
 
 def test_the_total_is_the_ordered_price_not_todays(client, demo_data):
@@ -52,7 +53,8 @@ def test_pending_orders_are_shown(client, demo_data):
     client.login("100002", "Sade-Metsa-Tuoli-38")
     page = client.get("/").text
     assert "Vireillä olevat tilaukset" in page
-    assert re.search(r"F-Secure TURVAPAKETTI 5 laitetta</strong> · tilattu [0-9.]+ · <span class=\"badge coming\">odottaa", page)
+    assert re.search(r"F-Secure TURVAPAKETTI 5 laitetta</strong> · tilattu [0-9.]+ · "
+                     r'<span class="badge coming">odottaa', page)
 
 
 def test_another_customers_services_are_not_shown(client, demo_data):
