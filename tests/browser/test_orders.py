@@ -40,7 +40,7 @@ def test_100001_orders_upgrades_and_sees_both(browse, demo_data, js):
     page.get_by_role("button", name="Vahvista tilaus").click()
     page.wait_for_url("**/tilaus/*")
     page.get_by_role("heading", level=1, name="Tilaus").wait_for()
-    assert "Kiitos! Tilausnumerosi on" in page.get_by_role("status").inner_text()
+    assert "Kiitos tilauksestasi!" in page.get_by_role("status").inner_text()
     assert clean(page, js)
 
     page.get_by_role("link", name="Tilatut palvelut").first.click()

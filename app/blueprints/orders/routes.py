@@ -19,8 +19,9 @@ def _customer_id() -> int:
 
 
 def _confirmed(order):
-    """The receipt: a page of its own without JavaScript, swapped in for the confirmation with it."""
-    return done(_("Thank you! Your order number is %(number)s.", number=order.id),
+    """The receipt: a page of its own without JavaScript, swapped in for the confirmation with it. The
+    thanks is the one success message; the receipt's heading carries the order number."""
+    return done(_("Thank you for your order!"),
                 url_for("orders.receipt", order_id=order.id), "orders/receipt.html", "order", push=True,
                 order=order, focus=True)
 
