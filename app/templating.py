@@ -1,6 +1,6 @@
 """Everything templates can call beyond Jinja's own: registered here, once, from the factory."""
 from flask import Flask, current_app, request
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -57,9 +57,6 @@ def gigabytes(megabytes: int) -> str:
     return _("%(size)s GB", size=format_decimal(megabytes / 1024, format="#,##0.#"))
 
 
-def datetime_local(value) -> str:
-    """24.11.2026 klo 14.05 in the operator's time zone."""
-    return format_datetime(value, "short")
 
 
 def register(app: Flask) -> None:
@@ -72,5 +69,5 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.filters.update(
         money=i18n.money, monthly=i18n.monthly, number=i18n.number, day=i18n.day,
-        gigabytes=gigabytes, datetime_local=datetime_local, linkify=linkify, localized=i18n.localized,
+        gigabytes=gigabytes, datetime_local=i18n.moment, linkify=linkify, localized=i18n.localized,
     )

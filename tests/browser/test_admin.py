@@ -119,7 +119,7 @@ def test_staff_change_their_own_password(browse, demo_data, js):
     def change(current: str) -> None:
         page.get_by_label("Nykyinen salasana").fill(current)
         page.get_by_label("Uusi salasana").fill("Kuusi-Kettua-Lumessa-84")
-        page.get_by_role("button", name="Salasanan vaihto").click()
+        page.get_by_role("button", name="Vaihda salasana").click()
 
     change("Vaara-Salasana-2026")
     page.get_by_text("Nykyinen salasana on väärä.").wait_for()

@@ -114,7 +114,7 @@ def test_email_change_by_keyboard(browse, demo_data):
     log_in(page)
     open_from_menu(page, "Käyttäjätiedot", "/kayttajatiedot")
     skip_to_content(page)
-    tab_to(page, "Muokkaa tietoja")
+    tab_to(page, "Vaihda sähköpostiosoite")
     press_and_swap(page, "Enter")
     assert focus_name(page) == "Uusi sähköpostiosoite"
     page.keyboard.type("matti.uusi@example.fi")
@@ -126,7 +126,7 @@ def test_email_change_by_keyboard(browse, demo_data):
     assert "Tarkista lomake" in alerts(page) and status(page) == ""
     page.keyboard.type("Lumi-Ranta-Kello-71")
     press_and_swap(page, "Enter")
-    assert focus_name(page) == "Muokkaa tietoja"  # back on the control that opened the form
+    assert focus_name(page) == "Vaihda sähköpostiosoite"  # back on the control that opened the form
     assert "Lähetimme vahvistuslinkin osoitteeseen matti.uusi@example.fi" in status(page)
     expect(page.get_by_text("Odottaa vahvistusta: matti.uusi@example.fi")).to_be_visible()
 

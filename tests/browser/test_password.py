@@ -5,7 +5,7 @@ from tests.browser.conftest import axe_violations_without_js, log_in
 def fill(page, current: str, new: str) -> None:
     page.get_by_label("Nykyinen salasana").fill(current)
     page.get_by_label("Uusi salasana").fill(new)
-    page.get_by_role("button", name="Salasanan vaihto").click()
+    page.get_by_role("button", name="Vaihda salasana").click()
 
 
 def test_with_javascript_the_form_is_swapped_in_place(browse, demo_data):
