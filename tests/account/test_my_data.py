@@ -1,6 +1,7 @@
 """Lataa omat tietoni (GDPR articles 15 and 20), and the statement budget of the pages of this area."""
 import gzip
 import json
+import re
 
 import pytest
 
@@ -70,6 +71,13 @@ def test_readable_page_and_audit(logged_in):
         assert text in response.text
     assert "$argon2" not in response.text
     assert db.session.query(AuditEvent).filter_by(action="personal_data.exported").count() == 1
+    # Readable: fields named in the reader's language, dates as written in Finland, rows in tables.
+    page = response.text
+    for text in ("<dt>Asiakasnumero</dt><dd>100001</dd>", "<dt>Postinumero</dt>", '<th scope="col">Alkaa</th>',
+                 "<td>1.3.2019</td>", "<td>Laajakaista 100M</td>"):
+        assert text in page, text
+    assert "customer_number" not in page and "starts_on" not in page and "2019-03-01" not in page
+    assert page.count("<table>") == len(re.findall(r'<div class="scroll" role="region"', page))
 
 
 def test_export_needs_post_with_csrf_and_is_rate_limited(logged_in):
