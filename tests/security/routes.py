@@ -31,6 +31,7 @@ ACCESS = {
     "account.cancel_email": CUSTOMER,
     "account.language": CUSTOMER,
     "account.my_data": CUSTOMER,
+    "account.my_data_page": CUSTOMER,
     "account.two_factor_settings": CUSTOMER,
     "account.enable_two_factor": CUSTOMER,
     "account.disable_two_factor": CUSTOMER,
