@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 
 from flask import Flask, current_app, g, jsonify, request
-from flask_babel import format_time
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from app.extensions import db, limiter, login_manager
+from app.i18n import clock
 from app.i18n import lazy_gettext as _l
 from app.services import DomainError, NotFound, TooManyAttempts
 from app.web import is_api_request, render, unnamed_operator
@@ -93,7 +93,7 @@ def _too_many(reset_at: float | None):
     if reset_at is None:
         return answer(429)
     at = datetime.fromtimestamp(reset_at, UTC)
-    response = answer(429, _l("Too many attempts. You can try again at %(time)s.", time=format_time(at, "short")))
+    response = answer(429, _l("Too many attempts. You can try again at %(time)s.", time=clock(at)))
     response.headers["Retry-After"] = str(max(1, int(reset_at - datetime.now(UTC).timestamp())))
     return response
 

@@ -1,17 +1,21 @@
 """Language selection and locale-aware formatting of money, numbers and dates."""
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app, has_request_context, request
-from flask_babel import format_currency, format_date, format_decimal, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 LANGUAGE_COOKIE = "lang"
-# The CLDR short date is right for Finnish (24.11.2026) and Swedish (2026-11-24); the English
-# one (11/24/26) reads differently on each side of the Atlantic, so English spells the month.
-DATE_FORMATS = {"en": "d MMM y"}
+# Dates and times as written in Finland in every language: the CLDR short date is right for
+# Finnish (24.11.2026); Swedish in Finland writes 24.11.2026 too (CLDR's sv is Sweden's 2026-11-24);
+# English spells the month (24 Nov 2026), as 11/24/26 reads differently on each side of the
+# Atlantic. Times are on the 24-hour clock everywhere.
+DATE_FORMATS = {"sv": "d.M.y", "en": "d MMM y"}
+DATETIME_FORMATS = {"sv": "d.M.y 'kl.' HH.mm", "en": "d MMM y, HH:mm"}
+TIME_FORMATS = {"sv": "HH.mm", "en": "HH:mm"}
 
 
 class LazyText(LazyString):
@@ -86,7 +90,18 @@ def number(value: float | int) -> str:
 
 
 def day(value: date | None) -> str:
-    """24.11.2026 in Finnish, 2026-11-24 in Swedish, 24 Nov 2026 in English."""
+    """24.11.2026 in Finnish and Swedish, 24 Nov 2026 in English."""
     if value is None:
         return ""
     return format_date(value, DATE_FORMATS.get(str(get_locale()), "short"))
+
+
+def moment(value: datetime) -> str:
+    """24.11.2026 klo 14.05 in Finnish, 24.11.2026 kl. 14.05 in Swedish, 24 Nov 2026, 14:05 in English,
+    in the operator's time zone."""
+    return format_datetime(value, DATETIME_FORMATS.get(str(get_locale()), "short"))
+
+
+def clock(value: datetime) -> str:
+    """14.05 in Finnish and Swedish, 14:05 in English, in the operator's time zone."""
+    return format_time(value, TIME_FORMATS.get(str(get_locale()), "short"))

@@ -20,5 +20,28 @@ SUBSCRIPTION_STATES = {"in_force": _l("in force"), "coming": _l("coming"), "ende
                        "cancelled": _l("cancelled: the order was rejected")}
 OUTAGE_SEVERITIES = {"minor": _l("Minor disruption"), "major": _l("Disruption"), "critical": _l("Major outage")}
 OUTAGE_NOTICE_CHANNELS = {"email": _l("By email"), "sms": _l("By text message (SMS)"), "none": _l("Not at all")}
+# The fields of "My data" as the customer reads them; a field not named here shows its own name.
+DATA_FIELDS = {
+    "customer_number": _l("Customer number"), "name": _l("Name"), "street_address": _l("Street address"),
+    "postal_code": _l("Postal code"), "city": _l("City"), "phone": _l("Phone"), "email": _l("Email"),
+    "pending_email": _l("Email address waiting for confirmation"), "pending_email_at": _l("Change asked"),
+    "locale": _l("Language of service"), "status": _l("Status"), "created_at": _l("Created"),
+    "username": _l("Username"), "role": _l("Role"), "display_name": _l("Display name"),
+    "totp_enabled": _l("Two-step login"), "last_login_at": _l("Last login"), "id": _l("Number"),
+    "kind": _l("Kind"), "valid_from": _l("Valid from"), "valid_until": _l("Valid until"),
+    "card_number": _l("Card number"), "product": _l("Service"), "product_id": _l("Service number"),
+    "starts_on": _l("Starts"), "ends_on": _l("Ends"), "replaces_id": _l("Replaces subscription"),
+    "replaces_ends_on": _l("Replaced service ends"), "licence_key": _l("Licence key"),
+    "subscription_id": _l("Subscription"), "channel": _l("Channel"), "chosen_at": _l("Chosen"),
+    "price_cents": _l("Price"), "vat_basis_points": _l("VAT"), "reject_reason": _l("Reason"),
+    "replaces_subscription_id": _l("Replaces subscription"), "idempotency_key": _l("Order key"),
+    "address": _l("Address"), "local_part": _l("Address"), "domain": _l("Domain"), "active": _l("In use"),
+    "quota_mb": _l("Quota (MB)"), "keep_copy": _l("Keep a copy"), "autoreply_enabled": _l("Auto-reply"),
+    "autoreply_subject": _l("Auto-reply subject"), "autoreply_body": _l("Auto-reply message"),
+    "autoreply_from": _l("Auto-reply from"), "autoreply_until": _l("Auto-reply until"), "aliases": _l("Aliases"),
+    "at": _l("Time"), "action": _l("Event"), "actor": _l("By"), "details": _l("Details"),
+    "topic": _l("Topic"), "message": _l("Message"), "reference": _l("Reference"),
+    "subscription_ids": _l("Subscriptions"), "goto": _l("Forwarded to"),
+}
 # Each language in its own name, so a reader finds theirs whatever language the page is in.
 LANGUAGES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}

@@ -1,6 +1,9 @@
 """Everything templates can call beyond Jinja's own: registered here, once, from the factory."""
+import contextlib
+from datetime import date, datetime
+
 from flask import Flask, current_app, request
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -58,9 +61,23 @@ def gigabytes(megabytes: int) -> str:
     return _("%(size)s GB", size=format_decimal(megabytes / 1024, format="#,##0.#"))
 
 
-def datetime_local(value) -> str:
-    """24.11.2026 klo 14.05 in the operator's time zone."""
-    return format_datetime(value, "short")
+
+
+def data_value(value, key: str = "") -> str:
+    """A value of "My data" as a page shows it: dates and times as written in Finland, money in
+    euros, yes and no in the reader's language; the JSON file keeps them as stored."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if key.endswith("_cents") and isinstance(value, int):
+        return i18n.money(value)
+    if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
+        with contextlib.suppress(ValueError):
+            if len(value) == 10:
+                return i18n.day(date.fromisoformat(value))
+            return i18n.moment(datetime.fromisoformat(value))
+    return str(value)
 
 
 def register(app: Flask) -> None:
@@ -74,5 +91,6 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.filters.update(
         money=i18n.money, monthly=i18n.monthly, number=i18n.number, day=i18n.day,
-        gigabytes=gigabytes, datetime_local=datetime_local, linkify=linkify, localized=i18n.localized,
+        gigabytes=gigabytes, datetime_local=i18n.moment, linkify=linkify, localized=i18n.localized,
+        data_value=data_value, data_label=lambda key: labels.DATA_FIELDS.get(key, key),
     )

@@ -118,7 +118,7 @@ def unnamed_operator() -> OperatorSettings:
 # Every page loads one script file: htmx and our own few lines joined, so a first visit
 # stays within the budget of three requests (page, style sheet, script).
 SCRIPT_BUNDLE = "app.js"
-SCRIPTS = ("vendor/htmx-4.0.1.min.js", "counter.js", "scroll.js")
+SCRIPTS = ("vendor/htmx-4.0.1.min.js", "counter.js", "scroll.js", "copy.js")
 
 
 @cache

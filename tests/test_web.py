@@ -1,6 +1,7 @@
 """What every response carries: compression, cacheable static files, error pages in Finnish, and
 pages within the size budget (security headers: tests/security/test_headers.py)."""
 import gzip
+import re
 
 import pytest
 
@@ -140,3 +141,30 @@ def test_a_nul_character_in_the_address_is_a_bad_request_in_finnish(client, demo
     response = client.get(url)
     assert response.status_code == 400
     assert "Pyynnössä oli virhe" in response.text
+
+
+def regions(text: str) -> tuple[str, str]:
+    """The status region's and the alert region's contents, in a page or in an htmx answer's partials."""
+    def region(name: str, role: str) -> str:
+        opening = f'(?:id="{name}" class="messages" role="{role}"|hx-target="#{name}" hx-swap="innerHTML")>'
+        return re.search(opening + "(.*?)</(?:div|hx-partial)>", text, re.S).group(1)
+    return region("status", "status"), region("alerts", "alert")
+
+
+def test_messages_are_of_three_kinds_each_in_its_region(client, demo_data):
+    # Information: being asked to log in is neither a success nor an error.
+    status, alerts = regions(client.get(client.get("/").location).text)
+    assert '<p class="info">Kirjaudu ensin sisään.</p>' in status and alerts == ""
+    # A success is a status, green.
+    client.login()
+    client.submit("/salasanan-vaihto", {"current_password": "Lumi-Ranta-Kello-71",
+                                        "new_password": "Kahvi-Purjevene-Lokakuu-9"})
+    status, alerts = regions(client.get("/").text)
+    assert '<p class="success">Salasanasi on vaihdettu.' in status and alerts == ""
+    # Errors are alerts, in both renderings: the form's count with htmx, a refusal the page says.
+    response = client.submit("/salasanan-vaihto", {"current_password": "", "new_password": ""}, htmx=True)
+    status, alerts = regions(response.text)
+    assert status == "" and '<p class="error">Tarkista lomake: 2 kenttää vaatii huomiota.</p>' in alerts
+    response = client.get("/ei-ole-olemassa", headers={"HX-Request": "true", "HX-Request-Type": "partial"})
+    status, alerts = regions(response.text)
+    assert status == "" and alerts.startswith('<p class="error">Sivua ei löydy.')

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Channel, Customer, MixChoice, Product, Subscription
-from app.services import DomainError, NotFound, audit, outbox
+from app.services import DomainError, NotFound, audit, ordering, outbox
 
 
 @dataclass
@@ -26,6 +26,7 @@ class Picker:
     channels: list[Channel] = field(default_factory=list)
     chosen: set[int] = field(default_factory=set)
     bigger_exists: bool = False
+    may_order: bool = False  # a MIX package, or a bigger one: else the page offers no link that leads to a refusal
 
     @property
     def editable(self) -> bool:
@@ -87,7 +88,8 @@ def mix_subscription(customer_id: int, day: date) -> Subscription | None:
 def picker(customer: Customer, day: date) -> Picker:
     """The page's data in a fixed number of queries, however large the pool."""
     subscription = mix_subscription(customer.id, day)
-    view = Picker(subscription=subscription, has_card=customer.valid_pay_tv_card(day) is not None)
+    view = Picker(subscription=subscription, has_card=customer.valid_pay_tv_card(day) is not None,
+                  may_order=ordering.refusal(customer, day, needs_pay_tv_card=True) is None)
     if subscription is None:
         return view
     view.chosen = set(db.session.scalars(

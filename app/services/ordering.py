@@ -90,14 +90,20 @@ def _sellable(product_code: str) -> Product:
     return product
 
 
-def _customer_reason(customer: Customer, product: Product, day: date) -> str | None:
+def refusal(customer: Customer, day: date, needs_pay_tv_card: bool = False) -> str | None:
+    """Why this customer cannot order anything (that needs a pay-TV card) now, if they cannot: the
+    reason holds for every such product, so pages say it once and offer no action that leads nowhere."""
     if customer.status != "active":
         return NO_CUSTOMER_RELATIONSHIP
     if not customer.has_agreement(("billing",), day):
         return NO_BILLING_AGREEMENT
-    if product.requires_pay_tv_card and customer.valid_pay_tv_card(day) is None:
+    if needs_pay_tv_card and customer.valid_pay_tv_card(day) is None:
         return NO_PAY_TV_CARD
     return None
+
+
+def _customer_reason(customer: Customer, product: Product, day: date) -> str | None:
+    return refusal(customer, day, product.requires_pay_tv_card)
 
 
 def _offer(customer: Customer, product: Product, held: list[Subscription], day: date) -> Offer:
@@ -119,8 +125,19 @@ def _offer(customer: Customer, product: Product, held: list[Subscription], day: 
     return Offer(product)
 
 
-def catalog(customer_id: int, group_code: str | None) -> tuple[list[ProductGroup], ProductGroup | None, list[Offer]]:
-    """The groups, the chosen one (the first by default) and its products as offers to this customer.
+@dataclass
+class Catalog:
+    """Tilaa: the groups, the chosen one, its products as offers to this customer, and the reason
+    that holds for all of them, if one does (said once above the products, not on each)."""
+
+    groups: list[ProductGroup]
+    chosen: ProductGroup | None
+    offers: list[Offer]
+    reason: str | None = None
+
+
+def catalog(customer_id: int, group_code: str | None) -> Catalog:
+    """The catalog as this customer sees it, the first group by default.
 
     A fixed number of queries, however many products or subscriptions there are.
     """
@@ -131,13 +148,14 @@ def catalog(customer_id: int, group_code: str | None) -> tuple[list[ProductGroup
             raise NotFound(group_code)
         chosen = all_groups[0] if all_groups else None
     if chosen is None:
-        return all_groups, None, []
+        return Catalog(all_groups, None, [])
     products = db.session.scalars(
         select(Product).where(Product.group_id == chosen.id, Product.sellable.is_(True))
         .order_by(Product.position, Product.id)
     ).all()
     customer, held, day = _customer(customer_id), _held(customer_id), today()
-    return all_groups, chosen, [_offer(customer, p, held, day) for p in products]
+    return Catalog(all_groups, chosen, [_offer(customer, p, held, day) for p in products],
+                   refusal(customer, day, bool(products) and all(p.requires_pay_tv_card for p in products)))
 
 
 def offer(customer_id: int, product_code: str) -> Offer:
@@ -309,6 +327,17 @@ class OrderedServices:
     ended: list[Subscription]
     upgradable: set[int]
     rejected: list[Order]
+    prices: dict[int, int]  # subscription id: its monthly price on the invoice, VAT included
+    day: date
+
+    @property
+    def in_force(self) -> list[Subscription]:
+        return [s for s in self.current if s.state(self.day) == "in_force"]
+
+    @property
+    def monthly_total_cents(self) -> int:
+        """What the services in force cost a month, as the invoice sums them (app/services/billing.py)."""
+        return sum(self.prices[s.id] for s in self.in_force)
 
 
 def ordered_services(customer_id: int) -> OrderedServices:
@@ -320,14 +349,23 @@ def ordered_services(customer_id: int) -> OrderedServices:
     ).all()) if everything else {}
     current = [s for s in everything if s.state(day) in ("in_force", "coming")]
     waiting = {s.replaces_id for s in current if s.replaces_id}
+    customer = _customer(customer_id) if current else None
     rejected = list(db.session.scalars(
         select(Order).options(joinedload(Order.product))
         .where(Order.customer_id == customer_id, Order.status == "rejected").order_by(Order.id.desc())
     )) if any(s.status == "cancelled" for s in everything) else []
+    # The price the customer ordered at (later price changes do not touch it), as billing charges it.
+    ordered_at = dict(db.session.execute(
+        select(Order.subscription_id, Order.price_cents).where(Order.subscription_id.in_([s.id for s in everything]))
+    ).all()) if everything else {}
     return OrderedServices(
         current=current,
         ended=[s for s in everything if s.state(day) == "ended"],
+        # Offered only where the upgrade can be ordered: no "Upgrade" that leads to a refusal.
         upgradable={s.id for s in current if s.state(day) == "in_force" and s.id not in waiting
-                    and s.product.family and s.product.rank < top_rank.get(s.product.family, 0)},
+                    and s.product.family and s.product.rank < top_rank.get(s.product.family, 0)
+                    and _customer_reason(customer, s.product, day) is None},
         rejected=rejected,
+        prices={s.id: ordered_at.get(s.id, s.product.price_cents) for s in everything},
+        day=day,
     )

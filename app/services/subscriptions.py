@@ -23,8 +23,9 @@ def in_force(subscriptions: list[Subscription], day: date) -> list[Subscription]
 
 
 def pending_orders_of(customer_id: int) -> list[Order]:
+    """Orders our customer service has not delivered or rejected yet."""
     return list(db.session.scalars(
         select(Order).options(joinedload(Order.product))
-        .where(Order.customer_id == customer_id, Order.status == "pending")
+        .where(Order.customer_id == customer_id, Order.status.in_(("new", "pending")))
         .order_by(Order.created_at)
     ))

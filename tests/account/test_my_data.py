@@ -1,6 +1,7 @@
 """Lataa omat tietoni (GDPR articles 15 and 20), and the statement budget of the pages of this area."""
 import gzip
 import json
+import re
 
 import pytest
 
@@ -52,6 +53,8 @@ def test_the_copy_holds_what_is_about_the_customer_not_the_staffs_notes_or_addre
     assert response.status_code == 303
     assert db.session.get(Feedback, feedback.id).staff_note == note
     response = logged_in.submit(EXPORT, {"format": fmt}, page="/kayttajatiedot")
+    if fmt == "html":
+        response = logged_in.get(response.location)
     assert response.status_code == 200
     for staff_only in (note, "staff_note", "10.20.30.40", "Ylläpito"):
         assert staff_only not in response.text, staff_only
@@ -64,16 +67,25 @@ def test_the_copy_holds_what_is_about_the_customer_not_the_staffs_notes_or_addre
 
 
 def test_readable_page_and_audit(logged_in):
+    # Post, redirect, get: Back and reload show the page without posting again.
     response = logged_in.submit(EXPORT, {"format": "html"}, page="/kayttajatiedot")
+    assert response.status_code == 303 and response.location == EXPORT
+    response = logged_in.get(EXPORT)
     assert response.status_code == 200 and "<html" in response.text
     for text in ("Omat tietoni", "Asiakastiedot", "Hämeenkatu 10 A 5", "MIX 6", "matti.virtanen@ipp.fi"):
         assert text in response.text
     assert "$argon2" not in response.text
     assert db.session.query(AuditEvent).filter_by(action="personal_data.exported").count() == 1
+    # Readable: fields named in the reader's language, dates as written in Finland, rows in tables.
+    page = response.text
+    for text in ("<dt>Asiakasnumero</dt><dd>100001</dd>", "<dt>Postinumero</dt>", '<th scope="col">Alkaa</th>',
+                 "<td>1.3.2019</td>", "<td>Laajakaista 100M</td>"):
+        assert text in page, text
+    assert "customer_number" not in page and "starts_on" not in page and "2019-03-01" not in page
+    assert page.count("<table>") == len(re.findall(r'<div class="scroll" role="region"', page))
 
 
 def test_export_needs_post_with_csrf_and_is_rate_limited(logged_in):
-    assert logged_in.get(EXPORT).status_code == 405
     assert logged_in.post(EXPORT, data={"format": "json"}).status_code == 400
     for _ in range(10):
         assert logged_in.submit(EXPORT, {"format": "json"}, page="/kayttajatiedot").status_code == 200

@@ -168,9 +168,11 @@ def test_two_factor_reset(admin):
     account = db.session.query(Account).join(Customer).filter(Customer.customer_number == "100001").one()
     two_factor.enable(account, STAFF_TOTP_SECRET, TOTP(STAFF_TOTP_SECRET).now())
     url = f"/hallinta/asiakkaat/{customer_id()}"
+    assert "Poista kaksivaiheinen kirjautuminen" in admin.get(url).text
     assert admin.submit(f"{url}/kaksivaiheinen", page=url).status_code == 303
     account = db.session.query(Account).join(Customer).filter(Customer.customer_number == "100001").one()
     assert not account.totp_enabled and account.totp_secret is None
+    assert "Poista kaksivaiheinen kirjautuminen" not in admin.get(url).text  # offered only where it is on
     assert admin.submit(f"{url}/kaksivaiheinen", page=url).status_code == 422
 
 

@@ -181,6 +181,14 @@ def axe_violations_without_js(page) -> str:
         context.close()
 
 
+def from_menu(page, item: str) -> None:
+    """Follow a menu item as a person would: on a phone the menu is a disclosure to open first."""
+    menu = page.get_by_role("navigation").locator("summary")
+    if menu.is_visible():
+        menu.click()
+    page.get_by_role("navigation").get_by_role("link", name=item).click()
+
+
 def log_in(page, login: str = "100001", password: str = "Lumi-Ranta-Kello-71") -> None:
     page.goto("/kirjaudu")
     page.get_by_label("Asiakasnumero tai sähköpostiosoite").fill(login)

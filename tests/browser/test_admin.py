@@ -119,7 +119,7 @@ def test_staff_change_their_own_password(browse, demo_data, js):
     def change(current: str) -> None:
         page.get_by_label("Nykyinen salasana").fill(current)
         page.get_by_label("Uusi salasana").fill("Kuusi-Kettua-Lumessa-84")
-        page.get_by_role("button", name="Salasanan vaihto").click()
+        page.get_by_role("button", name="Vaihda salasana").click()
 
     change("Vaara-Salasana-2026")
     page.get_by_text("Nykyinen salasana on väärä.").wait_for()
@@ -142,7 +142,7 @@ def test_staff_edit_the_reserved_addresses_in_settings(browse, demo_data, js):
     field = page.get_by_label("Varatut osoitteet")
     assert "myynti" in field.input_value().split()
     page.get_by_text("Aina varatut osoitteet").click()
-    assert "postmaster" in page.locator("details").inner_text()
+    assert "postmaster" in page.locator("main details").inner_text()
     field.fill("myynti\nkahvila\nÄäkkönen")
     page.get_by_role("button", name="Tallenna", exact=True).click()
     page.get_by_text("ääkkönen ei ole osoitteen alkuosa").wait_for()

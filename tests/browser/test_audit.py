@@ -171,7 +171,8 @@ STATES = {
         State("MIX: channel added (htmx)", "/mix", (press("Elokuva Klassikot"),)),
         State("MIX: at the limit (htmx)", None, (press("Sarja TV"),)),
         State("MIX: channel removed (htmx)", None, (press("Sarja TV"),)),
-        State("Käyttäjätiedot: email form in place (htmx)", "/kayttajatiedot", (press("Muokkaa tietoja", "link"),)),
+        State("Käyttäjätiedot: email form in place (htmx)", "/kayttajatiedot",
+              (press("Vaihda sähköpostiosoite", "link"),)),
         State("Käyttäjätiedot: wrong password (htmx)", None, (
             fill("Uusi sähköpostiosoite", "matti.uusi@example.fi"), fill("Nykyinen salasana", "ei-oikea-salasana"),
             press("Lähetä vahvistuslinkki"))),
@@ -180,7 +181,7 @@ STATES = {
         State("Käyttäjätiedot: my data as a page", "/kayttajatiedot", (press("Näytä sivuna"),)),
         State("Salasanan vaihto: wrong password (htmx)", "/salasanan-vaihto", (
             fill("Nykyinen salasana", "ei-oikea-salasana"), fill("Uusi salasana", "Kahvi-Purjevene-Lokakuu-9"),
-            press("Salasanan vaihto"))),
+            press("Vaihda salasana"))),
         State("Asiakaspalvelu: termination fields", "/asiakaspalvelu", (
             lambda page: page.get_by_label("Aihe", exact=True).select_option("termination"),)),
         State("Asiakaspalvelu: empty termination notice", None, (press("Lähetä"),)),

@@ -5,7 +5,7 @@ from tests.browser.conftest import axe_violations_without_js, log_in
 def fill(page, current: str, new: str) -> None:
     page.get_by_label("Nykyinen salasana").fill(current)
     page.get_by_label("Uusi salasana").fill(new)
-    page.get_by_role("button", name="Salasanan vaihto").click()
+    page.get_by_role("button", name="Vaihda salasana").click()
 
 
 def test_with_javascript_the_form_is_swapped_in_place(browse, demo_data):
@@ -16,7 +16,7 @@ def test_with_javascript_the_form_is_swapped_in_place(browse, demo_data):
     fill(page, "wrong-password-here", "Kahvi-Purjevene-Lokakuu-9")
     page.get_by_text("Nykyinen salasana on väärä.").wait_for()
     assert page.evaluate("window.notReloaded") is True
-    assert "Tarkista lomake" in page.get_by_role("status").inner_text()
+    assert "Tarkista lomake" in page.locator("#alerts[role=alert]").inner_text()
     assert page.evaluate("document.activeElement.id") == "current_password"
     fill(page, "Lumi-Ranta-Kello-71", "Kahvi-Purjevene-Lokakuu-9")
     page.get_by_text("Salasanasi on vaihdettu.").wait_for()

@@ -21,11 +21,22 @@ def test_money(app, lang, money, monthly):
         assert i18n.monthly(1290) == monthly.replace(" ", NBSP)
 
 
-@pytest.mark.parametrize(("lang", "expected"), [("fi", "24.11.2026"), ("sv", "2026-11-24"), ("en", "24 Nov 2026")])
+# As written in Finland in every language: Swedish as Finnish authorities write it, not Sweden's ISO form.
+@pytest.mark.parametrize(("lang", "expected"), [("fi", "24.11.2026"), ("sv", "24.11.2026"), ("en", "24 Nov 2026")])
 def test_day(app, lang, expected):
     with app.test_request_context(), force_locale(lang):
         assert i18n.day(date(2026, 11, 24)) == expected
         assert i18n.day(None) == ""
+
+
+@pytest.mark.parametrize(("lang", "moment", "clock"), [
+    ("fi", "24.11.2026 0.30", "0.30"), ("sv", "24.11.2026 kl. 00.30", "00.30"), ("en", "24 Nov 2026, 00:30", "00:30"),
+])
+def test_times_are_on_the_24_hour_clock_and_never_us_short_dates(app, lang, moment, clock):
+    late_evening_utc = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)  # 00:30 on the 24th in Helsinki
+    with app.test_request_context(), force_locale(lang):
+        assert i18n.moment(late_evening_utc) == moment
+        assert i18n.clock(late_evening_utc) == clock
 
 
 def test_a_timestamp_is_shown_on_the_operators_calendar_day(app):
@@ -45,4 +56,14 @@ def test_number(app, lang, vat, big):
 def test_filters_are_available_to_templates(app):
     with app.test_request_context(), force_locale("sv"):
         template = app.jinja_env.from_string("{{ 1290|money }} {{ 1290|monthly }} {{ 25.5|number }} {{ d|day }}")
-        assert template.render(d=date(2026, 11, 24)) == f"12,90{NBSP}€ 12,90{NBSP}€/mån 25,5 2026-11-24"
+        assert template.render(d=date(2026, 11, 24)) == f"12,90{NBSP}€ 12,90{NBSP}€/mån 25,5 24.11.2026"
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("fi", "sis. alv 25,5 %"), ("sv", "inklusive moms 25,5 %"),
+                                                ("en", "including VAT 25.5%")])
+def test_the_vat_rate_is_written_each_languages_way(app, lang, expected):
+    class Product:
+        vat_basis_points = 2550
+    with app.test_request_context(), force_locale(lang):
+        template = app.jinja_env.from_string('{% from "orders/_product.html" import vat %}{{ vat(p) }}')
+        assert template.render(p=Product()) == expected

@@ -116,11 +116,11 @@ def test_product_names_follow_the_language_and_fall_back_to_finnish(client, demo
     customer().locale = "sv"
     swedish = client.get("/").text
     assert "Bredband 100M" in swedish and "F-Secure TURVAPAKETTI 3 enheter" in swedish
-    assert "från 2019-03-01, tills vidare" in swedish
+    assert "I kraft från 1.3.2019, tills vidare" in swedish
     customer().locale = "en"
     english = client.get("/").text
     assert "Broadband 100M" in english and "€29.90/month" in english
-    assert "since 1 Mar 2019, until further notice" in english
+    assert "Valid from 1 Mar 2019, until further notice" in english
     # A name with no English version shows in Finnish.
     product = db.session.scalar(select(Product).where(Product.code == "LAAJAKAISTA-100"))
     product.name_en = None

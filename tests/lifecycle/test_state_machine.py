@@ -371,8 +371,14 @@ class Lifecycle(RuleBasedStateMachine):
 
         front = client.get("/").text
         in_force_section = front.split('id="in-force"')[1].split("</section>")[0]
-        shown = sorted(re.findall(r"<strong>([^<]+)</strong>", in_force_section))
-        assert shown == sorted(s.product.name for s in mine if s.state(day) == "in_force"), shown
+        shown = sorted(re.findall(r'<h3 id="s-\d+">([^<]+)</h3>', in_force_section))
+        in_force = [s for s in mine if s.state(day) == "in_force"]
+        assert shown == sorted(s.product.name for s in in_force), shown
+        # The month's total is what the invoice charges a month for them: each at the price it was ordered at.
+        ordered_at = dict(db.session.execute(select(Order.subscription_id, Order.price_cents)).all())
+        total = sum(ordered_at.get(s.id, s.product.price_cents) for s in in_force)
+        if in_force:
+            assert f"<strong>{total // 100},{total % 100:02d}\xa0€/kk</strong>" in in_force_section
 
         services = client.get("/tilatut-palvelut").text
         current = services.split('aria-labelledby="current"')[1].split("</section>")[0]

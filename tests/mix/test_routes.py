@@ -56,6 +56,8 @@ def test_no_card_and_no_mix_are_told_without_toggles(client, demo_data):
     assert "Sinulla ei ole MIX-pakettia" in html
     assert "03 450 51" in html
     assert "aria-pressed" not in html and "/kanavat/" not in html
+    # Ordering a MIX package needs the card, so the page offers customer service, not Tilaa.
+    assert "/tilaa" not in html.split("<main")[1] and "Voit tilata sen asiakaspalvelusta." in html
 
 
 def test_plain_post_adds_and_redirects_back_to_the_channel(client, matti):

@@ -58,14 +58,21 @@ def test_what_100001_has_is_not_ordered_again_and_family_offers_upgrade(login):
 
 def test_pay_channels_need_a_card(login):
     page = login("100002").get("/tilaa?ryhma=tv").text
-    assert page.count("Maksukanavien ja MIX-pakettien tilaaminen edellyttää voimassa olevaa maksu-TV-korttia.") == 5
+    # A reason every product of the group shares is said once, above the products.
+    assert page.count("Maksukanavien ja MIX-pakettien tilaaminen edellyttää voimassa olevaa maksu-TV-korttia.") == 1
+    assert '<div class="notice"><p>Maksukanavien' in page and 'class="reason"' not in page
     assert 'href="/tilaa/JUNIOR"' not in page
 
 
 def test_ordering_needs_a_billing_agreement(login):
-    page = login("100003").get("/tilaa?ryhma=email").text
-    assert "Tilaaminen edellyttää laskutussopimusta" in page
-    assert 'href="/tilaa/LISAPOSTILAATIKKO"' not in page
+    client = login("100003")
+    for group in ("email", "broadband", "tv"):
+        page = client.get(f"/tilaa?ryhma={group}").text
+        assert page.count("Tilaaminen edellyttää laskutussopimusta") == 1, group
+        assert 'class="button' not in page.split("<main")[1], group  # no action that leads to a refusal
+    # Nor an upgrade of what 100003 has.
+    for url in ("/", "/tilatut-palvelut"):
+        assert "/paivita" not in client.get(url).text
 
 
 def test_a_bigger_service_held_means_customer_service_for_a_smaller_one(login):

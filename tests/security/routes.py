@@ -35,6 +35,7 @@ ACCESS = {
     "account.language": CUSTOMER,
     "account.outage_notices": CUSTOMER,
     "account.my_data": CUSTOMER,
+    "account.my_data_page": CUSTOMER,
     "account.two_factor_settings": CUSTOMER,
     "account.enable_two_factor": CUSTOMER,
     "account.disable_two_factor": CUSTOMER,

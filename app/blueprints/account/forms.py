@@ -34,7 +34,7 @@ class EmailChangeForm(Form):
 
 
 class LanguageForm(Form):
-    locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()), validate_choice=False)
+    locale = SelectField(_l("Language of service"), choices=list(LANGUAGES.items()), validate_choice=False)
 
 
 class OutageNoticesForm(Form):

@@ -122,16 +122,25 @@ def outage_notices():
 @login_required
 @limiter.limit("10 per hour", key_func=account_key)
 def my_data():
-    """Lataa omat tietoni: a JSON file, or the same as a readable page."""
+    """Lataa omat tietoni: a JSON file, or the same as a readable page (after a 303, so Back and
+    reload never post again)."""
     fmt = "html" if request.form.get("format") == "html" else "json"
     data = personal_data.export(current_user.customer_id, fmt)
     if fmt == "html":
-        return render("account/my_data.html", data=data, sections=personal_data.SECTIONS)
+        return redirect(url_for("account.my_data_page"), 303)
     response = make_response(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     response.mimetype = "application/json"
     number = current_user.customer.customer_number
     response.headers["Content-Disposition"] = f'attachment; filename="omat-tiedot-{number}.json"'
     return response
+
+
+@bp.get("/kayttajatiedot/omat-tiedot")
+@login_required
+@limiter.limit("10 per hour", key_func=account_key)
+def my_data_page():
+    return render("account/my_data.html", data=personal_data.collect(current_user.customer_id),
+                  sections=personal_data.SECTIONS)
 
 
 @bp.get("/kayttajatiedot/kaksivaiheinen")

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from app.blueprints.dashboard import bp
 from app.models.base import today, utcnow
-from app.services import announcements, outages, subscriptions
+from app.services import announcements, ordering, outages, subscriptions
 from app.web import done, render
 
 
@@ -12,13 +12,12 @@ from app.web import done, render
 @login_required
 def index():
     customer = current_user.customer
-    day = today()
     return render(
         "dashboard/index.html",
         customer=customer,
-        in_force=subscriptions.in_force(subscriptions.subscriptions_of(customer.id), day),
+        services=ordering.ordered_services(customer.id),
         pending=subscriptions.pending_orders_of(customer.id),
-        announcements=announcements.for_customer(customer.id, day),
+        announcements=announcements.for_customer(customer.id, today()),
         outages=outages.affecting(customer, utcnow()),
     )
 

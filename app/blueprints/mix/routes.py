@@ -10,14 +10,16 @@ from app.web import done, render
 
 def _page_data(form: ChannelToggleForm | None = None) -> dict:
     """What the page and its htmx answers show: the picker, and where a bigger MIX is found
-    (the upgrade flow, the MIX tiers under Tilaa, or customer service)."""
+    (the upgrade flow, the MIX tiers under Tilaa, or customer service when the customer cannot order)."""
     view = mix.picker(current_user.customer, today())
-    upgrade_url = None
-    if view.bigger_exists:
-        upgrade_url = (url_for("orders.upgrade", subscription_id=view.subscription.id) if view.subscription
-                       else url_for("orders.catalog", ryhma="mix"))
+    upgrade_url = catalog_url = None
+    if view.may_order:
+        catalog_url = url_for("orders.catalog", ryhma="mix")
+        if view.bigger_exists:
+            upgrade_url = (url_for("orders.upgrade", subscription_id=view.subscription.id) if view.subscription
+                           else catalog_url)
     return {"view": view, "form": form or ChannelToggleForm(formdata=None), "upgrade_url": upgrade_url,
-            "catalog_url": url_for("orders.catalog", ryhma="mix"), "support_url": url_for("support.index")}
+            "catalog_url": catalog_url, "support_url": url_for("support.index")}
 
 
 @bp.get("/mix")

@@ -19,16 +19,18 @@ def _customer_id() -> int:
 
 
 def _confirmed(order):
-    """The receipt: a page of its own without JavaScript, swapped in for the confirmation with it."""
-    return done(_("Thank you! Your order number is %(number)s.", number=order.id),
+    """The receipt: a page of its own without JavaScript, swapped in for the confirmation with it. The
+    thanks is the one success message; the receipt's heading carries the order number."""
+    return done(_("Thank you for your order!"),
                 url_for("orders.receipt", order_id=order.id), "orders/receipt.html", "order", push=True,
                 order=order, focus=True)
 
 
 @bp.get("/tilaa")
 def catalog():
-    groups, chosen, offers = ordering.catalog(_customer_id(), request.args.get("ryhma"))
-    return render("orders/catalog.html", "catalog", groups=groups, chosen=chosen, offers=offers)
+    catalog = ordering.catalog(_customer_id(), request.args.get("ryhma"))
+    return render("orders/catalog.html", "catalog", groups=catalog.groups, chosen=catalog.chosen,
+                  offers=catalog.offers, reason=catalog.reason)
 
 
 @bp.route("/tilaa/<code>", methods=["GET", "POST"])

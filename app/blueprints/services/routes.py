@@ -1,7 +1,6 @@
 from flask_login import current_user, login_required
 
 from app.blueprints.services import bp
-from app.models.base import today
 from app.services import ordering
 from app.web import render
 
@@ -9,4 +8,4 @@ from app.web import render
 @bp.get("/tilatut-palvelut")
 @login_required
 def index():
-    return render("services/index.html", services=ordering.ordered_services(current_user.customer.id), day=today())
+    return render("services/index.html", services=ordering.ordered_services(current_user.customer.id))
