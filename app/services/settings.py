@@ -2,11 +2,13 @@
 
 Every page shows the operator's details (name, phone, hours), so each process keeps a copy
 instead of reading them per request: `current_operator()`. The copy is kept while a small
-generation file in the instance directory is unchanged; any process whose transaction writes
+generation file in the instance directory is unchanged (one per database: test runs and
+tools that open another database in the same process or directory keep their copies apart); any process whose transaction writes
 the operator_settings table (the console's form, the demo, a restore, a test) writes a new
 generation when it commits, so every process of the server reads the new details on its next
 request. A change made outside the portal (the sqlite3 shell, psql) is seen after a restart.
 """
+import hashlib
 import secrets
 import threading
 from pathlib import Path
@@ -25,7 +27,6 @@ from app.services import DomainError, NotFound, accounts, audit, mailboxes
 OPERATOR_FIELDS = ("name", "phone", "hours", "hours_sv", "hours_en", "email", "mail_domain", "reserved_local_parts")
 
 
-GENERATION_FILE = "operator-settings.generation"
 _cached: dict[str, tuple[str, OperatorSettings]] = {}
 _written = threading.local()  # this thread's transaction wrote operator_settings
 
@@ -37,7 +38,7 @@ def operator_settings() -> OperatorSettings:
 def current_operator() -> OperatorSettings | None:
     """The operator's saved details, as a copy outside any database session (None before they are saved)."""
     generation = _generation()
-    cached = _cached.get("operator")
+    cached = _cached.get(_database())
     if cached and cached[0] == generation:
         return cached[1]
     row = db.session.get(OperatorSettings, 1)
@@ -45,12 +46,16 @@ def current_operator() -> OperatorSettings | None:
         return None
     copy = OperatorSettings(**{column.key: getattr(row, column.key)
                                for column in inspect(OperatorSettings).column_attrs})
-    _cached["operator"] = (generation, copy)
+    _cached[_database()] = (generation, copy)
     return copy
 
 
+def _database() -> str:
+    return hashlib.sha256(db.engine.url.render_as_string(hide_password=False).encode()).hexdigest()[:16]
+
+
 def _generation_path() -> Path:
-    return Path(current_app.instance_path) / GENERATION_FILE
+    return Path(current_app.instance_path) / f"operator-settings-{_database()}.generation"
 
 
 def _generation() -> str:

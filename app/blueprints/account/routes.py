@@ -160,7 +160,9 @@ def _setup_page(form):
 @bp.post("/kayttajatiedot/kaksivaiheinen/ota-kayttoon")
 @login_required
 def enable_two_factor():
-    if current_user.totp_enabled:
+    # On already, or no secret shown yet for a code to confirm: the settings page shows which,
+    # and a refused code below never makes a secret (a refused POST writes nothing).
+    if current_user.totp_enabled or not current_user.totp_secret:
         return redirect(url_for("account.two_factor_settings"), 303)
     form = TwoFactorEnableForm()
     if form.validate_on_submit():
