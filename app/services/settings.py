@@ -4,9 +4,9 @@ Every page shows the operator's details (name, phone, hours), so each process ke
 instead of reading them per request: `current_operator()`. The copy is kept while a small
 generation file in the instance directory is unchanged (one per database: test runs and
 tools that open another database in the same process or directory keep their copies apart);
-any process whose transaction writes the operator_settings table (the console's form, the demo, a restore, a test) writes a new
-generation when it commits, so every process of the server reads the new details on its next
-request. A change made outside the portal (the sqlite3 shell, psql) is seen after a restart.
+any process whose transaction writes the operator_settings table (the console's form, the
+demo, a restore, a test) writes a new generation when it commits, so every process of the
+server reads the new details on its next request. A change made outside the portal (the sqlite3 shell, psql) is seen after a restart.
 """
 import hashlib
 import secrets
