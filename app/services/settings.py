@@ -6,7 +6,8 @@ generation file in the instance directory is unchanged (one per database: test r
 tools that open another database in the same process or directory keep their copies apart);
 any process whose transaction writes the operator_settings table (the console's form, the
 demo, a restore, a test) writes a new generation when it commits, so every process of the
-server reads the new details on its next request. A change made outside the portal (the sqlite3 shell, psql) is seen after a restart.
+server reads the new details on its next request. A change made outside the portal (the
+sqlite3 shell, psql) is seen after a restart.
 """
 import hashlib
 import secrets
