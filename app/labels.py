@@ -18,5 +18,7 @@ ORDER_STATUSES = {"new": _l("new"), "pending": _l("pending"), "delivered": _l("d
                   "rejected": _l("rejected")}
 SUBSCRIPTION_STATES = {"in_force": _l("in force"), "coming": _l("coming"), "ended": _l("ended"),
                        "cancelled": _l("cancelled: the order was rejected")}
+INVOICE_STATUSES = {"open": _l("open"), "paid": _l("paid"), "partially_paid": _l("partially paid"),
+                    "overdue": _l("overdue"), "credited": _l("credited")}
 # Each language in its own name, so a reader finds theirs whatever language the page is in.
 LANGUAGES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}

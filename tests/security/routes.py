@@ -40,6 +40,9 @@ ACCESS = {
     "orders.receipt": CUSTOMER,
     "orders.upgrade": CUSTOMER,
     "services.index": CUSTOMER,
+    "invoices.index": CUSTOMER,
+    "invoices.show": CUSTOMER,
+    "invoices.pdf": CUSTOMER,
     "mix.edit": CUSTOMER,
     "mix.toggle": CUSTOMER,
     "support.index": CUSTOMER,
@@ -108,7 +111,7 @@ NOT_SERVED = {
 }
 
 # Arguments naming an object that belongs to one customer: the IDOR suite swaps them.
-OWNED = {"subscription_id", "order_id", "mailbox_id", "alias_id", "reference", "announcement_id"}
+OWNED = {"subscription_id", "order_id", "mailbox_id", "alias_id", "reference", "announcement_id", "invoice_id"}
 
 
 @dataclass
