@@ -4,6 +4,8 @@ The billing system makes the invoices; the portal keeps what it sends (the API's
 that the customer can pay with it (the reference's and the IBAN's checksums, the VAT sums),
 follows its payment status, and shows each invoice to its own customer only.
 """
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload, undefer
@@ -154,3 +156,13 @@ def pdf_of(customer_id: int, invoice_id: int) -> tuple[str, bytes]:
 def barcode(invoice: Invoice) -> str | None:
     return payments.virtual_barcode(invoice.iban, invoice.gross_cents, invoice.reference, invoice.due_date)
 
+
+
+def overdue_of(customer_id: int, day: date) -> list[Invoice]:
+    """The customer's invoices not paid in full whose due date has passed, oldest first (for Etusivu).
+
+    The due date decides, not only the status "overdue": the billing system may report it a day late.
+    """
+    return list(db.session.scalars(select(Invoice).where(
+        Invoice.customer_id == customer_id, Invoice.status.in_(("open", "partially_paid", "overdue")),
+        Invoice.due_date < day).order_by(Invoice.due_date, Invoice.id)))

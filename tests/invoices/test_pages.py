@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from app.extensions import db
 from app.models import Invoice
+from app.models.base import today
 from app.services.demo import DEMO_PDF
 from tests.helpers import PASSWORDS, customer_id, page_statements, record_invoice
 from tests.orders.conftest import text
@@ -101,3 +102,25 @@ def test_budgets_hold_with_36_invoices(client, demo_data):
     assert page_statements(client, "/laskut") == few
     assert len(gzip.compress(client.get("/laskut").data)) <= 8192
     assert len(gzip.compress(client.get(f"/laskut/{matti_invoices()[0].id}").data)) <= 8192
+
+
+def test_overdue_invoices_are_on_etusivu_with_how_to_pay(client, demo_data):
+    today_ = today()
+    record_invoice(customer_number="100002", number="MYOHASSA", invoice_date=(today_ - timedelta(days=30)).isoformat(),
+                   due_date=(today_ - timedelta(days=1)).isoformat())
+    record_invoice(customer_number="100002", number="MAKSETTU", status="paid",
+                   invoice_date=(today_ - timedelta(days=30)).isoformat(),
+                   due_date=(today_ - timedelta(days=2)).isoformat())
+    record_invoice(customer_number="100002", number="TULEVA", invoice_date=today_.isoformat(),
+                   due_date=(today_ + timedelta(days=14)).isoformat())
+    page = text(logged_in(client, "100002").get("/"))
+    overdue = page.split('<h2 id="overdue">Erääntyneet laskut</h2>')[1].split("</section>")[0]
+    assert "Lasku MYOHASSA" in overdue and "50,00 €" in overdue
+    assert "FI79 4405 2020 0360 82" in overdue and "86851 62596 19897" in overdue
+    assert "MAKSETTU" not in page and "TULEVA" not in page
+
+
+def test_no_overdue_section_when_all_is_paid(client, demo_data):
+    db.session.query(Invoice).update({"status": "paid"})
+    db.session.commit()
+    assert 'id="overdue"' not in logged_in(client).get("/").text

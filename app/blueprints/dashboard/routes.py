@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from app.blueprints.dashboard import bp
 from app.models.base import today
-from app.services import announcements, subscriptions
+from app.services import announcements, invoices, subscriptions
 from app.web import done, render
 
 
@@ -19,6 +19,7 @@ def index():
         in_force=subscriptions.in_force(subscriptions.subscriptions_of(customer.id), day),
         pending=subscriptions.pending_orders_of(customer.id),
         announcements=announcements.for_customer(customer.id, day),
+        overdue=invoices.overdue_of(customer.id, day),
     )
 
 
