@@ -1,11 +1,13 @@
 """Laskut: the customer's invoices newest first, each with its lines and payment details, and its
 PDF for its owner only."""
 import gzip
+import json
 from datetime import date, timedelta
 
 from app.extensions import db
 from app.models import Invoice
 from app.models.base import today
+from app.services import billing
 from app.services.demo import DEMO_PDF
 from tests.helpers import PASSWORDS, customer_id, page_statements, record_invoice
 from tests.orders.conftest import text
@@ -124,3 +126,22 @@ def test_no_overdue_section_when_all_is_paid(client, demo_data):
     db.session.query(Invoice).update({"status": "paid"})
     db.session.commit()
     assert 'id="overdue"' not in logged_in(client).get("/").text
+
+
+def test_upcoming_charges_are_the_billing_exports_to_the_cent(client, demo_data):
+    export = json.loads(billing.to_json(f"{today():%Y-%m}", billing.charges(f"{today():%Y-%m}")))
+    matti = next(c for c in export["customers"] if c["customer_number"] == "100001")
+    page = text(logged_in(client).get("/laskut"))
+    upcoming = page.split('<h2 id="upcoming">Tulevat veloitukset</h2>')[1].split("</section>")[0]
+    assert "laskutusjärjestelmämme" in upcoming
+    for line in matti["lines"]:
+        assert f"<td>{line['product_name']}</td><td>{line['days']}</td>" in upcoming
+    total = f"{matti['total_cents'] // 100},{matti['total_cents'] % 100:02d} €"
+    assert f"<td>{total}</td></tr></tfoot>" in upcoming
+    assert billing.month_so_far(customer_id("100001"), today()).total_cents == matti["total_cents"]
+
+
+def test_upcoming_charges_are_only_the_customers_own(client, demo_data):
+    page = text(logged_in(client, "100003").get("/laskut"))
+    upcoming = page.split('<h2 id="upcoming">Tulevat veloitukset</h2>')[1]
+    assert "Laajakaista 100M" in upcoming and "MIX 6" not in upcoming and "Laajakaista 300M" not in upcoming

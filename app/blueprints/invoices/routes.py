@@ -4,14 +4,17 @@ from flask import send_file
 from flask_login import current_user, login_required
 
 from app.blueprints.invoices import bp
-from app.services import invoices
+from app.models.base import today
+from app.services import billing, invoices
 from app.web import render
 
 
 @bp.get("/laskut")
 @login_required
 def index():
-    return render("invoices/index.html", invoices=invoices.of_customer(current_user.customer.id))
+    customer_id = current_user.customer.id
+    return render("invoices/index.html", invoices=invoices.of_customer(customer_id),
+                  upcoming=billing.month_so_far(customer_id, today()))
 
 
 @bp.get("/laskut/<int:invoice_id>")
