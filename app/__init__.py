@@ -115,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.api import register as register_api
     from app.blueprints.auth import bp as auth_bp
     from app.blueprints.dashboard import bp as dashboard_bp
+    from app.blueprints.invoices import bp as invoices_bp
     from app.blueprints.language import bp as language_bp
     from app.blueprints.mail import bp as mail_bp
     from app.blueprints.mix import bp as mix_bp
@@ -132,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mix_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(services_bp)
+    app.register_blueprint(invoices_bp)
     app.register_blueprint(support_bp)
     app.register_blueprint(accessibility_bp)
     register_api(app)

@@ -43,5 +43,7 @@ DATA_FIELDS = {
     "topic": _l("Topic"), "message": _l("Message"), "reference": _l("Reference"),
     "subscription_ids": _l("Subscriptions"), "goto": _l("Forwarded to"),
 }
+INVOICE_STATUSES = {"open": _l("open"), "paid": _l("paid"), "partially_paid": _l("partially paid"),
+                    "overdue": _l("overdue"), "credited": _l("credited")}
 # Each language in its own name, so a reader finds theirs whatever language the page is in.
 LANGUAGES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}

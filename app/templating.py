@@ -10,6 +10,7 @@ from flask_login import current_user
 from app import i18n, labels
 from app.i18n import lazy_gettext as _l
 from app.models.base import today
+from app.services import payments
 from app.services.announcements import linkify
 from app.web import operator, static_url
 
@@ -18,6 +19,7 @@ MENU = (
     ("orders.catalog", _l("Order")),
     ("mix.edit", _l("Edit MIX package")),
     ("services.index", _l("Ordered services")),
+    ("invoices.index", _l("Invoices")),
     ("account.details", _l("User details")),
     ("support.index", _l("Customer service")),
     ("mail.index", _l("Email management")),
@@ -87,10 +89,10 @@ def register(app: Flask) -> None:
         agreement_kinds=labels.AGREEMENT_KINDS, topics=labels.TOPICS,
         feedback_statuses=labels.FEEDBACK_STATUSES, order_statuses=labels.ORDER_STATUSES,
         subscription_states=labels.SUBSCRIPTION_STATES, outage_severities=labels.OUTAGE_SEVERITIES,
-        outage_notice_channels=labels.OUTAGE_NOTICE_CHANNELS,
+        outage_notice_channels=labels.OUTAGE_NOTICE_CHANNELS, invoice_statuses=labels.INVOICE_STATUSES,
     )
     app.jinja_env.filters.update(
         money=i18n.money, monthly=i18n.monthly, number=i18n.number, day=i18n.day,
         gigabytes=gigabytes, datetime_local=i18n.moment, linkify=linkify, localized=i18n.localized,
-        data_value=data_value, data_label=lambda key: labels.DATA_FIELDS.get(key, key),
+        data_value=data_value, data_label=lambda key: labels.DATA_FIELDS.get(key, key), grouped=payments.grouped,
     )

@@ -3,18 +3,42 @@ statements, the demo logins, and the worker run to the end."""
 import re
 import threading
 from contextlib import contextmanager
+from datetime import date
 
 from sqlalchemy import event, func, select
 
 from app.extensions import db
-from app.models import Account, Customer, OutboxMessage, Product
-from app.services import outbox
+from app.models import Account, Customer, Invoice, OutboxMessage, Product
+from app.services import invoices, outbox
+from app.services.demo import DEMO_PDF
 from app.services.two_factor import TOTP
 
 # The demo logins (app/services/demo.py).
 PASSWORDS = {"100001": "Lumi-Ranta-Kello-71", "100002": "Sade-Metsa-Tuoli-38", "100003": "Kuu-Joki-Lamppu-55",
              "100004": "Tuuli-Kivi-Poyta-12", "yllapito": "Hallinta-Demo-2026-x"}
 STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+
+
+def invoice_body(**changes) -> dict:
+    """An invoice as the billing system sends it (the API's body, the service's values before the
+    base64 of the PDF); the Finance Finland barcode guide's reference and IBAN."""
+    body = {"number": "2026-000123", "customer_number": "100002", "invoice_date": "2026-11-01",
+            "due_date": "2026-11-15", "reference": "86851 62596 19897", "iban": "FI79 4405 2020 0360 82",
+            "net_cents": 3984, "vat_cents": 1016, "gross_cents": 5000, "status": "open",
+            "lines": [{"description": "Laajakaista 300M", "detail": "11/2026", "net_cents": 3187,
+                       "vat_basis_points": 2550, "vat_cents": 813, "gross_cents": 4000},
+                      {"description": "Reititinvuokra", "net_cents": 797, "vat_basis_points": 2550,
+                       "vat_cents": 203, "gross_cents": 1000}],
+            "pdf": DEMO_PDF}
+    return {**body, **changes}
+
+
+def record_invoice(**changes) -> Invoice:
+    """The invoice recorded by the API's own service function."""
+    values = invoice_body(**changes)
+    for name in ("invoice_date", "due_date"):
+        values[name] = date.fromisoformat(values[name])
+    return invoices.record(values)[0]
 
 
 def customer(number: str = "100001") -> Customer:

@@ -19,6 +19,7 @@ GROUPS = {
     "orders": _l("Orders and provisioning events"),
     "catalog": _l("Catalog and licence keys"),
     "feedback": _l("Feedback and termination notices"),
+    "invoices": _l("Invoices and their payment status"),
 }
 SCOPES = tuple(f"{group}:{access}" for group in GROUPS for access in ("read", "write"))
 PREFIX = "oh_"

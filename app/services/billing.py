@@ -96,15 +96,16 @@ def billed_days(starts_on: date, ends_on: date | None, successor_starts_on: date
     return max(0, (end - max(starts_on, first)).days + 1)
 
 
-def charges(month: str) -> list[CustomerCharges]:
-    """One statement over subscriptions, their successors, customers, products and the orders' price snapshots.
+def charges(month: str, customer_id: int | None = None) -> list[CustomerCharges]:
+    """One statement over subscriptions, their successors, customers, products and the orders' price snapshots;
+    with `customer_id`, that customer's only.
 
     Pending subscriptions are not in force yet; cancelled ones (a rejected order) never were.
     """
     first, last = parse_month(month)
     days_in_month = (last - first).days + 1
     successor = aliased(Subscription)
-    rows = db.session.execute(
+    statement = (
         select(Customer.customer_number, Customer.name, Product.code, Product.name,
                Subscription.starts_on, Subscription.ends_on, successor.starts_on,
                func.coalesce(Order.price_cents, Product.price_cents),
@@ -118,7 +119,10 @@ def charges(month: str) -> list[CustomerCharges]:
                Subscription.starts_on <= last,
                or_(Subscription.ends_on.is_(None), Subscription.ends_on >= first))
         .order_by(Customer.customer_number, Subscription.starts_on, Subscription.id)
-    ).all()
+    )
+    if customer_id is not None:
+        statement = statement.where(Subscription.customer_id == customer_id)
+    rows = db.session.execute(statement).all()
     result: list[CustomerCharges] = []
     for number, name, code, product_name, starts_on, ends_on, successor_starts_on, price, vat in rows:
         days = billed_days(starts_on, ends_on, successor_starts_on, first, last)
@@ -130,6 +134,13 @@ def charges(month: str) -> list[CustomerCharges]:
         result[-1].lines.append(Line(code, product_name, starts_on, ends_on, days, price, amount, vat,
                                      vat_part(amount, vat)))
     return result
+
+
+def month_so_far(customer_id: int, day: date) -> CustomerCharges | None:
+    """The customer's charges of the month of `day` as the export would give them now (Tulevat
+    veloitukset): the same function, so the page and the billing system agree to the cent."""
+    found = charges(f"{day:%Y-%m}", customer_id)
+    return found[0] if found else None
 
 
 def _percent(basis_points: int) -> str:

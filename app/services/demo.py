@@ -9,6 +9,8 @@ from app.models import (
     Agreement,
     Channel,
     Customer,
+    Invoice,
+    InvoiceLine,
     LicenceKey,
     Mailbox,
     MixChoice,
@@ -21,7 +23,9 @@ from app.models import (
 )
 from app.models.base import today, utcnow
 from app.security import hash_password
+from app.services.billing import vat_part
 from app.services.mailboxes import hash_mailbox_password
+from app.services.payments import finnish_reference
 
 LOGINS_TEXT = """Demo logins ({url}/kirjaudu):
   100001 / Lumi-Ranta-Kello-71   (or matti.virtanen@example.fi) everything: card, MIX 6, TURVAPAKETTI
@@ -156,6 +160,7 @@ def load() -> None:
     keys[0].subscription = security
     keys[0].assigned_at = utcnow()
     _subscribe(matti, products["KIEKKOKAUSI"], date(2023, 9, 1), ends_on=date(2024, 8, 31), status="ended")
+    _invoices(matti, [products[code] for code in ("LAAJAKAISTA-100", "MIX-6", "TURVAPAKETTI-3")], day)
     db.session.add(Mailbox(customer=matti, address="matti.virtanen@ipp.fi", local_part="matti.virtanen",
                            domain="ipp.fi", password_hash=hash_mailbox_password("Posti-Laatikko-Sana-42")))
 
@@ -184,6 +189,30 @@ def _customer(number, name, email, password, kinds, since, street, phone) -> Cus
     customer.account = Account(role="customer", password_hash=hash_password(password))
     return customer
 
+
+# The IBAN registry's example account for Finland; a one-page PDF standing in for the billing
+# system's copy.
+DEMO_IBAN = "FI2112345600000785"
+DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
+            b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def _invoices(customer: Customer, products: list[Product], day: date) -> None:
+    """Three monthly invoices of the customer's services: the latest open, the older ones paid."""
+    invoice_date = day.replace(day=1)
+    for age in range(3):
+        lines = [InvoiceLine(position=i, description=p.name, detail=f"{invoice_date:%m/%Y}",
+                             net_cents=p.price_cents - vat_part(p.price_cents, p.vat_basis_points),
+                             vat_basis_points=p.vat_basis_points, vat_cents=vat_part(p.price_cents, p.vat_basis_points),
+                             gross_cents=p.price_cents) for i, p in enumerate(products)]
+        db.session.add(Invoice(
+            customer=customer, number=f"{invoice_date:%Y%m}{customer.customer_number}",
+            invoice_date=invoice_date, due_date=invoice_date + timedelta(days=14),
+            reference=finnish_reference(f"{customer.customer_number}{invoice_date:%y%m}"), iban=DEMO_IBAN,
+            net_cents=sum(line.net_cents for line in lines), vat_cents=sum(line.vat_cents for line in lines),
+            gross_cents=sum(line.gross_cents for line in lines), status="open" if age == 0 else "paid",
+            pdf=DEMO_PDF, lines=lines))
+        invoice_date = (invoice_date - timedelta(days=1)).replace(day=1)
 
 
 def _subscribe(customer: Customer, product: Product, starts_on: date, ends_on: date | None = None,

@@ -13,7 +13,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Order
+from app.models import Invoice, Order
 
 # Bounded, so the whole document is probed in well under a minute on a shared machine.
 EXAMPLES = 8
@@ -37,7 +37,8 @@ def test_the_api_answers_as_its_document_says(live_server, api, mode):
     assert len(operations) >= 15
     # Generated path values name nothing that exists; real ones reach the handlers' rules too.
     real = {"customer_number": "100001", "code": "TURVAPAKETTI-3", "feedback_id": 1, "subscription_id": 1,
-            "order_id": db.session.scalar(select(func.max(Order.id)))}
+            "order_id": db.session.scalar(select(func.max(Order.id))),
+            "invoice_number": db.session.scalar(select(func.max(Invoice.number)))}
     db.session.rollback()  # the test's read must not hold SQLite's lock while the server writes
     for operation in operations:
         _probe(operation.as_strategy(mode), api)

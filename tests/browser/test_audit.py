@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func
 
 from app.extensions import db
 from app.models import (
     Announcement,
     Channel,
     Customer,
+    Invoice,
     LicenceKey,
     Order,
     Outage,
@@ -67,6 +69,7 @@ NOT_OPENED = {
     "static": "stylesheet and scripts, not pages",
     "admin.billing_export": "a CSV or JSON download, not a page",
     "admin.customer_import_example": "a CSV download, not a page",
+    "invoices.pdf": "the invoice's PDF copy, a download",
     "healthz": "JSON for monitoring, not a page",
     "readyz": "JSON for monitoring, not a page",
     "metrics": "Prometheus' text for monitoring, not a page",
@@ -78,13 +81,15 @@ NOT_OPENED = {
         "api_customers.customer_list", "api_customers.customer_read", "api_customers.agreements_read",
         "api_customers.cards_read", "api_customers.subscriptions_read", "api_orders.order_list",
         "api_orders.order_read", "api_orders.events", "api_catalog.groups", "api_catalog.channels",
-        "api_feedback.feedback_list", "api_feedback.feedback_read")},
+        "api_feedback.feedback_list", "api_feedback.feedback_read", "api_invoices.invoice_list",
+        "api_invoices.invoice_read")},
 }
 
 # Route arguments, per user, as keys of the demo data (`audit_data`).
 ARGUMENTS = {
     ANONYMOUS: {"token": "expired_token"},
-    MATTI: {"code": "orderable", "order_id": "matti_order", "subscription_id": "broadband", "reference": "reference"},
+    MATTI: {"code": "orderable", "order_id": "matti_order", "subscription_id": "broadband", "reference": "reference",
+            "invoice_id": "invoice"},
     STAFF: {"customer_id": "matti", "product_id": "mix_product", "channel_id": "channel", "feedback_id": "feedback",
             "announcement_id": "announcement", "order_id": "pending_order", "outage_id": "outage"},
 }
@@ -329,6 +334,7 @@ def audit_data(app, demo_data) -> dict:
             "announcement": _id(Announcement, title="Huoltokatko"), "outage": outage.id,
             "confirm_link": emailed_link("email_change_confirm"), "reset_link": emailed_link("password_reset"),
             "expired_token": "vanhentunut-linkki",
+            "invoice": db.session.query(func.max(Invoice.id)).filter_by(customer_id=matti.id).scalar(),
         }
     db.session.commit()  # nothing of the test stays open: the server writes next
     return data

@@ -23,7 +23,7 @@ from app.models import (
 from app.models.base import today, utcnow
 from app.security import hash_password
 from app.services import api_tokens, mailboxes, support
-from tests.helpers import STAFF_TOTP_SECRET, staff_login
+from tests.helpers import STAFF_TOTP_SECRET, record_invoice, staff_login
 from tests.security.routes import ADMIN, STAFF
 
 MATTI = ("100001", "Lumi-Ranta-Kello-71")
@@ -55,8 +55,10 @@ def _objects(customer: Customer, subscription: Subscription, mailbox: Mailbox, a
         topic="termination", message="Irtisanon palvelun.", contact_email=customer.email,
         contact_phone=customer.phone, subscription_ids=[subscription.id], wished_end_date=today()))
     order = db.session.scalar(select(Order).where(Order.customer_id == customer.id))
+    invoice = record_invoice(customer_number=customer.customer_number, number=f"W-{customer.customer_number}")
     return {"subscription_id": subscription.id, "order_id": order.id, "mailbox_id": mailbox.id,
-            "alias_id": alias.id, "reference": feedback.reference, "announcement_id": announcement_id}
+            "alias_id": alias.id, "reference": feedback.reference, "announcement_id": announcement_id,
+            "invoice_id": invoice.id}
 
 
 @pytest.fixture
@@ -93,7 +95,7 @@ def world(demo_data) -> World:
     }
     shared = {"customer_number": matti.customer_number, "feedback_id": feedback.id,
               "code": "LAAJAKAISTA-100", "token": "vanhentunut-linkki", "filename": "app.css",
-              "channel_id": _free_channel(mix)}
+              "channel_id": _free_channel(mix), "invoice_number": f"W-{matti.customer_number}"}
     world = World({**shared, **mine}, {**shared, **theirs}, {**shared, **console})
     db.session.commit()
     return world

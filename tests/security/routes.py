@@ -44,6 +44,9 @@ ACCESS = {
     "orders.receipt": CUSTOMER,
     "orders.upgrade": CUSTOMER,
     "services.index": CUSTOMER,
+    "invoices.index": CUSTOMER,
+    "invoices.show": CUSTOMER,
+    "invoices.pdf": CUSTOMER,
     "mix.edit": CUSTOMER,
     "mix.toggle": CUSTOMER,
     "support.index": CUSTOMER,
@@ -105,6 +108,7 @@ ACCESS = {
     **{f"api_catalog.{name}": API for name in ("groups", "channels", "licence_keys_add")},
     **{f"api_feedback.{name}": API for name in ("feedback_list", "feedback_read", "feedback_status",
                                                  "feedback_end_subscription")},
+    **{f"api_invoices.{name}": API for name in ("invoice_list", "invoice_create", "invoice_read", "invoice_status")},
 }
 
 # Routes that exist only outside the tested configurations, with the reason.
@@ -114,7 +118,7 @@ NOT_SERVED = {
 }
 
 # Arguments naming an object that belongs to one customer: the IDOR suite swaps them.
-OWNED = {"subscription_id", "order_id", "mailbox_id", "alias_id", "reference", "announcement_id"}
+OWNED = {"subscription_id", "order_id", "mailbox_id", "alias_id", "reference", "announcement_id", "invoice_id"}
 
 
 @dataclass

@@ -7,6 +7,8 @@ from datetime import UTC
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.models.customer import AGREEMENT_KINDS
+from app.models.invoice import INVOICE_STATUSES
+from app.services import invoices
 from app.services.customer_import import LIMITS
 from app.validators import has_control_characters
 from app.web import DB_INT_MAX
@@ -279,3 +281,94 @@ class FeedbackStatusSchema(Schema):
 
 class EndSubscriptionSchema(Schema):
     ends_on = fields.Date(required=True, metadata={"description": "The last day of the subscription"})
+
+
+# Invoices -------------------------------------------------------------------------------------
+
+# Each amount at most 100 000 € either way (a credit note's are negative), at most 100 lines:
+# any sum of them still fits the database's integer.
+LINE_CENTS = validate.Range(-10_000_000, 10_000_000)
+TOTAL_CENTS = validate.Range(-1_000_000_000, 1_000_000_000)
+INVOICE_NUMBER = validate.Regexp(r"^[0-9A-Za-z-]{1,40}$", error="1-40 letters, digits or hyphens.")
+
+
+class Base64Bytes(fields.String):
+    """A file in a JSON body, as base64."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return base64.b64decode(super()._deserialize(value, attr, data, **kwargs), validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise ValidationError("Not valid base64.") from error
+
+
+class Barcode(fields.String):
+    """The invoice's virtual barcode, computed from the invoice (null when the barcode cannot carry it)."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return invoices.barcode(obj)
+
+
+class InvoiceLineSchema(Schema):
+    description = Text(required=True, validate=validate.Length(min=1, max=200))
+    detail = Text(load_default="", validate=validate.Length(max=100),
+                  metadata={"description": "Period or quantity as the billing system words it"})
+    net_cents = fields.Integer(required=True, validate=LINE_CENTS)
+    vat_basis_points = fields.Integer(required=True, validate=validate.Range(0, 10000),
+                                      metadata={"description": "2550 = 25.5 %"})
+    vat_cents = fields.Integer(required=True, validate=LINE_CENTS)
+    gross_cents = fields.Integer(required=True, validate=LINE_CENTS, metadata={"description": "net + VAT"})
+
+
+class InvoiceInputSchema(Schema):
+    """An invoice of the billing system; the totals are the sums of the lines."""
+
+    number = fields.String(required=True, validate=INVOICE_NUMBER)
+    customer_number = fields.String(required=True, validate=validate.Length(min=1, max=LIMITS["customer_number"]))
+    invoice_date = fields.Date(required=True)
+    due_date = fields.Date(required=True)
+    reference = Text(required=True, validate=validate.Length(min=1, max=40),
+                     metadata={"description": "Finnish (1234561) or RF creditor reference (RF18 5390 0754 7034)"})
+    iban = Text(required=True, validate=validate.Length(min=1, max=50))
+    net_cents = fields.Integer(required=True, validate=TOTAL_CENTS)
+    vat_cents = fields.Integer(required=True, validate=TOTAL_CENTS)
+    gross_cents = fields.Integer(required=True, validate=TOTAL_CENTS)
+    status = fields.String(load_default="open", validate=validate.OneOf(INVOICE_STATUSES))
+    lines = fields.List(fields.Nested(InvoiceLineSchema), required=True, validate=validate.Length(min=1, max=100))
+    pdf = Base64Bytes(allow_none=True, load_default=None, metadata={"format": "byte",
+                                                                    "description": "The PDF copy, base64"})
+
+
+class InvoiceSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    customer_number = fields.String(attribute="customer.customer_number", required=True)
+    invoice_date = fields.Date(required=True)
+    due_date = fields.Date(required=True)
+    reference = fields.String(required=True)
+    iban = fields.String(required=True)
+    net_cents = fields.Integer(required=True)
+    vat_cents = fields.Integer(required=True)
+    gross_cents = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(INVOICE_STATUSES))
+    lines = fields.List(fields.Nested(InvoiceLineSchema), required=True)
+    has_pdf = fields.Boolean(required=True)
+    virtual_barcode = Barcode(allow_none=True, required=True,
+                              metadata={"description": "Version 4 or 5 of the Finnish bank barcode guide"})
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class InvoiceQuerySchema(Schema):
+    customer_number = fields.String(validate=validate.Length(min=1, max=LIMITS["customer_number"]))
+    after = fields.Integer(load_default=0, validate=validate.Range(0, DB_INT_MAX),
+                           metadata={"description": "Invoices recorded after this id (the last of the previous page)"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
+
+
+class InvoicesSchema(Schema):
+    items = fields.List(fields.Nested(InvoiceSchema), required=True)
+
+
+class InvoiceStatusSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(INVOICE_STATUSES))

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from app.blueprints.dashboard import bp
 from app.models.base import today, utcnow
-from app.services import announcements, ordering, outages, subscriptions
+from app.services import announcements, invoices, ordering, outages, subscriptions
 from app.web import done, render
 
 
@@ -19,6 +19,7 @@ def index():
         pending=subscriptions.pending_orders_of(customer.id),
         announcements=announcements.for_customer(customer.id, today()),
         outages=outages.affecting(customer, utcnow()),
+        overdue=invoices.overdue_of(customer.id, today()),
     )
 
 

@@ -1,0 +1,49 @@
+"""Invoices by invoice number: recorded from the billing system with their lines and PDF, their
+payment status kept up to date, listed and read."""
+from app.blueprints.api import IDEMPOTENCY_KEY, idempotent, resource
+from app.blueprints.api.schemas import (
+    InvoiceInputSchema,
+    InvoiceQuerySchema,
+    InvoiceSchema,
+    InvoicesSchema,
+    InvoiceStatusSchema,
+)
+from app.services import invoices
+
+bp = resource("invoices", __name__, "Invoices the customers see and pay (scopes invoices:read, invoices:write)")
+
+
+@bp.get("/invoices")
+@bp.arguments(InvoiceQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, InvoicesSchema)
+def invoice_list(after: int, limit: int, customer_number: str | None = None):
+    """Invoices in the order they were recorded after the id `after`, optionally of one customer."""
+    return {"items": invoices.invoices_after(after, customer_number, limit)}
+
+
+@bp.post("/invoices")
+@bp.doc(parameters=[IDEMPOTENCY_KEY])
+@bp.arguments(InvoiceInputSchema)
+@bp.response(201, InvoiceSchema, description="Recorded")
+@bp.alt_response(200, schema=InvoiceSchema, description="This invoice was recorded already; nothing changed")
+@idempotent
+def invoice_create(values: dict):
+    """Record an invoice the billing system made. The reference number and IBAN must pass their
+    checksums and the totals be the sums of the lines. Sent again with the same number and contents,
+    nothing changes (200); another invoice under a number already used is refused (422)."""
+    invoice, created = invoices.record(values)
+    return invoices.by_number(invoice.number), 201 if created else 200
+
+
+@bp.get("/invoices/<invoice_number>")
+@bp.response(200, InvoiceSchema)
+def invoice_read(invoice_number: str):
+    return invoices.by_number(invoice_number)
+
+
+@bp.patch("/invoices/<invoice_number>")
+@bp.arguments(InvoiceStatusSchema)
+@bp.response(200, InvoiceSchema)
+def invoice_status(values: dict, invoice_number: str):
+    """The payment status: open, paid, partially_paid, overdue or credited."""
+    return invoices.set_status(invoice_number, values["status"])

@@ -1,0 +1,168 @@
+"""Invoices: recorded from the operator's billing system, read by the customer who owes them.
+
+The billing system makes the invoices; the portal keeps what it sends (the API's POST), checks
+that the customer can pay with it (the reference's and the IBAN's checksums, the VAT sums),
+follows its payment status, and shows each invoice to its own customer only.
+"""
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload, undefer
+
+from app.extensions import db
+from app.i18n import lazy_gettext as _l
+from app.models import Customer, Invoice, InvoiceLine
+from app.services import DomainError, NotFound, audit, payments
+
+# What an invoice's lines and totals must agree on, field by field.
+TOTALS = ("net_cents", "vat_cents", "gross_cents")
+PDF_MAGIC = b"%PDF-"
+
+
+def _problems(values: dict) -> dict:
+    """Every reason the billing system's invoice cannot be shown for paying, by field."""
+    problems = {}
+    if not payments.is_valid_reference(values["reference"]):
+        problems["reference"] = _l("The reference number's check digits do not match.")
+    if not payments.is_valid_iban(values["iban"]):
+        problems["iban"] = _l("The IBAN's check digits do not match.")
+    if values["due_date"] < values["invoice_date"]:
+        problems["due_date"] = _l("The due date is before the invoice date.")
+    for i, line in enumerate(values["lines"]):
+        if line["gross_cents"] != line["net_cents"] + line["vat_cents"]:
+            problems[f"lines.{i}.gross_cents"] = _l("The amount with VAT is not the amount without VAT plus VAT.")
+    for name in TOTALS:
+        if values[name] != sum(line[name] for line in values["lines"]):
+            problems[name] = _l("The total is not the sum of the lines.")
+    if values.get("pdf") is not None and not values["pdf"].startswith(PDF_MAGIC):
+        problems["pdf"] = _l("The file is not a PDF.")
+    return problems
+
+
+def _same(invoice: Invoice, customer: Customer, values: dict) -> bool:
+    """Whether a resent invoice is the one already recorded (its status may have moved on since)."""
+    lines = [{k: getattr(line, k) for k in ("description", "detail", "net_cents", "vat_basis_points", "vat_cents",
+                                             "gross_cents")} for line in invoice.lines]
+    return (invoice.customer_id == customer.id and invoice.invoice_date == values["invoice_date"]
+            and invoice.due_date == values["due_date"] and invoice.reference == payments.compact(values["reference"])
+            and invoice.iban == payments.compact(values["iban"]) and invoice.pdf == values.get("pdf")
+            and all(getattr(invoice, name) == values[name] for name in TOTALS)
+            and lines == [{"detail": "", **line} for line in values["lines"]])
+
+
+def _find(number: str) -> Invoice | None:
+    return db.session.scalar(select(Invoice).options(selectinload(Invoice.lines), undefer(Invoice.pdf))
+                             .where(Invoice.number == number))
+
+
+def record(values: dict) -> tuple[Invoice, bool]:
+    """The billing system's invoice, with its lines and PDF; returns it and whether it is new.
+
+    Keyed by the invoice number: the same invoice sent again changes nothing (a retry after a
+    lost answer), but another invoice under a number already used is refused.
+    """
+    problems = _problems(values)
+    customer = db.session.scalar(select(Customer).where(Customer.customer_number == values["customer_number"]))
+    if customer is None:
+        problems["customer_number"] = _l("There is no customer with this number.")
+    if problems:
+        raise DomainError.of(problems)
+    existing = _find(values["number"])
+    if existing is None:
+        try:
+            existing = _create(customer, values)
+        except IntegrityError:  # the same number recorded by a request answered at the same moment
+            db.session.rollback()
+            existing = _find(values["number"])
+            if existing is None:
+                raise
+        else:
+            return existing, True
+    if not _same(existing, customer, values):
+        raise DomainError(_l("An invoice with this number has already been recorded with other contents."),
+                          field="number")
+    return existing, False
+
+
+def _create(customer: Customer, values: dict) -> Invoice:
+    invoice = Invoice(
+        customer=customer, number=values["number"], invoice_date=values["invoice_date"],
+        due_date=values["due_date"], reference=payments.compact(values["reference"]),
+        iban=payments.compact(values["iban"]), status=values["status"], pdf=values.get("pdf"),
+        lines=[InvoiceLine(position=i, **{"detail": "", **line}) for i, line in enumerate(values["lines"])],
+        **{name: values[name] for name in TOTALS})
+    db.session.add(invoice)
+    db.session.flush()
+    audit.record("invoice.recorded", customer.id, invoice=invoice.number)
+    db.session.commit()
+    return invoice
+
+
+def by_number(number: str) -> Invoice:
+    """The invoice with this number, lines and customer loaded, or NotFound."""
+    invoice = db.session.scalar(select(Invoice).options(selectinload(Invoice.lines), joinedload(Invoice.customer))
+                                .where(Invoice.number == number))
+    if invoice is None:
+        raise NotFound(number)
+    return invoice
+
+
+def set_status(number: str, status: str) -> Invoice:
+    """The payment status the billing system reports (paid, partially paid, overdue, credited)."""
+    invoice = db.session.scalar(select(Invoice).where(Invoice.number == number).with_for_update())
+    if invoice is None:
+        raise NotFound(number)
+    if invoice.status != status:
+        audit.record("invoice.status", invoice.customer_id, invoice=number, old=invoice.status, new=status)
+        invoice.status = status
+    db.session.commit()
+    return by_number(number)
+
+
+def invoices_after(after: int, customer_number: str | None, limit: int) -> list[Invoice]:
+    """Invoices with an id above `after`, in id order (the API's pages), optionally of one customer."""
+    statement = (select(Invoice).options(selectinload(Invoice.lines), joinedload(Invoice.customer))
+                 .where(Invoice.id > after).order_by(Invoice.id).limit(limit))
+    if customer_number:
+        statement = statement.join(Customer).where(Customer.customer_number == customer_number)
+    return list(db.session.scalars(statement))
+
+
+def of_customer(customer_id: int) -> list[Invoice]:
+    """The customer's invoices, newest first (the PDFs are not loaded)."""
+    return list(db.session.scalars(select(Invoice).where(Invoice.customer_id == customer_id)
+                                   .order_by(Invoice.invoice_date.desc(), Invoice.id.desc())))
+
+
+def owned(customer_id: int, invoice_id: int) -> Invoice:
+    """The customer's own invoice with its lines, or NotFound (also when it is someone else's)."""
+    invoice = db.session.scalar(select(Invoice).options(selectinload(Invoice.lines))
+                                .where(Invoice.id == invoice_id, Invoice.customer_id == customer_id))
+    if invoice is None:
+        raise NotFound(invoice_id)
+    return invoice
+
+
+def pdf_of(customer_id: int, invoice_id: int) -> tuple[str, bytes]:
+    """The file name and bytes of the customer's own invoice's PDF, or NotFound."""
+    row = db.session.execute(select(Invoice.number, Invoice.pdf)
+                             .where(Invoice.id == invoice_id, Invoice.customer_id == customer_id)).first()
+    if row is None or row.pdf is None:
+        raise NotFound(invoice_id)
+    return f"lasku-{row.number}.pdf", row.pdf
+
+
+def barcode(invoice: Invoice) -> str | None:
+    return payments.virtual_barcode(invoice.iban, invoice.gross_cents, invoice.reference, invoice.due_date)
+
+
+
+def overdue_of(customer_id: int, day: date) -> list[Invoice]:
+    """The customer's invoices not paid in full whose due date has passed, oldest first (for Etusivu).
+
+    The due date decides, not only the status "overdue": the billing system may report it a day late.
+    """
+    return list(db.session.scalars(select(Invoice).where(
+        Invoice.customer_id == customer_id, Invoice.status.in_(("open", "partially_paid", "overdue")),
+        Invoice.due_date < day).order_by(Invoice.due_date, Invoice.id)))
