@@ -4,7 +4,7 @@ import pytest
 
 from tests.browser.conftest import DESKTOP, PHONE, log_in
 
-MENU = ["Tilaa", "Muokkaa MIX-pakettia", "Tilatut palvelut", "Käyttäjätiedot", "Asiakaspalvelu",
+MENU = ["Tilaa", "Muokkaa MIX-pakettia", "Tilatut palvelut", "Laskut", "Käyttäjätiedot", "Asiakaspalvelu",
         "Sähköpostin hallinta", "Salasanan vaihto", "Kirjaudu ulos"]
 
 
