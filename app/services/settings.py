@@ -9,6 +9,7 @@ demo, a restore, a test) writes a new generation when it commits, so every proce
 server reads the new details on its next request. A change made outside the portal (the
 sqlite3 shell, psql) is seen after a restart.
 """
+import functools
 import hashlib
 import secrets
 import threading
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import event, inspect, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -52,7 +53,13 @@ def current_operator() -> OperatorSettings | None:
 
 
 def _database() -> str:
-    return hashlib.sha256(db.engine.url.render_as_string(hide_password=False).encode()).hexdigest()[:16]
+    return _digest(db.engine.url)
+
+
+@functools.cache
+def _digest(url: URL) -> str:
+    """Once per database URL a process meets, not on every request that reads the details."""
+    return hashlib.sha256(url.render_as_string(hide_password=False).encode()).hexdigest()[:16]
 
 
 def _generation_path() -> Path:

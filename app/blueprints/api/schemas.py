@@ -164,11 +164,15 @@ class OrderSchema(Schema):
     created_at = fields.DateTime(required=True)
 
 
-class OrderQuerySchema(Schema):
-    status = fields.String(validate=validate.OneOf(("new", "pending", "delivered", "rejected")))
+class PageQuerySchema(Schema):
+    """A list read in pages by id: each page starts after the last id of the one before."""
     after = fields.Integer(load_default=0, validate=validate.Range(0, DB_INT_MAX),
-                           metadata={"description": "Orders with a greater id (the last id of the previous page)"})
+                           metadata={"description": "Items with a greater id (the last id of the previous page)"})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
+
+
+class OrderQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(("new", "pending", "delivered", "rejected")))
 
 
 class OrdersSchema(Schema):
@@ -180,9 +184,7 @@ class RejectSchema(Schema):
                   metadata={"description": "Sent to the customer by email"})
 
 
-class EventQuerySchema(Schema):
-    after = fields.Integer(load_default=0, validate=validate.Range(0, DB_INT_MAX),
-                           metadata={"description": "The id of the last event already read"})
+class EventQuerySchema(PageQuerySchema):
     limit = fields.Integer(load_default=100, validate=validate.Range(1, PAGE_LIMIT))
 
 
@@ -263,11 +265,9 @@ class FeedbackSchema(Schema):
     created_at = fields.DateTime(required=True)
 
 
-class FeedbackQuerySchema(Schema):
+class FeedbackQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(("new", "in_progress", "done")))
     kind = fields.String(validate=validate.OneOf(("feedback", "termination")))
-    after = fields.Integer(load_default=0, validate=validate.Range(0, DB_INT_MAX))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
 
 
 class FeedbackListSchema(Schema):
@@ -359,11 +359,8 @@ class InvoiceSchema(Schema):
     updated_at = fields.DateTime(required=True)
 
 
-class InvoiceQuerySchema(Schema):
+class InvoiceQuerySchema(PageQuerySchema):
     customer_number = fields.String(validate=validate.Length(min=1, max=LIMITS["customer_number"]))
-    after = fields.Integer(load_default=0, validate=validate.Range(0, DB_INT_MAX),
-                           metadata={"description": "Invoices recorded after this id (the last of the previous page)"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
 
 
 class InvoicesSchema(Schema):
