@@ -18,6 +18,9 @@ ORDER_STATUSES = {"new": _l("new"), "pending": _l("pending"), "delivered": _l("d
                   "rejected": _l("rejected")}
 SUBSCRIPTION_STATES = {"in_force": _l("in force"), "coming": _l("coming"), "ended": _l("ended"),
                        "cancelled": _l("cancelled: the order was rejected")}
+# zxcvbn's score of a new password; 3 and up is accepted (app/security.py).
+PASSWORD_STRENGTHS = {0: _l("very weak"), 1: _l("weak"), 2: _l("fair, not yet enough"), 3: _l("good"),
+                      4: _l("strong")}
 OUTAGE_SEVERITIES = {"minor": _l("Minor disruption"), "major": _l("Disruption"), "critical": _l("Major outage")}
 OUTAGE_NOTICE_CHANNELS = {"email": _l("By email"), "sms": _l("By text message (SMS)"), "none": _l("Not at all")}
 # The fields of "My data" as the customer reads them; a field not named here shows its own name.

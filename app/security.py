@@ -2,6 +2,7 @@
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -56,20 +57,46 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def password_problem(password: str, personal: list[str]) -> str | None:
-    """Why a new password is refused, or None. Length and guessability only, no composition rules."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return _l("The password must be at least %(n)d characters long.", n=MIN_PASSWORD_LENGTH)
+# The advice a refusal gives for what zxcvbn found the password made of (the first such part).
+_ADVICE = {
+    "spatial": _l("Keyboard patterns such as qwerty are among the first guesses."),
+    "sequence": _l("Runs such as abcd or 1234 are among the first guesses."),
+    "repeat": _l("Repeated characters are among the first guesses."),
+    "date": _l("Dates and years are among the first guesses."),
+    "dictionary": _l("Common words and names are among the first guesses, also spelled backwards or with @ for a."),
+}
+
+
+@dataclass(frozen=True)
+class Strength:
+    score: int  # zxcvbn's 0–4; MIN_PASSWORD_SCORE and up is accepted
+    problem: str | None  # why the password is refused, or None
+
+
+def password_strength(password: str, personal: list[str]) -> Strength:
+    """How hard the password is to guess, and why it is refused if it is. Length and
+    guessability only, no composition rules."""
     if len(password) > MAX_PASSWORD_LENGTH:
-        return _l("The password can be at most %(n)d characters long.", n=MAX_PASSWORD_LENGTH)
+        return Strength(0, _l("The password can be at most %(n)d characters long.", n=MAX_PASSWORD_LENGTH))
     inputs = [part for value in personal if value for part in _parts(value)]
     # zxcvbn reads at most 72 characters; a passphrase is judged by its start, which is plenty.
     result = zxcvbn(password[:72], user_inputs=inputs)
+    score = result["score"]
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return Strength(min(score, MIN_PASSWORD_SCORE - 1),
+                        _l("The password must be at least %(n)d characters long.", n=MIN_PASSWORD_LENGTH))
     if any(m.get("dictionary_name") == "user_inputs" for m in result["sequence"]):
-        return _l("The password must not be built from your name, customer number or email address.")
-    if result["score"] < MIN_PASSWORD_SCORE:
-        return _l("The password is too common or easy to guess. A few unrelated words make a good one.")
-    return None
+        return Strength(0, _l("The password must not be built from your name, customer number or email address."))
+    if score < MIN_PASSWORD_SCORE:
+        advice = next((_ADVICE[m["pattern"]] for m in result["sequence"] if m["pattern"] in _ADVICE), "")
+        return Strength(score, _l("The password is too common or easy to guess. %(advice)s "
+                                  "A few unrelated words make a good one.", advice=advice))
+    return Strength(score, None)
+
+
+def password_problem(password: str, personal: list[str]) -> str | None:
+    """Why a new password is refused, or None."""
+    return password_strength(password, personal).problem
 
 
 def _parts(value: str) -> list[str]:

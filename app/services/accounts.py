@@ -7,10 +7,11 @@ from app.i18n import lazy_gettext as _l
 from app.models import Account, Customer
 from app.models.base import today, utcnow
 from app.security import (
+    Strength,
     fingerprint,
     hash_password,
     make_token,
-    password_problem,
+    password_strength,
     read_token,
     verify_password,
 )
@@ -100,8 +101,12 @@ def personal_inputs(account: Account) -> list[str]:
     return [customer.name, customer.customer_number, customer.email or ""]
 
 
+def new_password_strength(account: Account, password: str) -> Strength:
+    return password_strength(password, personal_inputs(account))
+
+
 def check_new_password(account: Account, password: str, current: str | None = None) -> None:
-    problem = password_problem(password, personal_inputs(account))
+    problem = new_password_strength(account, password).problem
     if problem is None and current is not None and password == current:
         problem = _l("The new password must differ from the current one.")
     if problem:

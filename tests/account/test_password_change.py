@@ -67,3 +67,53 @@ def test_long_passphrase_without_composition_rules_is_accepted(client, demo_data
     phrase = "kesäillan laituri ja kahvikuppi odottaa " * 3
     response = client.submit("/salasanan-vaihto", {"current_password": "Lumi-Ranta-Kello-71", "new_password": phrase})
     assert response.status_code == 303
+
+
+def strength(client, password: str, page: str = "/salasanan-vaihto"):
+    return client.submit("/salasanan-vahvuus", {"new_password": password}, page=page, htmx=True)
+
+
+def test_the_strength_is_told_as_the_new_password_is_typed(client, demo_data):
+    client.login()
+    page = client.get("/salasanan-vaihto").text
+    assert 'hx-post="/salasanan-vahvuus"' in page and 'id="password-strength"' in page
+    assert 'aria-live="polite"' in page
+    cases = {
+        "qwertyuiopasdf": ("Salasanan vahvuus: heikko.", "Tavalliset sanat"),
+        "zxcvbnm,./asdfg": ("Salasanan vahvuus: kohtalainen, ei vielä riittävä.", "Näppäimistön kuviot"),
+        "abcdefghijkl1234": ("Salasanan vahvuus: heikko.", "Sarjat"),
+        "aaaaaaaaaaaaaaaa": ("Salasanan vahvuus: erittäin heikko.", "Toistuvat merkit"),
+        "19.12.1987xyz": ("Salasanan vahvuus: kohtalainen", "Päivämäärät"),
+        "short": ("Salasanan vahvuus:", "vähintään 12 merkkiä"),
+        "matti.virtanen2024": ("erittäin heikko", "nimeesi"),
+        NEW: ("Salasanan vahvuus: vahva.", None),
+    }
+    for password, (label, reason) in cases.items():
+        response = strength(client, password)
+        assert response.status_code == 200, password
+        assert response.text.startswith('<p id="password-strength"') and "<html" not in response.text
+        assert label in response.text, password
+        if reason:
+            assert reason in response.text, password
+        else:
+            assert "arvata" not in response.text and 'class="meter s4"' in response.text
+    assert strength(client, "").text.strip() == '<p id="password-strength" class="strength" aria-live="polite"></p>'
+
+
+def test_a_refused_password_is_answered_with_its_strength_in_both_renderings(client, demo_data):
+    client.login()
+    for htmx in (False, True):
+        response = client.submit("/salasanan-vaihto", {"current_password": "Lumi-Ranta-Kello-71",
+                                                       "new_password": "password1234"}, htmx=htmx)
+        assert response.status_code == 422
+        assert "Salasanan vahvuus: " in response.text and "liian yleinen" in response.text
+    accepted = client.submit("/salasanan-vaihto", {"current_password": "Lumi-Ranta-Kello-71", "new_password": NEW})
+    assert accepted.status_code == 303
+    assert "Salasanan vahvuus" not in client.get("/salasanan-vaihto").text  # nothing typed, nothing told
+
+
+def test_the_strength_line_asks_for_a_session_and_a_token(client, demo_data):
+    anonymous = client.submit("/salasanan-vahvuus", {"new_password": NEW}, page="/kirjaudu")
+    assert anonymous.status_code == 302 and anonymous.location.startswith("/kirjaudu?next=")
+    client.login()
+    assert client.post("/salasanan-vahvuus", data={"new_password": NEW}).status_code == 400  # no CSRF token

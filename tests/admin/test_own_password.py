@@ -65,3 +65,12 @@ def test_customers_cannot_use_it(client, demo_data):
     response = client.post(URL, data={"current_password": "Lumi-Ranta-Kello-71", "new_password": NEW,
                                       "csrf_token": client.csrf_token("/salasanan-vaihto")}, headers=HTMX)
     assert response.status_code == 403
+
+
+def test_staff_are_told_the_strength_as_they_type_with_their_own_names_counted(admin):
+    page = admin.get(URL).text
+    assert 'hx-post="/salasanan-vahvuus"' in page
+    weak = admin.submit("/salasanan-vahvuus", {"new_password": "yllapito-yllapito"}, page=URL, htmx=True)
+    assert weak.status_code == 200 and "erittäin heikko" in weak.text and "nimeesi" in weak.text
+    strong = admin.submit("/salasanan-vahvuus", {"new_password": NEW}, page=URL, htmx=True)
+    assert "Salasanan vahvuus: vahva." in strong.text

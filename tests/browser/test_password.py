@@ -1,5 +1,5 @@
 """Salasanan vaihto in the browser: htmx swaps only the form and announces the result (axe: test_audit)."""
-from tests.browser.conftest import axe_violations_without_js, log_in
+from tests.browser.conftest import ace_violations, axe_violations, axe_violations_without_js, log_in
 
 
 def fill(page, current: str, new: str) -> None:
@@ -36,3 +36,18 @@ def test_without_javascript_the_form_posts_and_redirects(browse, demo_data):
     page.wait_for_url("**/salasanan-vaihto")
     assert "Salasanasi on vaihdettu." in page.get_by_role("status").inner_text()
     assert axe_violations_without_js(page) == ""
+
+
+def test_the_strength_is_told_while_the_new_password_is_typed(browse, demo_data):
+    page = browse()
+    log_in(page)
+    page.goto("/salasanan-vaihto")
+    new = page.get_by_label("Uusi salasana")
+    new.press_sequentially("qwertyuiopasdf")
+    strength = page.locator("#password-strength[aria-live=polite]")
+    strength.get_by_text("Salasanan vahvuus: heikko.").wait_for()
+    assert "arvataan ensimmäisinä" in strength.inner_text()
+    new.press_sequentially("-Kahvi-Purjevene-9")
+    strength.get_by_text("Salasanan vahvuus: vahva.").wait_for()
+    assert page.evaluate("document.activeElement.id") == "new_password"  # typing is never interrupted
+    assert axe_violations(page) == "" and ace_violations(page) == ""

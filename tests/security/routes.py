@@ -26,6 +26,7 @@ ACCESS = {
     "readyz": PUBLIC,
     "metrics": PUBLIC,  # answers only allowed addresses and the token (tests/ops/test_observability.py)
     "auth.logout": SIGNED_IN,  # a staff session may end itself here too
+    "auth.password_strength": SIGNED_IN,  # Salasanan vaihto of customers and of staff
     "dashboard.index": CUSTOMER,
     "dashboard.dismiss_announcement": CUSTOMER,
     "account.password": CUSTOMER,

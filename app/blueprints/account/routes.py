@@ -42,7 +42,10 @@ def password_page(layout: str):
         return done(_("Your password has been changed. You were logged out on your other devices."),
                     url_for(request.endpoint), "account/password.html", "password_form",
                     form=PasswordChangeForm(formdata=None), layout=layout)
-    return render("account/password.html", "password_form", form=form, layout=layout)
+    refused = form.new_password.data if form.new_password.errors else None
+    return render("account/password.html", "password_form", form=form, layout=layout,
+                  strength=accounts.new_password_strength(current_user, refused) if refused else None)
+
 
 
 def _details(**extra) -> dict:

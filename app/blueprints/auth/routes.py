@@ -1,6 +1,6 @@
 """Logging in and out, for customers at /kirjaudu and staff at /hallinta/kirjaudu: one form,
 one second step, one logout (app/sessions.py starts and ends the sessions)."""
-from flask import redirect, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -93,3 +93,14 @@ def set_password(token: str):
         accounts.set_password_from_link(account, form.new_password.data, purpose)
         return sessions.after_password(account, url_for("dashboard.index"), _("Your password is set. Welcome!"))
     return render("auth/set_password.html", form=form, purpose=purpose)
+
+
+@bp.post("/salasanan-vahvuus")
+@login_required
+@limiter.limit("120 per minute", key_func=lambda: f"strength:{current_user.get_id()}")
+def password_strength():
+    """The strength line of a customer's or a staff member's Salasanan vaihto for what has been
+    typed so far: htmx asks as it is typed, so the answer is only that line."""
+    typed = request.form.get("new_password", "")
+    return render_template("account/_strength.html",
+                           strength=accounts.new_password_strength(current_user, typed) if typed else None)
