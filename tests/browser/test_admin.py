@@ -1,5 +1,6 @@
 """The console in a real browser: TOTP login, a customer, CSV import, licence keys, billing, announcements
 (axe on every console page and state: test_audit)."""
+import re
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from app.models import Account, Announcement, Customer, LicenceKey, OperatorSett
 from app.models.base import today
 from app.security import verify_password
 from app.services.two_factor import TOTP
-from tests.browser.conftest import axe_violations, axe_violations_without_js
+from tests.browser.conftest import PHONE, axe_violations, axe_violations_without_js, sideways_scroll
 
 SECRET = "JBSWY3DPEHPK3PXP"
 EXAMPLE = (Path(__file__).resolve().parents[2] / "docs" / "customers-example.csv").read_bytes()
@@ -157,3 +158,23 @@ def test_staff_edit_the_reserved_addresses_in_settings(browse, demo_data, js):
     db.session.expire_all()
     assert db.session.get(OperatorSettings, 1).reserved_local_parts == "myynti\nkahvila"
     db.session.commit()
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_the_order_queue_works_on_a_phone(browse, demo_data, js):
+    """At 412 px each order is a block of its facts with its actions: nothing scrolls sideways,
+    not even inside the table, and the actions are at hand."""
+    order_id = waiting_security_order()
+    page = browse(js=js, viewport=PHONE)
+    staff_log_in(page)
+    page.goto("/hallinta/tilaukset")
+    assert sideways_scroll(page) == ""
+    scrolled = page.evaluate("[...document.querySelectorAll('main *')].filter(e => ['auto', 'scroll']"
+                             ".includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1).length")
+    assert scrolled == 0  # not even the table's own scroller
+    # Each cell is read after its column's name, which the phone layout shows instead of the head row.
+    row = page.get_by_role("row", name=re.compile("Asiakas: 100002 Liisa Korhonen Tuote: F-Secure TURVAPAKETTI"))
+    deliver = row.get_by_role("button", name="Merkitse toimitetuksi")
+    assert deliver.bounding_box()["x"] + deliver.bounding_box()["width"] <= 412
+    row.get_by_role("link", name="Hylkää").click()
+    page.wait_for_url(f"**/hallinta/tilaukset/{order_id}/hylkaa")
