@@ -3,7 +3,7 @@ import re
 from datetime import date
 
 from markupsafe import Markup, escape
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
@@ -23,20 +23,30 @@ def linkify(text: str) -> Markup:
     return Markup("").join(parts)
 
 
-def for_customer(customer_id: int, day: date) -> list[Announcement]:
-    """Valid today, meant for the customer, not dismissed; newest first; one statement."""
+def _shown_to_a_customer():
+    """Valid on :day, meant for :customer_id (for everyone, or for a group of a service in force),
+    not dismissed; newest first. Built once: Etusivu asks on every visit, and building the
+    statement cost more than running it."""
+    customer_id, day = bindparam("customer_id"), bindparam("day")
     in_group = exists().where(
         Subscription.customer_id == customer_id, Subscription.status == "active",
         Subscription.starts_on <= day, or_(Subscription.ends_on.is_(None), Subscription.ends_on >= day),
         Subscription.product_id == Product.id, Product.group_id == Announcement.audience_group_id)
     dismissed = exists().where(AnnouncementDismissal.announcement_id == Announcement.id,
                                AnnouncementDismissal.customer_id == customer_id)
-    return list(db.session.scalars(
-        select(Announcement)
-        .where(Announcement.valid_from <= day,
-               or_(Announcement.valid_until.is_(None), Announcement.valid_until >= day),
-               or_(Announcement.audience_group_id.is_(None), in_group), ~dismissed)
-        .order_by(Announcement.valid_from.desc(), Announcement.id.desc()).limit(5)))
+    return (select(Announcement)
+            .where(Announcement.valid_from <= day,
+                   or_(Announcement.valid_until.is_(None), Announcement.valid_until >= day),
+                   or_(Announcement.audience_group_id.is_(None), in_group), ~dismissed)
+            .order_by(Announcement.valid_from.desc(), Announcement.id.desc()).limit(5))
+
+
+SHOWN_TO_A_CUSTOMER = _shown_to_a_customer()
+
+
+def for_customer(customer_id: int, day: date) -> list[Announcement]:
+    """What Etusivu shows the customer on `day`: one statement."""
+    return list(db.session.scalars(SHOWN_TO_A_CUSTOMER, {"customer_id": customer_id, "day": day}))
 
 
 def dismiss(customer_id: int, announcement_id: int, day: date) -> None:

@@ -63,12 +63,14 @@ def groups() -> list[ProductGroup]:
 
 
 def _customer(customer_id: int, lock: bool = False) -> Customer:
-    query = (select(Customer).where(Customer.id == customer_id)
-             .options(selectinload(Customer.agreements), selectinload(Customer.pay_tv_cards))
-             .execution_options(populate_existing=True))
-    if lock:
-        query = query.with_for_update()
-    return db.session.scalars(query).one()
+    """The customer with the agreements and cards the rules read. Locked (for a change), the rows
+    are read again under the lock; for a page, the customer the session already has (the user
+    loader's, read in this request) is taken as it is, with no statement at all."""
+    loading = [selectinload(Customer.agreements), selectinload(Customer.pay_tv_cards)]
+    if not lock:
+        return db.session.get(Customer, customer_id, options=loading)
+    return db.session.scalars(select(Customer).where(Customer.id == customer_id).options(*loading)
+                              .with_for_update().execution_options(populate_existing=True)).one()
 
 
 def _held(customer_id: int) -> list[Subscription]:
