@@ -43,7 +43,10 @@ def test_an_invoice_page_shows_its_lines_and_how_to_pay(client, demo_data):
     assert "<h1>Lasku 2026-000777</h1>" in page
     assert "Laajakaista 300M · 11/2026" in page and "Reititinvuokra" in page
     assert "RF09 8685 1625 9619 897" in page and "FI79 4405 2020 0360 82" in page
-    assert "<code>579440520200360820000500009000000868516259619897261115</code>" in page
+    assert '<code id="barcode">579440520200360820000500009000000868516259619897261115</code>' in page
+    # Copy buttons for the barcode, the account and the reference, shown only where the script can copy.
+    for copied in ("barcode", "iban", "reference"):
+        assert f'data-copy="{copied}" data-done="Kopioitu" aria-describedby="{copied}-label" hidden>Kopioi' in page
     assert "50,00 €" in page and "39,84 €" in page and "10,16 €" in page and "25,5 %" in page
     assert "15.11.2026" in page and f'href="/laskut/{invoice.id}/pdf"' in page
 
@@ -52,8 +55,8 @@ def test_the_page_in_swedish_and_english(client, demo_data):
     client = logged_in(client)
     invoice = matti_invoices()[0]
     url = f"/laskut/{invoice.id}"
-    for language, words in (("sv", ("Fakturor", "Referensnummer", "Virtuell streckkod", "öppen")),
-                            ("en", ("Invoices", "Reference number", "Virtual barcode", "open"))):
+    for language, words in (("sv", ("Fakturor", "Referensnummer", "Virtuell streckkod", "öppen", "(25,5 %)")),
+                            ("en", ("Invoices", "Reference number", "Virtual barcode", "open", "(25.5 %)"))):
         client.submit("/kieli", {"lang": language, "next": url}, page=url)
         page = client.get(url).text
         assert all(word in page for word in words), language
