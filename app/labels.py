@@ -45,6 +45,10 @@ DATA_FIELDS = {
     "at": _l("Time"), "action": _l("Event"), "actor": _l("By"), "details": _l("Details"),
     "topic": _l("Topic"), "message": _l("Message"), "reference": _l("Reference"),
     "subscription_ids": _l("Subscriptions"), "goto": _l("Forwarded to"),
+    "number": _l("Number"), "invoice_date": _l("Invoice date"), "due_date": _l("Due date"),
+    "iban": _l("Account (IBAN)"), "net_cents": _l("Without VAT"), "vat_cents": _l("VAT"),
+    "gross_cents": _l("With VAT"), "updated_at": _l("Updated"), "lines": _l("Invoice lines"),
+    "position": _l("Line"), "description": _l("Item"), "detail": _l("Detail"),
 }
 INVOICE_STATUSES = {"open": _l("open"), "paid": _l("paid"), "partially_paid": _l("partially paid"),
                     "overdue": _l("overdue"), "credited": _l("credited")}

@@ -83,6 +83,8 @@ def data_value(value, key: str = "") -> str:
         return _("yes") if value else _("no")
     if key.endswith("_cents") and isinstance(value, int):
         return i18n.money(value)
+    if key.endswith("_basis_points") and isinstance(value, int):
+        return f"{i18n.number(value / 100)} %"
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
         with contextlib.suppress(ValueError):
             if len(value) == 10:

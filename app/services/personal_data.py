@@ -13,6 +13,7 @@ from app.models import (
     AuditEvent,
     Customer,
     Feedback,
+    Invoice,
     Mailbox,
     MixChoice,
     Order,
@@ -25,11 +26,13 @@ SECTIONS = (
     ("customer", _l("Customer details")), ("account", _l("Login account")),
     ("agreements", _l("Agreements")), ("pay_tv_cards", _l("Pay-TV cards")),
     ("subscriptions", _l("Subscriptions")), ("mix_choices", _l("MIX channel choices")),
-    ("orders", _l("Orders")), ("mailboxes", _l("Mailboxes")),
+    ("orders", _l("Orders")), ("invoices", _l("Invoices")), ("mailboxes", _l("Mailboxes")),
     ("feedback", _l("Messages to customer service")), ("audit_events", _l("Event log")),
 )
 # Secrets and hashes never leave the server, not even to their owner.
 _NEVER = {"password_hash", "totp_secret", "totp_last_step", "session_version", "code_hash"}
+# An invoice's PDF copy is a download of its own on its page (/laskut/<id>/pdf), not data in the file.
+_FILES = ("pdf", "has_pdf")
 # What the staff write for themselves is not about the customer but about their work.
 _STAFF_ONLY = {"staff_note"}
 # An event the staff (or the portal itself) made shows what was done to the customer's data, in
@@ -68,6 +71,8 @@ def collect(customer_id: int) -> dict[str, Any]:
         .options(selectinload(MixChoice.channel)).order_by(MixChoice.id)).all()
     orders = db.session.scalars(select(Order).where(Order.customer_id == customer_id)
                                 .options(selectinload(Order.product)).order_by(Order.id)).all()
+    invoices = db.session.scalars(select(Invoice).where(Invoice.customer_id == customer_id)
+                                  .options(selectinload(Invoice.lines)).order_by(Invoice.id)).all()
     mailboxes = db.session.scalars(select(Mailbox).where(Mailbox.customer_id == customer_id)
                                    .options(selectinload(Mailbox.aliases)).order_by(Mailbox.id)).all()
     feedback = db.session.scalars(select(Feedback).where(Feedback.customer_id == customer_id)
@@ -87,6 +92,8 @@ def collect(customer_id: int) -> dict[str, Any]:
         "mix_choices": [{"subscription_id": c.subscription_id, "channel": c.channel.name,
                          "chosen_at": c.chosen_at.isoformat()} for c in choices],
         "orders": [{**_row(o, skip=("customer_id",)), "product": o.product.name} for o in orders],
+        "invoices": [{**_row(i, skip=("customer_id", *_FILES)),
+                      "lines": [_row(line, skip=("id", "invoice_id")) for line in i.lines]} for i in invoices],
         "mailboxes": [{**_row(m, skip=("customer_id",)),
                        "aliases": [_row(a, skip=("mailbox_id",)) for a in m.aliases]} for m in mailboxes],
         "feedback": [{**_row(f, skip=("customer_id", "idempotency_key", *_STAFF_ONLY)),

@@ -32,6 +32,12 @@ def test_json_download_has_everything_but_secrets(logged_in):
     assert len(data["mix_choices"]) == 4 and len(data["orders"]) == 4
     assert data["mailboxes"][0]["address"] == "matti.virtanen@ipp.fi"
     assert data["feedback"][0]["message"] == "Hei!"
+    # The invoices with their lines; the PDF copies are downloads of their own, not in the file.
+    assert len(data["invoices"]) == 3 and all(i["lines"] for i in data["invoices"])
+    newest = max(data["invoices"], key=lambda i: i["invoice_date"])
+    assert newest["gross_cents"] == sum(line["gross_cents"] for line in newest["lines"])
+    assert {"number", "reference", "iban", "due_date", "status"} <= newest.keys()
+    assert "pdf" not in newest and "has_pdf" not in newest
     assert {"login", "feedback.received", "personal_data.exported"} <= {e["action"] for e in data["audit_events"]}
     text = response.text
     for secret in ("password_hash", "$argon2", "totp_secret", "session_version", "ARGON2ID"):
@@ -79,7 +85,8 @@ def test_readable_page_and_audit(logged_in):
     # Readable: fields named in the reader's language, dates as written in Finland, rows in tables.
     page = response.text
     for text in ("<dt>Asiakasnumero</dt><dd>100001</dd>", "<dt>Postinumero</dt>", '<th scope="col">Alkaa</th>',
-                 "<td>1.3.2019</td>", "<td>Laajakaista 100M</td>"):
+                 "<td>1.3.2019</td>", "<td>Laajakaista 100M</td>", '<h2 id="s-invoices">Laskut</h2>',
+                 '<th scope="col">Eräpäivä</th>', "<td>15.11.2026</td>", "ALV: 25,5 %"):
         assert text in page, text
     assert "customer_number" not in page and "starts_on" not in page and "2019-03-01" not in page
     assert page.count("<table>") == len(re.findall(r'<div class="scroll" role="region"', page))
