@@ -1,6 +1,9 @@
 """Form pieces shared by several areas, and the base of every form."""
+from datetime import UTC
+
 import wtforms
 from flask import g
+from flask_babel import get_timezone
 from flask_wtf import FlaskForm  # noqa: TID251 (the one place it is derived from)
 from wtforms import PasswordField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length
@@ -47,6 +50,33 @@ class IntegerField(wtforms.IntegerField):
         if self.data is not None and abs(self.data) > DB_INT_MAX:
             self.data = None
             raise ValueError(str(_l("The number is too large.")))
+
+
+class _ParsedPlainly:
+    """A date or time that does not parse is answered in the portal's own words."""
+
+    not_parsed = _l("Check the date.")
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(self.not_parsed) from error
+
+
+class DayField(_ParsedPlainly, wtforms.DateField):
+    pass
+
+
+class OperatorTimeField(_ParsedPlainly, wtforms.DateTimeLocalField):
+    """A time as the staff read it, in the operator's time zone; the value is in UTC."""
+
+    not_parsed = _l("Check the time.")
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            self.data = get_timezone().localize(self.data).astimezone(UTC)  # pytz: localize, not replace
 
 
 def new_password_field(label=None) -> PasswordField:

@@ -1,11 +1,8 @@
-from datetime import UTC
 
-from flask_babel import get_timezone
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DateTimeLocalField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -15,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
-from app.forms import CheckboxesField, Form, IntegerField
+from app.forms import CheckboxesField, Form, IntegerField, OperatorTimeField
 from app.i18n import lazy_gettext as _l
 from app.labels import AGREEMENT_KINDS, LANGUAGES, OUTAGE_SEVERITIES
 from app.services import api_tokens
@@ -162,23 +159,6 @@ class AnnouncementForm(Form):
     valid_from = DateField(_l("Shown from"), validators=[InputRequired(message=_l("Give the start date."))])
     valid_until = DateField(_l("Shown until"), validators=[Optional()], description=_l("Empty: until removed."))
     audience_group_id = SelectField(_l("Shown to"), coerce=int)
-
-
-class OperatorTimeField(DateTimeLocalField):
-    """A time as the staff read it, in the operator's time zone; the value is in UTC."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(_l("Check the time.")) from error
-        if self.data is not None:
-            self.data = get_timezone().localize(self.data).astimezone(UTC)  # pytz: localize, not replace
-
-    def _value(self):
-        if self.raw_data or self.data is None:
-            return super()._value()
-        return self.data.astimezone(get_timezone()).strftime(self.format[0])
 
 
 class OutageForm(Form):

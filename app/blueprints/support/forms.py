@@ -2,7 +2,6 @@ import uuid
 
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     HiddenField,
     SelectField,
@@ -11,19 +10,11 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from app.forms import CheckboxesField, Form
+from app.forms import CheckboxesField, DayField, Form
 from app.i18n import lazy_gettext as _l
 from app.labels import TOPICS
 from app.services.support import MAX_MESSAGE_LENGTH, Message
 from app.validators import BAD_PHONE, NoControlCharacters, PhoneNumber
-
-
-class DayField(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(_l("Check the date.")) from error
 
 
 class FeedbackForm(Form):
