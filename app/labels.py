@@ -50,6 +50,8 @@ DATA_FIELDS = {
     "gross_cents": _l("With VAT"), "updated_at": _l("Updated"), "lines": _l("Invoice lines"),
     "position": _l("Line"), "description": _l("Item"), "detail": _l("Detail"),
 }
+INVOICE_CHANNELS = {"e_invoice": _l("E-invoice to my online bank"), "direct_payment": _l("Direct payment"),
+                    "email": _l("By email"), "paper": _l("On paper by post")}
 INVOICE_STATUSES = {"open": _l("open"), "paid": _l("paid"), "partially_paid": _l("partially paid"),
                     "overdue": _l("overdue"), "credited": _l("credited")}
 # Each language in its own name, so a reader finds theirs whatever language the page is in.

@@ -101,7 +101,7 @@ def register(app: Flask) -> None:
         feedback_statuses=labels.FEEDBACK_STATUSES, order_statuses=labels.ORDER_STATUSES,
         subscription_states=labels.SUBSCRIPTION_STATES, outage_severities=labels.OUTAGE_SEVERITIES,
         outage_notice_channels=labels.OUTAGE_NOTICE_CHANNELS, invoice_statuses=labels.INVOICE_STATUSES,
-        password_strengths=labels.PASSWORD_STRENGTHS,
+        password_strengths=labels.PASSWORD_STRENGTHS, invoice_channels=labels.INVOICE_CHANNELS,
     )
     app.jinja_env.filters.update(
         money=i18n.money, monthly=i18n.monthly, number=i18n.number, day=i18n.day,

@@ -4,7 +4,7 @@ from app.models.announcement import Announcement, AnnouncementDismissal
 from app.models.api import ApiIdempotencyKey, ApiToken
 from app.models.catalog import Channel, LicenceKey, Product, ProductGroup
 from app.models.customer import Agreement, Customer, CustomerSearchTerm, PayTvCard
-from app.models.invoice import Invoice, InvoiceLine
+from app.models.invoice import Invoice, InvoiceLine, InvoicePreferenceRequest
 from app.models.mail import MailAlias, Mailbox
 from app.models.outage import Outage, OutageArea, OutageNotice, OutageUpdate
 from app.models.subscription import MixChoice, Order, Subscription
@@ -14,7 +14,7 @@ from app.models.system import AuditEvent, OperatorSettings, OutboxMessage, Worke
 __all__ = [
     "Account", "Agreement", "Announcement", "ApiIdempotencyKey", "ApiToken", "AnnouncementDismissal", "AuditEvent",
     "Channel", "Customer", "CustomerSearchTerm", "Feedback", "FeedbackSubscription", "Invoice", "InvoiceLine",
-    "LicenceKey", "MailAlias", "Mailbox", "MixChoice", "OperatorSettings", "Order", "Outage", "OutageArea",
-    "OutageNotice", "OutageUpdate", "OutboxMessage", "PayTvCard", "Product", "ProductGroup", "RecoveryCode",
-    "Subscription", "WorkerHeartbeat",
+    "InvoicePreferenceRequest", "LicenceKey", "MailAlias", "Mailbox", "MixChoice", "OperatorSettings", "Order",
+    "Outage", "OutageArea", "OutageNotice", "OutageUpdate", "OutboxMessage", "PayTvCard", "Product", "ProductGroup",
+    "RecoveryCode", "Subscription", "WorkerHeartbeat",
 ]

@@ -63,3 +63,22 @@ class InvoiceLine(db.Model):
     __table_args__ = (
         CheckConstraint("gross_cents = net_cents + vat_cents", name="gross_is_net_plus_vat"),
     )
+
+
+INVOICE_CHANNELS = ("e_invoice", "direct_payment", "email", "paper")
+
+
+class InvoicePreferenceRequest(db.Model):
+    """The customer asks to get their invoices another way. The billing system decides and makes
+    the change (an e-invoice or direct payment is finally ordered in the customer's own bank);
+    the portal passes the request on as an event and keeps it for the customer and the staff."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("channel IN ('e_invoice', 'direct_payment', 'email', 'paper')", name="channel"),
+        Index("ix_invoice_preference_request_customer", "customer_id", "requested_at"),
+    )

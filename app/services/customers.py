@@ -20,7 +20,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.customer import phone_prefix, search_words
-from app.services import DomainError, NotFound, accounts, audit, outbox, subscriptions, two_factor
+from app.services import DomainError, NotFound, accounts, audit, invoices, outbox, subscriptions, two_factor
 
 PAGE_SIZE = 25
 CONTACT_FIELDS = ("name", "street_address", "postal_code", "city", "phone", "email", "locale")
@@ -92,6 +92,7 @@ def history(customer_id: int) -> dict:
         "events": list(db.session.scalars(
             select(AuditEvent).where(AuditEvent.customer_id == customer_id)
             .order_by(AuditEvent.id.desc()).limit(30))),
+        "invoice_preference": invoices.preference_of(customer_id),
     }
 
 

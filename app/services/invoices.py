@@ -12,8 +12,9 @@ from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.models import Customer, Invoice, InvoiceLine
-from app.services import DomainError, NotFound, audit, payments
+from app.models import Customer, Invoice, InvoiceLine, InvoicePreferenceRequest
+from app.models.invoice import INVOICE_CHANNELS
+from app.services import DomainError, NotFound, audit, outbox, payments
 
 # What an invoice's lines and totals must agree on, field by field.
 TOTALS = ("net_cents", "vat_cents", "gross_cents")
@@ -166,3 +167,32 @@ def overdue_of(customer_id: int, day: date) -> list[Invoice]:
     return list(db.session.scalars(select(Invoice).where(
         Invoice.customer_id == customer_id, Invoice.status.in_(("open", "partially_paid", "overdue")),
         Invoice.due_date < day).order_by(Invoice.due_date, Invoice.id)))
+
+
+def preference_of(customer_id: int) -> InvoicePreferenceRequest | None:
+    """The customer's latest request of how to get their invoices, if any."""
+    return db.session.scalar(select(InvoicePreferenceRequest).where(InvoicePreferenceRequest.customer_id == customer_id)
+                             .order_by(InvoicePreferenceRequest.requested_at.desc(), InvoicePreferenceRequest.id.desc())
+                             .limit(1))
+
+
+def request_preference(customer: Customer, channel: str) -> InvoicePreferenceRequest:
+    """Pass the customer's wish on to the billing system (the event) and the staff (the record).
+    Asking again for what was asked last is refused: nothing new would reach anyone."""
+    if channel not in INVOICE_CHANNELS:
+        raise DomainError(_l("Choose how you want your invoices."), field="channel")
+    if channel == "email" and not customer.email:
+        raise DomainError(_l("We have no email address of yours; add one under User details first."),
+                          field="channel")
+    latest = preference_of(customer.id)
+    if latest is not None and latest.channel == channel:
+        raise DomainError(_l("You have asked for this already; the request is with customer service."),
+                          field="channel")
+    request = InvoicePreferenceRequest(customer_id=customer.id, channel=channel)
+    db.session.add(request)
+    db.session.flush()
+    audit.record("invoice_preference.requested", customer.id, channel=channel)
+    outbox.queue_event("invoice_preference.requested", customer.id, customer_number=customer.customer_number,
+                       channel=channel, email=customer.email if channel == "email" else None)
+    db.session.commit()
+    return request

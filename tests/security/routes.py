@@ -48,6 +48,7 @@ ACCESS = {
     "invoices.index": CUSTOMER,
     "invoices.show": CUSTOMER,
     "invoices.pdf": CUSTOMER,
+    "invoices.preference": CUSTOMER,
     "mix.edit": CUSTOMER,
     "mix.toggle": CUSTOMER,
     "support.index": CUSTOMER,

@@ -1,20 +1,42 @@
 import io
 
-from flask import send_file
+from flask import send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.blueprints.invoices import bp
+from app.blueprints.invoices.forms import PreferenceForm
+from app.extensions import limiter
+from app.labels import INVOICE_CHANNELS
 from app.models.base import today
 from app.services import billing, invoices
-from app.web import render
+from app.web import done, render
+
+
+def _index(form: PreferenceForm | None = None) -> dict:
+    customer_id = current_user.customer.id
+    return dict(invoices=invoices.of_customer(customer_id), upcoming=billing.month_so_far(customer_id, today()),
+                preference=invoices.preference_of(customer_id),
+                preference_form=form or PreferenceForm(formdata=None))
 
 
 @bp.get("/laskut")
 @login_required
 def index():
-    customer_id = current_user.customer.id
-    return render("invoices/index.html", invoices=invoices.of_customer(customer_id),
-                  upcoming=billing.month_so_far(customer_id, today()))
+    return render("invoices/index.html", **_index())
+
+
+@bp.post("/laskut/laskutustapa")
+@login_required
+@limiter.limit("10 per hour", key_func=lambda: f"invoice-preference:{current_user.get_id()}")
+def preference():
+    form = PreferenceForm()
+    if form.validate_on_submit():
+        invoices.request_preference(current_user.customer, form.channel.data)
+        return done(_("Your request is sent: %(channel)s. Customer service will see to it.",
+                      channel=INVOICE_CHANNELS[form.channel.data]),
+                    url_for("invoices.index", _anchor="preference"), "invoices/index.html", "preference", **_index())
+    return render("invoices/index.html", "preference", **_index(form))
 
 
 @bp.get("/laskut/<int:invoice_id>")
