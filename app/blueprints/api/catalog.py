@@ -1,5 +1,5 @@
 """The catalog (read) and the licence-key pools (a batch added all or nothing)."""
-from app.blueprints.api import IDEMPOTENCY_KEY, idempotent, resource
+from app.blueprints.api import idempotent, resource
 from app.blueprints.api.schemas import ChannelsSchema, GroupsSchema, LicenceKeysAddedSchema, LicenceKeysSchema
 from app.services import catalog_admin, licence_pool
 
@@ -22,7 +22,6 @@ def channels():
 
 @bp.post("/catalog/products/<code>/licence-keys")
 @idempotent
-@bp.doc(parameters=[IDEMPOTENCY_KEY])
 @bp.arguments(LicenceKeysSchema)
 @bp.response(201, LicenceKeysAddedSchema)
 def licence_keys_add(values: dict, code: str):
