@@ -230,6 +230,13 @@ class ProductSchema(Schema):
     sellable = fields.Boolean(required=True)
 
 
+class PriceSchema(Schema):
+    price_cents = fields.Integer(required=True, validate=validate.Range(0, 10_000_000),
+                                 metadata={"description": "Per month, VAT included"})
+    vat_basis_points = fields.Integer(required=True, validate=validate.Range(0, 9999),
+                                      metadata={"description": "2550 = 25.5 %"})
+
+
 class GroupSchema(Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
