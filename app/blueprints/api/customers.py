@@ -44,8 +44,12 @@ def links(*statuses: int, **targets: tuple[str, str, dict]) -> dict:
 CUSTOMER_LINKS = {"Read": (CUSTOMER, "get", {}), "Agreements": (CUSTOMER + "/agreements", "get", {}),
                   "PayTvCards": (CUSTOMER + "/pay-tv-cards", "get", {}),
                   "Subscriptions": (CUSTOMER + "/subscriptions", "get", {})}
-AGREEMENT = {"agreement_id": "$response.body#/id"}
-CARD = {"card_id": "$response.body#/id"}
+
+
+def row_links(rows: str, id_name: str) -> dict:
+    """An added row's id leads to ending and deleting that row."""
+    row, by_id = f"{CUSTOMER}/{rows}/{{{id_name}}}", {id_name: "$response.body#/id"}
+    return links(201, End=(row + "/end", "post", by_id), Delete=(row, "delete", by_id))
 
 
 def etag(customer: Customer) -> str:
@@ -127,8 +131,7 @@ def agreements_replace(values: dict, customer_number: str):
 @idempotent
 @bp.arguments(AgreementSchema)
 @bp.response(201, AgreementSchema, description="Added")
-@bp.doc(**links(201, End=(CUSTOMER + "/agreements/{agreement_id}/end", "post", AGREEMENT),
-                Delete=(CUSTOMER + "/agreements/{agreement_id}", "delete", AGREEMENT)))
+@bp.doc(**row_links("agreements", "agreement_id"))
 def agreement_add(values: dict, customer_number: str):
     """Add one agreement, as the console's "add"; the others stay as they are."""
     return customers.save_agreement(customers.by_number(customer_number), None, **values)
@@ -168,8 +171,7 @@ def cards_replace(values: dict, customer_number: str):
 @idempotent
 @bp.arguments(PayTvCardSchema)
 @bp.response(201, PayTvCardSchema, description="Added")
-@bp.doc(**links(201, End=(CUSTOMER + "/pay-tv-cards/{card_id}/end", "post", CARD),
-                Delete=(CUSTOMER + "/pay-tv-cards/{card_id}", "delete", CARD)))
+@bp.doc(**row_links("pay-tv-cards", "card_id"))
 def card_add(values: dict, customer_number: str):
     """Add one card; a number another customer has is refused."""
     return customers.save_card(customers.by_number(customer_number), None, **values)
