@@ -94,6 +94,18 @@ def save_product(product: Product | None, price: str, vat: str, **values) -> Pro
     return product
 
 
+def change_price(code: str, price_cents: int, vat_basis_points: int) -> Product:
+    """The product's monthly price from now on, as the console's product form sets it: new orders
+    take it, orders made keep theirs (and so do the billing export's lines for them)."""
+    found = product(code)
+    old_price, old_vat = found.price_cents, found.vat_basis_points
+    found.price_cents, found.vat_basis_points = price_cents, vat_basis_points
+    audit.record("product.price_changed", None, product=found.code, price_cents=price_cents,
+                 old_price_cents=old_price, vat_basis_points=vat_basis_points, old_vat_basis_points=old_vat)
+    db.session.commit()
+    return found
+
+
 def save_group(group: ProductGroup | None, code: str, name: str, position: int, **translations) -> None:
     code = code.strip().lower()
     if db.session.scalar(select(ProductGroup.id).where(ProductGroup.code == code,

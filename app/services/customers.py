@@ -119,7 +119,8 @@ def _check_dates(valid_from: date | None, valid_until: date | None) -> None:
 
 
 def save_agreement(customer: Customer, agreement_id: int | None, kind: str, valid_from: date,
-                   valid_until: date | None) -> None:
+                   valid_until: date | None) -> Agreement:
+    """Add an agreement (no id) or change the customer's own one."""
     _check_dates(valid_from, valid_until)
     if agreement_id is None:
         agreement = Agreement(kind=kind)
@@ -127,13 +128,32 @@ def save_agreement(customer: Customer, agreement_id: int | None, kind: str, vali
     else:
         agreement = _owned(customer.agreements, agreement_id)
     agreement.valid_from, agreement.valid_until = valid_from, valid_until
+    customer.updated_at = utcnow()
     db.session.flush()
     audit.record("agreement.saved", customer.id, agreement=agreement.id, kind=agreement.kind,
                  valid_from=valid_from, valid_until=valid_until)
     db.session.commit()
+    return agreement
 
 
-def save_card(customer: Customer, card_id: int | None, card_number: str, valid_until: date) -> None:
+def end_agreement(customer: Customer, agreement_id: int, valid_until: date) -> Agreement:
+    """The customer's agreement is in force up to and including `valid_until`."""
+    agreement = _owned(customer.agreements, agreement_id)
+    return save_agreement(customer, agreement_id, agreement.kind, agreement.valid_from, valid_until)
+
+
+def delete_agreement(customer: Customer, agreement_id: int) -> None:
+    """Remove an agreement entered by mistake (one that ended is ended, not removed)."""
+    agreement = _owned(customer.agreements, agreement_id)
+    customer.agreements.remove(agreement)
+    customer.updated_at = utcnow()
+    audit.record("agreement.deleted", customer.id, agreement=agreement_id, kind=agreement.kind,
+                 valid_from=agreement.valid_from, valid_until=agreement.valid_until)
+    db.session.commit()
+
+
+def save_card(customer: Customer, card_id: int | None, card_number: str, valid_until: date) -> PayTvCard:
+    """Add a card (no id; its number unused by anyone) or change the validity of the customer's own one."""
     if card_id is None:
         card = PayTvCard(card_number=card_number.strip())
         customer.pay_tv_cards.append(card)
@@ -145,7 +165,18 @@ def save_card(customer: Customer, card_id: int | None, card_number: str, valid_u
     except IntegrityError as error:
         db.session.rollback()
         raise DomainError(_l("This card number is in use already."), field="card_number") from error
+    customer.updated_at = utcnow()
     audit.record("pay_tv_card.saved", customer.id, card=card.card_number, valid_until=valid_until)
+    db.session.commit()
+    return card
+
+
+def delete_card(customer: Customer, card_id: int) -> None:
+    """Remove a card from the customer; its number is free for another."""
+    card = _owned(customer.pay_tv_cards, card_id)
+    customer.pay_tv_cards.remove(card)
+    customer.updated_at = utcnow()
+    audit.record("pay_tv_card.deleted", customer.id, card=card.card_number)
     db.session.commit()
 
 

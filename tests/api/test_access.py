@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import ApiToken, Invoice, Order
+from app.models import Agreement, ApiToken, Invoice, Order, PayTvCard
 from app.models.base import utcnow
 from app.services import api_tokens
 from tests.api.conftest import bearer
@@ -14,14 +14,18 @@ from tests.helpers import customer_id, staff_login
 from tests.security.routes import API, routes
 from tests.security.site import changed, fingerprint
 
-WRITES = {"PUT", "POST", "PATCH"}
+WRITES = {"PUT", "POST", "PATCH", "DELETE"}
 
 
 def _calls(app):
-    """(method, url, scope it needs) of every API route, with Matti's number and an order of his."""
+    """(method, url, scope it needs) of every API route, with Matti's number and an order, agreement
+    and card of his."""
+    matti = customer_id("100001")
     values = {"customer_number": "100001", "code": "TURVAPAKETTI-3", "feedback_id": 1, "subscription_id": 1,
+              "agreement_id": db.session.query(Agreement.id).filter_by(customer_id=matti).first()[0],
+              "card_id": db.session.query(PayTvCard.id).filter_by(customer_id=matti).first()[0],
               "invoice_number": db.session.query(Invoice.number).first()[0],
-              "order_id": db.session.query(Order.id).filter_by(customer_id=customer_id("100001")).first()[0]}
+              "order_id": db.session.query(Order.id).filter_by(customer_id=matti).first()[0]}
     for route in routes(app, {API}):
         group = route.endpoint.removeprefix("api_").split(".")[0]
         for method in route.methods:

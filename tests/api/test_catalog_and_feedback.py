@@ -4,7 +4,7 @@ from datetime import timedelta
 from app.extensions import db
 from app.models import AuditEvent, Feedback, LicenceKey, Subscription
 from app.models.base import today
-from app.services import support
+from app.services import billing, ordering, support
 from tests.helpers import count, customer
 
 
@@ -97,3 +97,26 @@ def test_a_subscription_named_in_a_termination_notice_is_ended(client, api):
     other = db.session.query(Subscription).filter(Subscription.customer_id != matti.id).first()
     assert client.post(f"/api/v1/feedback/{notice.id}/subscriptions/{other.id}/end", json={"ends_on": ends_on},
                        headers=api).status_code == 404
+
+
+def test_a_price_change_is_for_new_orders_and_the_export_keeps_the_old_price(client, api):
+    month = today().strftime("%Y-%m")
+    export = billing.to_json(month, billing.charges(month))
+    assert "LAAJAKAISTA-100" in export
+    response = client.put("/api/v1/catalog/products/LAAJAKAISTA-100/price",
+                          json={"price_cents": 3490, "vat_basis_points": 2400}, headers=api)
+    assert response.status_code == 200 and response.json["price_cents"] == 3490
+    assert response.json["vat_basis_points"] == 2400
+    event = db.session.query(AuditEvent).filter_by(action="product.price_changed").one()
+    assert event.actor_name == "API: Laskutus" and event.details["old_price_cents"] == 2990
+    assert billing.to_json(month, billing.charges(month)) == export
+    client.put("/api/v1/catalog/products/LISAPOSTILAATIKKO/price", json={"price_cents": 345, "vat_basis_points": 2400},
+               headers=api)
+    order = ordering.place_order(customer("100001").id, "LISAPOSTILAATIKKO", "api-price-test")
+    assert (order.price_cents, order.vat_basis_points) == (345, 2400)
+    refused = client.put("/api/v1/catalog/products/LISAPOSTILAATIKKO/price",
+                         json={"price_cents": -1, "vat_basis_points": 10000}, headers=api)
+    assert refused.status_code == 422 and {e["field"] for e in refused.json["errors"]} == {
+        "price_cents", "vat_basis_points"}
+    assert client.put("/api/v1/catalog/products/EI-OLE/price", json={"price_cents": 1, "vat_basis_points": 0},
+                      headers=api).status_code == 404

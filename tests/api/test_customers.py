@@ -147,20 +147,87 @@ def test_agreement_errors_name_their_line(client, api):
     assert [e["field"] for e in rule.json["errors"]] == ["agreements.1.valid_until"]
 
 
+def _cards(response) -> list[dict]:
+    """The cards of an answer without the ids the portal gave them."""
+    return [{k: v for k, v in card.items() if k != "id"} for card in response.json["pay_tv_cards"]]
+
+
 def test_cards_are_replaced_and_another_customers_card_is_refused(client, api):
     theirs = {"card_number": "0100 8888 0002", "valid_until": "2029-01-31"}
     client.put("/api/v1/customers/100002/pay-tv-cards", json={"pay_tv_cards": [theirs]}, headers=api)
     body = {"pay_tv_cards": [{"card_number": "0100 9999 0001", "valid_until": "2029-01-31"}]}
     response = client.put("/api/v1/customers/100001/pay-tv-cards", json=body, headers=api)
-    assert response.status_code == 200 and response.json == body
-    assert client.get("/api/v1/customers/100001/pay-tv-cards", headers=api).json == body
+    assert response.status_code == 200 and _cards(response) == body["pay_tv_cards"]
+    read = client.get("/api/v1/customers/100001/pay-tv-cards", headers=api)
+    assert read.json == response.json
     taken = client.put("/api/v1/customers/100001/pay-tv-cards",
                        json={"pay_tv_cards": [*body["pay_tv_cards"], theirs]}, headers=api)
     assert taken.status_code == 422 and taken.json["errors"][0]["field"] == "pay_tv_cards.1.card_number"
     twice = client.put("/api/v1/customers/100001/pay-tv-cards",
                        json={"pay_tv_cards": body["pay_tv_cards"] * 2}, headers=api)
     assert twice.status_code == 422 and twice.json["errors"][0]["field"] == "pay_tv_cards.1.card_number"
-    assert client.get("/api/v1/customers/100002/pay-tv-cards", headers=api).json == {"pay_tv_cards": [theirs]}
+    assert _cards(client.get("/api/v1/customers/100002/pay-tv-cards", headers=api)) == [theirs]
+
+
+def test_a_list_read_can_be_sent_back_as_it_is(client, api):
+    """The ids of a read are the portal's: a PUT of the same list, ids and all, changes nothing."""
+    for path, key in (("agreements", "agreements"), ("pay-tv-cards", "pay_tv_cards")):
+        url = f"/api/v1/customers/100001/{path}"
+        read = client.get(url, headers=api).json
+        assert read[key] and all("id" in row for row in read[key])
+        again = client.put(url, json=read, headers=api)
+        assert again.status_code == 200 and again.json == read
+
+
+def test_one_agreement_is_added_ended_and_deleted_by_its_id(client, api):
+    url = "/api/v1/customers/100002/agreements"
+    added = client.post(url, json={"kind": "billing", "valid_from": "2026-12-01"}, headers=api)
+    assert added.status_code == 201 and added.json["valid_until"] is None
+    agreement = added.json["id"]
+    assert added.json in client.get(url, headers=api).json["agreements"]
+    ended = client.post(f"{url}/{agreement}/end", json={"valid_until": "2027-05-31"}, headers=api)
+    assert ended.status_code == 200 and ended.json == {**added.json, "valid_until": "2027-05-31"}
+    before = client.post(f"{url}/{agreement}/end", json={"valid_until": "2026-11-30"}, headers=api)
+    assert before.status_code == 422 and before.json["errors"][0]["field"] == "valid_until"
+    assert client.delete(f"{url}/{agreement}", headers=api).status_code == 204
+    assert all(a["id"] != agreement for a in client.get(url, headers=api).json["agreements"])
+    assert client.delete(f"{url}/{agreement}", headers=api).status_code == 404
+    actions = [e.action for e in db.session.query(AuditEvent).filter(
+        AuditEvent.customer_id == customer("100002").id).order_by(AuditEvent.id)]
+    assert actions[-3:] == ["agreement.saved", "agreement.saved", "agreement.deleted"]
+    assert {e.actor_name for e in db.session.query(AuditEvent).filter(AuditEvent.action.like("agreement.%"))} == {
+        "API: Laskutus"}
+
+
+def test_one_card_is_added_ended_and_deleted_and_its_number_then_free(client, api):
+    url = "/api/v1/customers/100002/pay-tv-cards"
+    card = {"card_number": "0100 7777 0003", "valid_until": "2028-12-31"}
+    added = client.post(url, json=card, headers=api)
+    assert added.status_code == 201 and {**added.json, "id": None} == {**card, "id": None}
+    taken = client.post("/api/v1/customers/100001/pay-tv-cards", json=card, headers=api)
+    assert taken.status_code == 422 and taken.json["errors"][0]["field"] == "card_number"
+    ended = client.post(f"{url}/{added.json['id']}/end", json={"valid_until": "2027-01-31"}, headers=api)
+    assert ended.json == {**added.json, "valid_until": "2027-01-31"}
+    assert client.delete(f"{url}/{added.json['id']}", headers=api).status_code == 204
+    assert client.post("/api/v1/customers/100001/pay-tv-cards", json=card, headers=api).status_code == 201
+
+
+def test_a_row_is_reached_only_through_its_own_customer(client, api):
+    """Another customer's agreement or card id is a 404, as an unknown one, and nothing changes."""
+    matti = client.get("/api/v1/customers/100001", headers=api).json
+    agreement, card = matti["agreements"][0]["id"], matti["pay_tv_cards"][0]["id"]
+    for url in (f"/api/v1/customers/100002/agreements/{agreement}", f"/api/v1/customers/100002/pay-tv-cards/{card}"):
+        assert client.post(f"{url}/end", json={"valid_until": "2026-12-31"}, headers=api).status_code == 404
+        assert client.delete(url, headers=api).status_code == 404
+    assert client.get("/api/v1/customers/100001", headers=api).json == matti
+
+
+def test_a_single_change_moves_the_customer_into_updated_since(client, api):
+    later = utcnow()
+    client.post("/api/v1/customers/100002/agreements", json={"kind": "service", "valid_from": "2026-12-01"},
+                headers=api)
+    page = client.get("/api/v1/customers", query_string={"updated_since": later.isoformat()}, headers=api).json
+    assert [c["customer_number"] for c in page["items"]] == ["100002"]
 
 
 def test_subscriptions_are_read(client, api):

@@ -13,7 +13,8 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Invoice, Order
+from app.models import Agreement, Invoice, Order, PayTvCard
+from tests.helpers import customer_id
 
 # Bounded, so the whole document is probed in well under a minute on a shared machine.
 EXAMPLES = 8
@@ -36,8 +37,11 @@ def test_the_api_answers_as_its_document_says(live_server, api, mode):
     operations = [result.ok() for result in document.get_all_operations()]
     assert len(operations) >= 15
     # Generated path values name nothing that exists; real ones reach the handlers' rules too.
+    matti = customer_id("100001")
     real = {"customer_number": "100001", "code": "TURVAPAKETTI-3", "feedback_id": 1, "subscription_id": 1,
             "order_id": db.session.scalar(select(func.max(Order.id))),
+            "agreement_id": db.session.scalar(select(func.min(Agreement.id)).where(Agreement.customer_id == matti)),
+            "card_id": db.session.scalar(select(func.min(PayTvCard.id)).where(PayTvCard.customer_id == matti)),
             "invoice_number": db.session.scalar(select(func.max(Invoice.number)))}
     db.session.rollback()  # the test's read must not hold SQLite's lock while the server writes
     for operation in operations:
@@ -45,3 +49,33 @@ def test_the_api_answers_as_its_document_says(live_server, api, mode):
         names = {p.name for p in operation.path_parameters}
         if names:
             _probe(operation.as_strategy(mode, path_parameters={n: real[n] for n in names}), api)
+
+
+def test_the_documents_links_hold_in_sequences_of_calls(live_server, api):
+    """Schemathesis' state machine follows the document's links (a customer PUT to its reads, an
+    added agreement or card to its end and delete) with the ids the answers give, and every answer
+    in those sequences must hold to the same checks."""
+    document = schemathesis.openapi.from_url(f"{live_server}/api/v1/openapi.json")
+    document.config.update(headers=api)
+    db.session.rollback()
+    followed = set()
+
+    class Sequences(document.as_state_machine()):
+        def before_call(self, case):
+            # A real customer to start from: what is added to Matti gives the ids the links follow.
+            if "customer_number" in (case.path_parameters or {}):
+                case.path_parameters["customer_number"] = "100001"
+
+        def after_call(self, response, case):
+            if response.status_code < 300:
+                followed.add(f"{case.method} {case.operation.path}")
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    Sequences.run(settings=settings(max_examples=EXAMPLES, stateful_step_count=6, deadline=None,
+                                    derandomize=True, database=None, suppress_health_check=list(HealthCheck)))
+    # The id of an added row was followed to a change of that very row.
+    assert followed & {f"{method} /api/v1/customers/{{customer_number}}/{row}" for method, row in (
+        ("POST", "agreements/{agreement_id}/end"), ("DELETE", "agreements/{agreement_id}"),
+        ("POST", "pay-tv-cards/{card_id}/end"), ("DELETE", "pay-tv-cards/{card_id}"))}, followed

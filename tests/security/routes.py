@@ -105,9 +105,10 @@ ACCESS = {
     "api-docs.openapi_json": PUBLIC,
     **{f"api_customers.{name}": API for name in (
         "customer_list", "customer_read", "customer_put", "customer_close", "customer_invite", "agreements_read",
-        "agreements_replace", "cards_read", "cards_replace", "subscriptions_read")},
+        "agreements_replace", "agreement_add", "agreement_end", "agreement_delete", "cards_read", "cards_replace",
+        "card_add", "card_end", "card_delete", "subscriptions_read")},
     **{f"api_orders.{name}": API for name in ("order_list", "order_read", "order_deliver", "order_reject", "events")},
-    **{f"api_catalog.{name}": API for name in ("groups", "channels", "licence_keys_add")},
+    **{f"api_catalog.{name}": API for name in ("groups", "channels", "price_change", "licence_keys_add")},
     **{f"api_feedback.{name}": API for name in ("feedback_list", "feedback_read", "feedback_status",
                                                  "feedback_end_subscription")},
     **{f"api_invoices.{name}": API for name in ("invoice_list", "invoice_create", "invoice_read", "invoice_status")},

@@ -6,7 +6,6 @@ resource group is a blueprint made by `resource()`: a token with the group's rea
 it, with its write scope change it. Errors are answered by app/errors.py as RFC 9457 problems.
 """
 import hashlib
-from functools import wraps
 
 from flask import current_app, g, request
 from flask_smorest import Blueprint
@@ -51,44 +50,53 @@ IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "schema": {"type":
 
 
 def idempotent(view):
-    """Honour Idempotency-Key on a POST that creates something (below the route decorator, with
-    `@bp.doc(parameters=[IDEMPOTENCY_KEY])` to say so in the document)."""
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key:
-            return view(*args, **kwargs)
-        if len(key) > IDEMPOTENCY_KEY["schema"]["maxLength"]:
-            raise BadRequest(str(_l("The Idempotency-Key is too long.")))
-        digest = hashlib.sha256(b"\n".join((request.method.encode(), request.path.encode(),
-                                             request.get_data()))).hexdigest()
-        claim = idempotency.claim(g.api_token.id, key, digest)
-        if claim.mismatch:
-            raise UnprocessableEntity(str(_l("This Idempotency-Key was used with another request.")))
-        if claim.busy:
-            raise Conflict(str(_l("A request with this Idempotency-Key is still being answered.")))
-        if claim.replay:
-            status, body = claim.replay
-            return current_app.response_class(body, status, mimetype="application/json",
-                                              headers={"Idempotent-Replayed": "true"})
-        try:
-            response = current_app.make_response(view(*args, **kwargs))
-        except Exception:
-            idempotency.forget(claim.id)
-            raise
-        if response.status_code < 300:
-            idempotency.remember(claim.id, response.status_code, response.get_data(as_text=True))
-        else:
-            idempotency.forget(claim.id)
-        return response
+    """Mark a POST that creates something: it honours Idempotency-Key, and the document says so.
+    The work is done by `_claim` and `_settle` around the request, so the mark may stand anywhere
+    among the view's decorators."""
+    view.idempotent = True
+    return Blueprint.doc(parameters=[IDEMPOTENCY_KEY])(view)
 
-    return wrapper
+
+def _claim():
+    """Before a marked view: take the request's key, or answer a retry as the first time."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    view = current_app.view_functions.get(request.endpoint)
+    if not key or not getattr(view, "idempotent", False):
+        return None
+    if len(key) > IDEMPOTENCY_KEY["schema"]["maxLength"]:
+        raise BadRequest(str(_l("The Idempotency-Key is too long.")))
+    digest = hashlib.sha256(b"\n".join((request.method.encode(), request.path.encode(),
+                                         request.get_data()))).hexdigest()
+    claim = idempotency.claim(g.api_token.id, key, digest)
+    if claim.mismatch:
+        raise UnprocessableEntity(str(_l("This Idempotency-Key was used with another request.")))
+    if claim.busy:
+        raise Conflict(str(_l("A request with this Idempotency-Key is still being answered.")))
+    if claim.replay:
+        status, body = claim.replay
+        return current_app.response_class(body, status, mimetype="application/json",
+                                          headers={"Idempotent-Replayed": "true"})
+    g.idempotency_claim = claim.id
+    return None
+
+
+def _settle(response):
+    """After a claimed request: keep a success's answer for retries; a failure frees the key."""
+    claim_id = g.pop("idempotency_claim", None)
+    if claim_id is not None:
+        if response.status_code < 300:
+            idempotency.remember(claim_id, response.status_code, response.get_data(as_text=True))
+        else:
+            idempotency.forget(claim_id)
+    return response
 
 
 def resource(group: str, import_name: str, description: str) -> Blueprint:
     """A blueprint of the group: token and scope checked, per-token rate limit, no CSRF (no cookies)."""
     bp = Blueprint(f"api_{group}", import_name, url_prefix=PREFIX, description=description)
     bp.before_request(lambda: _authenticate(group))
+    bp.before_request(_claim)
+    bp.after_request(_settle)
     csrf.exempt(bp)
     limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
     return bp

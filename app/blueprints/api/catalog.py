@@ -1,6 +1,13 @@
-"""The catalog (read) and the licence-key pools (a batch added all or nothing)."""
-from app.blueprints.api import IDEMPOTENCY_KEY, idempotent, resource
-from app.blueprints.api.schemas import ChannelsSchema, GroupsSchema, LicenceKeysAddedSchema, LicenceKeysSchema
+"""The catalog (read; a product's price changed), and the licence-key pools (a batch added all or nothing)."""
+from app.blueprints.api import idempotent, resource
+from app.blueprints.api.schemas import (
+    ChannelsSchema,
+    GroupsSchema,
+    LicenceKeysAddedSchema,
+    LicenceKeysSchema,
+    PriceSchema,
+    ProductSchema,
+)
 from app.services import catalog_admin, licence_pool
 
 bp = resource("catalog", __name__, "Catalog and licence keys (scopes catalog:read, catalog:write)")
@@ -20,9 +27,17 @@ def channels():
     return {"channels": catalog_admin.channels()}
 
 
+@bp.put("/catalog/products/<code>/price")
+@bp.arguments(PriceSchema)
+@bp.response(200, ProductSchema)
+def price_change(values: dict, code: str):
+    """The monthly price of new orders from now on; orders made keep the price they were made at, so
+    the billing export charges them as before. Audited under the token's name."""
+    return catalog_admin.change_price(code, values["price_cents"], values["vat_basis_points"])
+
+
 @bp.post("/catalog/products/<code>/licence-keys")
 @idempotent
-@bp.doc(parameters=[IDEMPOTENCY_KEY])
 @bp.arguments(LicenceKeysSchema)
 @bp.response(201, LicenceKeysAddedSchema)
 def licence_keys_add(values: dict, code: str):

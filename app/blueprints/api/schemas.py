@@ -4,7 +4,7 @@ import base64
 import binascii
 from datetime import UTC
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from app.models.customer import AGREEMENT_KINDS
 from app.models.invoice import INVOICE_STATUSES
@@ -75,16 +75,31 @@ class ProblemSchema(Schema):
 
 # Customers ------------------------------------------------------------------------------------
 
-class AgreementSchema(Schema):
+class Row(Schema):
+    """A row of the customer's with its id: read-only, so a list read and sent back in a PUT is
+    taken as it is (the id is left out of what is loaded)."""
+
+    id = fields.Integer(dump_only=True, metadata={"description": "For ending or deleting this one"})
+
+    @pre_load
+    def _without_id(self, data, **kwargs):
+        return {k: v for k, v in data.items() if k != "id"} if isinstance(data, dict) else data
+
+
+class AgreementSchema(Row):
     kind = fields.String(required=True, validate=validate.OneOf(AGREEMENT_KINDS))
     valid_from = fields.Date(required=True)
     valid_until = fields.Date(allow_none=True, load_default=None,
                               metadata={"description": "null: until further notice"})
 
 
-class PayTvCardSchema(Schema):
+class PayTvCardSchema(Row):
     card_number = Text(required=True, validate=validate.Length(min=1, max=40))
     valid_until = fields.Date(required=True)
+
+
+class EndSchema(Schema):
+    valid_until = fields.Date(required=True, metadata={"description": "The last day it is in force"})
 
 
 class AgreementsSchema(Schema):
@@ -213,6 +228,13 @@ class ProductSchema(Schema):
     mix_size = fields.Integer(allow_none=True, required=True)
     needs_licence_key = fields.Boolean(required=True)
     sellable = fields.Boolean(required=True)
+
+
+class PriceSchema(Schema):
+    price_cents = fields.Integer(required=True, validate=validate.Range(0, 10_000_000),
+                                 metadata={"description": "Per month, VAT included"})
+    vat_basis_points = fields.Integer(required=True, validate=validate.Range(0, 9999),
+                                      metadata={"description": "2550 = 25.5 %"})
 
 
 class GroupSchema(Schema):
