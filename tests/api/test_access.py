@@ -20,6 +20,7 @@ WRITES = {"PUT", "POST", "PATCH"}
 def _calls(app):
     """(method, url, scope it needs) of every API route, with Matti's number and an order of his."""
     values = {"customer_number": "100001", "code": "TURVAPAKETTI-3", "feedback_id": 1, "subscription_id": 1,
+              "outage_id": 1,
               "invoice_number": db.session.query(Invoice.number).first()[0],
               "order_id": db.session.query(Order.id).filter_by(customer_id=customer_id("100001")).first()[0]}
     for route in routes(app, {API}):
