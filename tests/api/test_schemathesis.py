@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Invoice, Order
+from app.models.base import utcnow
+from app.services import outages
 
 # Bounded, so the whole document is probed in well under a minute on a shared machine.
 EXAMPLES = 8
@@ -36,7 +38,10 @@ def test_the_api_answers_as_its_document_says(live_server, api, mode):
     operations = [result.ok() for result in document.get_all_operations()]
     assert len(operations) >= 15
     # Generated path values name nothing that exists; real ones reach the handlers' rules too.
+    outage = outages.create({"title": "Katko", "severity": "major", "all_customers": True, "started_at": utcnow()},
+                            [], [], [])
     real = {"customer_number": "100001", "code": "TURVAPAKETTI-3", "feedback_id": 1, "subscription_id": 1,
+            "outage_id": outage.id,
             "order_id": db.session.scalar(select(func.max(Order.id))),
             "invoice_number": db.session.scalar(select(func.max(Invoice.number)))}
     db.session.rollback()  # the test's read must not hold SQLite's lock while the server writes
