@@ -13,13 +13,14 @@ from app.models.base import today, utcnow
 from app.services import DomainError, NotFound, audit
 
 # Resource groups of /api/v1; a token may read or write each. A group added to the API
-# (invoices, outages) is a line here.
+# is a line here.
 GROUPS = {
     "customers": _l("Customers, agreements, pay-TV cards and subscriptions"),
     "orders": _l("Orders and provisioning events"),
     "catalog": _l("Catalog and licence keys"),
     "feedback": _l("Feedback and termination notices"),
     "invoices": _l("Invoices and their payment status"),
+    "outages": _l("Outages, their updates and resolving them"),
 }
 SCOPES = tuple(f"{group}:{access}" for group in GROUPS for access in ("read", "write"))
 PREFIX = "oh_"

@@ -208,3 +208,20 @@ def _tell(outage: Outage, customer: Customer, event: str) -> None:
         outbox.queue_sms(customer.phone, template, customer.locale, customer.id, **context)
     else:
         outbox.queue_email(customer.email, template, customer.locale, customer.id, **context)
+
+
+def group_ids(codes: list[str]) -> list[int]:
+    """The ids of the product groups with these codes (the API names groups by code)."""
+    found = dict(db.session.execute(
+        select(ProductGroup.code, ProductGroup.id).where(ProductGroup.code.in_(codes))).all())
+    if unknown := sorted(set(codes) - set(found)):
+        raise DomainError(_l("No such product group: %(codes)s", codes=", ".join(unknown)), field="groups")
+    return [found[c] for c in codes]
+
+
+def outages_after(after: int, limit: int, current: bool | None = None) -> list[Outage]:
+    """Outages in id order after the id `after`; only the unresolved (or resolved) ones if asked."""
+    query = select(Outage).options(*SHOWN).where(Outage.id > after)
+    if current is not None:
+        query = query.where(Outage.resolved_at.is_(None) if current else Outage.resolved_at.is_not(None))
+    return list(db.session.scalars(query.order_by(Outage.id).limit(limit)))

@@ -24,6 +24,7 @@ def _calls(app):
     values = {"customer_number": "100001", "code": "TURVAPAKETTI-3", "feedback_id": 1, "subscription_id": 1,
               "agreement_id": db.session.query(Agreement.id).filter_by(customer_id=matti).first()[0],
               "card_id": db.session.query(PayTvCard.id).filter_by(customer_id=matti).first()[0],
+              "outage_id": 1,
               "invoice_number": db.session.query(Invoice.number).first()[0],
               "order_id": db.session.query(Order.id).filter_by(customer_id=matti).first()[0]}
     for route in routes(app, {API}):

@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Agreement, Invoice, Order, PayTvCard
+from app.models.base import utcnow
+from app.services import outages
 from tests.helpers import customer_id
 
 # Bounded, so the whole document is probed in well under a minute on a shared machine.
@@ -38,7 +40,10 @@ def test_the_api_answers_as_its_document_says(live_server, api, mode):
     assert len(operations) >= 15
     # Generated path values name nothing that exists; real ones reach the handlers' rules too.
     matti = customer_id("100001")
+    outage = outages.create({"title": "Katko", "severity": "major", "all_customers": True, "started_at": utcnow()},
+                            [], [], [])
     real = {"customer_number": "100001", "code": "TURVAPAKETTI-3", "feedback_id": 1, "subscription_id": 1,
+            "outage_id": outage.id,
             "order_id": db.session.scalar(select(func.max(Order.id))),
             "agreement_id": db.session.scalar(select(func.min(Agreement.id)).where(Agreement.customer_id == matti)),
             "card_id": db.session.scalar(select(func.min(PayTvCard.id)).where(PayTvCard.customer_id == matti)),

@@ -103,9 +103,9 @@ def resource(group: str, import_name: str, description: str) -> Blueprint:
 
 
 def register(app) -> None:
-    from app.blueprints.api import catalog, customers, feedback, invoices, orders
+    from app.blueprints.api import catalog, customers, feedback, invoices, orders, outages
 
     api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{BEARER: []}]
-    for module in (customers, orders, catalog, feedback, invoices):
+    for module in (customers, orders, catalog, feedback, invoices, outages):
         api.register_blueprint(module.bp)

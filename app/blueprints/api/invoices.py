@@ -1,6 +1,6 @@
 """Invoices by invoice number: recorded from the billing system with their lines and PDF, their
 payment status kept up to date, listed and read."""
-from app.blueprints.api import IDEMPOTENCY_KEY, idempotent, resource
+from app.blueprints.api import idempotent, resource
 from app.blueprints.api.schemas import (
     InvoiceInputSchema,
     InvoiceQuerySchema,
@@ -22,7 +22,6 @@ def invoice_list(after: int, limit: int, customer_number: str | None = None):
 
 
 @bp.post("/invoices")
-@bp.doc(parameters=[IDEMPOTENCY_KEY])
 @bp.arguments(InvoiceInputSchema)
 @bp.response(201, InvoiceSchema, description="Recorded")
 @bp.alt_response(200, schema=InvoiceSchema, description="This invoice was recorded already; nothing changed")

@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from app.models.customer import AGREEMENT_KINDS
 from app.models.invoice import INVOICE_STATUSES
+from app.models.outage import SEVERITIES
 from app.services import invoices
 from app.services.customer_import import LIMITS
 from app.validators import has_control_characters
@@ -391,3 +392,69 @@ class InvoicesSchema(Schema):
 
 class InvoiceStatusSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(INVOICE_STATUSES))
+
+
+# Outages ----------------------------------------------------------------------------------------
+
+class OutageUpdateSchema(Schema):
+    posted_at = fields.DateTime(required=True)
+    text = fields.String(required=True)
+
+
+class OutageUpdateInputSchema(Schema):
+    text = Text(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class OutageSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    title_sv = fields.String(allow_none=True, required=True)
+    title_en = fields.String(allow_none=True, required=True)
+    description = fields.String(required=True)
+    description_sv = fields.String(allow_none=True, required=True)
+    description_en = fields.String(allow_none=True, required=True)
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    all_customers = fields.Boolean(required=True)
+    postal_codes = fields.List(fields.String(), required=True)
+    municipalities = fields.List(fields.String(), required=True)
+    groups = fields.Pluck(GroupSchema, "code", many=True, required=True,
+                          metadata={"description": "Product groups affected; none: every service"})
+    started_at = fields.DateTime(required=True)
+    estimated_fix_at = fields.DateTime(allow_none=True, required=True)
+    resolved_at = fields.DateTime(allow_none=True, required=True, metadata={"description": "null: still on"})
+    closing_note = fields.String(required=True)
+    updates = fields.List(fields.Nested(OutageUpdateSchema), required=True, metadata={"description": "Newest first"})
+
+
+class OutageInputSchema(Schema):
+    """An outage as the console's form takes it; the affected customers are told by the worker."""
+
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    title_sv = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    title_en = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    description = Text(load_default="", validate=validate.Length(max=5000))
+    description_sv = Text(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    description_en = Text(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    severity = fields.String(load_default="major", validate=validate.OneOf(SEVERITIES))
+    all_customers = fields.Boolean(load_default=False)
+    postal_codes = fields.List(fields.String(validate=validate.Length(max=10)), load_default=list,
+                               validate=validate.Length(max=1000))
+    municipalities = fields.List(Text(validate=validate.Length(min=1, max=100)), load_default=list,
+                                 validate=validate.Length(max=200))
+    groups = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list,
+                         validate=validate.Length(max=50),
+                         metadata={"description": "Codes of the affected product groups; none: every service"})
+    started_at = UTCDateTimeField(required=True)
+    estimated_fix_at = UTCDateTimeField(load_default=None, allow_none=True)
+
+
+class OutageQuerySchema(PageQuerySchema):
+    current = fields.Boolean(metadata={"description": "true: only those still on; false: only resolved ones"})
+
+
+class OutagesSchema(Schema):
+    items = fields.List(fields.Nested(OutageSchema), required=True)
+
+
+class OutageResolveSchema(Schema):
+    closing_note = Text(load_default="", validate=validate.Length(max=5000))

@@ -1,0 +1,78 @@
+"""Outages through the API: the console's functions, so the same customers are told the same way."""
+from datetime import timedelta
+
+from app.extensions import db
+from app.models import AuditEvent, Outage, OutageNotice
+from app.models.base import utcnow
+from tests.helpers import deliver_all
+
+
+def outage(**changes) -> dict:
+    return {"title": "Laajakaistakatko", "description": "Kuitukaapeli katkesi.", "severity": "major",
+            "postal_codes": ["33100"], "groups": ["broadband"],
+            "started_at": (utcnow() - timedelta(minutes=5)).isoformat(), **changes}
+
+
+def test_publish_update_and_resolve_tell_the_affected_customers(client, api, smtp):
+    created = client.post("/api/v1/outages", json=outage(), headers=api)
+    assert created.status_code == 201
+    body = created.json
+    assert body["groups"] == ["broadband"] and body["postal_codes"] == ["33100"] and body["resolved_at"] is None
+    deliver_all()
+    told = ["liisa.korhonen@example.fi", "matti.virtanen@example.fi", "pekka.nieminen@example.fi"]
+    assert sorted(m["To"] for m in smtp.messages) == told
+    url = f"/api/v1/outages/{body['id']}"
+    updated = client.post(f"{url}/updates", json={"text": "Korjaajat paikalla."}, headers=api)
+    assert updated.status_code == 201 and updated.json["updates"][0]["text"] == "Korjaajat paikalla."
+    resolved = client.post(f"{url}/resolve", json={"closing_note": "Kaapeli jatkettu."}, headers=api)
+    assert resolved.status_code == 200 and resolved.json["resolved_at"] is not None
+    deliver_all()
+    assert len(smtp.messages) == 6
+    assert db.session.query(OutageNotice).filter_by(event="resolve").count() == 3
+    assert client.get(url, headers=api).json == resolved.json
+    actors = {e.actor_name for e in db.session.query(AuditEvent).filter(AuditEvent.action.like("outage.%"))}
+    assert actors == {"API: Laskutus"}
+
+
+def test_every_problem_is_named_at_once_and_nothing_is_stored(client, api):
+    response = client.post("/api/v1/outages", json=outage(
+        postal_codes=["331"], groups=["nope"], severity="critical",
+        estimated_fix_at=(utcnow() - timedelta(days=1)).isoformat()), headers=api)
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert {e["field"] for e in response.json["errors"]} == {"groups"}  # the codes are read first
+    response = client.post("/api/v1/outages", json=outage(
+        postal_codes=["331"], estimated_fix_at=(utcnow() - timedelta(days=1)).isoformat()), headers=api)
+    assert {e["field"] for e in response.json["errors"]} == {"postal_codes", "estimated_fix_at"}
+    nowhere = client.post("/api/v1/outages", json=outage(postal_codes=[]), headers=api)
+    assert nowhere.status_code == 422 and nowhere.json["errors"][0]["field"] == "postal_codes"
+    assert client.post("/api/v1/outages", json=outage(severity="bad"), headers=api).status_code == 422
+    assert db.session.query(Outage).count() == 0
+
+
+def test_a_resolved_outage_takes_no_update_nor_second_resolve(client, api):
+    url = f"/api/v1/outages/{client.post('/api/v1/outages', json=outage(), headers=api).json['id']}"
+    assert client.post(f"{url}/resolve", json={}, headers=api).status_code == 200
+    assert client.post(f"{url}/resolve", json={}, headers=api).status_code == 422
+    assert client.post(f"{url}/updates", json={"text": "Vielä"}, headers=api).status_code == 422
+    assert client.post("/api/v1/outages/999999/resolve", json={}, headers=api).status_code == 404
+    assert db.session.query(AuditEvent).filter_by(action="outage.resolved").count() == 1
+
+
+def test_listing_by_state_in_pages(client, api):
+    ids = [client.post("/api/v1/outages", json=outage(title=f"Katko {n}"), headers=api).json["id"] for n in range(3)]
+    client.post(f"/api/v1/outages/{ids[1]}/resolve", json={}, headers=api)
+    everything = client.get("/api/v1/outages", headers=api).json["items"]
+    assert [o["id"] for o in everything] == ids
+    current = client.get("/api/v1/outages?current=true", headers=api).json["items"]
+    assert [o["id"] for o in current] == [ids[0], ids[2]]
+    assert [o["id"] for o in client.get("/api/v1/outages?current=false", headers=api).json["items"]] == [ids[1]]
+    after = client.get(f"/api/v1/outages?after={ids[0]}&limit=1", headers=api).json["items"]
+    assert [o["id"] for o in after] == [ids[1]]
+
+
+def test_a_read_token_cannot_publish(client, make_token, demo_data):
+    reader = make_token("outages:read")
+    assert client.post("/api/v1/outages", json=outage(), headers=reader).status_code == 403
+    assert client.get("/api/v1/outages", headers=reader).status_code == 200
+    assert client.get("/api/v1/outages", headers=make_token("invoices:read")).status_code == 403
+    assert db.session.query(Outage).count() == 0
