@@ -8,9 +8,10 @@ from app import i18n
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Feedback, Subscription
+from app.models.base import utcnow
 from app.services import DomainError, NotFound, audit, ordering, outbox
 
-STATUSES = ("new", "in_progress", "done")
+STATUSES = ("new", "in_progress", "answered", "done")
 
 
 def _filtered(statement, status: str | None, kind: str | None):
@@ -51,6 +52,9 @@ def get(feedback_id: int) -> Feedback:
 def update(feedback: Feedback, status: str, note: str) -> None:
     if status not in STATUSES:
         raise DomainError(_l("Choose a status."), field="status")
+    if status != feedback.status:
+        feedback.last_activity_at = utcnow()
+        feedback.closed_at = feedback.last_activity_at if status == "done" else None
     feedback.status = status
     feedback.staff_note = note.strip()
     audit.record("feedback.updated", feedback.customer_id, feedback=feedback.reference, status=status)

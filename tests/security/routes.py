@@ -50,7 +50,7 @@ ACCESS = {
     "mix.edit": CUSTOMER,
     "mix.toggle": CUSTOMER,
     "support.index": CUSTOMER,
-    "support.receipt": CUSTOMER,
+    "support.conversation": CUSTOMER,
     "mail.index": CUSTOMER,
     "mail.create": CUSTOMER,
     "mail.password": CUSTOMER,
