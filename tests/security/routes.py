@@ -74,6 +74,7 @@ ACCESS = {
     "admin.inbox": STAFF,
     "admin.feedback": STAFF,
     "admin.feedback_end": STAFF,
+    "admin.feedback_reply": STAFF,
     "admin.audit_log": STAFF,
     "admin.outbox_failed": STAFF,
     "admin.billing": STAFF,

@@ -69,6 +69,12 @@ class FeedbackForm(Form):
                                description=_l("Seen by the staff only."))
 
 
+class StaffReplyForm(Form):
+    body = TextAreaField(_l("Reply to the customer"), validators=[
+        InputRequired(message=_l("Write your reply.")), Length(max=5000), NoControlCharacters(multiline=True)],
+        render_kw={"rows": 6}, description=_l("Emailed to the customer with a link to the conversation."))
+
+
 class EndSubscriptionForm(Form):
     ends_on = DateField(_l("Last day"), validators=[InputRequired(message=_l("Give the last day."))])
 
