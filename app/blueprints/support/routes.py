@@ -41,7 +41,8 @@ def conversation(reference: str):
     if form.validate_on_submit():
         support.reply(current_user.customer_id, reference, form.message.data)
         return done(_("Your reply was sent."), url_for("support.conversation", reference=reference),
-                    "support/conversation.html", "conversation", **_conversation(reference, ReplyForm(formdata=None)))
+                    "support/conversation.html", "conversation", focus=True,
+                    **_conversation(reference, ReplyForm(formdata=None)))
     return render("support/conversation.html", "conversation", **_conversation(reference, form))
 
 
