@@ -26,7 +26,7 @@ def test_customer_asks_gets_an_answer_and_replies(browse, demo_data, js):
     reference = feedback.reference
     db.session.remove()  # the live server shares the test's database: end this side's transaction
     from_menu(page, "Asiakaspalvelu")
-    row = page.get_by_role("row", name=reference)
+    row = page.get_by_role("listitem").filter(has_text=reference)
     expect(row).to_contain_text("vastattu")
     row.get_by_role("link", name=reference).click()
     page.wait_for_url(f"**/asiakaspalvelu/viesti/{reference}")
