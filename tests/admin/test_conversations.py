@@ -31,7 +31,7 @@ def test_the_staffs_reply_reaches_the_customer_in_their_language(admin, matti, s
     item = started()
     db.session.get(Customer, item.customer_id).locale = locale
     db.session.commit()
-    response = admin.submit(f"/hallinta/palautteet/{item.id}/vastaa", {"body": "Vaihdoimme modeemin asetukset."},
+    response = admin.submit(f"/hallinta/palautteet/{item.id}/vastaa", {"reply-body": "Vaihdoimme modeemin asetukset."},
                             page=f"/hallinta/palautteet/{item.id}")
     assert response.status_code == 303 and response.headers["Location"] == f"/hallinta/palautteet/{item.id}"
     db.session.expire_all()
@@ -53,7 +53,7 @@ def test_the_staffs_reply_reaches_the_customer_in_their_language(admin, matti, s
 def test_an_empty_staff_reply_is_refused_and_nothing_is_sent(admin):
     item = started()
     url = f"/hallinta/palautteet/{item.id}"
-    response = admin.submit(f"{url}/vastaa", {"body": "  "}, page=url)
+    response = admin.submit(f"{url}/vastaa", {"reply-body": "  "}, page=url)
     assert response.status_code == 422 and "Kirjoita vastauksesi." in response.text
     assert db.session.query(FeedbackReply).count() == 0 and events("feedback.replied") == []
 

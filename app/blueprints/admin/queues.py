@@ -60,7 +60,7 @@ def _feedback_page(item, form, posted: tuple[int, EndSubscriptionForm] | None = 
     if posted:
         end_forms[posted[0]] = posted[1]
     return render("admin/feedback.html", "feedback_form", item=item, form=form, end_forms=end_forms,
-                  reply_form=reply_form or StaffReplyForm(formdata=None))
+                  reply_form=reply_form or StaffReplyForm(prefix="reply", formdata=None))
 
 
 @bp.route("/palautteet/<int:feedback_id>", methods=["GET", "POST"])
@@ -77,7 +77,7 @@ def feedback(feedback_id: int):
 @bp.post("/palautteet/<int:feedback_id>/vastaa")
 def feedback_reply(feedback_id: int):
     item = inbox.get(feedback_id)
-    form = StaffReplyForm()
+    form = StaffReplyForm(prefix="reply")  # its own ids beside the status form's
     if form.validate_on_submit():
         inbox.reply(item, form.body.data)
         return done(_("The reply was sent to the customer."), url_for("admin.feedback", feedback_id=item.id))
