@@ -13,7 +13,8 @@ TOPICS = {
     "termination": _l("Termination"),
     "other": _l("Other"),
 }
-FEEDBACK_STATUSES = {"new": _l("new"), "in_progress": _l("in progress"), "done": _l("handled")}
+FEEDBACK_STATUSES = {"new": _l("received"), "in_progress": _l("in progress"), "answered": _l("answered"),
+                     "done": _l("closed")}
 ORDER_STATUSES = {"new": _l("new"), "pending": _l("pending"), "delivered": _l("delivered"),
                   "rejected": _l("rejected")}
 SUBSCRIPTION_STATES = {"in_force": _l("in force"), "coming": _l("coming"), "ended": _l("ended"),

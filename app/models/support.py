@@ -1,4 +1,8 @@
-"""Messages to customer service, written termination notices among them."""
+"""Conversations with customer service, written termination notices among them.
+
+A conversation is the customer's first message (`Feedback`, which stays as written: it is the
+receipt and, for a termination notice, the written proof) followed by its replies.
+"""
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
@@ -21,21 +25,27 @@ class Feedback(db.Model):
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     # Termination notices: the end date the customer wishes.
     wished_end_date: Mapped[date | None]
+    # new = received, answered = the last word is the staff's, done = closed.
     status: Mapped[str] = mapped_column(String(12), default="new")
     staff_note: Mapped[str] = mapped_column(Text, default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When it was closed: a reply within REOPEN_DAYS of it opens the conversation again.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     customer: Mapped[Customer] = relationship()
     subscriptions: Mapped[list[Subscription]] = relationship(secondary="feedback_subscription")
+    replies: Mapped[list["FeedbackReply"]] = relationship(
+        order_by="FeedbackReply.id", cascade="all, delete-orphan", passive_deletes=True)
 
     __table_args__ = (
         CheckConstraint(
             "topic IN ('feedback', 'billing', 'support', 'termination', 'other')", name="topic"
         ),
-        CheckConstraint("status IN ('new', 'in_progress', 'done')", name="status"),
+        CheckConstraint("status IN ('new', 'in_progress', 'answered', 'done')", name="status"),
         Index("ix_feedback_status_created", "status", "created_at"),
-        Index("ix_feedback_customer", "customer_id"),
+        Index("ix_feedback_customer_activity", "customer_id", "last_activity_at"),
     )
 
 
@@ -47,4 +57,19 @@ class FeedbackSubscription(db.Model):
     )
     subscription_id: Mapped[int] = mapped_column(
         ForeignKey("subscription.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class FeedbackReply(db.Model):
+    """A message after the first one in a conversation: the customer's or the staff's."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("author IN ('customer', 'staff')", name="author"),
+        Index("ix_feedback_reply_feedback", "feedback_id", "id"),
     )

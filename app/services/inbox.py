@@ -1,4 +1,5 @@
-"""Palautteet ja irtisanomiset: the feedback inbox, and ending subscriptions on written notice."""
+"""Palautteet ja irtisanomiset: the conversation queue, the staff's replies, and ending subscriptions on
+written notice."""
 from datetime import date
 
 from sqlalchemy import select
@@ -7,10 +8,11 @@ from sqlalchemy.orm import joinedload, selectinload
 from app import i18n
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.models import Feedback, Subscription
-from app.services import DomainError, NotFound, audit, ordering, outbox
+from app.models import Feedback, FeedbackReply, Subscription
+from app.models.base import utcnow
+from app.services import DomainError, NotFound, audit, ordering, outbox, support
 
-STATUSES = ("new", "in_progress", "done")
+STATUSES = ("new", "in_progress", "answered", "done")
 
 
 def _filtered(statement, status: str | None, kind: str | None):
@@ -41,7 +43,7 @@ def after(feedback_id: int, status: str | None, kind: str | None, limit: int) ->
 def get(feedback_id: int) -> Feedback:
     feedback = db.session.scalar(
         select(Feedback).where(Feedback.id == feedback_id)
-        .options(joinedload(Feedback.customer),
+        .options(joinedload(Feedback.customer), selectinload(Feedback.replies),
                  selectinload(Feedback.subscriptions).joinedload(Subscription.product)))
     if feedback is None:
         raise NotFound()
@@ -51,10 +53,43 @@ def get(feedback_id: int) -> Feedback:
 def update(feedback: Feedback, status: str, note: str) -> None:
     if status not in STATUSES:
         raise DomainError(_l("Choose a status."), field="status")
+    changed = status != feedback.status
+    if changed:
+        feedback.last_activity_at = utcnow()
+        feedback.closed_at = feedback.last_activity_at if status == "done" else None
     feedback.status = status
     feedback.staff_note = note.strip()
+    if changed and status == "done":
+        _event("feedback.closed", feedback)
     audit.record("feedback.updated", feedback.customer_id, feedback=feedback.reference, status=status)
     db.session.commit()
+
+
+def reply(feedback: Feedback, body: str) -> None:
+    """The staff's answer: added to the conversation and emailed to the customer's own address in their
+    language with a link to it; the conversation is then answered."""
+    if not body.strip():
+        raise DomainError(_l("Write your reply."), field="body")
+    if len(body) > support.MAX_MESSAGE_LENGTH:
+        raise DomainError(_l("The message can be at most %(n)d characters long.", n=support.MAX_MESSAGE_LENGTH),
+                          field="body")
+    now = utcnow()
+    answer = FeedbackReply(author="staff", body=body.strip(), created_at=now)
+    feedback.replies.append(answer)
+    feedback.status, feedback.closed_at, feedback.last_activity_at = "answered", None, now
+    audit.record("feedback.replied", feedback.customer_id, feedback=feedback.reference)
+    customer = feedback.customer
+    if customer.email:
+        outbox.queue_email(customer.email, "feedback_reply", customer.locale, customer.id, customer=customer,
+                           feedback=feedback, reply=answer,
+                           link=outbox.link("support.conversation", reference=feedback.reference))
+    _event("feedback.replied", feedback)
+    db.session.commit()
+
+
+def _event(topic: str, feedback: Feedback) -> None:
+    outbox.queue_event(topic, feedback.customer_id, feedback_id=feedback.id, reference=feedback.reference,
+                       kind=feedback.topic, status=feedback.status)
 
 
 def end_subscription(feedback: Feedback, subscription_id: int, ends_on: date) -> None:

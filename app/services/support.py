@@ -1,24 +1,29 @@
-"""Asiakaspalvelu: feedback and written termination notices (seed S12, S15).
+"""Asiakaspalvelu: conversations with customer service, written termination notices among them
+(seed S12, S15).
 
 The portal never ends a subscription: a termination notice is stored, receipted to the
-customer by email as the written proof, and handed to the staff as an event.
+customer by email as the written proof, and handed to the staff as an event. Its first message
+stays as written; what follows in the conversation is a `FeedbackReply`.
 """
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.labels import TOPICS
-from app.models import Customer, Feedback
+from app.models import Customer, Feedback, FeedbackReply
 from app.models.base import today, utcnow
 from app.services import DomainError, NotFound, audit, outbox, subscriptions
 
 MESSAGES_PER_HOUR = 10
 MAX_MESSAGE_LENGTH = 5000
+REOPEN_DAYS = 30
+RECENT_CONVERSATIONS = 20
 
 
 @dataclass
@@ -50,6 +55,7 @@ def send(customer_id: int, msg: Message) -> Feedback:
         wished_end_date=msg.wished_end_date if msg.topic == "termination" else None,
         idempotency_key=key, created_at=utcnow(),
     )
+    feedback.last_activity_at = feedback.created_at
     if msg.topic == "termination":
         feedback.subscriptions = _own_subscriptions_in_force(customer.id, msg.subscription_ids)
     db.session.add(feedback)
@@ -82,10 +88,8 @@ def _check(customer: Customer, msg: Message) -> None:
     errors = {}
     if msg.topic not in TOPICS:
         errors["topic"] = _l("Choose a topic.")
-    if not msg.message.strip():
-        errors["message"] = _l("Write your message.")
-    elif len(msg.message) > MAX_MESSAGE_LENGTH:
-        errors["message"] = _l("The message can be at most %(n)d characters long.", n=MAX_MESSAGE_LENGTH)
+    if problem := _body_problem(msg.message):
+        errors["message"] = problem
     if msg.topic == "termination":
         if not msg.subscription_ids:
             errors["subscriptions"] = _l("Choose the services you want to terminate.")
@@ -100,6 +104,14 @@ def _check(customer: Customer, msg: Message) -> None:
             errors["contact_phone"] = _l("Write your phone number.")
     if errors:
         raise DomainError.of(errors)
+
+
+def _body_problem(body: str):
+    if not body.strip():
+        return _l("Write your message.")
+    if len(body) > MAX_MESSAGE_LENGTH:
+        return _l("The message can be at most %(n)d characters long.", n=MAX_MESSAGE_LENGTH)
+    return None
 
 
 def _own_subscriptions_in_force(customer_id: int, ids: list[int]):
@@ -134,9 +146,39 @@ def _announce(customer: Customer, feedback: Feedback) -> None:
     )
 
 
-def find(customer_id: int, reference: str) -> Feedback:
-    feedback = db.session.scalar(
-        select(Feedback).where(Feedback.customer_id == customer_id, Feedback.reference == reference))
+def find(customer_id: int, reference: str, lock: bool = False) -> Feedback:
+    """The customer's own conversation with its replies; NotFound for anyone else's."""
+    statement = (select(Feedback).where(Feedback.customer_id == customer_id, Feedback.reference == reference)
+                 .options(selectinload(Feedback.replies)))
+    feedback = db.session.scalar(statement.with_for_update(of=Feedback) if lock else statement)
     if feedback is None:
         raise NotFound(reference)
+    return feedback
+
+
+def conversations_of(customer_id: int) -> list[Feedback]:
+    """The customer's latest conversations, the most recently active first."""
+    return list(db.session.scalars(
+        select(Feedback).where(Feedback.customer_id == customer_id)
+        .order_by(Feedback.last_activity_at.desc(), Feedback.id.desc()).limit(RECENT_CONVERSATIONS)))
+
+
+def can_reply(feedback: Feedback, now: datetime) -> bool:
+    """Open, or closed less than REOPEN_DAYS ago: after that a new message starts a new conversation."""
+    return feedback.closed_at is None or now - feedback.closed_at <= timedelta(days=REOPEN_DAYS)
+
+
+def reply(customer_id: int, reference: str, body: str) -> Feedback:
+    """The customer's reply; it opens a closed conversation again and waits for the staff."""
+    feedback = find(customer_id, reference, lock=True)
+    now = utcnow()
+    if not can_reply(feedback, now):
+        raise DomainError(_l("This conversation was closed more than %(n)d days ago. "
+                             "Please send a new message.", n=REOPEN_DAYS), field="message")
+    if problem := _body_problem(body):
+        raise DomainError(problem, field="message")
+    feedback.replies.append(FeedbackReply(author="customer", body=body.strip(), created_at=now))
+    feedback.status, feedback.closed_at, feedback.last_activity_at = "new", None, now
+    audit.record("feedback.reply", customer_id, reference=feedback.reference)
+    db.session.commit()
     return feedback

@@ -190,6 +190,9 @@ STATES = {
         State("Asiakaspalvelu: termination fields", "/asiakaspalvelu", (
             lambda page: page.get_by_label("Aihe", exact=True).select_option("termination"),)),
         State("Asiakaspalvelu: empty termination notice", None, (press("Lähetä"),)),
+        State("Asiakaspalvelu: a reply in the conversation (htmx)", "/asiakaspalvelu/viesti/{reference}", (
+            fill("Vastauksesi", "Koskeeko irtisanominen myös kanavakorttia?"), press("Lähetä vastaus"))),
+        State("Asiakaspalvelu: an empty reply (htmx)", None, (press("Lähetä vastaus"),)),
         State("Sähköpostin hallinta: reserved address (htmx)", "/sahkoposti", (
             fill("Osoite ennen @-merkkiä", "postmaster"), fill("Sähköpostilaatikon salasana", "Kissa-Koira-Hevonen-77"),
             press("Luo sähköpostilaatikko"))),

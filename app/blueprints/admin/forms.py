@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from app.forms import CheckboxesField, Form, IntegerField, OperatorTimeField
 from app.i18n import lazy_gettext as _l
-from app.labels import AGREEMENT_KINDS, LANGUAGES, OUTAGE_SEVERITIES
+from app.labels import AGREEMENT_KINDS, FEEDBACK_STATUSES, LANGUAGES, OUTAGE_SEVERITIES
 from app.services import api_tokens
 from app.services.billing import MONTH
 from app.validators import NoControlCharacters
@@ -61,10 +61,15 @@ class RejectForm(Form):
 
 class FeedbackForm(Form):
     # Not id="status": that is the layout's status region.
-    status = SelectField(_l("Status"), id="feedback-status", choices=[
-        ("new", _l("new")), ("in_progress", _l("in progress")), ("done", _l("handled"))])
+    status = SelectField(_l("Status"), id="feedback-status", choices=list(FEEDBACK_STATUSES.items()))
     staff_note = TextAreaField(_l("Internal note"), validators=[Length(max=5000)],
                                description=_l("Seen by the staff only."))
+
+
+class StaffReplyForm(Form):
+    body = TextAreaField(_l("Reply to the customer"), validators=[
+        InputRequired(message=_l("Write your reply.")), Length(max=5000), NoControlCharacters(multiline=True)],
+        render_kw={"rows": 6}, description=_l("Emailed to the customer with a link to the conversation."))
 
 
 class EndSubscriptionForm(Form):

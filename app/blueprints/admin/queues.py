@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 
 from app.blueprints.admin import bp
 from app.blueprints.admin.customers import page_number
-from app.blueprints.admin.forms import ActionForm, EndSubscriptionForm, FeedbackForm, RejectForm
+from app.blueprints.admin.forms import ActionForm, EndSubscriptionForm, FeedbackForm, RejectForm, StaffReplyForm
 from app.services import audit_log, inbox, order_queue, ordering
 from app.web import done, int_arg, render
 
@@ -52,13 +52,15 @@ def inbox_index():
                   kind=kind)
 
 
-def _feedback_page(item, form, posted: tuple[int, EndSubscriptionForm] | None = None):
+def _feedback_page(item, form, posted: tuple[int, EndSubscriptionForm] | None = None,
+                   reply_form: StaffReplyForm | None = None):
     """The message and its forms; `posted` = (subscription id, form) shows that end form as sent."""
     end_forms = {s.id: EndSubscriptionForm(prefix=f"end-{s.id}", formdata=None, ends_on=item.wished_end_date)
                  for s in item.subscriptions}
     if posted:
         end_forms[posted[0]] = posted[1]
-    return render("admin/feedback.html", "feedback_form", item=item, form=form, end_forms=end_forms)
+    return render("admin/feedback.html", "feedback_form", item=item, form=form, end_forms=end_forms,
+                  reply_form=reply_form or StaffReplyForm(prefix="reply", formdata=None))
 
 
 @bp.route("/palautteet/<int:feedback_id>", methods=["GET", "POST"])
@@ -70,6 +72,16 @@ def feedback(feedback_id: int):
         return done(_("Saved."), url_for("admin.feedback", feedback_id=item.id), "admin/feedback.html",
                     "feedback_form", item=item, form=FeedbackForm(obj=item, formdata=None))
     return _feedback_page(item, form)
+
+
+@bp.post("/palautteet/<int:feedback_id>/vastaa")
+def feedback_reply(feedback_id: int):
+    item = inbox.get(feedback_id)
+    form = StaffReplyForm(prefix="reply")  # its own ids beside the status form's
+    if form.validate_on_submit():
+        inbox.reply(item, form.body.data)
+        return done(_("The reply was sent to the customer."), url_for("admin.feedback", feedback_id=item.id))
+    return _feedback_page(item, FeedbackForm(obj=item, formdata=None), reply_form=form)
 
 
 @bp.post("/palautteet/<int:feedback_id>/paattyy/<int:subscription_id>")

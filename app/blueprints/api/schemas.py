@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from app.models.customer import AGREEMENT_KINDS
 from app.models.invoice import INVOICE_STATUSES
 from app.models.outage import SEVERITIES
-from app.services import invoices
+from app.services import inbox, invoices
 from app.services.customer_import import LIMITS
 from app.validators import has_control_characters
 from app.web import DB_INT_MAX
@@ -289,7 +289,7 @@ class FeedbackSchema(Schema):
 
 
 class FeedbackQuerySchema(PageQuerySchema):
-    status = fields.String(validate=validate.OneOf(("new", "in_progress", "done")))
+    status = fields.String(validate=validate.OneOf(inbox.STATUSES))
     kind = fields.String(validate=validate.OneOf(("feedback", "termination")))
 
 
@@ -298,7 +298,7 @@ class FeedbackListSchema(Schema):
 
 
 class FeedbackStatusSchema(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(("new", "in_progress", "done")))
+    status = fields.String(required=True, validate=validate.OneOf(inbox.STATUSES))
     staff_note = Text(load_default="", validate=validate.Length(max=5000))
 
 

@@ -17,17 +17,25 @@ from app.services.support import MAX_MESSAGE_LENGTH, Message
 from app.validators import BAD_PHONE, NoControlCharacters, PhoneNumber
 
 
-class FeedbackForm(Form):
-    idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Length(max=40)])
-    topic = SelectField(_l("Topic"), choices=list(TOPICS.items()), validate_choice=False)
-    message = TextAreaField(
-        _l("Message"),
+def _message_field(label, rows: int) -> TextAreaField:
+    return TextAreaField(
+        label,
         validators=[InputRequired(message=_l("Write your message.")),
                     Length(max=MAX_MESSAGE_LENGTH, message=_l("The message can be at most %(max)d characters long.")),
                     NoControlCharacters(multiline=True)],
-        render_kw={"rows": 8, "maxlength": MAX_MESSAGE_LENGTH},
+        render_kw={"rows": rows, "maxlength": MAX_MESSAGE_LENGTH},
         description=_l("At most %(n)d characters.", n=MAX_MESSAGE_LENGTH),
     )
+
+
+class ReplyForm(Form):
+    message = _message_field(_l("Your reply"), rows=5)
+
+
+class FeedbackForm(Form):
+    idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Length(max=40)])
+    topic = SelectField(_l("Topic"), choices=list(TOPICS.items()), validate_choice=False)
+    message = _message_field(_l("Message"), rows=8)
     subscriptions = CheckboxesField(_l("Services to terminate"), choices=[], validate_choice=False)
     wished_end_date = DayField(_l("Wished end date"), validators=[Optional()],
                                 description=_l("The services end on this day at the earliest."))

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.blueprints.support import bp
-from app.blueprints.support.forms import FeedbackForm
+from app.blueprints.support.forms import FeedbackForm, ReplyForm
 from app.labels import TOPICS
 from app.models.base import today, utcnow
 from app.services import outages, subscriptions, support
@@ -27,13 +27,26 @@ def index():
         feedback = support.send(current_user.customer_id, form.message_to_send())
         return done(_("Thank you! Your message was received with the reference %(ref)s. "
                       "A receipt is on its way to your email.", ref=feedback.reference),
-                    url_for("support.receipt", reference=feedback.reference))
+                    url_for("support.conversation", reference=feedback.reference))
     return render("support/index.html", form=form, today_iso=today().isoformat(),
-                  outages=outages.affecting(current_user.customer, utcnow()))
+                  outages=outages.affecting(current_user.customer, utcnow()),
+                  conversations=support.conversations_of(current_user.customer_id))
 
 
-@bp.get("/asiakaspalvelu/viesti/<reference>")
+@bp.route("/asiakaspalvelu/viesti/<reference>", methods=["GET", "POST"])
 @login_required
-def receipt(reference: str):
+def conversation(reference: str):
+    """The conversation's messages in order and the reply form; the first message is its receipt."""
+    form = ReplyForm()
+    if form.validate_on_submit():
+        support.reply(current_user.customer_id, reference, form.message.data)
+        return done(_("Your reply was sent."), url_for("support.conversation", reference=reference),
+                    "support/conversation.html", "conversation", focus=True,
+                    **_conversation(reference, ReplyForm(formdata=None)))
+    return render("support/conversation.html", "conversation", **_conversation(reference, form))
+
+
+def _conversation(reference: str, form: ReplyForm) -> dict:
     feedback = support.find(current_user.customer_id, reference)
-    return render("support/receipt.html", feedback=feedback, topic=TOPICS[feedback.topic])
+    return {"feedback": feedback, "topic": TOPICS[feedback.topic], "form": form,
+            "can_reply": support.can_reply(feedback, utcnow()), "reopen_days": support.REOPEN_DAYS}

@@ -1,0 +1,80 @@
+"""The console's side of a conversation: the staff's reply by email, the internal note, closing, events."""
+import pytest
+
+from app.extensions import db
+from app.models import AuditEvent, Customer, Feedback, FeedbackReply, OutboxMessage
+from app.services import outbox, support
+from tests.helpers import customer_id
+
+
+@pytest.fixture
+def matti(make_client, demo_data):
+    client = make_client()
+    client.login()
+    return client
+
+
+def started(number: str = "100001") -> Feedback:
+    return support.send(customer_id(number), support.Message(topic="support", message="Netti pätkii."))
+
+
+def events(topic: str) -> list[OutboxMessage]:
+    return db.session.query(OutboxMessage).filter_by(channel="webhook", topic=topic).all()
+
+
+@pytest.mark.parametrize("locale,subject,link_text", [
+    ("fi", "Asiakaspalvelu vastasi viestiisi", "Lue koko keskustelu ja vastaa"),
+    ("sv", "Kundtjänsten svarade på ditt meddelande", "Läs hela samtalet och svara"),
+    ("en", "Customer service answered your message", "Read the whole conversation and reply"),
+])
+def test_the_staffs_reply_reaches_the_customer_in_their_language(admin, matti, smtp, locale, subject, link_text):
+    item = started()
+    db.session.get(Customer, item.customer_id).locale = locale
+    db.session.commit()
+    response = admin.submit(f"/hallinta/palautteet/{item.id}/vastaa", {"reply-body": "Vaihdoimme modeemin asetukset."},
+                            page=f"/hallinta/palautteet/{item.id}")
+    assert response.status_code == 303 and response.headers["Location"] == f"/hallinta/palautteet/{item.id}"
+    db.session.expire_all()
+    stored = db.session.get(Feedback, item.id)
+    assert stored.status == "answered" and [(r.author, r.body) for r in stored.replies] == [
+        ("staff", "Vaihdoimme modeemin asetukset.")]
+    assert db.session.query(AuditEvent).filter_by(action="feedback.replied").count() == 1
+    [event] = events("feedback.replied")
+    assert event.payload["data"]["reference"] == item.reference and event.payload["data"]["status"] == "answered"
+    outbox.deliver_due()
+    mail = [m for m in smtp.messages if subject in m["Subject"]]
+    assert len(mail) == 1 and mail[0]["To"] == "matti.virtanen@example.fi"
+    body = mail[0].get_content()
+    assert "Vaihdoimme modeemin asetukset." in body and link_text in body
+    assert f"/asiakaspalvelu/viesti/{item.reference}" in body
+    assert "Vaihdoimme modeemin asetukset." in matti.get(f"/asiakaspalvelu/viesti/{item.reference}").text
+
+
+def test_an_empty_staff_reply_is_refused_and_nothing_is_sent(admin):
+    item = started()
+    url = f"/hallinta/palautteet/{item.id}"
+    response = admin.submit(f"{url}/vastaa", {"reply-body": "  "}, page=url)
+    assert response.status_code == 422 and "Kirjoita vastauksesi." in response.text
+    assert db.session.query(FeedbackReply).count() == 0 and events("feedback.replied") == []
+
+
+def test_the_internal_note_never_reaches_the_customer(admin, matti):
+    item = started()
+    url = f"/hallinta/palautteet/{item.id}"
+    note = {"status": "in_progress", "staff_note": "Sisäinen: asiakas soittaa usein."}
+    assert admin.submit(url, note).status_code == 303
+    assert "Sisäinen" in admin.get(url).text
+    page = matti.get(f"/asiakaspalvelu/viesti/{item.reference}").text
+    assert "Sisäinen" not in page and "Tila: käsittelyssä." in page
+
+
+def test_closing_sends_the_closed_event_once_and_it_is_in_the_events_feed(admin):
+    item = started()
+    url = f"/hallinta/palautteet/{item.id}"
+    admin.submit(url, {"status": "done", "staff_note": ""})
+    admin.submit(url, {"status": "done", "staff_note": "Vielä muistiinpano."})
+    [closed] = events("feedback.closed")
+    assert closed.payload["data"] == {"feedback_id": item.id, "reference": item.reference, "kind": "support",
+                                      "status": "done"}
+    assert [e.topic for e in outbox.events_after(0, 100)][-1] == "feedback.closed"
+    assert [e.topic for e in outbox.events_after(0, 100)][0] == "feedback.received"
