@@ -108,7 +108,8 @@ ACCESS = {
     **{f"api_catalog.{name}": API for name in ("groups", "channels", "licence_keys_add")},
     **{f"api_feedback.{name}": API for name in ("feedback_list", "feedback_read", "feedback_status",
                                                  "feedback_end_subscription")},
-    **{f"api_invoices.{name}": API for name in ("invoice_list", "invoice_create", "invoice_read", "invoice_status")},
+    **{f"api_invoices.{name}": API for name in ("invoice_list", "invoice_create", "invoice_import", "invoice_read",
+                                                         "invoice_status")},
 }
 
 # Routes that exist only outside the tested configurations, with the reason.
