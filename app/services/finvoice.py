@@ -43,7 +43,6 @@ ROW_ELEMENTS = {
 }
 INVOICE_NUMBER = re.compile(r"[0-9A-Za-z-]{1,40}")
 AMOUNT = re.compile(r"^(-?)(\d{1,9})(?:,(\d{1,2}))?$")
-MAX_BYTES = 5_000_000
 
 
 class _Wrong(Exception):
@@ -116,8 +115,6 @@ def parse(data: bytes) -> list[dict]:
     Every wrong element is named at once (keys such as "Finvoice[2]/InvoiceDetails/InvoiceDate");
     a file that is not well-formed, declares a DTD or entities, or holds no Finvoice is refused whole.
     """
-    if len(data) > MAX_BYTES:
-        raise DomainError(_l("The file is larger than 5 MB."), field="file")
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
