@@ -43,7 +43,10 @@ def test_an_invoice_page_shows_its_lines_and_how_to_pay(client, demo_data):
     assert "<h1>Lasku 2026-000777</h1>" in page
     assert "Laajakaista 300M · 11/2026" in page and "Reititinvuokra" in page
     assert "RF09 8685 1625 9619 897" in page and "FI79 4405 2020 0360 82" in page
-    assert "<code>579440520200360820000500009000000868516259619897261115</code>" in page
+    assert '<code id="barcode">579440520200360820000500009000000868516259619897261115</code>' in page
+    # Without JavaScript the barcode is selectable text and the copy button stays hidden.
+    assert ('<button type="button" class="secondary copy" data-copy="barcode" data-done="Kopioitu" '
+            'aria-describedby="barcode-label" hidden>Kopioi</button>') in page
     assert "50,00 €" in page and "39,84 €" in page and "10,16 €" in page and "25,5 %" in page
     assert "15.11.2026" in page and f'href="/laskut/{invoice.id}/pdf"' in page
 
