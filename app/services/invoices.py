@@ -14,7 +14,7 @@ from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Customer, Invoice, InvoiceLine, InvoicePreferenceRequest
 from app.models.invoice import INVOICE_CHANNELS
-from app.services import DomainError, NotFound, audit, outbox, payments
+from app.services import DomainError, NotFound, audit, finvoice, outbox, payments
 
 # What an invoice's lines and totals must agree on, field by field.
 TOTALS = ("net_cents", "vat_cents", "gross_cents")
@@ -73,6 +73,7 @@ def record(values: dict) -> tuple[Invoice, bool]:
     if existing is None:
         try:
             existing = _create(customer, values)
+            db.session.commit()
         except IntegrityError:  # the same number recorded by a request answered at the same moment
             db.session.rollback()
             existing = _find(values["number"])
@@ -96,8 +97,38 @@ def _create(customer: Customer, values: dict) -> Invoice:
     db.session.add(invoice)
     db.session.flush()
     audit.record("invoice.recorded", customer.id, invoice=invoice.number)
-    db.session.commit()
     return invoice
+
+
+def import_finvoice(data: bytes) -> list[tuple[Invoice, bool]]:
+    """The invoices of a Finvoice 3.0 file, each with whether it is new: all of them or none.
+
+    The same checks as `record` (an invoice sent again changes nothing), each refusal named by the
+    Finvoice element it came from; the console's upload and the API's XML body both come here.
+    """
+    parsed = finvoice.parse(data)
+    many = len(parsed) > 1
+    problems, customers = {}, {}
+    numbers = [values["number"] for values in parsed]
+    for i, values in enumerate(parsed):
+        found = _problems(values)
+        customers[i] = db.session.scalar(select(Customer).where(Customer.customer_number == values["customer_number"]))
+        if customers[i] is None:
+            found["customer_number"] = _l("There is no customer with this number.")
+        if numbers.count(values["number"]) > 1:
+            found["number"] = _l("The file holds two invoices with this number.")
+        existing = _find(values["number"])
+        if existing is not None and customers[i] is not None and not _same(existing, customers[i], values):
+            found["number"] = _l("An invoice with this number has already been recorded with other contents.")
+        problems.update({finvoice.element_of(i, many, field): message for field, message in found.items()})
+    if problems:
+        raise DomainError.of(problems)
+    results = []
+    for i, values in enumerate(parsed):
+        existing = _find(values["number"])
+        results.append((existing, False) if existing is not None else (_create(customers[i], values), True))
+    db.session.commit()
+    return results
 
 
 def by_number(number: str) -> Invoice:

@@ -112,7 +112,8 @@ ACCESS = {
     **{f"api_catalog.{name}": API for name in ("groups", "channels", "price_change", "licence_keys_add")},
     **{f"api_feedback.{name}": API for name in ("feedback_list", "feedback_read", "feedback_status",
                                                  "feedback_end_subscription")},
-    **{f"api_invoices.{name}": API for name in ("invoice_list", "invoice_create", "invoice_read", "invoice_status")},
+    **{f"api_invoices.{name}": API for name in ("invoice_list", "invoice_create", "invoice_import", "invoice_read",
+                                                 "invoice_status")},
     **{f"api_outages.{name}": API for name in ("outage_list", "outage_create", "outage_read", "outage_update",
                                                 "outage_resolve")},
 }

@@ -1,5 +1,8 @@
 """Invoices by invoice number: recorded from the billing system with their lines and PDF, their
 payment status kept up to date, listed and read."""
+from flask import request
+from werkzeug.exceptions import UnsupportedMediaType
+
 from app.blueprints.api import idempotent, resource
 from app.blueprints.api.schemas import (
     InvoiceInputSchema,
@@ -32,6 +35,23 @@ def invoice_create(values: dict):
     nothing changes (200); another invoice under a number already used is refused (422)."""
     invoice, created = invoices.record(values)
     return invoices.by_number(invoice.number), 201 if created else 200
+
+
+@bp.post("/invoices/finvoice")
+@bp.doc(requestBody={
+    "required": True, "description": "A Finvoice 3.0 message, or several Finvoice elements under one root",
+    "content": {"application/xml": {"schema": {"type": "string"}}}})
+@bp.response(201, InvoicesSchema, description="Recorded (at least one invoice was new)")
+@bp.alt_response(200, schema=InvoicesSchema, description="Every invoice was recorded already; nothing changed")
+@idempotent
+def invoice_import():
+    """Record the invoices of a Finvoice 3.0 file, all or none, with the same checks as the JSON
+    POST; each refusal names the Finvoice element it is about."""
+    if request.mimetype not in ("application/xml", "text/xml"):
+        raise UnsupportedMediaType("Send the Finvoice with Content-Type application/xml.")
+    recorded = invoices.import_finvoice(request.get_data())
+    items = [invoices.by_number(invoice.number) for invoice, _ in recorded]
+    return {"items": items}, 201 if any(created for _, created in recorded) else 200
 
 
 @bp.get("/invoices/<invoice_number>")
