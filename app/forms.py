@@ -23,6 +23,10 @@ class Form(FlaskForm):
     validation, and never catches a DomainError itself.
     """
 
+    # A refusal about something that is not a field of the form (a part of an uploaded file) is
+    # shown above the form; a form whose refusals name such parts says which with this.
+    names_other_fields = False
+
     def validate_on_submit(self, extra_validators=None) -> bool:
         valid = super().validate_on_submit(extra_validators)
         refusal = g.pop("refusal", None)
@@ -30,7 +34,10 @@ class Form(FlaskForm):
             return valid
         for name, message in refusal.errors.items():
             field = getattr(self, name, None) if name else None
-            (field.errors if field is not None else self.form_errors).append(message)
+            if field is not None:
+                field.errors.append(message)
+            else:
+                self.form_errors.append(f"{name}: {message}" if name and self.names_other_fields else message)
         return False
 
 

@@ -82,7 +82,7 @@ NOT_OPENED = {
         "api_customers.cards_read", "api_customers.subscriptions_read", "api_orders.order_list",
         "api_orders.order_read", "api_orders.events", "api_catalog.groups", "api_catalog.channels",
         "api_feedback.feedback_list", "api_feedback.feedback_read", "api_invoices.invoice_list",
-        "api_invoices.invoice_read")},
+        "api_invoices.invoice_read", "api_outages.outage_list", "api_outages.outage_read")},
 }
 
 # Route arguments, per user, as keys of the demo data (`audit_data`).

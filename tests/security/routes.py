@@ -81,6 +81,7 @@ ACCESS = {
     "admin.outbox_failed": STAFF,
     "admin.billing": STAFF,
     "admin.billing_export": STAFF,
+    "admin.invoices_upload": STAFF,
     "admin.licence_keys": STAFF,
     "admin.customer_import": STAFF,
     "admin.customer_import_confirm": STAFF,

@@ -1,13 +1,15 @@
-"""Laskutus: the month's charges on screen, as CSV and JSON, and `flask billing export`."""
+"""Laskutus: the month's charges on screen, as CSV and JSON, and `flask billing export`; the billing
+system's invoices in as a Finvoice file."""
 import click
-from flask import Response, request
+from flask import Response, request, url_for
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from app.blueprints.admin import bp
-from app.blueprints.admin.forms import MonthForm
+from app.blueprints.admin.forms import FinvoiceForm, MonthForm
 from app.models.base import today
-from app.services import DomainError, billing
-from app.web import render
+from app.services import DomainError, billing, invoices
+from app.web import done, render
 
 MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
@@ -61,3 +63,15 @@ def export_command(month: str, fmt: str, output: str | None) -> None:
 
 
 bp.record_once(lambda state: state.app.cli.add_command(billing_cli))
+
+
+@bp.route("/laskut", methods=["GET", "POST"])
+def invoices_upload():
+    """Laskut from the billing system as a Finvoice file: recorded all or none, as the API's."""
+    form = FinvoiceForm()
+    if form.validate_on_submit():
+        recorded = invoices.import_finvoice(form.file.data.read())
+        new = sum(created for _, created in recorded)
+        return done(_("%(count)d invoices in the file, %(new)d of them new, are recorded.", count=len(recorded),
+                      new=new), url_for("admin.invoices_upload"))
+    return render("admin/invoices.html", form=form)

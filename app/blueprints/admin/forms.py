@@ -88,6 +88,15 @@ class LicenceKeysForm(Form):
         return upload.read().decode("utf-8-sig", errors="replace") if upload else (self.keys.data or "")
 
 
+class FinvoiceForm(Form):
+    """The invoices' refusals are named by their Finvoice element, which is not a field of this form."""
+
+    names_other_fields = True
+    file = FileField(_l("Finvoice file"), validators=[FileRequired(message=_l("Choose the file."))],
+                     description=_l("Finvoice 3.0 from the billing system: one invoice or many in one file."),
+                     render_kw={"accept": ".xml,application/xml,text/xml"})
+
+
 class ImportForm(Form):
     file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose the file."))],
                      description=_l("From the billing system: semicolon- or comma-separated, UTF-8, "
