@@ -89,7 +89,7 @@ def resolve(outage: Outage, note: str, now: datetime) -> None:
     db.session.refresh(outage, with_for_update=True)  # two staff resolving at once: one resolves
     if outage.resolved_at is not None:
         raise DomainError(_l("The outage is already resolved."), field="closing_note")
-    outage.resolved_at, outage.closing_note = now, note.strip()
+    outage.resolved_at, outage.closing_note = now, (note or "").strip()  # the note may be left out
     audit.record("outage.resolved", None, outage=outage.id, closing_note=outage.closing_note)
     outbox.queue_task("outage.notify", outage_id=outage.id, event="resolve")
     db.session.commit()

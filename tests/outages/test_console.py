@@ -105,3 +105,13 @@ def test_etusivu_takes_as_many_statements_with_more_outages(admin, make_client):
     publish(admin, "Kolmas", postal_codes="", all_customers="y", group_ids=[])
     assert page_statements(matti, "/") == one
 
+
+
+def test_a_resolve_without_the_note_field_resolves_with_an_empty_note(admin):
+    """A form posted without its closing note field at all (not only empty) is no 500."""
+    publish(admin)
+    outage = db.session.query(Outage).one()
+    page = f"/hallinta/hairiot/{outage.id}"
+    assert admin.submit(f"{page}/korjattu", {}, page=page).status_code == 303
+    db.session.expire_all()
+    assert outage.resolved_at is not None and outage.closing_note == ""
