@@ -68,11 +68,8 @@ def update(feedback: Feedback, status: str, note: str) -> None:
 def reply(feedback: Feedback, body: str) -> None:
     """The staff's answer: added to the conversation and emailed to the customer's own address in their
     language with a link to it; the conversation is then answered."""
-    if not body.strip():
-        raise DomainError(_l("Write your reply."), field="body")
-    if len(body) > support.MAX_MESSAGE_LENGTH:
-        raise DomainError(_l("The message can be at most %(n)d characters long.", n=support.MAX_MESSAGE_LENGTH),
-                          field="body")
+    if problem := support.body_problem(body, empty=_l("Write your reply.")):
+        raise DomainError(problem, field="body")
     now = utcnow()
     answer = FeedbackReply(author="staff", body=body.strip(), created_at=now)
     feedback.replies.append(answer)

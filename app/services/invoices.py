@@ -4,6 +4,7 @@ The billing system makes the invoices; the portal keeps what it sends (the API's
 that the customer can pay with it (the reference's and the IBAN's checksums, the VAT sums),
 follows its payment status, and shows each invoice to its own customer only.
 """
+from collections import Counter
 from datetime import date
 
 from sqlalchemy import select
@@ -108,25 +109,28 @@ def import_finvoice(data: bytes) -> list[tuple[Invoice, bool]]:
     """
     parsed = finvoice.parse(data)
     many = len(parsed) > 1
-    problems, customers = {}, {}
-    numbers = [values["number"] for values in parsed]
+    numbers = Counter(values["number"] for values in parsed)
+    # A month's file may hold thousands: its customers and recorded invoices in one statement each.
+    customers = {c.customer_number: c for c in db.session.scalars(
+        select(Customer).where(Customer.customer_number.in_({values["customer_number"] for values in parsed})))}
+    recorded = {i.number: i for i in db.session.scalars(
+        select(Invoice).options(selectinload(Invoice.lines), undefer(Invoice.pdf))
+        .where(Invoice.number.in_(list(numbers))))}
+    problems = {}
     for i, values in enumerate(parsed):
         found = _problems(values)
-        customers[i] = db.session.scalar(select(Customer).where(Customer.customer_number == values["customer_number"]))
-        if customers[i] is None:
+        customer, existing = customers.get(values["customer_number"]), recorded.get(values["number"])
+        if customer is None:
             found["customer_number"] = _l("There is no customer with this number.")
-        if numbers.count(values["number"]) > 1:
+        if numbers[values["number"]] > 1:
             found["number"] = _l("The file holds two invoices with this number.")
-        existing = _find(values["number"])
-        if existing is not None and customers[i] is not None and not _same(existing, customers[i], values):
+        if existing is not None and customer is not None and not _same(existing, customer, values):
             found["number"] = _l("An invoice with this number has already been recorded with other contents.")
         problems.update({finvoice.element_of(i, many, field): message for field, message in found.items()})
     if problems:
         raise DomainError.of(problems)
-    results = []
-    for i, values in enumerate(parsed):
-        existing = _find(values["number"])
-        results.append((existing, False) if existing is not None else (_create(customers[i], values), True))
+    results = [(recorded[values["number"]], False) if values["number"] in recorded
+               else (_create(customers[values["customer_number"]], values), True) for values in parsed]
     db.session.commit()
     return results
 
@@ -215,6 +219,7 @@ def request_preference(customer: Customer, channel: str) -> InvoicePreferenceReq
     if channel == "email" and not customer.email:
         raise DomainError(_l("We have no email address of yours; add one under User details first."),
                           field="channel")
+    db.session.refresh(customer, with_for_update=True)  # the same request sent twice at once: asked once
     latest = preference_of(customer.id)
     if latest is not None and latest.channel == channel:
         raise DomainError(_l("You have asked for this already; the request is with customer service."),

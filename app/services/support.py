@@ -88,7 +88,7 @@ def _check(customer: Customer, msg: Message) -> None:
     errors = {}
     if msg.topic not in TOPICS:
         errors["topic"] = _l("Choose a topic.")
-    if problem := _body_problem(msg.message):
+    if problem := body_problem(msg.message):
         errors["message"] = problem
     if msg.topic == "termination":
         if not msg.subscription_ids:
@@ -106,9 +106,10 @@ def _check(customer: Customer, msg: Message) -> None:
         raise DomainError.of(errors)
 
 
-def _body_problem(body: str):
+def body_problem(body: str, empty: str = _l("Write your message.")):
+    """Why a message or reply cannot be sent as written, or None; `empty` says what to write."""
     if not body.strip():
-        return _l("Write your message.")
+        return empty
     if len(body) > MAX_MESSAGE_LENGTH:
         return _l("The message can be at most %(n)d characters long.", n=MAX_MESSAGE_LENGTH)
     return None
@@ -175,7 +176,7 @@ def reply(customer_id: int, reference: str, body: str) -> Feedback:
     if not can_reply(feedback, now):
         raise DomainError(_l("This conversation was closed more than %(n)d days ago. "
                              "Please send a new message.", n=REOPEN_DAYS), field="message")
-    if problem := _body_problem(body):
+    if problem := body_problem(body):
         raise DomainError(problem, field="message")
     feedback.replies.append(FeedbackReply(author="customer", body=body.strip(), created_at=now))
     feedback.status, feedback.closed_at, feedback.last_activity_at = "new", None, now

@@ -4,7 +4,7 @@ import pytest
 
 from app.extensions import db
 from app.models import AuditEvent, Customer, InvoicePreferenceRequest, OutboxMessage
-from tests.helpers import staff_login
+from tests.helpers import run_together, staff_login
 
 URL = "/laskut/laskutustapa"
 
@@ -81,3 +81,11 @@ def test_in_swedish_and_english(matti):
         matti.submit("/kieli", {"lang": language, "next": "/laskut"}, page="/laskut")
         page = matti.get("/laskut").text
         assert all(word in page for word in words), language
+
+
+def test_the_same_request_sent_ten_times_at_once_is_asked_once(app, matti):
+    data = {"channel": "paper", "csrf_token": matti.csrf_token("/laskut")}
+    responses = run_together(app, lambda _i: matti.post(URL, data=data))
+    assert sorted(r.status_code for r in responses) == [303] + [422] * 9
+    assert len(requests()) == 1
+    assert db.session.query(OutboxMessage).filter_by(topic="invoice_preference.requested").count() == 1
