@@ -1,9 +1,8 @@
 """Everything templates can call beyond Jinja's own: registered here, once, from the factory."""
 import contextlib
 from datetime import date, datetime
-from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,8 +12,7 @@ from app.i18n import lazy_gettext as _l
 from app.models.base import today
 from app.services import payments
 from app.services.announcements import linkify
-from app.sessions import safe_next
-from app.web import operator, static_url
+from app.web import operator, static_url, this_page
 
 # The seed's menu, in its order and words.
 MENU = (
@@ -50,18 +48,6 @@ CONSOLE_MENU = (
 def console_menu() -> list[tuple[str, str]]:
     admin = current_user.is_authenticated and current_user.role == "admin"
     return [(endpoint, label) for endpoint, label, admins_only in CONSOLE_MENU if admin or not admins_only]
-
-
-def this_page() -> str:
-    """Where the language switcher comes back to: this page; after a refused form, the address it was
-    sent to, or where an address that only takes forms (a mailbox's password) was sent from."""
-    if request.method == "GET":
-        return request.full_path.rstrip("?")
-    if request.url_rule is None or "GET" in request.url_rule.methods:
-        return request.path
-    referrer = urlsplit(request.referrer or "")
-    same_site = referrer.netloc == request.host
-    return safe_next(referrer._replace(scheme="", netloc="", fragment="").geturl() if same_site else None)
 
 
 def languages() -> list[tuple[str, str]]:

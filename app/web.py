@@ -3,8 +3,21 @@ static URLs."""
 import hashlib
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
@@ -12,7 +25,8 @@ from werkzeug.routing import IntegerConverter
 from wtforms import Form as WTForm
 
 from app.models import OperatorSettings
-from app.services import audit, settings
+from app.services import audit, refused_pages, settings
+from app.sessions import safe_next
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -103,6 +117,50 @@ def done(message: str | None, url: str, template: str | None = None, block: str 
     return redirect(url, 303)
 
 
+def this_page() -> str:
+    """The address of the page the reader is on: for a POST, the form's page (`form_page()`), else
+    Etusivu or the console's front page."""
+    return form_page() or url_for("admin.index" if request.blueprint == "admin" else "dashboard.index")
+
+
+def form_page() -> str | None:
+    """The page a request's form is on: the address it was sent to, or, for an address that only
+    takes forms (a mailbox's password), the page it was sent from, if a same-site Referer says so."""
+    if request.method == "GET" or request.url_rule is None or "GET" in request.url_rule.methods:
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    return safe_next(referrer._replace(scheme="", netloc="", fragment="").geturl())
+
+
+# The session key of a refused form's page waiting for its GET.
+REFUSED = "refused_page"
+
+
+def redirect_refusal(response):
+    """Post/redirect/get for refused forms too. Without JavaScript a refused form (422, the form
+    again with its messages, or the refusal's page) is kept and the browser sent to the form's
+    page, which shows it once: the POST never stays in the history, so Back after a later success
+    does not ask to send it again. An htmx answer replaces a part of the page and leaves no entry."""
+    if response.status_code != 422 or request.method != "POST" or is_partial() or is_api_request():
+        return response
+    page = form_page()
+    if page is None:  # sent from no known page: answered in place
+        return response
+    session[REFUSED] = refused_pages.keep(page, response.get_data(as_text=True))
+    return redirect(page, 303)
+
+
+def show_refusal():
+    """The GET that follows a refused form: its page, as it was drawn. The next GET, whatever it
+    is, ends the wait, so the page is never shown later out of place."""
+    if request.method != "GET" or REFUSED not in session or is_partial():
+        return None
+    body = refused_pages.take(session.pop(REFUSED), request.full_path.rstrip("?"))
+    return make_response(body) if body is not None else None
+
+
 def operator() -> OperatorSettings:
     """The operator's details, kept by the process until they change (services/settings.py)."""
     if "operator" not in g:
@@ -174,6 +232,7 @@ def register(app: Flask) -> None:
     app.before_request(tell_audit_who_acts)
     app.teardown_request(forget_who_acted)
     app.before_request(keep_staff_in_console)
+    app.before_request(show_refusal)
 
     @app.after_request
     def security_headers(response):
@@ -194,3 +253,6 @@ def register(app: Flask) -> None:
             # never kept by shared caches or the back button's disk.
             headers["Cache-Control"] = "no-store"
         return response
+
+    # Registered last so it runs first: the redirect it may answer gets the headers above.
+    app.after_request(redirect_refusal)

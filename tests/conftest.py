@@ -9,6 +9,7 @@ import threading
 import time
 from collections import Counter, namedtuple
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urljoin
 
 import psycopg
 import pytest
@@ -232,7 +233,9 @@ class Client(FlaskClient):
 
     def open(self, *args, **kwargs):
         db.session.commit()
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        response.client = self  # tests.helpers.refused() follows a refusal as the browser would
+        return response
 
     def csrf_token(self, page: str) -> str:
         match = CSRF.search(self.get(page).text)
@@ -240,8 +243,12 @@ class Client(FlaskClient):
         return match.group(1) or match.group(2)
 
     def submit(self, url: str, data: dict | None = None, page: str | None = None, htmx: bool = False, **kw):
+        """Send the form of `page` (by default the page at `url`) to `url`, from that page, as a
+        browser does: with its CSRF token and the page as Referer."""
         form = {**(data or {}), "csrf_token": self.csrf_token(page or url)}
-        return self.post(url, data=form, headers=HTMX if htmx else None, **kw)
+        site = self.environ_base.get("HTTP_REFERER", "http://localhost/")  # https behind a proxy
+        headers = {"Referer": urljoin(site, page or url), **(HTMX if htmx else {})}
+        return self.post(url, data=form, headers=headers, **kw)
 
     def login(self, login: str = "100001", password: str = "Lumi-Ranta-Kello-71"):
         response = self.submit("/kirjaudu", {"login": login, "password": password})

@@ -132,3 +132,16 @@ def run_together(app, work, count: int = 10) -> list:
     for thread in threads:
         thread.join(60)
     return results
+
+
+def refused(response):
+    """A refused form as its reader gets it, to check what it says: with htmx (or for a GET) the
+    answer itself, a 422; without JavaScript a 303 to the form's page, which shows the refusal once
+    (post/redirect/get, app/web.py)."""
+    if response.request.method != "POST" or response.request.headers.get("HX-Request-Type") == "partial":
+        assert response.status_code == 422, (response.status_code, response.text[:300])
+        return response
+    assert response.status_code == 303, (response.status_code, response.text[:300])
+    page = response.client.get(response.location)
+    assert page.status_code == 200, page.status_code
+    return page

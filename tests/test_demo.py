@@ -1,6 +1,7 @@
 """`flask demo`: the demo operator, catalog and logins, only into an empty database."""
 from app.extensions import db
 from app.models import Channel, LicenceKey, Product, ProductGroup
+from tests.helpers import refused
 
 
 def test_demo_loads_into_an_empty_database_and_prints_the_logins(runner):
@@ -31,4 +32,4 @@ def test_demo_logins_work_as_the_issue_says(client, make_client, runner):
     for login, password in (("100001", "Lumi-Ranta-Kello-71"), ("matti.virtanen@example.fi", "Lumi-Ranta-Kello-71"),
                             ("100002", "Sade-Metsa-Tuoli-38"), ("100003", "Kuu-Joki-Lamppu-55")):
         assert make_client().submit("/kirjaudu", {"login": login, "password": password}).status_code == 303
-    assert make_client().submit("/kirjaudu", {"login": "100004", "password": "Tuuli-Kivi-Poyta-12"}).status_code == 422
+    refused(make_client().submit("/kirjaudu", {"login": "100004", "password": "Tuuli-Kivi-Poyta-12"}))

@@ -9,12 +9,12 @@ from app.models.mail import MailAlias, Mailbox
 from app.models.outage import Outage, OutageArea, OutageNotice, OutageUpdate
 from app.models.subscription import MixChoice, Order, Subscription
 from app.models.support import Feedback, FeedbackReply, FeedbackSubscription
-from app.models.system import AuditEvent, OperatorSettings, OutboxMessage, WorkerHeartbeat
+from app.models.system import AuditEvent, OperatorSettings, OutboxMessage, RefusedPage, WorkerHeartbeat
 
 __all__ = [
     "Account", "Agreement", "Announcement", "ApiIdempotencyKey", "ApiToken", "AnnouncementDismissal", "AuditEvent",
     "Channel", "Customer", "CustomerSearchTerm", "Feedback", "FeedbackReply", "FeedbackSubscription", "Invoice",
     "InvoiceLine", "InvoicePreferenceRequest", "LicenceKey", "MailAlias", "Mailbox", "MixChoice", "OperatorSettings",
     "Order", "Outage", "OutageArea", "OutageNotice", "OutageUpdate", "OutboxMessage", "PayTvCard", "Product",
-    "ProductGroup", "RecoveryCode", "Subscription", "WorkerHeartbeat",
+    "ProductGroup", "RecoveryCode", "RefusedPage", "Subscription", "WorkerHeartbeat",
 ]

@@ -92,3 +92,14 @@ class WorkerHeartbeat(db.Model):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     beat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RefusedPage(db.Model):
+    """The page of a form refused without JavaScript, kept briefly for the GET the browser is sent to
+    (post/redirect/get, app/web.py): the session holds the token, the page is read once."""
+
+    token: Mapped[str] = mapped_column(String(43), primary_key=True)
+    # Where it is shown: the path and query of the form's page.
+    path: Mapped[str] = mapped_column(String(2048))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

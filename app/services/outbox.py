@@ -36,6 +36,7 @@ from app.extensions import db
 from app.models import Customer, OutboxMessage, WorkerHeartbeat
 from app.models.base import utcnow
 from app.models.customer import phone_e164
+from app.services import refused_pages
 
 MAX_DELAY = timedelta(hours=6)
 UNSENT = ("pending", "sending")
@@ -325,6 +326,7 @@ def run_worker(poll_seconds: float, once: bool = False) -> None:
             sent = deliver_due()
             if time.monotonic() >= next_beat:
                 heartbeat(name)
+                refused_pages.forget_stale()
                 next_beat = time.monotonic() + HEARTBEAT_SECONDS
         except OperationalError:
             if once:

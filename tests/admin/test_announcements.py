@@ -5,6 +5,7 @@ from app.extensions import db
 from app.models import Announcement, AnnouncementDismissal, ProductGroup
 from app.models.base import today
 from tests.conftest import HTMX
+from tests.helpers import refused
 
 URL = "/hallinta/tiedotteet"
 
@@ -56,7 +57,7 @@ def test_dismiss_per_customer_in_both_renderings(admin, make_client):
 
 
 def test_bad_dates_are_refused(admin):
-    assert announce(admin, "Väärin", days=(5, 1)).status_code == 422
+    refused(announce(admin, "Väärin", days=(5, 1)))
     assert db.session.query(Announcement).count() == 0
 
 

@@ -9,6 +9,7 @@ import pytest
 from app.extensions import db
 from app.models import Customer, Order, Product, ProductGroup, Subscription
 from app.services import billing
+from tests.helpers import refused
 
 NOV = "2026-11"  # 30 days
 
@@ -93,7 +94,7 @@ def test_page_shows_totals_and_refuses_bad_month(admin, month_data):
     page = admin.get(f"/hallinta/laskutus?kuukausi={NOV}")
     assert f"{total // 100},{total % 100:02d}" in page.text
     assert 'href="/hallinta/laskutus/2026-11.csv"' in page.text
-    assert admin.get("/hallinta/laskutus?kuukausi=marraskuu").status_code == 422
+    refused(admin.get("/hallinta/laskutus?kuukausi=marraskuu"))
 
 
 @pytest.mark.parametrize("month", ["marraskuu", "0", "2026-13", ".."])

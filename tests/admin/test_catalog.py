@@ -4,7 +4,7 @@ import pytest
 from app.extensions import db
 from app.models import AuditEvent, Channel, MixChoice, Order, ProductGroup
 from app.services import billing
-from tests.helpers import product
+from tests.helpers import product, refused
 
 PRODUCT = {"group_id": None, "code": "SPORT-PLUS", "name": "Urheilu Plus", "description": "Urheilua.",
            "price": "15,90", "vat": "25,5", "term_months": "", "requires_pay_tv_card": "y", "family": "",
@@ -48,7 +48,7 @@ def test_price_change_applies_to_new_orders_only(admin):
 def test_bad_product_values_are_refused(admin, field, value, message):
     p = product("SPORT-PLUS")
     response = admin.submit(f"/hallinta/tuotteet/{p.id}", {**PRODUCT, "group_id": str(p.group_id), field: value})
-    assert response.status_code == 422
+    response = refused(response)
     assert message in response.text
     assert product("SPORT-PLUS").price_cents == 1490
 
@@ -68,7 +68,7 @@ def test_channels_add_edit_retire(admin):
     response = admin.submit("/hallinta/mix-kanavat", {"name": "Formula TV", "genre": "Urheilu", "position": "20"})
     assert response.status_code == 303
     channel = db.session.query(Channel).filter_by(name="Formula TV").one()
-    assert admin.submit("/hallinta/mix-kanavat", {"name": "Sport One"}).status_code == 422
+    refused(admin.submit("/hallinta/mix-kanavat", {"name": "Sport One"}))
     assert admin.submit(f"/hallinta/mix-kanavat/{channel.id}", {"name": "Formula 1 TV", "genre": "Urheilu"}
                         ).status_code == 303
     assert db.session.get(Channel, channel.id).name == "Formula 1 TV"

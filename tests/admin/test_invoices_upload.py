@@ -8,6 +8,7 @@ import pytest
 from app.extensions import db
 from app.models import Invoice
 from tests.conftest import HTMX
+from tests.helpers import refused
 
 URL = "/hallinta/laskut"
 FILES = Path(__file__).parent.parent / "invoices" / "finvoice"
@@ -44,7 +45,7 @@ def test_a_file_is_recorded_and_sending_it_again_changes_nothing(admin):
 def test_each_refusal_is_named_by_its_element_and_nothing_is_stored(admin, htmx):
     before = numbers()
     response = upload(admin, "wrong_fields.xml", htmx=htmx)
-    assert response.status_code == 422
+    response = refused(response)
     assert "InvoiceDetails/PaymentTermsDetails/InvoiceDueDate: Elementti puuttuu tai on tyhjä." in response.text
     assert "InvoiceRow[2]/RowAmount: Ei summa muotoa 48,83." in response.text
     assert 'role="alert"' in response.text
@@ -54,10 +55,12 @@ def test_each_refusal_is_named_by_its_element_and_nothing_is_stored(admin, htmx)
 def test_a_file_with_entities_is_refused_at_the_file_field(admin):
     before = numbers()
     response = upload(admin, "xxe.xml")
-    assert response.status_code == 422 and 'id="file-error"' in response.text
+    response = refused(response)
+    assert 'id="file-error"' in response.text
     assert numbers() == before
 
 
 def test_no_file_is_asked_for(admin):
     response = admin.post(URL, data={"csrf_token": admin.csrf_token(URL)}, content_type="multipart/form-data")
-    assert response.status_code == 422 and "Valitse tiedosto." in response.text
+    response = refused(response)
+    assert "Valitse tiedosto." in response.text

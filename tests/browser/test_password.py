@@ -1,4 +1,6 @@
 """Salasanan vaihto in the browser: htmx swaps only the form and announces the result (axe: test_audit)."""
+from playwright.sync_api import expect
+
 from tests.browser.conftest import ace_violations, axe_violations, axe_violations_without_js, log_in
 
 
@@ -51,3 +53,23 @@ def test_the_strength_is_told_while_the_new_password_is_typed(browse, demo_data)
     strength.get_by_text("Salasanan vahvuus: vahva.").wait_for()
     assert page.evaluate("document.activeElement.id") == "new_password"  # typing is never interrupted
     assert axe_violations(page) == "" and ace_violations(page) == ""
+
+
+def test_without_javascript_back_after_a_refusal_and_a_success_sends_no_form_again(browse, demo_data):
+    """A refused form is shown by the GET its redirect leads to (post/redirect/get), like a done one,
+    so going back through both never asks to send a form again."""
+    page = browse(js=False)
+    log_in(page)
+    page.goto("/salasanan-vaihto")
+    fill(page, "wrong-password-here", "Kahvi-Purjevene-Lokakuu-9")
+    assert "Nykyinen salasana on väärä." in page.content()
+    assert page.get_by_label("Nykyinen salasana").get_attribute("aria-invalid") == "true"
+    fill(page, "Lumi-Ranta-Kello-71", "Kahvi-Purjevene-Lokakuu-9")
+    assert "Salasanasi on vaihdettu." in page.get_by_role("status").inner_text()
+    sent = []
+    page.on("request", lambda request: sent.append(request.method) if request.is_navigation_request() else None)
+    for _ in range(2):
+        page.go_back()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Salasanan vaihto")
+    assert "POST" not in sent
+    assert "Nykyinen salasana on väärä." not in page.content()  # shown once, not again from history

@@ -7,7 +7,7 @@ from app.models import MixChoice, Order, OutboxMessage, Subscription
 from app.models.base import today
 from app.services import licences
 from tests.conftest import HTMX
-from tests.helpers import customer, product
+from tests.helpers import customer, product, refused
 from tests.orders.conftest import empty_pool, form_data, snapshot, text
 
 
@@ -88,7 +88,7 @@ def test_same_rank_lower_rank_or_another_family_is_422(login, target):
     data = form_data(client.get(url).text, product=target)
     before = snapshot()
     response = client.post(url, data=data)
-    assert response.status_code == 422
+    response = refused(response)
     assert "Täällä voi tilata vain samanlaisen, suuremman palvelun." in response.text
     assert snapshot() == before
 
@@ -108,7 +108,8 @@ def test_an_ended_subscription_cannot_be_upgraded_again(login):
     assert client.post(url, data=form_data(page, product="LAAJAKAISTA-300")).status_code == 303
     before = snapshot()
     response = client.post(url, data=form_data(page, product="LAAJAKAISTA-1000", idempotency_key="y" * 24))
-    assert response.status_code == 422 and "ei ole enää voimassa" in response.text
+    response = refused(response)
+    assert "ei ole enää voimassa" in response.text
     assert snapshot() == before
 
 
@@ -121,7 +122,8 @@ def test_upgrade_needs_the_card_again(login):
     db.session.commit()
     before = snapshot()
     response = client.post(url, data=data)
-    assert response.status_code == 422 and "maksu-TV-korttia" in response.text
+    response = refused(response)
+    assert "maksu-TV-korttia" in response.text
     assert snapshot() == before
 
 

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Product
-from tests.helpers import PASSWORDS, product
+from tests.helpers import PASSWORDS, product, refused
 
 MARKUP = '<img src=x onerror="alert(1)">'
 PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
@@ -44,7 +44,7 @@ def test_a_forwarding_address_with_markup_comes_back_as_text(client, demo_data):
         response = client.submit(f"/sahkoposti/{mailbox}/edelleenlahetys",
                                  {f"m{mailbox}-fw-addresses": "<img/src=x/onerror=alert(1)>@x"},
                                  page="/sahkoposti", htmx=htmx)
-        assert response.status_code == 422
+        response = refused(response)
         assert "<img/src" not in response.text and "&lt;img/src=x/onerror=alert(1)&gt;" in response.text
 
 
