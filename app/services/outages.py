@@ -24,12 +24,14 @@ from app.i18n import lazy_gettext as _l
 from app.models import Customer, Outage, OutageArea, OutageNotice, OutageUpdate, Product, ProductGroup, Subscription
 from app.models.base import utcnow
 from app.models.outage import SEVERITIES, outage_group
-from app.services import DomainError, audit, outbox
+from app.services import DomainError, NotFound, audit, outbox
 
 RECENT = timedelta(days=30)
 # What a page shows of each outage, loaded with it: the statements of a page do not grow with the outages.
 SHOWN = (selectinload(Outage.areas), selectinload(Outage.groups), selectinload(Outage.updates))
 NOTIFY_BATCH = 500
+PUBLIC_PAGE = 10
+FEED_ENTRIES = 50
 POSTAL_CODE = re.compile(r"\d{5}")
 
 
@@ -146,19 +148,38 @@ def affecting(customer: Customer, now: datetime) -> list[Outage]:
         "postal_code": customer.postal_code, "city": customer.city}))
 
 
-def public(now: datetime, postal_code: str = "") -> tuple[list[Outage], list[Outage]]:
+def _public(now: datetime, postal_code: str = ""):
     """The current outages and those resolved in the last 30 days, at `postal_code` if given
     (an outage of every customer is at every postal code; one by municipality is shown too,
-    since a postal code does not tell the municipality)."""
-    query = select(Outage).options(*SHOWN).where(Outage.started_at <= now,
+    since a postal code does not tell the municipality); the current first, newest first."""
+    query = select(Outage).where(Outage.started_at <= now,
                                  or_(Outage.resolved_at.is_(None), Outage.resolved_at >= now - RECENT))
     if postal_code:
         by_code = exists().where(OutageArea.outage_id == Outage.id, OutageArea.kind == "postal_code",
                                  OutageArea.value == postal_code)
         by_place = exists().where(OutageArea.outage_id == Outage.id, OutageArea.kind == "municipality")
         query = query.where(or_(Outage.all_customers, by_code, by_place))
-    outages = list(db.session.scalars(query.order_by(Outage.started_at.desc()).limit(50)))
-    return [o for o in outages if o.resolved_at is None], [o for o in outages if o.resolved_at is not None]
+    return query.order_by(Outage.resolved_at.is_not(None), Outage.started_at.desc())
+
+
+def public_page(now: datetime, postal_code: str, page: int):
+    """A page of `PUBLIC_PAGE` outages of /hairiot: their titles and times, the rest on each one's page,
+    so a search's answer stays small on a weak mobile link however many there are."""
+    return db.paginate(_public(now, postal_code), page=page, per_page=PUBLIC_PAGE, error_out=False)
+
+
+def public_feed(now: datetime) -> list[Outage]:
+    """The feed's entries, whole, most recently changed first."""
+    outages = db.session.scalars(_public(now).options(*SHOWN).limit(FEED_ENTRIES))
+    return sorted(outages, key=lambda o: o.updated_at, reverse=True)
+
+
+def public_outage(outage_id: int, now: datetime) -> Outage:
+    """One outage as everyone may read it, once it has started."""
+    outage = db.session.scalar(select(Outage).options(*SHOWN).where(Outage.id == outage_id, Outage.started_at <= now))
+    if outage is None:
+        raise NotFound("outage")
+    return outage
 
 
 def listing(page: int):
@@ -203,7 +224,7 @@ def _tell(outage: Outage, customer: Customer, event: str) -> None:
     if channel == "email" and not customer.email:
         return
     db.session.add(OutageNotice(outage_id=outage.id, customer_id=customer.id, event=event, channel=channel))
-    context = {"outage": outage, "customer": customer, "page": outbox.link("outages.index")}
+    context = {"outage": outage, "customer": customer, "page": outbox.link("outages.show", outage_id=outage.id)}
     if channel == "sms":
         outbox.queue_sms(customer.phone, template, customer.locale, customer.id, **context)
     else:

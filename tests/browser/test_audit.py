@@ -87,7 +87,7 @@ NOT_OPENED = {
 
 # Route arguments, per user, as keys of the demo data (`audit_data`).
 ARGUMENTS = {
-    ANONYMOUS: {"token": "expired_token"},
+    ANONYMOUS: {"token": "expired_token", "outage_id": "outage"},
     MATTI: {"code": "orderable", "order_id": "matti_order", "subscription_id": "broadband", "reference": "reference",
             "invoice_id": "invoice"},
     STAFF: {"customer_id": "matti", "product_id": "mix_product", "channel_id": "channel", "feedback_id": "feedback",

@@ -5,7 +5,7 @@ from datetime import timedelta
 from xml.etree import ElementTree
 
 from app.extensions import db
-from app.models import Outage
+from app.models import Outage, OutageArea, OutageUpdate
 from app.models.base import utcnow
 from tests.conftest import HTMX
 from tests.helpers import page_statements
@@ -95,6 +95,55 @@ def test_the_feed_is_valid_atom(admin, make_client):
 def test_the_feed_is_valid_with_no_outages(app, make_client, demo_data):
     feed = parse(make_client().get("/hairiot.atom").data)
     assert feed.find(f"{ATOM}updated").text and feed.findall(f"{ATOM}entry") == []
+
+
+def many(count: int, postal_code: str = "33100") -> None:
+    """`count` current outages with long descriptions and updates, written directly (publishing
+    each through the console would take long)."""
+    now = utcnow()
+    db.session.add_all(Outage(title=f"Laajakaistakatko numero {n} Tampereen keskustassa", severity="major",
+                              description="Kuitukaapeli katkesi kaivutöissä. " * 40, started_at=now - timedelta(hours=n),
+                              areas=[OutageArea(kind="postal_code", value=postal_code)],
+                              updates=[OutageUpdate(text="Korjaajat ovat paikalla. " * 10)])
+                       for n in range(1, count + 1))
+    db.session.commit()
+
+
+def test_many_outages_come_a_page_at_a_time_each_whole_on_its_own_page(app, make_client, demo_data):
+    many(25)
+    resolved_one = db.session.query(Outage).filter_by(title="Laajakaistakatko numero 25 Tampereen keskustassa").one()
+    resolved_one.resolved_at = utcnow()
+    db.session.commit()
+    anonymous = make_client()
+    first = anonymous.get("/hairiot").text
+    assert first.count('<article class="card notice"') == 10
+    assert "Laajakaistakatko numero 1 " in first and "Laajakaistakatko numero 11 " not in first
+    assert "Sivu 1/3, yhteensä 25" in first and 'href="/hairiot?sivu=2"' in first
+    assert "Kuitukaapeli katkesi" not in first  # each outage's text is on its own page
+    middle = anonymous.get("/hairiot?sivu=2").text
+    assert "Korjatut viimeisten 30 päivän ajalta" not in middle  # more current ones follow
+    last = anonymous.get("/hairiot?sivu=3").text
+    assert "Laajakaistakatko numero 24 " in last.split("Korjatut viimeisten 30 päivän ajalta")[0]
+    assert "Laajakaistakatko numero 25 " in last.split("Korjatut viimeisten 30 päivän ajalta")[1]
+    outage = db.session.query(Outage).filter_by(title="Laajakaistakatko numero 3 Tampereen keskustassa").one()
+    assert f'href="/hairiot/{outage.id}"' in first
+    own = anonymous.get(f"/hairiot/{outage.id}")
+    assert own.status_code == 200 and "<h1>Laajakaistakatko numero 3 Tampereen keskustassa</h1>" in own.text
+    assert "Kuitukaapeli katkesi" in own.text and "Korjaajat ovat paikalla." in own.text and "33100" in own.text
+    assert len(gzip.compress(own.data)) < 8 * 1024
+    partial = anonymous.get("/hairiot?postinumero=33100", headers=HTMX)
+    assert len(gzip.compress(partial.data)) < 2048  # the budget of a partial, however many there are
+    assert 'href="/hairiot?postinumero=33100&amp;sivu=2"' in partial.text  # the search kept on later pages
+
+
+def test_an_outage_not_yet_started_or_unknown_has_no_page(app, make_client, demo_data):
+    many(1)
+    outage = db.session.query(Outage).one()
+    outage.started_at = utcnow() + timedelta(hours=1)
+    db.session.commit()
+    anonymous = make_client()
+    assert anonymous.get(f"/hairiot/{outage.id}").status_code == 404
+    assert anonymous.get(f"/hairiot/{outage.id + 1}").status_code == 404
 
 
 def test_the_page_takes_as_many_statements_with_more_outages(admin, make_client):

@@ -89,13 +89,14 @@ def world(demo_data) -> World:
         "announcement_id": mine["announcement_id"], "product_id": mix.product_id,
         "group_id": mix.product.group_id, "channel_id": mix.mix_choices[0].channel_id,
         "account_id": db.session.scalar(select(Account.id).filter_by(username=STAFF_MEMBER[0])),
-        "month": today().strftime("%Y-%m"), "outage_id": outage.id,
+        "month": today().strftime("%Y-%m"),
         "token_id": db.session.scalar(select(ApiToken.id).filter_by(
             token_hash=api_tokens.digest(api_tokens.create("Laskutus", ["customers:read"], None)))),
     }
     shared = {"customer_number": matti.customer_number, "feedback_id": feedback.id,
               "code": "LAAJAKAISTA-100", "token": "vanhentunut-linkki", "filename": "app.css",
-              "channel_id": _free_channel(mix), "invoice_number": f"W-{matti.customer_number}"}
+              "channel_id": _free_channel(mix), "invoice_number": f"W-{matti.customer_number}",
+              "outage_id": outage.id}
     world = World({**shared, **mine}, {**shared, **theirs}, {**shared, **console})
     db.session.commit()
     return world

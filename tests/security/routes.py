@@ -19,6 +19,7 @@ ACCESS = {
     "language.switch": PUBLIC,
     "accessibility.statement": PUBLIC,
     "outages.index": PUBLIC,
+    "outages.show": PUBLIC,
     "outages.feed": PUBLIC,
     "auth.staff_login": PUBLIC,
     "auth.totp_setup": PUBLIC,
