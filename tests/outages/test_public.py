@@ -102,7 +102,8 @@ def many(count: int, postal_code: str = "33100") -> None:
     each through the console would take long)."""
     now = utcnow()
     db.session.add_all(Outage(title=f"Laajakaistakatko numero {n} Tampereen keskustassa", severity="major",
-                              description="Kuitukaapeli katkesi kaivutöissä. " * 40, started_at=now - timedelta(hours=n),
+                              description="Kuitukaapeli katkesi kaivutöissä. " * 40,
+                              started_at=now - timedelta(hours=n),
                               areas=[OutageArea(kind="postal_code", value=postal_code)],
                               updates=[OutageUpdate(text="Korjaajat ovat paikalla. " * 10)])
                        for n in range(1, count + 1))
