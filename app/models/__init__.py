@@ -6,7 +6,7 @@ from app.models.catalog import Channel, LicenceKey, Product, ProductGroup
 from app.models.customer import Agreement, Customer, CustomerSearchTerm, PayTvCard
 from app.models.invoice import Invoice, InvoiceLine, InvoicePreferenceRequest
 from app.models.mail import MailAlias, Mailbox
-from app.models.outage import Outage, OutageArea, OutageNotice, OutageUpdate
+from app.models.outage import Outage, OutageArea, OutageNotice, OutageUpdate, OutageUpdateNotice
 from app.models.subscription import MixChoice, Order, Subscription
 from app.models.support import Feedback, FeedbackReply, FeedbackSubscription
 from app.models.system import AuditEvent, OperatorSettings, OutboxMessage, RefusedPage, WorkerHeartbeat
@@ -15,6 +15,6 @@ __all__ = [
     "Account", "Agreement", "Announcement", "ApiIdempotencyKey", "ApiToken", "AnnouncementDismissal", "AuditEvent",
     "Channel", "Customer", "CustomerSearchTerm", "Feedback", "FeedbackReply", "FeedbackSubscription", "Invoice",
     "InvoiceLine", "InvoicePreferenceRequest", "LicenceKey", "MailAlias", "Mailbox", "MixChoice", "OperatorSettings",
-    "Order", "Outage", "OutageArea", "OutageNotice", "OutageUpdate", "OutboxMessage", "PayTvCard", "Product",
-    "ProductGroup", "RecoveryCode", "RefusedPage", "Subscription", "WorkerHeartbeat",
+    "Order", "Outage", "OutageArea", "OutageNotice", "OutageUpdate", "OutageUpdateNotice", "OutboxMessage",
+    "PayTvCard", "Product", "ProductGroup", "RecoveryCode", "RefusedPage", "Subscription", "WorkerHeartbeat",
 ]

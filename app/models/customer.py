@@ -4,7 +4,7 @@ import unicodedata
 from datetime import date, datetime
 
 import phonenumbers
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
@@ -82,6 +82,8 @@ class Customer(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="active")
     # How the customer is told of an outage at their address: email, sms or none.
     outage_notices: Mapped[str] = mapped_column(String(5), default="email", server_default="email")
+    # Also each update of an outage they were told of, not only its start and its end.
+    outage_updates: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Any change to the record, its agreements or cards: what the API's `updated_since` asks for.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)

@@ -90,6 +90,19 @@ class OutageUpdate(db.Model):
     text: Mapped[str] = mapped_column(Text)
 
 
+class OutageUpdateNotice(db.Model):
+    """One customer told of one update of an outage (customers who asked for updates): as with
+    OutageNotice, the primary key keeps a second one out."""
+
+    update_id: Mapped[int] = mapped_column(ForeignKey("outage_update.id", ondelete="CASCADE"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True,
+                                             index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("channel IN ('email', 'sms')", name="channel"),)
+
+
 class OutageNotice(db.Model):
     """One customer told of one event of one outage: the row and the message to them are
     written in one transaction, and the unique constraint keeps a second one out."""

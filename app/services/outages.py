@@ -10,7 +10,8 @@ wait for a city's customers: each run writes a batch of OutageNotice rows, one p
 and event, with the customer's message in the same transaction, and queues itself again
 while some are left. The unique constraint on (outage, customer, event) and the "not told
 yet" condition make a task that runs twice (a worker killed before marking it done) tell
-nobody twice.
+nobody twice. Customers who ask for updates (`Customer.outage_updates`) hear of each one too
+(`notify_update`, the same way with OutageUpdateNotice rows), if they were told it started.
 """
 import re
 from datetime import datetime, timedelta
@@ -21,7 +22,17 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.models import Customer, Outage, OutageArea, OutageNotice, OutageUpdate, Product, ProductGroup, Subscription
+from app.models import (
+    Customer,
+    Outage,
+    OutageArea,
+    OutageNotice,
+    OutageUpdate,
+    OutageUpdateNotice,
+    Product,
+    ProductGroup,
+    Subscription,
+)
 from app.models.base import utcnow
 from app.models.outage import SEVERITIES, outage_group
 from app.services import DomainError, NotFound, audit, outbox
@@ -82,6 +93,7 @@ def post_update(outage: Outage, text: str, now: datetime) -> OutageUpdate:
     db.session.add(update)
     db.session.flush()
     audit.record("outage.updated", None, outage=outage.id, update=update.id, text=update.text)
+    outbox.queue_task("outage.notify_update", update_id=update.id)
     db.session.commit()
     return update
 
@@ -205,26 +217,70 @@ def notify(outage_id: int, event: str) -> None:
     if event == "start":
         ids = affected(outage, utcnow())
     else:  # only those told it started hear that it is over
-        ids = select(OutageNotice.customer_id).where(OutageNotice.outage_id == outage_id, OutageNotice.event == "start")
+        ids = _told_of_start(outage_id)
     told = select(OutageNotice.customer_id).where(OutageNotice.outage_id == outage_id, OutageNotice.event == event)
-    customers = list(db.session.scalars(
-        select(Customer).where(Customer.id.in_(ids), Customer.id.not_in(told), Customer.outage_notices != "none")
-        .order_by(Customer.id).limit(NOTIFY_BATCH + 1)))
-    for customer in customers[:NOTIFY_BATCH]:
-        _tell(outage, customer, event)
-    if len(customers) > NOTIFY_BATCH:
-        outbox.queue_task("outage.notify", outage_id=outage_id, event=event)
+
+    def tell(customer: Customer, channel: str) -> None:
+        db.session.add(OutageNotice(outage_id=outage.id, customer_id=customer.id, event=event, channel=channel))
+        _send(customer, channel, f"outage_{event}", outage=outage)
+
+    _in_batches(Customer.id.in_(ids) & Customer.id.not_in(told), tell, "outage.notify",
+                outage_id=outage_id, event=event)
 
 
-def _tell(outage: Outage, customer: Customer, event: str) -> None:
-    template = f"outage_{event}"
-    channel = customer.outage_notices
-    if channel == "sms" and not (customer.phone and current_app.config["SMS_GATEWAY_URL"]):
-        channel = "email"  # no number, or no gateway configured: email rather than nothing
-    if channel == "email" and not customer.email:
+@outbox.task("outage.notify_update")
+def notify_update(update_id: int) -> None:
+    """Tell a batch of the customers who asked for updates, and were told the outage started, of
+    one update; queue the next batch."""
+    update = db.session.get(OutageUpdate, update_id)
+    if update is None:
         return
-    db.session.add(OutageNotice(outage_id=outage.id, customer_id=customer.id, event=event, channel=channel))
-    context = {"outage": outage, "customer": customer, "page": outbox.link("outages.show", outage_id=outage.id)}
+    outage = db.session.get(Outage, update.outage_id)
+    told = select(OutageUpdateNotice.customer_id).where(OutageUpdateNotice.update_id == update_id)
+
+    def tell(customer: Customer, channel: str) -> None:
+        db.session.add(OutageUpdateNotice(update_id=update_id, customer_id=customer.id, channel=channel))
+        _send(customer, channel, "outage_update", outage=outage, update=update)
+
+    _in_batches(Customer.id.in_(_told_of_start(outage.id)) & Customer.id.not_in(told) & Customer.outage_updates,
+                tell, "outage.notify_update", update_id=update_id)
+
+
+def _told_of_start(outage_id: int):
+    return select(OutageNotice.customer_id).where(OutageNotice.outage_id == outage_id, OutageNotice.event == "start")
+
+
+def _in_batches(who, tell, task: str, **payload) -> None:
+    """`tell` a batch of the customers `who` selects and a notice can reach, each by their channel;
+    the task again for the rest. Each told customer leaves `who` (its notice row), so the batches
+    move on, and the customers no notice can reach are never selected, so they cannot hold them up."""
+    customers = list(db.session.scalars(select(Customer).where(who, _reachable()).order_by(Customer.id)
+                                        .limit(NOTIFY_BATCH + 1)))
+    for customer in customers[:NOTIFY_BATCH]:
+        tell(customer, _channel(customer))
+    if len(customers) > NOTIFY_BATCH:
+        outbox.queue_task(task, **payload)
+
+
+def _sms_possible() -> bool:
+    return bool(current_app.config["SMS_GATEWAY_URL"])
+
+
+def _reachable():
+    """The customers a notice reaches: by their choice, or by email when a text message cannot be sent."""
+    by_email = Customer.email.is_not(None) & (Customer.email != "")
+    by_sms = (Customer.outage_notices == "sms") & (Customer.phone != "") if _sms_possible() else false()
+    return (Customer.outage_notices != "none") & (by_email | by_sms)
+
+
+def _channel(customer: Customer) -> str:
+    if customer.outage_notices == "sms" and customer.phone and _sms_possible():
+        return "sms"
+    return "email"  # chosen, or no number or no gateway configured: email rather than nothing
+
+
+def _send(customer: Customer, channel: str, template: str, **context) -> None:
+    context |= {"customer": customer, "page": outbox.link("outages.show", outage_id=context["outage"].id)}
     if channel == "sms":
         outbox.queue_sms(customer.phone, template, customer.locale, customer.id, **context)
     else:

@@ -108,16 +108,16 @@ def set_language(account: Account, locale: str) -> None:
     db.session.commit()
 
 
-def set_outage_notices(account: Account, channel: str) -> None:
+def set_outage_notices(account: Account, channel: str, updates: bool) -> None:
     if channel not in OUTAGE_NOTICE_CHANNELS:
         raise DomainError(_l("Choose how you are told."), field="outage_notices")
     customer = account.customer
     if channel == "sms" and not customer.phone:
         raise DomainError(_l("We have no phone number of yours; contact customer service to add one."),
                           field="outage_notices")
-    if customer.outage_notices != channel:
-        audit.record("outage_notices.changed", customer.id, channel=channel)
-        customer.outage_notices = channel
+    if (customer.outage_notices, customer.outage_updates) != (channel, updates):
+        audit.record("outage_notices.changed", customer.id, channel=channel, updates=updates)
+        customer.outage_notices, customer.outage_updates = channel, updates
     db.session.commit()
 
 

@@ -41,7 +41,9 @@ def test_details_show_everything_read_only_but_the_email(logged_in):
         assert text in page.text, text
     assert "Jääkiekkokausi" not in page.text  # ended
     assert 'aria-current="page"' in page.text and ">Käyttäjätiedot</a>" in page.text
-    assert page.text.count("<input") == page.text.count('type="hidden"')  # nothing editable in place yet
+    # Nothing is written in place but the choices of language and outage notices (selects and a checkbox).
+    assert page.text.count("<input") == page.text.count('type="hidden"') + page.text.count('type="checkbox"')
+    assert page.text.count('type="checkbox"') == 1
 
 
 def test_details_need_login(client, demo_data):

@@ -3,6 +3,7 @@ language, through a real SMTP server and an SMS gateway on loopback; exactly onc
 often the worker's fan-out runs or is killed."""
 import base64
 import json
+import re
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Outage, OutageNotice, OutboxMessage
+from app.models import Outage, OutageNotice, OutageUpdate, OutageUpdateNotice, OutboxMessage
 from app.models.base import utcnow
 from app.services import outages, outbox
 from tests.helpers import customer, deliver_all, refused
@@ -149,3 +150,54 @@ def test_sms_without_a_gateway_goes_by_email(admin, make_client, smtp):
     deliver_all()
     assert sorted(m["To"] for m in smtp.messages) == ["matti.virtanen@example.fi", "pekka.nieminen@example.fi"]
     assert db.session.query(OutboxMessage).filter_by(channel="sms").count() == 0
+
+
+def post_update(admin, text: str):
+    outage = db.session.query(Outage).one()
+    assert admin.submit(f"{URL}/{outage.id}", {"text": text}).status_code == 303
+
+
+def test_updates_reach_only_those_who_ask_once_each(admin, make_client, smtp, gateway):
+    pekka = make_client()
+    pekka.login("100003", "Kuu-Joki-Lamppu-55")
+    answer = pekka.submit("/kayttajatiedot/hairiotiedotteet", {"outage_notices": "sms", "outage_updates": "y"},
+                          page="/kayttajatiedot")
+    assert answer.status_code == 303
+    assert re.search(r'<input checked id="outage_updates"', pekka.get("/kayttajatiedot").text)
+    customer("100002").outage_updates = True  # asked, but at another address: told of nothing
+    db.session.commit()
+    publish(admin)
+    deliver_all()
+    post_update(admin, "Korjaajat paikalla, arvio klo 18.")
+    deliver_all()
+    texts = [json.loads(body)["text"] for _, body in gateway.received]
+    assert len(texts) == 2 and "Korjaajat paikalla" in texts[1]  # Pekka: the start, then the update
+    assert [m["To"] for m in smtp.messages] == ["matti.virtanen@example.fi"]  # Matti did not ask
+    [update] = db.session.query(OutageUpdate).all()
+    outbox.queue_task("outage.notify_update", update_id=update.id)  # the same job again
+    db.session.commit()
+    deliver_all()
+    assert len(gateway.received) == 2
+    assert db.session.query(OutageUpdateNotice).count() == 1
+
+
+def test_an_update_email_is_in_the_customers_language(admin, make_client, smtp):
+    matti = customer("100001")
+    matti.outage_updates, matti.locale = True, "sv"
+    db.session.commit()
+    publish(admin, title_sv="Bredbandsavbrott")
+    deliver_all()
+    post_update(admin, "Reparatörerna är på plats.")
+    deliver_all()
+    update = [m for m in smtp.messages if m["To"] == "matti.virtanen@example.fi"][-1]
+    assert "Bredbandsavbrott" in update["Subject"] and "Reparatörerna är på plats." in update.get_content()
+
+
+def test_customers_no_notice_can_reach_do_not_hold_up_the_batches(admin, smtp, monkeypatch):
+    monkeypatch.setattr(outages, "NOTIFY_BATCH", 1)
+    matti = customer("100001")
+    matti.email = None  # before them in id order, and unreachable by email
+    db.session.commit()
+    publish(admin)
+    deliver_all()
+    assert [m["To"] for m in smtp.messages] == ["pekka.nieminen@example.fi"]

@@ -1,4 +1,4 @@
-from wtforms import EmailField, PasswordField, SelectField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField
 from wtforms.validators import Email, InputRequired, Length
 
 from app.forms import Form, code_field, new_password_field
@@ -41,6 +41,7 @@ class OutageNoticesForm(Form):
     outage_notices = SelectField(_l("Tell me of outages at my address"), choices=list(OUTAGE_NOTICE_CHANNELS.items()),
                                  validate_choice=False,
                                  description=_l("When an outage starts and when it is resolved."))
+    outage_updates = BooleanField(_l("Tell me also of each update while it lasts"))
 
 
 class TwoFactorEnableForm(Form):

@@ -53,7 +53,8 @@ def _details(**extra) -> dict:
     customer = current_user.customer
     day = today()
     extra.setdefault("language_form", LanguageForm(formdata=None, locale=customer.locale))
-    extra.setdefault("notices_form", OutageNoticesForm(formdata=None, outage_notices=customer.outage_notices))
+    extra.setdefault("notices_form", OutageNoticesForm(
+        formdata=None, outage_notices=customer.outage_notices, outage_updates=customer.outage_updates))
     return dict(customer=customer, in_force=subscriptions.in_force(subscriptions.subscriptions_of(customer.id), day),
                 agreements=[a for a in customer.agreements if a.is_valid_on(day)],
                 card=customer.valid_pay_tv_card(day), **extra)
@@ -116,7 +117,7 @@ def language():
 def outage_notices():
     form = OutageNoticesForm()
     if form.validate_on_submit():
-        profile.set_outage_notices(current_user, form.outage_notices.data)
+        profile.set_outage_notices(current_user, form.outage_notices.data, form.outage_updates.data)
         return done(_("Your choice was saved."), url_for("account.details"))
     return render("account/details.html", **_details(notices_form=form))
 
