@@ -4,15 +4,27 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 from wtforms import Form as WTForm
 
-from app.models import OperatorSettings
-from app.services import audit, settings
+from app.models import Attachment, OperatorSettings
+from app.services import attachments, audit, settings
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -101,6 +113,20 @@ def done(message: str | None, url: str, template: str | None = None, block: str 
             response.headers["HX-Push-Url"] = url
         return response
     return redirect(url, 303)
+
+
+def takes_files(view):
+    """A view whose form carries attachments: its request may be as large as they allow."""
+    view.max_content_length = attachments.REQUEST_LIMIT
+    return view
+
+
+def send_attachment(attachment: Attachment):
+    """A message's attachment as a download, never shown in the page's place: its detected type,
+    its name safe in any language (RFC 6266 with RFC 5987's filename*), no-store and nosniff as
+    every answer (register())."""
+    return send_file(attachments.path_of(attachment), mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.name, etag=False, conditional=False)
 
 
 def operator() -> OperatorSettings:

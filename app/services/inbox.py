@@ -10,7 +10,7 @@ from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Feedback, FeedbackReply, Subscription
 from app.models.base import utcnow
-from app.services import DomainError, NotFound, audit, ordering, outbox, support
+from app.services import DomainError, NotFound, attachments, audit, ordering, outbox, support
 
 STATUSES = ("new", "in_progress", "answered", "done")
 
@@ -43,7 +43,7 @@ def after(feedback_id: int, status: str | None, kind: str | None, limit: int) ->
 def get(feedback_id: int) -> Feedback:
     feedback = db.session.scalar(
         select(Feedback).where(Feedback.id == feedback_id)
-        .options(joinedload(Feedback.customer), selectinload(Feedback.replies),
+        .options(joinedload(Feedback.customer), selectinload(Feedback.replies), selectinload(Feedback.attachments),
                  selectinload(Feedback.subscriptions).joinedload(Subscription.product)))
     if feedback is None:
         raise NotFound()
@@ -65,11 +65,10 @@ def update(feedback: Feedback, status: str, note: str) -> None:
     db.session.commit()
 
 
-def reply(feedback: Feedback, body: str) -> None:
-    """The staff's answer: added to the conversation and emailed to the customer's own address in their
-    language with a link to it; the conversation is then answered."""
-    if problem := support.body_problem(body, empty=_l("Write your reply.")):
-        raise DomainError(problem, field="body")
+def reply(feedback: Feedback, body: str, uploads: list[attachments.Upload] = ()) -> None:
+    """The staff's answer, with its attachments: added to the conversation and emailed to the customer's
+    own address in their language with a link to it; the conversation is then answered."""
+    support.check_reply(body, uploads, body_field="body", empty=_l("Write your reply."))
     now = utcnow()
     answer = FeedbackReply(author="staff", body=body.strip(), created_at=now)
     feedback.replies.append(answer)
@@ -81,7 +80,8 @@ def reply(feedback: Feedback, body: str) -> None:
                            feedback=feedback, reply=answer,
                            link=outbox.link("support.conversation", reference=feedback.reference))
     _event("feedback.replied", feedback)
-    db.session.commit()
+    with attachments.stored(feedback, answer, list(uploads)):
+        db.session.commit()
 
 
 def _event(topic: str, feedback: Feedback) -> None:
