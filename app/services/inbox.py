@@ -1,5 +1,6 @@
 """Palautteet ja irtisanomiset: the conversation queue, the staff's replies, and ending subscriptions on
 written notice."""
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -65,7 +66,7 @@ def update(feedback: Feedback, status: str, note: str) -> None:
     db.session.commit()
 
 
-def reply(feedback: Feedback, body: str, uploads: list[attachments.Upload] = ()) -> None:
+def reply(feedback: Feedback, body: str, uploads: Sequence[attachments.Upload] = ()) -> None:
     """The staff's answer, with its attachments: added to the conversation and emailed to the customer's
     own address in their language with a link to it; the conversation is then answered."""
     support.check_reply(body, uploads, body_field="body", empty=_l("Write your reply."))

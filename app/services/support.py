@@ -6,6 +6,7 @@ customer by email as the written proof, and handed to the staff as an event. Its
 stays as written; what follows in the conversation is a `FeedbackReply`.
 """
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -174,7 +175,7 @@ def can_reply(feedback: Feedback, now: datetime) -> bool:
     return feedback.closed_at is None or now - feedback.closed_at <= timedelta(days=REOPEN_DAYS)
 
 
-def reply(customer_id: int, reference: str, body: str, uploads: list[Upload] = ()) -> Feedback:
+def reply(customer_id: int, reference: str, body: str, uploads: Sequence[Upload] = ()) -> Feedback:
     """The customer's reply, with its attachments; it opens a closed conversation again and waits for the staff."""
     feedback = find(customer_id, reference, lock=True)
     now = utcnow()
@@ -191,7 +192,7 @@ def reply(customer_id: int, reference: str, body: str, uploads: list[Upload] = (
     return feedback
 
 
-def check_reply(body: str, uploads: list[Upload], body_field: str = "message",
+def check_reply(body: str, uploads: Sequence[Upload], body_field: str = "message",
                 empty: str = _l("Write your message.")) -> None:
     """A reply's text (on `body_field`) and files, the customer's or the staff's: every refusal at once."""
     errors = {}

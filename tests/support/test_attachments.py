@@ -285,3 +285,13 @@ def test_the_data_export_names_the_attachments(demo_data):
     exported = personal_data.collect(customer_id("100001"))["feedback"][0]["attachments"]
     assert [(a["name"], a["content_type"], a["size"]) for a in exported] == [
         ("kuva.png", "image/png", len(PNG)), ("ohje.pdf", "application/pdf", len(PDF))]
+
+
+def test_pages_with_attachments_keep_the_budget(matti):
+    feedback = support.send(customer_id("100001"), support.Message(
+        topic="support", message="x" * 2000, attachments=[Upload(f"kuvakaappaus-{n}.png", PNG) for n in range(3)]))
+    for n in range(3):
+        support.reply(customer_id("100001"), feedback.reference, f"Vastaus {n}",
+                      [Upload(f"liite-{n}-{m}.pdf", PDF) for m in range(3)])
+    for page in (url(feedback), "/asiakaspalvelu"):
+        assert len(gzip.compress(matti.get(page).data)) <= 8 * 1024, page
