@@ -211,7 +211,7 @@ def test_a_request_larger_than_the_attachments_allow_is_told_plainly(matti):
     feedback = started()
     response = matti.submit(url(feedback), {"message": "Liian iso.", "attachments": files(
         *[(f"{n}.pdf", PDF + b"\x00" * (6 * MB)) for n in range(3)])})
-    assert response.status_code == 413 and "Lähettämäsi tieto on liian suuri" in response.text
+    assert response.status_code == 413 and "Lähettämäsi tieto on liian suuri. Enimmäiskoko on 16 Mt." in response.text
     assert rows() == 0
 
 
