@@ -93,34 +93,41 @@ def _folder() -> Path:
 
 
 @contextmanager
-def stored(feedback: Feedback, reply: FeedbackReply | None, uploads: list[Upload]) -> Iterator[None]:
-    """Write the files (checked with problem() before) and add their rows to the message; if the
-    block (the caller's commit) fails, the files written go again, so a refusal leaves nothing."""
-    written = []
+def stored(feedback: Feedback, reply: FeedbackReply | None, uploads: list[Upload]) -> Iterator[list[Attachment]]:
+    """Write the files (checked with problem() before) and add their rows to the message, given to the
+    block; if the block (the caller's commit) fails, the files written go again, so a refusal leaves nothing."""
+    written, rows = [], []
     try:
         if uploads:
             _folder().mkdir(parents=True, exist_ok=True)
         for sent in uploads:
-            written.append(_write(feedback, reply, sent))
-        yield
+            row = _write(feedback, reply, sent)
+            written.append(path_of(row))
+            rows.append(row)
+        yield rows
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
         raise
 
 
-def _write(feedback: Feedback, reply: FeedbackReply | None, sent: Upload) -> Path:
+def _write(feedback: Feedback, reply: FeedbackReply | None, sent: Upload) -> Attachment:
     content_type = detected_type(sent.data)
     stored_name = secrets.token_hex(16)
     path = _folder() / stored_name
     # Exclusive: a random name that exists already is a failure, never an overwrite.
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(sent.data)
-    feedback.attachments.append(Attachment(
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(sent.data)
+    except BaseException:  # half a file (a full disk) is no file
+        path.unlink(missing_ok=True)
+        raise
+    attachment = Attachment(
         reply=reply, name=display_name(sent.name, content_type), content_type=content_type, size=len(sent.data),
-        sha256=hashlib.sha256(sent.data).hexdigest(), stored_name=stored_name, created_at=utcnow()))
-    return path
+        sha256=hashlib.sha256(sent.data).hexdigest(), stored_name=stored_name, created_at=utcnow())
+    feedback.attachments.append(attachment)
+    return attachment
 
 
 def of_customer(customer_id: int, reference: str, attachment_id: int) -> Attachment:

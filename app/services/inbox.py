@@ -76,12 +76,12 @@ def reply(feedback: Feedback, body: str, uploads: Sequence[attachments.Upload] =
     feedback.status, feedback.closed_at, feedback.last_activity_at = "answered", None, now
     audit.record("feedback.replied", feedback.customer_id, feedback=feedback.reference)
     customer = feedback.customer
-    if customer.email:
-        outbox.queue_email(customer.email, "feedback_reply", customer.locale, customer.id, customer=customer,
-                           feedback=feedback, reply=answer,
-                           link=outbox.link("support.conversation", reference=feedback.reference))
-    _event("feedback.replied", feedback)
-    with attachments.stored(feedback, answer, list(uploads)):
+    with attachments.stored(feedback, answer, list(uploads)) as files:
+        if customer.email:
+            outbox.queue_email(customer.email, "feedback_reply", customer.locale, customer.id, customer=customer,
+                               feedback=feedback, reply=answer, files=[f.name for f in files],
+                               link=outbox.link("support.conversation", reference=feedback.reference))
+        _event("feedback.replied", feedback)
         db.session.commit()
 
 

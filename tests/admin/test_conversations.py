@@ -114,6 +114,8 @@ def test_the_staffs_reply_takes_attachments_the_customer_can_download(admin, mat
     conversation = matti.get(f"/asiakaspalvelu/viesti/{item.reference}").text
     assert f'/asiakaspalvelu/viesti/{item.reference}/liite/{attachment.id}" download>ohje.pdf</a>' in conversation
     assert matti.get(f"/asiakaspalvelu/viesti/{item.reference}/liite/{attachment.id}").data == PDF
+    email = db.session.query(OutboxMessage).filter_by(channel="email", topic="feedback_reply").one()
+    assert "Ohje liitteenä.\n\nLiitteet: ohje.pdf. Voit ladata ne keskustelusta.\n\n" in email.payload["body"]
 
 
 def test_a_staff_reply_with_a_file_not_taken_is_refused_on_the_field(admin):
