@@ -295,3 +295,12 @@ def test_pages_with_attachments_keep_the_budget(matti):
                       [Upload(f"liite-{n}-{m}.pdf", PDF) for m in range(3)])
     for page in (url(feedback), "/asiakaspalvelu"):
         assert len(gzip.compress(matti.get(page).data)) <= 8 * 1024, page
+
+
+def test_the_data_export_page_names_the_attachments(matti):
+    support.send(customer_id("100001"), support.Message(
+        topic="support", message="Liite.", attachments=[Upload("kuva.png", PNG)]))
+    response = matti.submit("/kayttajatiedot/omat-tiedot", {"format": "html"}, page="/kayttajatiedot")
+    page = matti.get(response.location).text
+    assert "Liitteet" in page and "kuva.png" in page and "image/png" in page
+    assert "stored_name" not in page and "Tarkistussumma (SHA-256)" in page
