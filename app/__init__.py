@@ -1,7 +1,7 @@
 """Omahallinta: the self-service portal of a small internet and cable-TV operator."""
 import os
 
-from flask import Flask, request
+from flask import Flask, Request, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -35,8 +35,18 @@ class SessionInterface(SecureCookieSessionInterface):
             super().save_session(app, session, response)
 
 
+class PortalRequest(Request):
+    @property
+    def max_content_length(self) -> int | None:
+        """A view that takes files says how large its request may be (app.web.takes_files); every
+        other keeps MAX_CONTENT_LENGTH. Read when the body is parsed, after the route is matched."""
+        view = current_app.view_functions.get(self.endpoint) if self.url_rule else None
+        return getattr(view, "max_content_length", None) or super().max_content_length
+
+
 class Portal(Flask):
     session_interface = SessionInterface()
+    request_class = PortalRequest
 
     def send_static_file(self, filename: str):
         """Static files read whole, so Flask-Compress serves them gzip or brotli like any page.

@@ -46,7 +46,10 @@ class Config:
     SESSION_REFRESH_EACH_REQUEST = True
     # However active, a session ends this long after the login.
     SESSION_MAX_AGE = timedelta(hours=float(os.environ.get("SESSION_MAX_HOURS", "12")))
+    # Every request but a form with attachments (app/services/attachments.py's REQUEST_LIMIT).
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Files attached to conversation messages, outside the web root, under random names.
+    ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR", str(INSTANCE_DIR / "attachments"))
     # argon2id for passwords: OWASP's baseline, 2 iterations over 19 MiB.
     PASSWORD_HASH_TIME_COST = 2
     PASSWORD_HASH_MEMORY_KIB = 19 * 1024

@@ -53,7 +53,7 @@ def examine(app: Flask, gunicorn_config: Path = GUNICORN_CONFIG) -> list[Finding
     return [
         _environment(config), _secret_key(config), _cookies(config), _portal_url(config), _proxies(config),
         *_database(), _rate_limits(config, gunicorn_workers(gunicorn_config)), *_mail(config),
-        *_webhook(config), _metrics(config), _logs(config),
+        *_webhook(config), _metrics(config), _logs(config), _attachments(app),
     ]
 
 
@@ -176,6 +176,21 @@ def _mail(config):
     if "@localhost" in config["MAIL_FROM"]:
         yield warning(f"MAIL_FROM is {config['MAIL_FROM']}: set the operator's own address, or receivers "
                       "will take the mail for spam.")
+
+
+def _attachments(app: Flask) -> Finding:
+    folder = Path(app.config["ATTACHMENT_DIR"]).resolve()
+    static = Path(app.static_folder).resolve()
+    if folder == static or static in folder.parents:
+        return problem(f"ATTACHMENT_DIR is {folder}, among the static files: anyone could download the "
+                       "customers' attachments there. Keep it outside the web root "
+                       "(the default is instance/attachments).")
+    # The folder is made at the first attachment: until then its nearest existing parent must take it.
+    existing = next(path for path in (folder, *folder.parents) if path.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        return problem(f"ATTACHMENT_DIR {folder} cannot be written: a message with attachments would fail. "
+                       "Give the portal's user the directory (and the web unit a ReadWritePaths for it).")
+    return ok(f"Attachments are kept in {folder}.")
 
 
 def _webhook(config):

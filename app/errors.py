@@ -10,12 +10,13 @@ from flask import Flask, current_app, g, jsonify, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge, ServiceUnavailable
 
 from app.extensions import db, limiter, login_manager
 from app.i18n import clock
 from app.i18n import lazy_gettext as _l
 from app.services import DomainError, NotFound, TooManyAttempts
+from app.templating import file_size
 from app.web import is_api_request, render, unnamed_operator
 
 MESSAGES = {
@@ -165,6 +166,9 @@ def register(app: Flask) -> None:
             _without_database()
         if is_api_request():
             return _http_problem(error)
+        if error.code == RequestEntityTooLarge.code:  # a form with attachments may be larger than the rest
+            return _page(413, _l("What you sent is too large. The limit is %(size)s.",
+                                 size=file_size(request.max_content_length)))
         return _page(error.code or 500)
 
     @app.errorhandler(OperationalError)

@@ -5,12 +5,15 @@ import wtforms
 from flask import g
 from flask_babel import get_timezone
 from flask_wtf import FlaskForm  # noqa: TID251 (the one place it is derived from)
+from flask_wtf.file import MultipleFileField
+from werkzeug.datastructures import FileStorage
 from wtforms import PasswordField, SelectMultipleField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.i18n import lazy_gettext as _l
 from app.security import MAX_PASSWORD_LENGTH
+from app.services import attachments
 from app.web import DB_INT_MAX
 
 
@@ -46,6 +49,24 @@ class CheckboxesField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class AttachmentsField(MultipleFileField):
+    """Files sent with a message, read as `attachments.Upload`s; the field left empty is no files.
+    What cannot be attached is said next to the field, every file's reason at once."""
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(label or _l("Attachments"), description=_l(
+            "Optional. At most %(n)d pictures (PNG, JPEG, GIF, WebP) or PDF files, each at most %(mb)d MB.",
+            n=attachments.MAX_FILES, mb=attachments.MAX_BYTES // (1024 * 1024)),
+            render_kw={"accept": attachments.ACCEPT}, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = [attachments.upload(f.filename, f.stream) for f in valuelist if isinstance(f, FileStorage) and f]
+
+    def pre_validate(self, form):
+        if problem := attachments.problem(self.data or []):
+            raise ValidationError(problem)
 
 
 class IntegerField(wtforms.IntegerField):

@@ -50,6 +50,8 @@ DATA_FIELDS = {
     "iban": _l("Account (IBAN)"), "net_cents": _l("Without VAT"), "vat_cents": _l("VAT"),
     "gross_cents": _l("With VAT"), "updated_at": _l("Updated"), "lines": _l("Invoice lines"),
     "position": _l("Line"), "description": _l("Item"), "detail": _l("Detail"),
+    "attachments": _l("Attachments"), "content_type": _l("File type"), "size": _l("Size (bytes)"),
+    "sha256": _l("Checksum (SHA-256)"), "reply_id": _l("Reply"),
 }
 INVOICE_CHANNELS = {"e_invoice": _l("E-invoice to my online bank"), "direct_payment": _l("Direct payment"),
                     "email": _l("By email"), "paper": _l("On paper by post")}

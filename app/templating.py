@@ -58,6 +58,11 @@ def gigabytes(megabytes: int) -> str:
     return _("%(size)s GB", size=format_decimal(megabytes / 1024, format="#,##0.#"))
 
 
+def file_size(size: int) -> str:
+    """An attachment's size as a reader of the page writes it: "1,2 Mt", "340 kt"."""
+    if size >= 1024 * 1024:
+        return _("%(size)s MB", size=format_decimal(size / (1024 * 1024), format="#,##0.#"))
+    return _("%(size)s kB", size=format_decimal(max(1, -(-size // 1024)), format="#,##0"))
 
 
 def data_value(value, key: str = "") -> str:
@@ -91,6 +96,6 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.filters.update(
         money=i18n.money, monthly=i18n.monthly, number=i18n.number, day=i18n.day,
-        gigabytes=gigabytes, datetime_local=i18n.moment, linkify=linkify, localized=i18n.localized,
+        gigabytes=gigabytes, file_size=file_size, datetime_local=i18n.moment, linkify=linkify, localized=i18n.localized,
         data_value=data_value, data_label=lambda key: labels.DATA_FIELDS.get(key, key), grouped=payments.grouped,
     )

@@ -15,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -24,8 +25,8 @@ from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 from wtforms import Form as WTForm
 
-from app.models import OperatorSettings
-from app.services import audit, refused_pages, settings
+from app.models import Attachment, OperatorSettings
+from app.services import attachments, audit, refused_pages, settings
 from app.sessions import safe_next
 
 CSP = (
@@ -159,6 +160,20 @@ def show_refusal():
         return None
     body = refused_pages.take(session.pop(REFUSED), request.full_path.rstrip("?"))
     return make_response(body) if body is not None else None
+
+
+def takes_files(view):
+    """A view whose form carries attachments: its request may be as large as they allow."""
+    view.max_content_length = attachments.REQUEST_LIMIT
+    return view
+
+
+def send_attachment(attachment: Attachment):
+    """A message's attachment as a download, never shown in the page's place: its detected type,
+    its name safe in any language (RFC 6266 with RFC 5987's filename*), no-store and nosniff as
+    every answer (register())."""
+    return send_file(attachments.path_of(attachment), mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.name, etag=False, conditional=False)
 
 
 def operator() -> OperatorSettings:

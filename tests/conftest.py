@@ -174,6 +174,7 @@ def app(tmp_path_factory, smtp_server):
         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
         "SMTP_PORT": smtp_server.port,
         "MAIL_DIR": str(tmp_path_factory.mktemp("mail")),
+        "ATTACHMENT_DIR": str(tmp_path_factory.mktemp("attachments")),
     })
     with app.app_context():
         try:

@@ -145,3 +145,8 @@ def refused(response):
     page = response.client.get(response.location)
     assert page.status_code == 200, page.status_code
     return page
+
+
+# The smallest files of two types an attachment may be, by their first bytes (app/services/attachments.py).
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n"

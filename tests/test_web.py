@@ -97,7 +97,7 @@ def test_error_pages_are_finnish_and_inside_the_layout(client):
 def test_too_large_request_gets_413(client):
     response = client.post("/kirjaudu", data={"login": "x" * (1024 * 1024 + 10)})
     assert response.status_code == 413
-    assert "Liian paljon tietoa" in response.text
+    assert "Liian paljon tietoa" in response.text and "Enimmäiskoko on 1 Mt." in response.text
 
 
 def test_unexpected_error_gets_a_finnish_500_page_without_a_trace(app, client, monkeypatch):

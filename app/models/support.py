@@ -38,6 +38,9 @@ class Feedback(db.Model):
     subscriptions: Mapped[list[Subscription]] = relationship(secondary="feedback_subscription")
     replies: Mapped[list["FeedbackReply"]] = relationship(
         order_by="FeedbackReply.id", cascade="all, delete-orphan", passive_deletes=True)
+    # Every message's attachments, the first message's and the replies', loaded in one statement.
+    attachments: Mapped[list["Attachment"]] = relationship(
+        order_by="Attachment.id", cascade="all, delete-orphan", passive_deletes=True)
 
     __table_args__ = (
         CheckConstraint(
@@ -47,6 +50,11 @@ class Feedback(db.Model):
         Index("ix_feedback_status_created", "status", "created_at"),
         Index("ix_feedback_customer_activity", "customer_id", "last_activity_at"),
     )
+
+    def attachments_of(self, reply: "FeedbackReply | None" = None) -> list["Attachment"]:
+        """The attachments of one message: a reply's, or (None) the first message's."""
+        reply_id = reply.id if reply is not None else None
+        return [a for a in self.attachments if a.reply_id == reply_id]
 
 
 class FeedbackSubscription(db.Model):
@@ -72,4 +80,28 @@ class FeedbackReply(db.Model):
     __table_args__ = (
         CheckConstraint("author IN ('customer', 'staff')", name="author"),
         Index("ix_feedback_reply_feedback", "feedback_id", "id"),
+    )
+
+
+class Attachment(db.Model):
+    """A file sent with a message. The file lives outside the web root (ATTACHMENT_DIR) under
+    `stored_name`, a random name; `name` is the uploaded one, kept only to show and to name the download."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"))
+    # The reply it came with; None: the conversation's first message.
+    reply_id: Mapped[int | None] = mapped_column(ForeignKey("feedback_reply.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    # As found from the content, never as the browser or the name said.
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    reply: Mapped[FeedbackReply | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_attachment_feedback", "feedback_id", "id"),
+        Index("ix_attachment_reply", "reply_id"),
     )

@@ -1,5 +1,6 @@
 """Palautteet ja irtisanomiset: the conversation queue, the staff's replies, and ending subscriptions on
 written notice."""
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Feedback, FeedbackReply, Subscription
 from app.models.base import utcnow
-from app.services import DomainError, NotFound, audit, ordering, outbox, support
+from app.services import DomainError, NotFound, attachments, audit, ordering, outbox, support
 
 STATUSES = ("new", "in_progress", "answered", "done")
 
@@ -43,7 +44,7 @@ def after(feedback_id: int, status: str | None, kind: str | None, limit: int) ->
 def get(feedback_id: int) -> Feedback:
     feedback = db.session.scalar(
         select(Feedback).where(Feedback.id == feedback_id)
-        .options(joinedload(Feedback.customer), selectinload(Feedback.replies),
+        .options(joinedload(Feedback.customer), selectinload(Feedback.replies), selectinload(Feedback.attachments),
                  selectinload(Feedback.subscriptions).joinedload(Subscription.product)))
     if feedback is None:
         raise NotFound()
@@ -65,23 +66,23 @@ def update(feedback: Feedback, status: str, note: str) -> None:
     db.session.commit()
 
 
-def reply(feedback: Feedback, body: str) -> None:
-    """The staff's answer: added to the conversation and emailed to the customer's own address in their
-    language with a link to it; the conversation is then answered."""
-    if problem := support.body_problem(body, empty=_l("Write your reply.")):
-        raise DomainError(problem, field="body")
+def reply(feedback: Feedback, body: str, uploads: Sequence[attachments.Upload] = ()) -> None:
+    """The staff's answer, with its attachments: added to the conversation and emailed to the customer's
+    own address in their language with a link to it; the conversation is then answered."""
+    support.check_reply(body, uploads, body_field="body", empty=_l("Write your reply."))
     now = utcnow()
     answer = FeedbackReply(author="staff", body=body.strip(), created_at=now)
     feedback.replies.append(answer)
     feedback.status, feedback.closed_at, feedback.last_activity_at = "answered", None, now
     audit.record("feedback.replied", feedback.customer_id, feedback=feedback.reference)
     customer = feedback.customer
-    if customer.email:
-        outbox.queue_email(customer.email, "feedback_reply", customer.locale, customer.id, customer=customer,
-                           feedback=feedback, reply=answer,
-                           link=outbox.link("support.conversation", reference=feedback.reference))
-    _event("feedback.replied", feedback)
-    db.session.commit()
+    with attachments.stored(feedback, answer, list(uploads)) as files:
+        if customer.email:
+            outbox.queue_email(customer.email, "feedback_reply", customer.locale, customer.id, customer=customer,
+                               feedback=feedback, reply=answer, files=[f.name for f in files],
+                               link=outbox.link("support.conversation", reference=feedback.reference))
+        _event("feedback.replied", feedback)
+        db.session.commit()
 
 
 def _event(topic: str, feedback: Feedback) -> None:

@@ -76,7 +76,8 @@ def collect(customer_id: int) -> dict[str, Any]:
     mailboxes = db.session.scalars(select(Mailbox).where(Mailbox.customer_id == customer_id)
                                    .options(selectinload(Mailbox.aliases)).order_by(Mailbox.id)).all()
     feedback = db.session.scalars(select(Feedback).where(Feedback.customer_id == customer_id)
-                                  .options(selectinload(Feedback.subscriptions)).order_by(Feedback.id)).all()
+                                  .options(selectinload(Feedback.subscriptions), selectinload(Feedback.attachments))
+                                  .order_by(Feedback.id)).all()
     conditions = [AuditEvent.customer_id == customer_id]
     if account is not None:
         conditions.append(AuditEvent.actor_account_id == account.id)
@@ -97,7 +98,9 @@ def collect(customer_id: int) -> dict[str, Any]:
         "mailboxes": [{**_row(m, skip=("customer_id",)),
                        "aliases": [_row(a, skip=("mailbox_id",)) for a in m.aliases]} for m in mailboxes],
         "feedback": [{**_row(f, skip=("customer_id", "idempotency_key", *_STAFF_ONLY)),
-                      "subscription_ids": [s.id for s in f.subscriptions]} for f in feedback],
+                      "subscription_ids": [s.id for s in f.subscriptions],
+                      "attachments": [_row(a, skip=("feedback_id", "stored_name")) for a in f.attachments]}
+                     for f in feedback],
         "audit_events": [_event(e, account) for e in events],
     }
 

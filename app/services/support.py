@@ -6,6 +6,7 @@ customer by email as the written proof, and handed to the staff as an event. Its
 stays as written; what follows in the conversation is a `FeedbackReply`.
 """
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -18,7 +19,8 @@ from app.i18n import lazy_gettext as _l
 from app.labels import TOPICS
 from app.models import Customer, Feedback, FeedbackReply
 from app.models.base import today, utcnow
-from app.services import DomainError, NotFound, audit, outbox, subscriptions
+from app.services import DomainError, NotFound, attachments, audit, outbox, subscriptions
+from app.services.attachments import Upload
 
 MESSAGES_PER_HOUR = 10
 MAX_MESSAGE_LENGTH = 5000
@@ -36,6 +38,7 @@ class Message:
     subscription_ids: list[int] = field(default_factory=list)
     wished_end_date: date | None = None
     idempotency_key: str | None = None
+    attachments: list[Upload] = field(default_factory=list)
 
 
 def send(customer_id: int, msg: Message) -> Feedback:
@@ -67,8 +70,9 @@ def send(customer_id: int, msg: Message) -> Feedback:
         if earlier is None:
             raise
         return earlier
-    _announce(customer, feedback)
-    db.session.commit()
+    with attachments.stored(feedback, None, msg.attachments):
+        _announce(customer, feedback)
+        db.session.commit()
     return feedback
 
 
@@ -90,6 +94,8 @@ def _check(customer: Customer, msg: Message) -> None:
         errors["topic"] = _l("Choose a topic.")
     if problem := body_problem(msg.message):
         errors["message"] = problem
+    if problem := attachments.problem(msg.attachments):
+        errors["attachments"] = problem
     if msg.topic == "termination":
         if not msg.subscription_ids:
             errors["subscriptions"] = _l("Choose the services you want to terminate.")
@@ -150,7 +156,7 @@ def _announce(customer: Customer, feedback: Feedback) -> None:
 def find(customer_id: int, reference: str, lock: bool = False) -> Feedback:
     """The customer's own conversation with its replies; NotFound for anyone else's."""
     statement = (select(Feedback).where(Feedback.customer_id == customer_id, Feedback.reference == reference)
-                 .options(selectinload(Feedback.replies)))
+                 .options(selectinload(Feedback.replies), selectinload(Feedback.attachments)))
     feedback = db.session.scalar(statement.with_for_update(of=Feedback) if lock else statement)
     if feedback is None:
         raise NotFound(reference)
@@ -169,17 +175,30 @@ def can_reply(feedback: Feedback, now: datetime) -> bool:
     return feedback.closed_at is None or now - feedback.closed_at <= timedelta(days=REOPEN_DAYS)
 
 
-def reply(customer_id: int, reference: str, body: str) -> Feedback:
-    """The customer's reply; it opens a closed conversation again and waits for the staff."""
+def reply(customer_id: int, reference: str, body: str, uploads: Sequence[Upload] = ()) -> Feedback:
+    """The customer's reply, with its attachments; it opens a closed conversation again and waits for the staff."""
     feedback = find(customer_id, reference, lock=True)
     now = utcnow()
     if not can_reply(feedback, now):
         raise DomainError(_l("This conversation was closed more than %(n)d days ago. "
                              "Please send a new message.", n=REOPEN_DAYS), field="message")
-    if problem := body_problem(body):
-        raise DomainError(problem, field="message")
-    feedback.replies.append(FeedbackReply(author="customer", body=body.strip(), created_at=now))
+    check_reply(body, uploads)
+    answer = FeedbackReply(author="customer", body=body.strip(), created_at=now)
+    feedback.replies.append(answer)
     feedback.status, feedback.closed_at, feedback.last_activity_at = "new", None, now
     audit.record("feedback.reply", customer_id, reference=feedback.reference)
-    db.session.commit()
+    with attachments.stored(feedback, answer, list(uploads)):
+        db.session.commit()
     return feedback
+
+
+def check_reply(body: str, uploads: Sequence[Upload], body_field: str = "message",
+                empty: str = _l("Write your message.")) -> None:
+    """A reply's text (on `body_field`) and files, the customer's or the staff's: every refusal at once."""
+    errors = {}
+    if problem := body_problem(body, empty):
+        errors[body_field] = problem
+    if problem := attachments.problem(list(uploads)):
+        errors["attachments"] = problem
+    if errors:
+        raise DomainError.of(errors)

@@ -1,10 +1,14 @@
 """The console's side of a conversation: the staff's reply by email, the internal note, closing, events."""
+import io
+
 import pytest
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, Customer, Feedback, FeedbackReply, OutboxMessage
+from app.models import Attachment, AuditEvent, Customer, Feedback, FeedbackReply, OutboxMessage
 from app.services import outbox, support
-from tests.helpers import customer_id, refused
+from app.services.attachments import Upload
+from tests.helpers import PDF, PNG, customer_id, refused
 
 
 @pytest.fixture
@@ -79,3 +83,47 @@ def test_closing_sends_the_closed_event_once_and_it_is_in_the_events_feed(admin)
                                       "status": "done"}
     assert [e.topic for e in outbox.events_after(0, 100)][-1] == "feedback.closed"
     assert [e.topic for e in outbox.events_after(0, 100)][0] == "feedback.received"
+
+
+def test_the_staff_see_and_download_every_messages_attachments(admin, matti):
+    item = support.send(customer_id("100001"), support.Message(
+        topic="support", message="Kuva liitteenä.", attachments=[Upload("modeemi.png", PNG)]))
+    support.reply(customer_id("100001"), item.reference, "Ja kuitti.", [Upload("kuitti.pdf", PDF)])
+    first, second = item.attachments
+    page = admin.get(f"/hallinta/palautteet/{item.id}").text
+    for attachment in (first, second):
+        assert f'href="/hallinta/palautteet/{item.id}/liite/{attachment.id}" download>{attachment.name}</a>' in page
+    response = admin.get(f"/hallinta/palautteet/{item.id}/liite/{second.id}")
+    assert response.status_code == 200 and response.data == PDF
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    other = started("100002")
+    assert admin.get(f"/hallinta/palautteet/{other.id}/liite/{second.id}").status_code == 404
+    assert matti.get(f"/hallinta/palautteet/{item.id}/liite/{second.id}").status_code == 403
+
+
+def test_the_staffs_reply_takes_attachments_the_customer_can_download(admin, matti):
+    item = started()
+    page = admin.get(f"/hallinta/palautteet/{item.id}").text
+    assert 'enctype="multipart/form-data"' in page and 'name="reply-attachments"' in page
+    response = admin.submit(f"/hallinta/palautteet/{item.id}/vastaa", {
+        "reply-body": "Ohje liitteenä.", "reply-attachments": [(io.BytesIO(PDF), "ohje.pdf")]},
+        page=f"/hallinta/palautteet/{item.id}")
+    assert response.status_code == 303
+    attachment = db.session.scalar(select(Attachment))
+    conversation = matti.get(f"/asiakaspalvelu/viesti/{item.reference}").text
+    assert f'/asiakaspalvelu/viesti/{item.reference}/liite/{attachment.id}" download>ohje.pdf</a>' in conversation
+    assert matti.get(f"/asiakaspalvelu/viesti/{item.reference}/liite/{attachment.id}").data == PDF
+    email = db.session.query(OutboxMessage).filter_by(channel="email", topic="feedback_reply").one()
+    assert "Ohje liitteenä.\n\nLiitteet: ohje.pdf. Voit ladata ne keskustelusta.\n\n" in email.payload["body"]
+
+
+def test_a_staff_reply_with_a_file_not_taken_is_refused_on_the_field(admin):
+    item = started()
+    response = admin.submit(f"/hallinta/palautteet/{item.id}/vastaa", {
+        "reply-body": "", "reply-attachments": [(io.BytesIO(b"MZ\x90\x00"), "ohje.pdf", "application/pdf")]},
+        page=f"/hallinta/palautteet/{item.id}")
+    response = refused(response)
+    assert 'id="reply-attachments-error"' in response.text and "ohje.pdf ei ole kuva" in response.text
+    assert 'id="reply-body-error"' in response.text
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0

@@ -38,6 +38,7 @@ from app.models import (
 )
 from app.models.base import today, utcnow
 from app.services import accounts, profile, settings, support
+from app.services.attachments import Upload
 from app.services.demo import GROUPS
 from app.services.two_factor import TOTP
 from tests.browser.conftest import (
@@ -70,6 +71,8 @@ NOT_OPENED = {
     "admin.billing_export": "a CSV or JSON download, not a page",
     "admin.customer_import_example": "a CSV download, not a page",
     "invoices.pdf": "the invoice's PDF copy, a download",
+    "support.attachment": "a file attached to a message, a download",
+    "admin.feedback_attachment": "a file attached to a message, a download",
     "healthz": "JSON for monitoring, not a page",
     "readyz": "JSON for monitoring, not a page",
     "metrics": "Prometheus' text for monitoring, not a page",
@@ -142,6 +145,11 @@ def type_the_setup_code(page) -> None:
     page.get_by_label("Koodi", exact=True).fill(TOTP(secret).now())
 
 
+def attach(name: str, body: bytes):
+    return lambda page: page.get_by_label("Liitteet").set_input_files(
+        {"name": name, "mimeType": "application/pdf", "buffer": body})
+
+
 def csv_upload(body: bytes):
     return lambda page: page.get_by_label("CSV-tiedosto").set_input_files(
         {"name": "asiakkaat.csv", "mimeType": "text/csv", "buffer": body})
@@ -193,6 +201,8 @@ STATES = {
         State("Asiakaspalvelu: a reply in the conversation (htmx)", "/asiakaspalvelu/viesti/{reference}", (
             fill("Vastauksesi", "Koskeeko irtisanominen myös kanavakorttia?"), press("Lähetä vastaus"))),
         State("Asiakaspalvelu: an empty reply (htmx)", None, (press("Lähetä vastaus"),)),
+        State("Asiakaspalvelu: a file that is not a picture or PDF (htmx)", None, (
+            fill("Vastauksesi", "Liitteenä kuva."), attach("kuva.pdf", b"<html></html>"), press("Lähetä vastaus"))),
         State("Sähköpostin hallinta: reserved address (htmx)", "/sahkoposti", (
             fill("Osoite ennen @-merkkiä", "postmaster"), fill("Sähköpostilaatikon salasana", "Kissa-Koira-Hevonen-77"),
             press("Luo sähköpostilaatikko"))),
@@ -300,7 +310,8 @@ def _id(model, **where) -> int:
 
 @pytest.fixture
 def audit_data(app, demo_data) -> dict:
-    """The demo, plus what makes the remaining pages show: an announcement, a termination notice, a
+    """The demo, plus what makes the remaining pages show: an announcement, a termination notice with an
+    attachment, a
     security order waiting for its key, links by email, and a staff member who has not logged in yet."""
     with app.test_request_context():
         matti = db.session.query(Customer).filter_by(customer_number=MATTI).one()
@@ -322,7 +333,8 @@ def audit_data(app, demo_data) -> dict:
         db.session.commit()
         feedback = support.send(matti.id, support.Message(
             topic="termination", message="Irtisanon MIX-paketin.", contact_email=matti.email,
-            contact_phone=matti.phone, subscription_ids=[mix.id], wished_end_date=today() + timedelta(days=30)))
+            contact_phone=matti.phone, subscription_ids=[mix.id], wished_end_date=today() + timedelta(days=30),
+            attachments=[Upload("irtisanomisilmoitus.pdf", b"%PDF-1.7\n%%EOF\n")]))
         profile.request_email_change(liisa.account, "liisa.uusi@example.fi", PASSWORDS[LIISA])
         accounts.request_password_reset("pekka.nieminen@example.fi")
         settings.add_staff(NEW_STAFF, "Uusi Jäsen", "staff", NEW_STAFF_PASSWORD)

@@ -147,7 +147,7 @@ def test_feedback_by_keyboard(browse, demo_data):
     assert focus_name(page) == "Aihe"
     assert page.get_by_label("Aihe").input_value() == "billing"
     assert tab_to(page, "Lähetä") == [
-        "Viesti", "Haluan, että minuun otetaan yhteyttä", "Sähköpostiosoite", "Puhelinnumero"]
+        "Viesti", "Liitteet", "Haluan, että minuun otetaan yhteyttä", "Sähköpostiosoite", "Puhelinnumero"]
     with page.expect_navigation():
         page.keyboard.press("Enter")  # nothing written: the page comes back with the error, focus on it
     assert focus_name(page) == "Viesti"

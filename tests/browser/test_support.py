@@ -1,11 +1,14 @@
 """Asiakaspalvelu in a real browser: a whole conversation, JavaScript on and off, at the width of a phone."""
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Feedback
-from app.services import inbox
+from app.services import inbox, support
 from tests.browser.conftest import PHONE, axe_violations, from_menu, log_in
+from tests.helpers import PNG, customer_id
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
@@ -48,3 +51,35 @@ def test_customer_asks_gets_an_answer_and_replies(browse, demo_data, js):
         assert axe_violations(page) == ""
     db.session.expire_all()
     assert [r.body for r in db.session.query(Feedback).one().replies] == ["Vika jatkuu yhä."]
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_customer_attaches_a_picture_to_a_reply_and_downloads_it(browse, demo_data, js):
+    feedback = support.send(customer_id("100001"), support.Message(topic="support", message="Vika modeemissa."))
+    reference = feedback.reference
+    db.session.remove()
+    page = browse(js=js, viewport=PHONE)
+    log_in(page)
+    page.goto(f"/asiakaspalvelu/viesti/{reference}")
+
+    # A page renamed .pdf first: refused by its content, next to the field.
+    page.get_by_label("Vastauksesi").fill("Kuvat liitteenä.")
+    page.get_by_label("Liitteet").set_input_files(
+        [{"name": "ohje.pdf", "mimeType": "application/pdf", "buffer": b"<html><script>1</script>"}])
+    page.get_by_role("button", name="Lähetä vastaus").click()
+    expect(page.locator("#attachments-error")).to_contain_text("ohje.pdf ei ole kuva")
+    expect(page.get_by_label("Liitteet")).to_have_attribute("aria-invalid", "true")
+
+    page.get_by_label("Liitteet").set_input_files(
+        [{"name": "modeemi.png", "mimeType": "image/png", "buffer": PNG}])
+    page.get_by_role("button", name="Lähetä vastaus").click()
+    expect(page.get_by_role("status")).to_contain_text("Vastauksesi lähetettiin.")
+    link = page.get_by_role("link", name="modeemi.png")
+    expect(link).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("modeemi.png (1 kt)")
+    if js:
+        assert axe_violations(page) == ""
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "modeemi.png"
+    assert Path(download.value.path()).read_bytes() == PNG

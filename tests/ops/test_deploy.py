@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from app.config import Config
+from app.services import attachments
 from tests.conftest import unavailable
 from tests.ops import nginx
 
@@ -69,6 +70,17 @@ def test_nginx_refuses_bodies_larger_than_the_portal_does():
     size = re.search(r"client_max_body_size (\d+)([km]?);", nginx.SITE.read_text())
     assert size, "the site sets no client_max_body_size"
     assert int(size.group(1)) * {"": 1, "k": 1024, "m": 1024 * 1024}[size.group(2)] == Config.MAX_CONTENT_LENGTH
+
+
+def test_nginx_lets_the_forms_with_attachments_through():
+    site = nginx.SITE.read_text()
+    block = re.search(r"location ~ (\S+) \{\s*client_max_body_size (\d+)m;", site)
+    assert block and int(block.group(2)) * 1024 * 1024 == attachments.REQUEST_LIMIT
+    pattern = re.compile(block.group(1))
+    for path in ("/asiakaspalvelu", "/asiakaspalvelu/viesti/261128-0A1B2C", "/hallinta/palautteet/12/vastaa"):
+        assert pattern.match(path), path
+    for path in ("/kirjaudu", "/asiakaspalvelu/viesti/261128-0A1B2C/liite/3", "/hallinta/palautteet/12"):
+        assert not pattern.match(path), path
 
 
 def test_the_example_environment_file_names_only_real_settings():

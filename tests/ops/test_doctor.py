@@ -61,6 +61,7 @@ def test_a_good_configuration_passes(app, smtp_server, redis_url, tmp_path):
     assert "OK       The database's migrations are the code's." in done.stdout
     assert f"OK       The SMTP relay 127.0.0.1:{smtp_server.port} accepts the portal." in done.stdout
     assert "OK       Rate limits are kept in Redis" in done.stdout
+    assert "OK       Attachments are kept in " in done.stdout
 
 
 def test_what_is_wrong_is_said_plainly(tmp_path):
@@ -68,7 +69,8 @@ def test_what_is_wrong_is_said_plainly(tmp_path):
         tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}", SESSION_COOKIE_SECURE="false",
         PORTAL_URL="http://oma.example.fi", RATELIMIT_STORAGE_URI="memory://", GUNICORN_CMD_ARGS="--workers 3",
         SMTP_HOST="127.0.0.1", SMTP_PORT=str(free_port()), SMTP_USER="",
-        PROVISIONING_WEBHOOK_URL="http://hooks.example.fi/omahallinta", METRICS_TOKEN="lyhyt", LOG_FORMAT="xml")
+        PROVISIONING_WEBHOOK_URL="http://hooks.example.fi/omahallinta", METRICS_TOKEN="lyhyt", LOG_FORMAT="xml",
+        ATTACHMENT_DIR=str(ROOT / "app" / "static" / "liitteet"))
     done = run_doctor(env)
     assert done.returncode == 1, done.stdout + done.stderr
     problems = [line for line in done.stdout.splitlines() if line.startswith("PROBLEM")]
@@ -82,12 +84,13 @@ def test_what_is_wrong_is_said_plainly(tmp_path):
         "PROVISIONING_WEBHOOK_URL is set but PROVISIONING_WEBHOOK_SECRET is empty",
         "METRICS_TOKEN is 5 characters long",
         "LOG_FORMAT is xml",
+        "among the static files: anyone could download the customers' attachments",
     ]
     for words in expected:
         assert any(words in line for line in problems), f"not said: {words}\n{done.stdout}"
     assert len(problems) == len(expected), done.stdout
     assert "WARNING  PROVISIONING_WEBHOOK_URL is http://" in done.stdout
-    assert re.search(r"^9 problem\(s\), \d warning\(s\)\.$", done.stdout, re.MULTILINE)
+    assert re.search(r"^10 problem\(s\), \d warning\(s\)\.$", done.stdout, re.MULTILINE)
 
 
 def test_without_a_secret_key_it_says_so_and_nothing_else(tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.config import Config
+from app.services import attachments
 from bench.harness import CUSTOMER, Deployment
 from tests.conftest import SMTPServer, free_port
 from tests.ops import nginx
@@ -116,6 +117,22 @@ def test_a_body_over_the_portals_limit_stops_at_nginx(deployed):
                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert answer.status == 413 and "X-Request-ID" not in answer.headers
     assert only(answer, "Strict-Transport-Security") == HSTS
+
+
+def test_the_forms_with_attachments_take_more_through_nginx(deployed):
+    """A file larger than other forms take reaches the portal (which answers this one, without its CSRF
+    token, 400); a body over the attachments' limit stops at nginx."""
+    site, *_ = deployed
+    headers = {"Content-Type": "multipart/form-data; boundary=raja"}
+
+    def body(size: int) -> bytes:
+        return (b'--raja\r\nContent-Disposition: form-data; name="attachments"; filename="a.pdf"\r\n\r\n'
+                + b"%PDF-" + b"x" * size + b"\r\n--raja--\r\n")
+
+    passed = Visitor(site).request("POST", "/asiakaspalvelu", body=body(2 * Config.MAX_CONTENT_LENGTH), headers=headers)
+    assert passed.status == 400 and "X-Request-ID" in passed.headers
+    stopped = Visitor(site).request("POST", "/asiakaspalvelu", body=body(attachments.REQUEST_LIMIT), headers=headers)
+    assert stopped.status == 413 and "X-Request-ID" not in stopped.headers
 
 
 def test_rate_limits_count_the_customers_address_through_nginx(deployed):

@@ -23,6 +23,7 @@ from app.models import (
 from app.models.base import today, utcnow
 from app.security import hash_password
 from app.services import api_tokens, mailboxes, support
+from app.services.attachments import Upload
 from tests.helpers import STAFF_TOTP_SECRET, record_invoice, staff_login
 from tests.security.routes import ADMIN, STAFF
 
@@ -53,12 +54,13 @@ def _objects(customer: Customer, subscription: Subscription, mailbox: Mailbox, a
     alias = mailboxes.add_alias(mailbox, f"{customer.customer_number}-alias")
     feedback = support.send(customer.id, support.Message(
         topic="termination", message="Irtisanon palvelun.", contact_email=customer.email,
-        contact_phone=customer.phone, subscription_ids=[subscription.id], wished_end_date=today()))
+        contact_phone=customer.phone, subscription_ids=[subscription.id], wished_end_date=today(),
+        attachments=[Upload("irtisanominen.pdf", b"%PDF-1.7\n%%EOF\n")]))
     order = db.session.scalar(select(Order).where(Order.customer_id == customer.id))
     invoice = record_invoice(customer_number=customer.customer_number, number=f"W-{customer.customer_number}")
     return {"subscription_id": subscription.id, "order_id": order.id, "mailbox_id": mailbox.id,
             "alias_id": alias.id, "reference": feedback.reference, "announcement_id": announcement_id,
-            "invoice_id": invoice.id}
+            "invoice_id": invoice.id, "attachment_id": feedback.attachments[0].id}
 
 
 @pytest.fixture
@@ -85,7 +87,8 @@ def world(demo_data) -> World:
     feedback = db.session.scalar(select(Feedback).filter_by(reference=mine["reference"]))
     console = {
         "customer_id": matti.id, "agreement_id": matti.agreements[0].id, "card_id": matti.pay_tv_cards[0].id,
-        "order_id": mine["order_id"], "feedback_id": feedback.id, "subscription_id": mix.id,
+        "order_id": mine["order_id"], "feedback_id": feedback.id, "attachment_id": mine["attachment_id"],
+        "subscription_id": mix.id,
         "announcement_id": mine["announcement_id"], "product_id": mix.product_id,
         "group_id": mix.product.group_id, "channel_id": mix.mix_choices[0].channel_id,
         "account_id": db.session.scalar(select(Account.id).filter_by(username=STAFF_MEMBER[0])),

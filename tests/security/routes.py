@@ -54,6 +54,7 @@ ACCESS = {
     "mix.toggle": CUSTOMER,
     "support.index": CUSTOMER,
     "support.conversation": CUSTOMER,
+    "support.attachment": CUSTOMER,
     "mail.index": CUSTOMER,
     "mail.create": CUSTOMER,
     "mail.password": CUSTOMER,
@@ -78,6 +79,7 @@ ACCESS = {
     "admin.feedback": STAFF,
     "admin.feedback_end": STAFF,
     "admin.feedback_reply": STAFF,
+    "admin.feedback_attachment": STAFF,
     "admin.audit_log": STAFF,
     "admin.outbox_failed": STAFF,
     "admin.billing": STAFF,
@@ -127,7 +129,8 @@ NOT_SERVED = {
 }
 
 # Arguments naming an object that belongs to one customer: the IDOR suite swaps them.
-OWNED = {"subscription_id", "order_id", "mailbox_id", "alias_id", "reference", "announcement_id", "invoice_id"}
+OWNED = {"subscription_id", "order_id", "mailbox_id", "alias_id", "reference", "announcement_id", "invoice_id",
+         "attachment_id"}
 
 
 @dataclass

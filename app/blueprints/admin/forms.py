@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
-from app.forms import CheckboxesField, Form, IntegerField, OperatorTimeField
+from app.forms import AttachmentsField, CheckboxesField, Form, IntegerField, OperatorTimeField
 from app.i18n import lazy_gettext as _l
 from app.labels import AGREEMENT_KINDS, FEEDBACK_STATUSES, LANGUAGES, OUTAGE_SEVERITIES
 from app.services import api_tokens
@@ -70,6 +70,7 @@ class StaffReplyForm(Form):
     body = TextAreaField(_l("Reply to the customer"), validators=[
         InputRequired(message=_l("Write your reply.")), Length(max=5000), NoControlCharacters(multiline=True)],
         render_kw={"rows": 6}, description=_l("Emailed to the customer with a link to the conversation."))
+    attachments = AttachmentsField()
 
 
 class EndSubscriptionForm(Form):

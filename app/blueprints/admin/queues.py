@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from app.blueprints.admin import bp
 from app.blueprints.admin.customers import page_number
 from app.blueprints.admin.forms import ActionForm, EndSubscriptionForm, FeedbackForm, RejectForm, StaffReplyForm
-from app.services import audit_log, inbox, order_queue, ordering
-from app.web import done, int_arg, render
+from app.services import attachments, audit_log, inbox, order_queue, ordering
+from app.web import done, int_arg, render, send_attachment, takes_files
 
 
 @bp.get("/tilaukset")
@@ -75,13 +75,20 @@ def feedback(feedback_id: int):
 
 
 @bp.post("/palautteet/<int:feedback_id>/vastaa")
+@takes_files
 def feedback_reply(feedback_id: int):
     item = inbox.get(feedback_id)
     form = StaffReplyForm(prefix="reply")  # its own ids beside the status form's
     if form.validate_on_submit():
-        inbox.reply(item, form.body.data)
+        inbox.reply(item, form.body.data, form.attachments.data)
         return done(_("The reply was sent to the customer."), url_for("admin.feedback", feedback_id=item.id))
     return _feedback_page(item, FeedbackForm(obj=item, formdata=None), reply_form=form)
+
+
+@bp.get("/palautteet/<int:feedback_id>/liite/<int:attachment_id>")
+def feedback_attachment(feedback_id: int, attachment_id: int):
+    """A file the customer or the staff sent in the conversation, as a download."""
+    return send_attachment(attachments.of_feedback(feedback_id, attachment_id))
 
 
 @bp.post("/palautteet/<int:feedback_id>/paattyy/<int:subscription_id>")

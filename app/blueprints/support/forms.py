@@ -10,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from app.forms import CheckboxesField, DayField, Form
+from app.forms import AttachmentsField, CheckboxesField, DayField, Form
 from app.i18n import lazy_gettext as _l
 from app.labels import TOPICS
 from app.services.support import MAX_MESSAGE_LENGTH, Message
@@ -30,12 +30,14 @@ def _message_field(label, rows: int) -> TextAreaField:
 
 class ReplyForm(Form):
     message = _message_field(_l("Your reply"), rows=5)
+    attachments = AttachmentsField()
 
 
 class FeedbackForm(Form):
     idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Length(max=40)])
     topic = SelectField(_l("Topic"), choices=list(TOPICS.items()), validate_choice=False)
     message = _message_field(_l("Message"), rows=8)
+    attachments = AttachmentsField()
     subscriptions = CheckboxesField(_l("Services to terminate"), choices=[], validate_choice=False)
     wished_end_date = DayField(_l("Wished end date"), validators=[Optional()],
                                 description=_l("The services end on this day at the earliest."))
@@ -63,4 +65,5 @@ class FeedbackForm(Form):
             topic=self.topic.data, message=self.message.data or "", contact_requested=self.contact_requested.data,
             contact_email=self.contact_email.data or "", contact_phone=self.contact_phone.data or "",
             subscription_ids=[int(i) for i in self.subscriptions.data or []],
-            wished_end_date=self.wished_end_date.data, idempotency_key=self.idempotency_key.data or None)
+            wished_end_date=self.wished_end_date.data, idempotency_key=self.idempotency_key.data or None,
+            attachments=self.attachments.data or [])

@@ -6,8 +6,8 @@ from app.blueprints.support import bp
 from app.blueprints.support.forms import FeedbackForm, ReplyForm
 from app.labels import TOPICS
 from app.models.base import today, utcnow
-from app.services import outages, subscriptions, support
-from app.web import done, render
+from app.services import attachments, outages, subscriptions, support
+from app.web import done, render, send_attachment, takes_files
 
 
 def _form() -> FeedbackForm:
@@ -20,6 +20,7 @@ def _form() -> FeedbackForm:
 
 @bp.route("/asiakaspalvelu", methods=["GET", "POST"])
 @login_required
+@takes_files
 def index():
     """Contact details and the feedback form, with the fields of a termination notice."""
     form = _form()
@@ -35,15 +36,23 @@ def index():
 
 @bp.route("/asiakaspalvelu/viesti/<reference>", methods=["GET", "POST"])
 @login_required
+@takes_files
 def conversation(reference: str):
     """The conversation's messages in order and the reply form; the first message is its receipt."""
     form = ReplyForm()
     if form.validate_on_submit():
-        support.reply(current_user.customer_id, reference, form.message.data)
+        support.reply(current_user.customer_id, reference, form.message.data, form.attachments.data)
         return done(_("Your reply was sent."), url_for("support.conversation", reference=reference),
                     "support/conversation.html", "conversation", focus=True,
                     **_conversation(reference, ReplyForm(formdata=None)))
     return render("support/conversation.html", "conversation", **_conversation(reference, form))
+
+
+@bp.get("/asiakaspalvelu/viesti/<reference>/liite/<int:attachment_id>")
+@login_required
+def attachment(reference: str, attachment_id: int):
+    """A file of the customer's own conversation, as a download."""
+    return send_attachment(attachments.of_customer(current_user.customer_id, reference, attachment_id))
 
 
 def _conversation(reference: str, form: ReplyForm) -> dict:
