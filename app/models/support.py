@@ -33,6 +33,9 @@ class Feedback(db.Model):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When it was closed: a reply within REOPEN_DAYS of it opens the conversation again.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The staff's replies the customer has not seen yet: counted as they are sent and cleared when the
+    # customer opens the conversation, so the menu of every page reads a number, not the replies.
+    unread_replies: Mapped[int] = mapped_column(default=0, server_default="0")
 
     customer: Mapped[Customer] = relationship()
     subscriptions: Mapped[list[Subscription]] = relationship(secondary="feedback_subscription")
@@ -46,6 +49,7 @@ class Feedback(db.Model):
         CheckConstraint("status IN ('new', 'in_progress', 'answered', 'done')", name="status"),
         Index("ix_feedback_status_created", "status", "created_at"),
         Index("ix_feedback_customer_activity", "customer_id", "last_activity_at"),
+        Index("ix_feedback_customer_unread", "customer_id", "unread_replies"),
     )
 
 

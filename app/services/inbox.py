@@ -74,6 +74,7 @@ def reply(feedback: Feedback, body: str) -> None:
     answer = FeedbackReply(author="staff", body=body.strip(), created_at=now)
     feedback.replies.append(answer)
     feedback.status, feedback.closed_at, feedback.last_activity_at = "answered", None, now
+    feedback.unread_replies += 1
     audit.record("feedback.replied", feedback.customer_id, feedback=feedback.reference)
     customer = feedback.customer
     if customer.email:

@@ -157,6 +157,22 @@ def find(customer_id: int, reference: str, lock: bool = False) -> Feedback:
     return feedback
 
 
+def open_conversation(customer_id: int, reference: str) -> Feedback:
+    """The customer's conversation as they open it: the staff's replies in it are read from now on."""
+    feedback = find(customer_id, reference)
+    if feedback.unread_replies:
+        feedback.unread_replies = 0
+        db.session.commit()
+    return feedback
+
+
+def unread_replies(customer_id: int) -> int:
+    """How many of the staff's replies the customer has not read: the menu's count on every page, so one
+    statement over the customer/unread index that skips the conversations with nothing new."""
+    return db.session.scalar(select(func.coalesce(func.sum(Feedback.unread_replies), 0)).where(
+        Feedback.customer_id == customer_id, Feedback.unread_replies > 0))
+
+
 def conversations_of(customer_id: int) -> list[Feedback]:
     """The customer's latest conversations, the most recently active first."""
     return list(db.session.scalars(
@@ -180,6 +196,7 @@ def reply(customer_id: int, reference: str, body: str) -> Feedback:
         raise DomainError(problem, field="message")
     feedback.replies.append(FeedbackReply(author="customer", body=body.strip(), created_at=now))
     feedback.status, feedback.closed_at, feedback.last_activity_at = "new", None, now
+    feedback.unread_replies = 0  # answered on the page that shows them
     audit.record("feedback.reply", customer_id, reference=feedback.reference)
     db.session.commit()
     return feedback

@@ -47,6 +47,6 @@ def conversation(reference: str):
 
 
 def _conversation(reference: str, form: ReplyForm) -> dict:
-    feedback = support.find(current_user.customer_id, reference)
+    feedback = support.open_conversation(current_user.customer_id, reference)
     return {"feedback": feedback, "topic": TOPICS[feedback.topic], "form": form,
             "can_reply": support.can_reply(feedback, utcnow()), "reopen_days": support.REOPEN_DAYS}

@@ -1,0 +1,28 @@
+"""the conversation queue: unread replies, handlers, canned replies, fault reports
+
+Revision ID: c5d8e1f02a47
+Revises: a3f19c2e7d41
+Create Date: 2026-11-28 20:10:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'c5d8e1f02a47'
+down_revision = 'a3f19c2e7d41'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('feedback', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('unread_replies', sa.Integer(), server_default='0', nullable=False))
+        batch_op.create_index('ix_feedback_customer_unread', ['customer_id', 'unread_replies'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('feedback', schema=None) as batch_op:
+        batch_op.drop_index('ix_feedback_customer_unread')
+        batch_op.drop_column('unread_replies')
