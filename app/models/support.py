@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.account import Account
 from app.models.base import UTCDateTime, utcnow
 from app.models.customer import Customer
 from app.models.subscription import Subscription
@@ -36,8 +37,11 @@ class Feedback(db.Model):
     # The staff's replies the customer has not seen yet: counted as they are sent and cleared when the
     # customer opens the conversation, so the menu of every page reads a number, not the replies.
     unread_replies: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The staff member who took it to handle ("Ota käsittelyyn"); gone with their account.
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
 
     customer: Mapped[Customer] = relationship()
+    handler: Mapped[Account | None] = relationship()
     subscriptions: Mapped[list[Subscription]] = relationship(secondary="feedback_subscription")
     replies: Mapped[list["FeedbackReply"]] = relationship(
         order_by="FeedbackReply.id", cascade="all, delete-orphan", passive_deletes=True)
@@ -50,6 +54,7 @@ class Feedback(db.Model):
         Index("ix_feedback_status_created", "status", "created_at"),
         Index("ix_feedback_customer_activity", "customer_id", "last_activity_at"),
         Index("ix_feedback_customer_unread", "customer_id", "unread_replies"),
+        Index("ix_feedback_handler_status", "handler_id", "status"),
     )
 
 

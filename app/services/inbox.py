@@ -15,7 +15,9 @@ from app.services import DomainError, NotFound, audit, ordering, outbox, support
 STATUSES = ("new", "in_progress", "answered", "done")
 
 
-def _filtered(statement, status: str | None, kind: str | None):
+def _filtered(statement, status: str | None, kind: str | None, handler_id: int | None = None):
+    if handler_id:
+        statement = statement.where(Feedback.handler_id == handler_id)
     if status:
         statement = statement.where(Feedback.status == status)
     if kind == "termination":
@@ -25,11 +27,12 @@ def _filtered(statement, status: str | None, kind: str | None):
     return statement
 
 
-def inbox(status: str | None, kind: str | None, page: int, per_page: int = 25):
-    """Oldest first (the status/created index serves it)."""
-    statement = (select(Feedback).options(joinedload(Feedback.customer))
+def inbox(status: str | None, kind: str | None, page: int, per_page: int = 25, handler_id: int | None = None):
+    """Oldest first (the status/created index serves it); `handler_id`: only those that staff member handles."""
+    statement = (select(Feedback).options(joinedload(Feedback.customer), joinedload(Feedback.handler))
                  .order_by(Feedback.created_at, Feedback.id))
-    return db.paginate(_filtered(statement, status, kind), page=page, per_page=per_page, error_out=False)
+    return db.paginate(_filtered(statement, status, kind, handler_id), page=page, per_page=per_page,
+                       error_out=False)
 
 
 def after(feedback_id: int, status: str | None, kind: str | None, limit: int) -> list[Feedback]:
@@ -43,10 +46,23 @@ def after(feedback_id: int, status: str | None, kind: str | None, limit: int) ->
 def get(feedback_id: int) -> Feedback:
     feedback = db.session.scalar(
         select(Feedback).where(Feedback.id == feedback_id)
-        .options(joinedload(Feedback.customer), selectinload(Feedback.replies),
+        .options(joinedload(Feedback.customer), joinedload(Feedback.handler), selectinload(Feedback.replies),
                  selectinload(Feedback.subscriptions).joinedload(Subscription.product)))
     if feedback is None:
         raise NotFound()
+    return feedback
+
+
+def assign(feedback_id: int, account_id: int) -> Feedback:
+    """"Ota käsittelyyn": the staff member handles it from now on; a message just received is then in progress."""
+    feedback = db.session.scalar(select(Feedback).where(Feedback.id == feedback_id).with_for_update())
+    if feedback is None:
+        raise NotFound()
+    feedback.handler_id = account_id
+    if feedback.status == "new":
+        feedback.status = "in_progress"
+    audit.record("feedback.assigned", feedback.customer_id, feedback=feedback.reference, handler=account_id)
+    db.session.commit()
     return feedback
 
 

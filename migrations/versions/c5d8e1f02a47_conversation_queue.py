@@ -20,9 +20,16 @@ def upgrade():
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.add_column(sa.Column('unread_replies', sa.Integer(), server_default='0', nullable=False))
         batch_op.create_index('ix_feedback_customer_unread', ['customer_id', 'unread_replies'], unique=False)
+        batch_op.add_column(sa.Column('handler_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(op.f('fk_feedback_handler_id_account'), 'account', ['handler_id'], ['id'],
+                                    ondelete='SET NULL')
+        batch_op.create_index('ix_feedback_handler_status', ['handler_id', 'status'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('feedback', schema=None) as batch_op:
+        batch_op.drop_index('ix_feedback_handler_status')
+        batch_op.drop_constraint(op.f('fk_feedback_handler_id_account'), type_='foreignkey')
+        batch_op.drop_column('handler_id')
         batch_op.drop_index('ix_feedback_customer_unread')
         batch_op.drop_column('unread_replies')

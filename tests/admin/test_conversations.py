@@ -78,3 +78,50 @@ def test_closing_sends_the_closed_event_once_and_it_is_in_the_events_feed(admin)
                                       "status": "done"}
     assert [e.topic for e in outbox.events_after(0, 100)][-1] == "feedback.closed"
     assert [e.topic for e in outbox.events_after(0, 100)][0] == "feedback.received"
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_taking_a_message_to_handle_sets_the_handler_and_status_and_is_audited(admin, htmx):
+    item = started()
+    response = admin.submit(f"/hallinta/palautteet/{item.id}/ota", page="/hallinta/palautteet?status=new",
+                            htmx=htmx, environ_overrides={"HTTP_REFERER": "http://localhost/hallinta/palautteet?status=new"})
+    if htmx:
+        assert response.status_code == 200 and "<html" not in response.text
+        assert response.text.lstrip().startswith("<tr>") and item.reference in response.text
+        assert "käsittelyssä" in response.text and "autofocus" in response.text
+        assert f"Käsittelet nyt viestiä {item.reference}." in response.text
+    else:
+        assert response.status_code == 303
+        assert response.headers["Location"] == "http://localhost/hallinta/palautteet?status=new"
+    db.session.expire_all()
+    stored = db.session.get(Feedback, item.id)
+    assert stored.status == "in_progress" and stored.handler.username == "yllapito"
+    [event] = db.session.query(AuditEvent).filter_by(action="feedback.assigned").all()
+    assert event.details["feedback"] == item.reference
+
+
+def test_taking_an_answered_message_keeps_its_status(admin):
+    item = started()
+    support_reply = admin.submit(f"/hallinta/palautteet/{item.id}/vastaa", {"reply-body": "Hei"},
+                                 page=f"/hallinta/palautteet/{item.id}")
+    assert support_reply.status_code == 303
+    page = f"/hallinta/palautteet/{item.id}"
+    assert admin.submit(f"{page}/ota", page=page).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Feedback, item.id).status == "answered"
+
+
+def test_the_queue_shows_who_handles_each_and_filters_to_mine(admin, staff):
+    mine, theirs, nobodys = started(), started("100002"), started()
+    assert admin.submit(f"/hallinta/palautteet/{mine.id}/ota", page="/hallinta/palautteet").status_code == 303
+    assert staff.submit(f"/hallinta/palautteet/{theirs.id}/ota", page="/hallinta/palautteet").status_code == 303
+    everything = admin.get("/hallinta/palautteet").text
+    assert "Anu Asiakaspalvelu" in everything and nobodys.reference in everything
+    only_mine = admin.get("/hallinta/palautteet?omat=1").text
+    assert mine.reference in only_mine and theirs.reference not in only_mine and nobodys.reference not in only_mine
+    assert 'name="omat" value="1" checked' in only_mine
+    assert "Anu Asiakaspalvelu" in admin.get(f"/hallinta/palautteet/{theirs.id}").text
+
+
+def test_taking_an_unknown_message_is_404(admin):
+    assert admin.submit("/hallinta/palautteet/999999/ota", page="/hallinta/palautteet").status_code == 404

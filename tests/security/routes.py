@@ -77,6 +77,7 @@ ACCESS = {
     "admin.feedback": STAFF,
     "admin.feedback_end": STAFF,
     "admin.feedback_reply": STAFF,
+    "admin.feedback_assign": STAFF,
     "admin.audit_log": STAFF,
     "admin.outbox_failed": STAFF,
     "admin.billing": STAFF,

@@ -1,6 +1,7 @@
 """Tilaukset, Palautteet ja irtisanomiset, Tapahtumaloki and failing messages: the staff's queues."""
 from flask import request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.blueprints.admin import bp
 from app.blueprints.admin.customers import page_number
@@ -18,10 +19,10 @@ def orders(action_form: ActionForm | None = None):
                   action_form=action_form or ActionForm(formdata=None))
 
 
-def _back_to_queue() -> str:
+def _back_to_queue(queue: str = "admin.orders") -> str:
     """The queue as the staff member left it (its filters and page), or its first page."""
     referrer = request.referrer
-    return referrer if referrer and referrer.startswith(request.host_url) else url_for("admin.orders")
+    return referrer if referrer and referrer.startswith(request.host_url) else url_for(queue)
 
 
 @bp.post("/tilaukset/<int:order_id>/toimitettu")
@@ -45,11 +46,24 @@ def order_reject(order_id: int):
 
 
 @bp.get("/palautteet", endpoint="inbox")
-def inbox_index():
+def inbox_index(action_form: ActionForm | None = None):
     status = request.args.get("status") or None
     kind = request.args.get("kind") or None
-    return render("admin/inbox.html", items=inbox.inbox(status, kind, page_number()), chosen_status=status,
-                  kind=kind)
+    mine = request.args.get("omat") == "1"
+    items = inbox.inbox(status, kind, page_number(), handler_id=current_user.id if mine else None)
+    return render("admin/inbox.html", items=items, chosen_status=status, kind=kind, mine=mine,
+                  action_form=action_form or ActionForm(formdata=None))
+
+
+@bp.post("/palautteet/<int:feedback_id>/ota", endpoint="feedback_assign")
+def feedback_assign(feedback_id: int):
+    """Ota käsittelyyn: from the queue (htmx swaps the row) or the conversation's page."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        item = inbox.assign(feedback_id, current_user.id)
+        return done(_("You handle %(ref)s now.", ref=item.reference), _back_to_queue("admin.inbox"),
+                    "admin/inbox.html", "row", row=item, focus=True)
+    return inbox_index(action_form=form)
 
 
 def _feedback_page(item, form, posted: tuple[int, EndSubscriptionForm] | None = None,
