@@ -18,7 +18,9 @@ STATUSES = ("new", "in_progress", "answered", "done")
 def _filtered(statement, status: str | None, kind: str | None, handler_id: int | None = None):
     if handler_id:
         statement = statement.where(Feedback.handler_id == handler_id)
-    if status:
+    if status == "open":
+        statement = statement.where(Feedback.status != "done")
+    elif status:
         statement = statement.where(Feedback.status == status)
     if kind == "termination":
         statement = statement.where(Feedback.topic == "termination")

@@ -4,7 +4,7 @@ import pytest
 from app.extensions import db
 from app.models import AuditEvent, Customer, Feedback, FeedbackReply, OutboxMessage
 from app.services import outbox, support
-from tests.helpers import customer_id
+from tests.helpers import customer_id, statements
 
 
 @pytest.fixture
@@ -125,3 +125,22 @@ def test_the_queue_shows_who_handles_each_and_filters_to_mine(admin, staff):
 
 def test_taking_an_unknown_message_is_404(admin):
     assert admin.submit("/hallinta/palautteet/999999/ota", page="/hallinta/palautteet").status_code == 404
+
+
+def test_the_overview_counts_open_conversations_by_status_and_mine_in_one_statement(admin, staff):
+    new, taken, theirs, answered, closed = (started() for _ in range(5))
+    admin.submit(f"/hallinta/palautteet/{taken.id}/ota", page="/hallinta/palautteet")
+    staff.submit(f"/hallinta/palautteet/{theirs.id}/ota", page="/hallinta/palautteet")
+    admin.submit(f"/hallinta/palautteet/{answered.id}/vastaa", {"reply-body": "Hei"}, page="/hallinta/palautteet")
+    admin.submit(f"/hallinta/palautteet/{answered.id}/ota", page="/hallinta/palautteet")
+    admin.submit(f"/hallinta/palautteet/{closed.id}", {"status": "done", "staff_note": ""})
+    with statements() as seen:
+        page = admin.get("/hallinta/").text
+    assert len([s for s, _params in seen if "GROUP BY feedback.status" in s]) == 1
+    assert '<a href="/hallinta/palautteet?status=new"><strong>1</strong> vastaanotettu</a>' in page
+    assert '<a href="/hallinta/palautteet?status=in_progress"><strong>2</strong> käsittelyssä</a>' in page
+    assert '<a href="/hallinta/palautteet?status=answered"><strong>1</strong> vastattu</a>' in page
+    assert '<a href="/hallinta/palautteet?status=open&amp;omat=1"><strong>2</strong> minun käsittelyssäni</a>' in page
+    mine = admin.get("/hallinta/palautteet?status=open&omat=1").text
+    assert taken.reference in mine and answered.reference in mine
+    assert theirs.reference not in mine and new.reference not in mine and closed.reference not in mine
