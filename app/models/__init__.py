@@ -8,13 +8,13 @@ from app.models.invoice import Invoice, InvoiceLine, InvoicePreferenceRequest
 from app.models.mail import MailAlias, Mailbox
 from app.models.outage import Outage, OutageArea, OutageNotice, OutageUpdate
 from app.models.subscription import MixChoice, Order, Subscription
-from app.models.support import Feedback, FeedbackReply, FeedbackSubscription
+from app.models.support import CannedReply, Feedback, FeedbackReply, FeedbackSubscription
 from app.models.system import AuditEvent, OperatorSettings, OutboxMessage, WorkerHeartbeat
 
 __all__ = [
     "Account", "Agreement", "Announcement", "ApiIdempotencyKey", "ApiToken", "AnnouncementDismissal", "AuditEvent",
-    "Channel", "Customer", "CustomerSearchTerm", "Feedback", "FeedbackReply", "FeedbackSubscription", "Invoice",
-    "InvoiceLine", "InvoicePreferenceRequest", "LicenceKey", "MailAlias", "Mailbox", "MixChoice", "OperatorSettings",
-    "Order", "Outage", "OutageArea", "OutageNotice", "OutageUpdate", "OutboxMessage", "PayTvCard", "Product",
-    "ProductGroup", "RecoveryCode", "Subscription", "WorkerHeartbeat",
+    "CannedReply", "Channel", "Customer", "CustomerSearchTerm", "Feedback", "FeedbackReply", "FeedbackSubscription",
+    "Invoice", "InvoiceLine", "InvoicePreferenceRequest", "LicenceKey", "MailAlias", "Mailbox", "MixChoice",
+    "OperatorSettings", "Order", "Outage", "OutageArea", "OutageNotice", "OutageUpdate", "OutboxMessage", "PayTvCard",
+    "Product", "ProductGroup", "RecoveryCode", "Subscription", "WorkerHeartbeat",
 ]

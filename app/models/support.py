@@ -82,3 +82,11 @@ class FeedbackReply(db.Model):
         CheckConstraint("author IN ('customer', 'staff')", name="author"),
         Index("ix_feedback_reply_feedback", "feedback_id", "id"),
     )
+
+
+class CannedReply(db.Model):
+    """A short named text the staff start a reply from (Asetukset › Vastauspohjat)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    body: Mapped[str] = mapped_column(Text)

@@ -17,6 +17,13 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('canned_reply',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_canned_reply')),
+    sa.UniqueConstraint('name', name=op.f('uq_canned_reply_name'))
+    )
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.add_column(sa.Column('unread_replies', sa.Integer(), server_default='0', nullable=False))
         batch_op.create_index('ix_feedback_customer_unread', ['customer_id', 'unread_replies'], unique=False)
@@ -33,3 +40,4 @@ def downgrade():
         batch_op.drop_column('handler_id')
         batch_op.drop_index('ix_feedback_customer_unread')
         batch_op.drop_column('unread_replies')
+    op.drop_table('canned_reply')

@@ -6,7 +6,8 @@ from flask_login import current_user
 from app.blueprints.admin import bp
 from app.blueprints.admin.customers import page_number
 from app.blueprints.admin.forms import ActionForm, EndSubscriptionForm, FeedbackForm, RejectForm, StaffReplyForm
-from app.services import audit_log, inbox, order_queue, ordering
+from app.models import CannedReply
+from app.services import audit_log, canned_replies, get, inbox, order_queue, ordering
 from app.web import done, int_arg, render
 
 
@@ -67,14 +68,15 @@ def feedback_assign(feedback_id: int):
 
 
 def _feedback_page(item, form, posted: tuple[int, EndSubscriptionForm] | None = None,
-                   reply_form: StaffReplyForm | None = None):
+                   reply_form: StaffReplyForm | None = None, block: str = "feedback_form", **context):
     """The message and its forms; `posted` = (subscription id, form) shows that end form as sent."""
     end_forms = {s.id: EndSubscriptionForm(prefix=f"end-{s.id}", formdata=None, ends_on=item.wished_end_date)
                  for s in item.subscriptions}
     if posted:
         end_forms[posted[0]] = posted[1]
-    return render("admin/feedback.html", "feedback_form", item=item, form=form, end_forms=end_forms,
-                  reply_form=reply_form or StaffReplyForm(prefix="reply", formdata=None))
+    return render("admin/feedback.html", block, item=item, form=form, end_forms=end_forms,
+                  reply_form=reply_form or StaffReplyForm(prefix="reply", formdata=None),
+                  canned_replies=canned_replies.all_replies(), **context)
 
 
 @bp.route("/palautteet/<int:feedback_id>", methods=["GET", "POST"])
@@ -85,6 +87,10 @@ def feedback(feedback_id: int):
         inbox.update(item, form.status.data, form.staff_note.data)
         return done(_("Saved."), url_for("admin.feedback", feedback_id=item.id), "admin/feedback.html",
                     "feedback_form", item=item, form=FeedbackForm(obj=item, formdata=None))
+    if canned_id := int_arg("pohja"):
+        # "Käytä": the canned reply fills the reply's field (with htmx that field alone); nothing is sent.
+        reply_form = StaffReplyForm(prefix="reply", formdata=None, body=get(CannedReply, canned_id).body)
+        return _feedback_page(item, form, reply_form=reply_form, block="reply_body", focus=True)
     return _feedback_page(item, form)
 
 
