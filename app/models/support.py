@@ -26,6 +26,9 @@ class Feedback(db.Model):
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     # Termination notices: the end date the customer wishes.
     wished_end_date: Mapped[date | None]
+    # Fault reports (vikailmoitus): the customer's service that has the fault, and since when.
+    fault_subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscription.id", ondelete="SET NULL"))
+    fault_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # new = received, answered = the last word is the staff's, done = closed.
     status: Mapped[str] = mapped_column(String(12), default="new")
     staff_note: Mapped[str] = mapped_column(Text, default="")
@@ -43,12 +46,13 @@ class Feedback(db.Model):
     customer: Mapped[Customer] = relationship()
     handler: Mapped[Account | None] = relationship()
     subscriptions: Mapped[list[Subscription]] = relationship(secondary="feedback_subscription")
+    fault_subscription: Mapped[Subscription | None] = relationship()
     replies: Mapped[list["FeedbackReply"]] = relationship(
         order_by="FeedbackReply.id", cascade="all, delete-orphan", passive_deletes=True)
 
     __table_args__ = (
         CheckConstraint(
-            "topic IN ('feedback', 'billing', 'support', 'termination', 'other')", name="topic"
+            "topic IN ('feedback', 'billing', 'support', 'fault', 'termination', 'other')", name="topic"
         ),
         CheckConstraint("status IN ('new', 'in_progress', 'answered', 'done')", name="status"),
         Index("ix_feedback_status_created", "status", "created_at"),

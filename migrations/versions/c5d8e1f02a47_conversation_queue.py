@@ -8,6 +8,8 @@ Create Date: 2026-11-28 20:10:00.000000
 from alembic import op
 import sqlalchemy as sa
 
+from app.models.base import UTCDateTime
+
 
 # revision identifiers, used by Alembic.
 revision = 'c5d8e1f02a47'
@@ -31,10 +33,24 @@ def upgrade():
         batch_op.create_foreign_key(op.f('fk_feedback_handler_id_account'), 'account', ['handler_id'], ['id'],
                                     ondelete='SET NULL')
         batch_op.create_index('ix_feedback_handler_status', ['handler_id', 'status'], unique=False)
+        batch_op.add_column(sa.Column('fault_subscription_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('fault_started_at', UTCDateTime(), nullable=True))
+        batch_op.create_foreign_key(op.f('fk_feedback_fault_subscription_id_subscription'), 'subscription',
+                                    ['fault_subscription_id'], ['id'], ondelete='SET NULL')
+        batch_op.drop_constraint(op.f('ck_feedback_topic'), type_='check')
+        batch_op.create_check_constraint(
+            op.f('ck_feedback_topic'), "topic IN ('feedback', 'billing', 'support', 'fault', 'termination', 'other')")
 
 
 def downgrade():
+    op.execute("UPDATE feedback SET topic = 'support' WHERE topic = 'fault'")
     with op.batch_alter_table('feedback', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_feedback_topic'), type_='check')
+        batch_op.create_check_constraint(
+            op.f('ck_feedback_topic'), "topic IN ('feedback', 'billing', 'support', 'termination', 'other')")
+        batch_op.drop_constraint(op.f('fk_feedback_fault_subscription_id_subscription'), type_='foreignkey')
+        batch_op.drop_column('fault_started_at')
+        batch_op.drop_column('fault_subscription_id')
         batch_op.drop_index('ix_feedback_handler_status')
         batch_op.drop_constraint(op.f('fk_feedback_handler_id_account'), type_='foreignkey')
         batch_op.drop_column('handler_id')
