@@ -2,7 +2,15 @@
 from datetime import date, datetime
 
 from flask import current_app, has_request_context, request
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_time, get_locale
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_time,
+    get_locale,
+    to_user_timezone,
+)
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -105,3 +113,8 @@ def moment(value: datetime) -> str:
 def clock(value: datetime) -> str:
     """14.05 in Finnish and Swedish, 14:05 in English, in the operator's time zone."""
     return format_time(value, TIME_FORMATS.get(str(get_locale()), "short"))
+
+
+def local_minute(value: datetime) -> str:
+    """The value of a datetime-local control (its `max`, say) in the operator's time zone: 2026-11-24T14:05."""
+    return to_user_timezone(value).strftime("%Y-%m-%dT%H:%M")

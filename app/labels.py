@@ -10,6 +10,7 @@ TOPICS = {
     "feedback": _l("Feedback"),
     "billing": _l("Billing"),
     "support": _l("Technical support"),
+    "fault": _l("Fault report"),
     "termination": _l("Termination"),
     "other": _l("Other"),
 }

@@ -10,7 +10,7 @@ from flask_login import current_user
 from app import i18n, labels
 from app.i18n import lazy_gettext as _l
 from app.models.base import today
-from app.services import payments
+from app.services import payments, support
 from app.services.announcements import linkify
 from app.web import operator, static_url, this_page
 
@@ -45,9 +45,16 @@ CONSOLE_MENU = (
 )
 
 
-def console_menu() -> list[tuple[str, str]]:
+def menu(counted: bool = False) -> list[tuple[str, str, int]]:
+    """The customer's menu: (endpoint, label, how many unread things wait there, when `counted`)."""
+    customer_id = counted and current_user.is_authenticated and current_user.customer_id
+    unread = support.unread_replies(customer_id) if customer_id else 0
+    return [(endpoint, label, unread if endpoint == "support.index" else 0) for endpoint, label in MENU]
+
+
+def console_menu() -> list[tuple[str, str, int]]:
     admin = current_user.is_authenticated and current_user.role == "admin"
-    return [(endpoint, label) for endpoint, label, admins_only in CONSOLE_MENU if admin or not admins_only]
+    return [(endpoint, label, 0) for endpoint, label, admins_only in CONSOLE_MENU if admin or not admins_only]
 
 
 def languages() -> list[tuple[str, str]]:
@@ -87,7 +94,7 @@ def data_value(value, key: str = "") -> str:
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         static_url=static_url, operator=operator, get_locale=get_locale, today=today,
-        menu=lambda: MENU, console_menu=console_menu, this_page=this_page, languages=languages,
+        menu=menu, console_menu=console_menu, this_page=this_page, languages=languages,
         agreement_kinds=labels.AGREEMENT_KINDS, topics=labels.TOPICS,
         feedback_statuses=labels.FEEDBACK_STATUSES, order_statuses=labels.ORDER_STATUSES,
         subscription_states=labels.SUBSCRIPTION_STATES, outage_severities=labels.OUTAGE_SEVERITIES,

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.account import Account
 from app.models.base import UTCDateTime, utcnow
 from app.models.customer import Customer
 from app.models.subscription import Subscription
@@ -25,6 +26,9 @@ class Feedback(db.Model):
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     # Termination notices: the end date the customer wishes.
     wished_end_date: Mapped[date | None]
+    # Fault reports (vikailmoitus): the customer's service that has the fault, and since when.
+    fault_subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscription.id", ondelete="SET NULL"))
+    fault_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # new = received, answered = the last word is the staff's, done = closed.
     status: Mapped[str] = mapped_column(String(12), default="new")
     staff_note: Mapped[str] = mapped_column(Text, default="")
@@ -33,9 +37,16 @@ class Feedback(db.Model):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When it was closed: a reply within REOPEN_DAYS of it opens the conversation again.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The staff's replies the customer has not seen yet: counted as they are sent and cleared when the
+    # customer opens the conversation, so the menu of every page reads a number, not the replies.
+    unread_replies: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The staff member who took it to handle ("Ota käsittelyyn"); gone with their account.
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
 
     customer: Mapped[Customer] = relationship()
+    handler: Mapped[Account | None] = relationship()
     subscriptions: Mapped[list[Subscription]] = relationship(secondary="feedback_subscription")
+    fault_subscription: Mapped[Subscription | None] = relationship()
     replies: Mapped[list["FeedbackReply"]] = relationship(
         order_by="FeedbackReply.id", cascade="all, delete-orphan", passive_deletes=True)
     # Every message's attachments, the first message's and the replies', loaded in one statement.
@@ -44,11 +55,13 @@ class Feedback(db.Model):
 
     __table_args__ = (
         CheckConstraint(
-            "topic IN ('feedback', 'billing', 'support', 'termination', 'other')", name="topic"
+            "topic IN ('feedback', 'billing', 'support', 'fault', 'termination', 'other')", name="topic"
         ),
         CheckConstraint("status IN ('new', 'in_progress', 'answered', 'done')", name="status"),
         Index("ix_feedback_status_created", "status", "created_at"),
         Index("ix_feedback_customer_activity", "customer_id", "last_activity_at"),
+        Index("ix_feedback_customer_unread", "customer_id", "unread_replies"),
+        Index("ix_feedback_handler_status", "handler_id", "status"),
     )
 
     def attachments_of(self, reply: "FeedbackReply | None" = None) -> list["Attachment"]:
@@ -105,3 +118,11 @@ class Attachment(db.Model):
         Index("ix_attachment_feedback", "feedback_id", "id"),
         Index("ix_attachment_reply", "reply_id"),
     )
+
+
+class CannedReply(db.Model):
+    """A short named text the staff start a reply from (Asetukset › Vastauspohjat)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    body: Mapped[str] = mapped_column(Text)

@@ -7,6 +7,7 @@ from app.extensions import db
 from app.models import (
     Account,
     Agreement,
+    CannedReply,
     Channel,
     Customer,
     Invoice,
@@ -148,6 +149,11 @@ def load() -> None:
     keys = [LicenceKey(product=products[code], key=f"FSTP-{n:04d}-DEMO-{code[-1]}{n:03d}")
             for code in ("TURVAPAKETTI-3", "TURVAPAKETTI-5") for n in range(1, 11)]
     db.session.add_all(keys)
+    db.session.add_all([
+        CannedReply(name="Kiitos palautteesta", body="Kiitos palautteestasi! Välitimme sen eteenpäin."),
+        CannedReply(name="Modeemin uudelleenkäynnistys",
+                    body="Kokeilethan käynnistää modeemin uudelleen: irrota virtajohto minuutiksi ja kytke se takaisin."),
+    ])
 
     since = date(2019, 3, 1)
     matti = _customer("100001", "Matti Virtanen", "matti.virtanen@example.fi", "Lumi-Ranta-Kello-71",

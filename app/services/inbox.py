@@ -16,8 +16,12 @@ from app.services import DomainError, NotFound, attachments, audit, ordering, ou
 STATUSES = ("new", "in_progress", "answered", "done")
 
 
-def _filtered(statement, status: str | None, kind: str | None):
-    if status:
+def _filtered(statement, status: str | None, kind: str | None, handler_id: int | None = None):
+    if handler_id:
+        statement = statement.where(Feedback.handler_id == handler_id)
+    if status == "open":
+        statement = statement.where(Feedback.status != "done")
+    elif status:
         statement = statement.where(Feedback.status == status)
     if kind == "termination":
         statement = statement.where(Feedback.topic == "termination")
@@ -26,11 +30,12 @@ def _filtered(statement, status: str | None, kind: str | None):
     return statement
 
 
-def inbox(status: str | None, kind: str | None, page: int, per_page: int = 25):
-    """Oldest first (the status/created index serves it)."""
-    statement = (select(Feedback).options(joinedload(Feedback.customer))
+def inbox(status: str | None, kind: str | None, page: int, per_page: int = 25, handler_id: int | None = None):
+    """Oldest first (the status/created index serves it); `handler_id`: only those that staff member handles."""
+    statement = (select(Feedback).options(joinedload(Feedback.customer), joinedload(Feedback.handler))
                  .order_by(Feedback.created_at, Feedback.id))
-    return db.paginate(_filtered(statement, status, kind), page=page, per_page=per_page, error_out=False)
+    return db.paginate(_filtered(statement, status, kind, handler_id), page=page, per_page=per_page,
+                       error_out=False)
 
 
 def after(feedback_id: int, status: str | None, kind: str | None, limit: int) -> list[Feedback]:
@@ -44,10 +49,24 @@ def after(feedback_id: int, status: str | None, kind: str | None, limit: int) ->
 def get(feedback_id: int) -> Feedback:
     feedback = db.session.scalar(
         select(Feedback).where(Feedback.id == feedback_id)
-        .options(joinedload(Feedback.customer), selectinload(Feedback.replies), selectinload(Feedback.attachments),
+        .options(joinedload(Feedback.customer), joinedload(Feedback.handler), selectinload(Feedback.replies),
+                 selectinload(Feedback.attachments),
                  selectinload(Feedback.subscriptions).joinedload(Subscription.product)))
     if feedback is None:
         raise NotFound()
+    return feedback
+
+
+def assign(feedback_id: int, account_id: int) -> Feedback:
+    """"Ota käsittelyyn": the staff member handles it from now on; a message just received is then in progress."""
+    feedback = db.session.scalar(select(Feedback).where(Feedback.id == feedback_id).with_for_update())
+    if feedback is None:
+        raise NotFound()
+    feedback.handler_id = account_id
+    if feedback.status == "new":
+        feedback.status = "in_progress"
+    audit.record("feedback.assigned", feedback.customer_id, feedback=feedback.reference, handler=account_id)
+    db.session.commit()
     return feedback
 
 
@@ -74,6 +93,7 @@ def reply(feedback: Feedback, body: str, uploads: Sequence[attachments.Upload] =
     answer = FeedbackReply(author="staff", body=body.strip(), created_at=now)
     feedback.replies.append(answer)
     feedback.status, feedback.closed_at, feedback.last_activity_at = "answered", None, now
+    feedback.unread_replies += 1
     audit.record("feedback.replied", feedback.customer_id, feedback=feedback.reference)
     customer = feedback.customer
     with attachments.stored(feedback, answer, list(uploads)) as files:

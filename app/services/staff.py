@@ -1,8 +1,11 @@
 """The console's own reading: the overview counts."""
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.models import Feedback, Order, OutboxMessage
+
+# Not closed: what the overview counts, and the queue's filter "open".
+OPEN_STATUSES = ("new", "in_progress", "answered")
 
 
 def overview() -> dict[str, int]:
@@ -19,3 +22,12 @@ def overview() -> dict[str, int]:
     )).one()
     return dict(row._mapping)
 
+
+
+def conversations(account_id: int) -> dict[str, int]:
+    """The open conversations by status, and how many of them `account_id` handles: one statement."""
+    rows = db.session.execute(
+        select(Feedback.status, func.count(), func.sum(case((Feedback.handler_id == account_id, 1), else_=0)))
+        .where(Feedback.status.in_(OPEN_STATUSES)).group_by(Feedback.status)).all()
+    counts = dict.fromkeys(OPEN_STATUSES, 0) | {status: n for status, n, _mine in rows}
+    return counts | {"mine": sum(mine for _status, _n, mine in rows)}

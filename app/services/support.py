@@ -37,6 +37,8 @@ class Message:
     contact_phone: str = ""
     subscription_ids: list[int] = field(default_factory=list)
     wished_end_date: date | None = None
+    fault_subscription_id: int | None = None
+    fault_started_at: datetime | None = None
     idempotency_key: str | None = None
     attachments: list[Upload] = field(default_factory=list)
 
@@ -61,6 +63,10 @@ def send(customer_id: int, msg: Message) -> Feedback:
     feedback.last_activity_at = feedback.created_at
     if msg.topic == "termination":
         feedback.subscriptions = _own_subscriptions_in_force(customer.id, msg.subscription_ids)
+    elif msg.topic == "fault":
+        [feedback.fault_subscription] = _own_subscriptions_in_force(
+            customer.id, [msg.fault_subscription_id], field="fault_subscription")
+        feedback.fault_started_at = msg.fault_started_at
     db.session.add(feedback)
     try:
         db.session.flush()
@@ -103,6 +109,13 @@ def _check(customer: Customer, msg: Message) -> None:
             errors["wished_end_date"] = _l("Give the date you want the services to end.")
         elif msg.wished_end_date < today():
             errors["wished_end_date"] = _l("The end date cannot be in the past.")
+    if msg.topic == "fault":
+        if msg.fault_subscription_id is None:
+            errors["fault_subscription"] = _l("Choose the service that has the fault.")
+        if msg.fault_started_at is None:
+            errors["fault_started_at"] = _l("Give the time the fault started.")
+        elif msg.fault_started_at > utcnow():
+            errors["fault_started_at"] = _l("The fault cannot have started in the future.")
     if msg.contact_requested or msg.topic == "termination":
         if not msg.contact_email.strip():
             errors["contact_email"] = _l("Write your email address.")
@@ -121,11 +134,12 @@ def body_problem(body: str, empty: str = _l("Write your message.")):
     return None
 
 
-def _own_subscriptions_in_force(customer_id: int, ids: list[int]):
+def _own_subscriptions_in_force(customer_id: int, ids: list[int], field: str = "subscriptions"):
+    """The customer's own subscriptions in force with these ids; any other id (someone else's) is refused."""
     chosen = {s.id: s for s in subscriptions.in_force(subscriptions.subscriptions_of(customer_id), today())
               if s.id in set(ids)}
     if len(chosen) != len(set(ids)):
-        raise DomainError(_l("Choose only your own services that are in force."), field="subscriptions")
+        raise DomainError(_l("Choose only your own services that are in force."), field=field)
     return list(chosen.values())
 
 
@@ -150,6 +164,9 @@ def _announce(customer: Customer, feedback: Feedback) -> None:
         customer_number=customer.customer_number,
         subscription_ids=[s.id for s in feedback.subscriptions],
         wished_end_date=feedback.wished_end_date,
+        # A fault report says which service and since when; other messages keep the payload they had.
+        **({"fault_subscription_id": feedback.fault_subscription_id,
+            "fault_started_at": feedback.fault_started_at.isoformat()} if feedback.topic == "fault" else {}),
     )
 
 
@@ -161,6 +178,22 @@ def find(customer_id: int, reference: str, lock: bool = False) -> Feedback:
     if feedback is None:
         raise NotFound(reference)
     return feedback
+
+
+def open_conversation(customer_id: int, reference: str) -> Feedback:
+    """The customer's conversation as they open it: the staff's replies in it are read from now on."""
+    feedback = find(customer_id, reference)
+    if feedback.unread_replies:
+        feedback.unread_replies = 0
+        db.session.commit()
+    return feedback
+
+
+def unread_replies(customer_id: int) -> int:
+    """How many of the staff's replies the customer has not read: the menu's count on every page, so one
+    statement over the customer/unread index that skips the conversations with nothing new."""
+    return db.session.scalar(select(func.coalesce(func.sum(Feedback.unread_replies), 0)).where(
+        Feedback.customer_id == customer_id, Feedback.unread_replies > 0))
 
 
 def conversations_of(customer_id: int) -> list[Feedback]:
@@ -186,6 +219,7 @@ def reply(customer_id: int, reference: str, body: str, uploads: Sequence[Upload]
     answer = FeedbackReply(author="customer", body=body.strip(), created_at=now)
     feedback.replies.append(answer)
     feedback.status, feedback.closed_at, feedback.last_activity_at = "new", None, now
+    feedback.unread_replies = 0  # answered on the page that shows them
     audit.record("feedback.reply", customer_id, reference=feedback.reference)
     with attachments.stored(feedback, answer, list(uploads)):
         db.session.commit()

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import Attachment, AuditEvent, Customer, Feedback, FeedbackReply, OutboxMessage
 from app.services import outbox, support
 from app.services.attachments import Upload
-from tests.helpers import PDF, PNG, customer_id, refused
+from tests.helpers import PDF, PNG, customer_id, refused, statements
 
 
 @pytest.fixture
@@ -127,3 +127,69 @@ def test_a_staff_reply_with_a_file_not_taken_is_refused_on_the_field(admin):
     assert 'id="reply-attachments-error"' in response.text and "ohje.pdf ei ole kuva" in response.text
     assert 'id="reply-body-error"' in response.text
     assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_taking_a_message_to_handle_sets_the_handler_and_status_and_is_audited(admin, htmx):
+    item = started()
+    response = admin.submit(f"/hallinta/palautteet/{item.id}/ota", page="/hallinta/palautteet?status=new",
+                            htmx=htmx, environ_overrides={"HTTP_REFERER": "http://localhost/hallinta/palautteet?status=new"})
+    if htmx:
+        assert response.status_code == 200 and "<html" not in response.text
+        assert response.text.lstrip().startswith("<tr>") and item.reference in response.text
+        assert "käsittelyssä" in response.text and "autofocus" in response.text
+        assert f"Käsittelet nyt viestiä {item.reference}." in response.text
+    else:
+        assert response.status_code == 303
+        assert response.headers["Location"] == "http://localhost/hallinta/palautteet?status=new"
+    db.session.expire_all()
+    stored = db.session.get(Feedback, item.id)
+    assert stored.status == "in_progress" and stored.handler.username == "yllapito"
+    [event] = db.session.query(AuditEvent).filter_by(action="feedback.assigned").all()
+    assert event.details["feedback"] == item.reference
+
+
+def test_taking_an_answered_message_keeps_its_status(admin):
+    item = started()
+    support_reply = admin.submit(f"/hallinta/palautteet/{item.id}/vastaa", {"reply-body": "Hei"},
+                                 page=f"/hallinta/palautteet/{item.id}")
+    assert support_reply.status_code == 303
+    page = f"/hallinta/palautteet/{item.id}"
+    assert admin.submit(f"{page}/ota", page=page).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Feedback, item.id).status == "answered"
+
+
+def test_the_queue_shows_who_handles_each_and_filters_to_mine(admin, staff):
+    mine, theirs, nobodys = started(), started("100002"), started()
+    assert admin.submit(f"/hallinta/palautteet/{mine.id}/ota", page="/hallinta/palautteet").status_code == 303
+    assert staff.submit(f"/hallinta/palautteet/{theirs.id}/ota", page="/hallinta/palautteet").status_code == 303
+    everything = admin.get("/hallinta/palautteet").text
+    assert "Anu Asiakaspalvelu" in everything and nobodys.reference in everything
+    only_mine = admin.get("/hallinta/palautteet?omat=1").text
+    assert mine.reference in only_mine and theirs.reference not in only_mine and nobodys.reference not in only_mine
+    assert 'name="omat" value="1" checked' in only_mine
+    assert "Anu Asiakaspalvelu" in admin.get(f"/hallinta/palautteet/{theirs.id}").text
+
+
+def test_taking_an_unknown_message_is_404(admin):
+    assert admin.submit("/hallinta/palautteet/999999/ota", page="/hallinta/palautteet").status_code == 404
+
+
+def test_the_overview_counts_open_conversations_by_status_and_mine_in_one_statement(admin, staff):
+    new, taken, theirs, answered, closed = (started() for _ in range(5))
+    admin.submit(f"/hallinta/palautteet/{taken.id}/ota", page="/hallinta/palautteet")
+    staff.submit(f"/hallinta/palautteet/{theirs.id}/ota", page="/hallinta/palautteet")
+    admin.submit(f"/hallinta/palautteet/{answered.id}/vastaa", {"reply-body": "Hei"}, page="/hallinta/palautteet")
+    admin.submit(f"/hallinta/palautteet/{answered.id}/ota", page="/hallinta/palautteet")
+    admin.submit(f"/hallinta/palautteet/{closed.id}", {"status": "done", "staff_note": ""})
+    with statements() as seen:
+        page = admin.get("/hallinta/").text
+    assert len([s for s, _params in seen if "GROUP BY feedback.status" in s]) == 1
+    assert '<a href="/hallinta/palautteet?status=new"><strong>1</strong> vastaanotettu</a>' in page
+    assert '<a href="/hallinta/palautteet?status=in_progress"><strong>2</strong> käsittelyssä</a>' in page
+    assert '<a href="/hallinta/palautteet?status=answered"><strong>1</strong> vastattu</a>' in page
+    assert '<a href="/hallinta/palautteet?status=open&amp;omat=1"><strong>2</strong> minun käsittelyssäni</a>' in page
+    mine = admin.get("/hallinta/palautteet?status=open&omat=1").text
+    assert taken.reference in mine and answered.reference in mine
+    assert theirs.reference not in mine and new.reference not in mine and closed.reference not in mine

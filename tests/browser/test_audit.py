@@ -25,6 +25,7 @@ from sqlalchemy import func
 from app.extensions import db
 from app.models import (
     Announcement,
+    CannedReply,
     Channel,
     Customer,
     Invoice,
@@ -37,7 +38,7 @@ from app.models import (
     Subscription,
 )
 from app.models.base import today, utcnow
-from app.services import accounts, profile, settings, support
+from app.services import accounts, inbox, profile, settings, support
 from app.services.attachments import Upload
 from app.services.demo import GROUPS
 from app.services.two_factor import TOTP
@@ -94,7 +95,8 @@ ARGUMENTS = {
     MATTI: {"code": "orderable", "order_id": "matti_order", "subscription_id": "broadband", "reference": "reference",
             "invoice_id": "invoice"},
     STAFF: {"customer_id": "matti", "product_id": "mix_product", "channel_id": "channel", "feedback_id": "feedback",
-            "announcement_id": "announcement", "order_id": "pending_order", "outage_id": "outage"},
+            "announcement_id": "announcement", "order_id": "pending_order", "outage_id": "outage",
+            "canned_id": "canned"},
 }
 
 
@@ -138,6 +140,11 @@ def open_every_part(page) -> None:
     closed = page.locator("main details:not([open]) > summary")
     while closed.count():
         closed.first.click()
+
+
+def take_the_first(page) -> None:
+    """Ota käsittelyyn on the queue's first row (the button names its reference for a screen reader)."""
+    send(page, page.get_by_role("main").get_by_role("button", name=re.compile("^Ota käsittelyyn")).first, True)
 
 
 def type_the_setup_code(page) -> None:
@@ -198,6 +205,9 @@ STATES = {
         State("Asiakaspalvelu: termination fields", "/asiakaspalvelu", (
             lambda page: page.get_by_label("Aihe", exact=True).select_option("termination"),)),
         State("Asiakaspalvelu: empty termination notice", None, (press("Lähetä"),)),
+        State("Asiakaspalvelu: fault report fields, an outage offered first", "/asiakaspalvelu", (
+            lambda page: page.get_by_label("Aihe", exact=True).select_option("fault"),)),
+        State("Asiakaspalvelu: empty fault report", None, (press("Lähetä"),)),
         State("Asiakaspalvelu: a reply in the conversation (htmx)", "/asiakaspalvelu/viesti/{reference}", (
             fill("Vastauksesi", "Koskeeko irtisanominen myös kanavakorttia?"), press("Lähetä vastaus"))),
         State("Asiakaspalvelu: an empty reply (htmx)", None, (press("Lähetä vastaus"),)),
@@ -239,6 +249,9 @@ STATES = {
         State("import: preview", "/hallinta/tuonti", (
             csv_upload(CSV_HEADER + b"100010;Uusi Asiakas;;;Katu 1;33100;Tampere;connection;2023-09-01\n"),
             press("Esikatsele"))),
+        State("Palautteet: taken to handle (htmx)", "/hallinta/palautteet", (take_the_first,)),
+        State("Palautteet: a canned reply used (htmx)", "/hallinta/palautteet/{feedback}", (press("Käytä"),)),
+        State("Palautteet: a canned reply used", "/hallinta/palautteet/{feedback}?pohja={canned}"),
         State("API tokens: a new token shown once", "/hallinta/asetukset/api", (
             fill("Nimi", "Laskutus"), tick("Luku: asiakkaat, sopimukset, maksu-TV-kortit ja palvelut"),
             press("Luo avain"))),
@@ -335,6 +348,9 @@ def audit_data(app, demo_data) -> dict:
             topic="termination", message="Irtisanon MIX-paketin.", contact_email=matti.email,
             contact_phone=matti.phone, subscription_ids=[mix.id], wished_end_date=today() + timedelta(days=30),
             attachments=[Upload("irtisanomisilmoitus.pdf", b"%PDF-1.7\n%%EOF\n")]))
+        # An unread reply from the staff: the menu's count and the list's mark are audited on Matti's pages.
+        inbox.reply(inbox.get(support.send(matti.id, support.Message(topic="support", message="Netti pätkii.")).id),
+                    "Kokeilethan käynnistää modeemin uudelleen.")
         profile.request_email_change(liisa.account, "liisa.uusi@example.fi", PASSWORDS[LIISA])
         accounts.request_password_reset("pekka.nieminen@example.fi")
         settings.add_staff(NEW_STAFF, "Uusi Jäsen", "staff", NEW_STAFF_PASSWORD)
@@ -350,6 +366,7 @@ def audit_data(app, demo_data) -> dict:
             "confirm_link": emailed_link("email_change_confirm"), "reset_link": emailed_link("password_reset"),
             "expired_token": "vanhentunut-linkki",
             "invoice": db.session.query(func.max(Invoice.id)).filter_by(customer_id=matti.id).scalar(),
+            "canned": db.session.query(func.min(CannedReply.id)).scalar(),
         }
     db.session.commit()  # nothing of the test stays open: the server writes next
     return data

@@ -10,6 +10,7 @@ from app.models import (
     Account,
     Announcement,
     ApiToken,
+    CannedReply,
     Channel,
     Customer,
     Feedback,
@@ -93,6 +94,7 @@ def world(demo_data) -> World:
         "group_id": mix.product.group_id, "channel_id": mix.mix_choices[0].channel_id,
         "account_id": db.session.scalar(select(Account.id).filter_by(username=STAFF_MEMBER[0])),
         "month": today().strftime("%Y-%m"),
+        "canned_id": db.session.scalar(select(CannedReply.id).order_by(CannedReply.id)),
         "token_id": db.session.scalar(select(ApiToken.id).filter_by(
             token_hash=api_tokens.digest(api_tokens.create("Laskutus", ["customers:read"], None)))),
     }

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import AuditEvent, Feedback, FeedbackReply
 from app.models.base import today, utcnow
 from app.services import inbox, support
-from tests.helpers import customer_id, page_statements, refused
+from tests.helpers import customer_id, page_statements, refused, statements
 from tests.support.test_feedback import subscription_id
 
 
@@ -143,3 +143,55 @@ def test_the_pages_queries_do_not_grow_with_replies(matti):
     for n in range(3):
         started(text=f"Uusi {n}")
     assert page_statements(matti, "/asiakaspalvelu") == list_one
+
+
+def staff_replied(feedback: Feedback, text: str = "Vaihdoimme asetukset.") -> None:
+    inbox.reply(inbox.get(feedback.id), text)
+
+
+def test_the_staffs_replies_are_unread_in_the_menu_and_the_list_until_the_conversation_is_opened(matti):
+    feedback = started()
+    other = started(text="Toinen asia")
+    staff_replied(feedback)
+    staff_replied(feedback, "Vielä yksi asia.")
+    staff_replied(other)
+    page = matti.get("/").text
+    assert '<span aria-hidden="true">(3)</span><span class="visually-hidden">, 3 lukematonta vastausta</span>' in page
+    listing = matti.get("/asiakaspalvelu").text
+    assert "2 uutta vastausta" in listing and "1 uusi vastaus" in listing
+    opened = matti.get(url(feedback)).text
+    assert "Vielä yksi asia." in opened and "1 lukematon vastaus" in opened
+    db.session.expire_all()
+    assert db.session.get(Feedback, feedback.id).unread_replies == 0
+    assert "2 uutta vastausta" not in matti.get("/asiakaspalvelu").text
+    matti.get(url(other))
+    assert "lukemat" not in matti.get("/").text
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_the_customers_own_reply_leaves_nothing_unread(matti, htmx):
+    feedback = started()
+    staff_replied(feedback)
+    reply(matti, feedback, "Kiitos!", htmx)
+    db.session.expire_all()
+    assert db.session.get(Feedback, feedback.id).unread_replies == 0
+
+
+def test_another_customer_does_not_see_the_unread_count_and_cannot_clear_it(matti):
+    theirs = started(number="100002", text="Liisan viesti")
+    staff_replied(theirs)
+    assert "lukemat" not in matti.get("/").text
+    assert matti.get(url(theirs)).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Feedback, theirs.id).unread_replies == 1
+
+
+def test_the_unread_count_is_one_statement_whatever_the_number_of_conversations(matti):
+    staff_replied(started())
+    one = page_statements(matti, "/tilatut-palvelut")
+    for n in range(4):
+        staff_replied(started(text=f"Uusi {n}"))
+    with statements() as seen:
+        assert "5 lukematonta vastausta" in matti.get("/tilatut-palvelut").text
+    assert len(seen) == one
+    assert len([s for s, _params in seen if "FROM feedback" in s]) == 1

@@ -73,6 +73,15 @@ class StaffReplyForm(Form):
     attachments = AttachmentsField()
 
 
+class CannedReplyForm(Form):
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write a name.")), Length(max=80),
+                                               NoControlCharacters()],
+                       description=_l("Shown in the list on the reply form."))
+    body = TextAreaField(_l("Text"), validators=[
+        InputRequired(message=_l("Write the text.")), Length(max=5000), NoControlCharacters(multiline=True)],
+        render_kw={"rows": 5})
+
+
 class EndSubscriptionForm(Form):
     ends_on = DateField(_l("Last day"), validators=[InputRequired(message=_l("Give the last day."))])
 

@@ -1,11 +1,13 @@
 """Tilaukset, Palautteet ja irtisanomiset, Tapahtumaloki and failing messages: the staff's queues."""
 from flask import request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.blueprints.admin import bp
 from app.blueprints.admin.customers import page_number
 from app.blueprints.admin.forms import ActionForm, EndSubscriptionForm, FeedbackForm, RejectForm, StaffReplyForm
-from app.services import attachments, audit_log, inbox, order_queue, ordering
+from app.models import CannedReply
+from app.services import attachments, audit_log, canned_replies, get, inbox, order_queue, ordering
 from app.web import done, int_arg, render, send_attachment, takes_files
 
 
@@ -18,10 +20,10 @@ def orders(action_form: ActionForm | None = None):
                   action_form=action_form or ActionForm(formdata=None))
 
 
-def _back_to_queue() -> str:
+def _back_to_queue(queue: str = "admin.orders") -> str:
     """The queue as the staff member left it (its filters and page), or its first page."""
     referrer = request.referrer
-    return referrer if referrer and referrer.startswith(request.host_url) else url_for("admin.orders")
+    return referrer if referrer and referrer.startswith(request.host_url) else url_for(queue)
 
 
 @bp.post("/tilaukset/<int:order_id>/toimitettu")
@@ -45,22 +47,36 @@ def order_reject(order_id: int):
 
 
 @bp.get("/palautteet", endpoint="inbox")
-def inbox_index():
+def inbox_index(action_form: ActionForm | None = None):
     status = request.args.get("status") or None
     kind = request.args.get("kind") or None
-    return render("admin/inbox.html", items=inbox.inbox(status, kind, page_number()), chosen_status=status,
-                  kind=kind)
+    mine = request.args.get("omat") == "1"
+    items = inbox.inbox(status, kind, page_number(), handler_id=current_user.id if mine else None)
+    return render("admin/inbox.html", items=items, chosen_status=status, kind=kind, mine=mine,
+                  action_form=action_form or ActionForm(formdata=None))
+
+
+@bp.post("/palautteet/<int:feedback_id>/ota", endpoint="feedback_assign")
+def feedback_assign(feedback_id: int):
+    """Ota käsittelyyn: from the queue (htmx swaps the row) or the conversation's page."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        item = inbox.assign(feedback_id, current_user.id)
+        return done(_("You handle %(ref)s now.", ref=item.reference), _back_to_queue("admin.inbox"),
+                    "admin/inbox.html", "row", row=item, focus=True)
+    return inbox_index(action_form=form)
 
 
 def _feedback_page(item, form, posted: tuple[int, EndSubscriptionForm] | None = None,
-                   reply_form: StaffReplyForm | None = None):
+                   reply_form: StaffReplyForm | None = None, block: str = "feedback_form", **context):
     """The message and its forms; `posted` = (subscription id, form) shows that end form as sent."""
     end_forms = {s.id: EndSubscriptionForm(prefix=f"end-{s.id}", formdata=None, ends_on=item.wished_end_date)
                  for s in item.subscriptions}
     if posted:
         end_forms[posted[0]] = posted[1]
-    return render("admin/feedback.html", "feedback_form", item=item, form=form, end_forms=end_forms,
-                  reply_form=reply_form or StaffReplyForm(prefix="reply", formdata=None))
+    return render("admin/feedback.html", block, item=item, form=form, end_forms=end_forms,
+                  reply_form=reply_form or StaffReplyForm(prefix="reply", formdata=None),
+                  canned_replies=canned_replies.all_replies(), **context)
 
 
 @bp.route("/palautteet/<int:feedback_id>", methods=["GET", "POST"])
@@ -71,6 +87,10 @@ def feedback(feedback_id: int):
         inbox.update(item, form.status.data, form.staff_note.data)
         return done(_("Saved."), url_for("admin.feedback", feedback_id=item.id), "admin/feedback.html",
                     "feedback_form", item=item, form=FeedbackForm(obj=item, formdata=None))
+    if canned_id := int_arg("pohja"):
+        # "Käytä": the canned reply fills the reply's field (with htmx that field alone); nothing is sent.
+        reply_form = StaffReplyForm(prefix="reply", formdata=None, body=get(CannedReply, canned_id).body)
+        return _feedback_page(item, form, reply_form=reply_form, block="reply_body", focus=True)
     return _feedback_page(item, form)
 
 

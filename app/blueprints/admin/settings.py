@@ -1,12 +1,21 @@
-"""Asetukset: the operator's details, the staff accounts and the API tokens, for admins only."""
+"""Asetukset: the operator's details, the staff accounts, the API tokens and the canned replies, for admins only."""
 from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.blueprints.admin import admin_required, bp
-from app.blueprints.admin.forms import STAFF_ROLES, ActionForm, ApiTokenForm, OperatorForm, StaffChangeForm, StaffForm
+from app.blueprints.admin.forms import (
+    STAFF_ROLES,
+    ActionForm,
+    ApiTokenForm,
+    CannedReplyForm,
+    OperatorForm,
+    StaffChangeForm,
+    StaffForm,
+)
+from app.models import CannedReply
 from app.models.base import utcnow
-from app.services import api_tokens, mailboxes, settings
+from app.services import api_tokens, canned_replies, get, mailboxes, settings
 from app.web import done, render
 
 
@@ -74,3 +83,40 @@ def api_token_revoke(token_id: int):
         api_tokens.revoke(token_id)
         return done(_("The token is revoked: it no longer works."), url_for("admin.api_tokens_view"))
     return _tokens_page(ApiTokenForm(formdata=None))
+
+
+def _canned_page(form: CannedReplyForm, action_form: ActionForm | None = None):
+    return render("admin/canned_replies.html", replies=canned_replies.all_replies(), form=form,
+                  action_form=action_form or ActionForm(formdata=None))
+
+
+@bp.route("/asetukset/vastauspohjat", methods=["GET", "POST"])
+@admin_required
+def canned_replies_view():
+    """The canned replies, and the form that adds one."""
+    form = CannedReplyForm()
+    if form.validate_on_submit():
+        canned_replies.save(None, form.name.data, form.body.data)
+        return done(_("The canned reply is added."), url_for("admin.canned_replies_view"))
+    return _canned_page(form)
+
+
+@bp.route("/asetukset/vastauspohjat/<int:canned_id>", methods=["GET", "POST"])
+@admin_required
+def canned_reply(canned_id: int):
+    canned = get(CannedReply, canned_id)
+    form = CannedReplyForm(obj=canned)
+    if form.validate_on_submit():
+        canned_replies.save(canned.id, form.name.data, form.body.data)
+        return done(_("Saved."), url_for("admin.canned_replies_view"))
+    return render("admin/canned_reply.html", canned=canned, form=form)
+
+
+@bp.post("/asetukset/vastauspohjat/<int:canned_id>/poista")
+@admin_required
+def canned_reply_delete(canned_id: int):
+    form = ActionForm()
+    if form.validate_on_submit():
+        canned_replies.delete(canned_id)
+        return done(_("The canned reply is removed."), url_for("admin.canned_replies_view"))
+    return _canned_page(CannedReplyForm(formdata=None), action_form=form)

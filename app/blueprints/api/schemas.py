@@ -283,6 +283,10 @@ class FeedbackSchema(Schema):
     wished_end_date = fields.Date(allow_none=True, required=True)
     subscriptions = fields.Pluck(SubscriptionSchema, "id", many=True, required=True,
                                  metadata={"description": "Ids of the subscriptions a termination notice names"})
+    fault_subscription_id = fields.Integer(allow_none=True, required=True,
+                                           metadata={"description": "The subscription a fault report names"})
+    fault_started_at = fields.DateTime(allow_none=True, required=True,
+                                       metadata={"description": "When the fault a fault report tells of started"})
     status = fields.String(required=True)
     staff_note = fields.String(required=True)
     created_at = fields.DateTime(required=True)

@@ -10,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from app.forms import AttachmentsField, CheckboxesField, DayField, Form
+from app.forms import AttachmentsField, CheckboxesField, DayField, Form, OperatorTimeField
 from app.i18n import lazy_gettext as _l
 from app.labels import TOPICS
 from app.services.support import MAX_MESSAGE_LENGTH, Message
@@ -41,6 +41,9 @@ class FeedbackForm(Form):
     subscriptions = CheckboxesField(_l("Services to terminate"), choices=[], validate_choice=False)
     wished_end_date = DayField(_l("Wished end date"), validators=[Optional()],
                                 description=_l("The services end on this day at the earliest."))
+    fault_subscription = SelectField(_l("Service with the fault"), choices=[], validate_choice=False)
+    fault_started_at = OperatorTimeField(_l("When the fault started"), validators=[Optional()],
+                                         description=_l("Day and time, as closely as you know."))
     contact_requested = BooleanField(_l("I want to be contacted"))
     contact_email = EmailField(
         _l("Email address"),
@@ -60,10 +63,16 @@ class FeedbackForm(Form):
         if not all(value.isdigit() for value in field.data or []):
             raise ValidationError(_l("Choose only your own services that are in force."))
 
+    def validate_fault_subscription(self, field) -> None:
+        if field.data and not field.data.isdigit():
+            raise ValidationError(_l("Choose only your own services that are in force."))
+
     def message_to_send(self) -> Message:
         return Message(
             topic=self.topic.data, message=self.message.data or "", contact_requested=self.contact_requested.data,
             contact_email=self.contact_email.data or "", contact_phone=self.contact_phone.data or "",
             subscription_ids=[int(i) for i in self.subscriptions.data or []],
-            wished_end_date=self.wished_end_date.data, idempotency_key=self.idempotency_key.data or None,
+            wished_end_date=self.wished_end_date.data,
+            fault_subscription_id=int(self.fault_subscription.data) if self.fault_subscription.data else None,
+            fault_started_at=self.fault_started_at.data, idempotency_key=self.idempotency_key.data or None,
             attachments=self.attachments.data or [])

@@ -2,6 +2,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app import i18n
 from app.blueprints.support import bp
 from app.blueprints.support.forms import FeedbackForm, ReplyForm
 from app.labels import TOPICS
@@ -15,6 +16,7 @@ def _form() -> FeedbackForm:
     form = FeedbackForm(contact_email=customer.email or "", contact_phone=customer.phone)
     in_force = subscriptions.in_force(subscriptions.subscriptions_of(customer.id), today())
     form.subscriptions.choices = [(str(s.id), s.product.label) for s in in_force]
+    form.fault_subscription.choices = [("", _("Choose")), *form.subscriptions.choices]
     return form
 
 
@@ -29,7 +31,7 @@ def index():
         return done(_("Thank you! Your message was received with the reference %(ref)s. "
                       "A receipt is on its way to your email.", ref=feedback.reference),
                     url_for("support.conversation", reference=feedback.reference))
-    return render("support/index.html", form=form, today_iso=today().isoformat(),
+    return render("support/index.html", form=form, today_iso=today().isoformat(), now_local=i18n.local_minute(utcnow()),
                   outages=outages.affecting(current_user.customer, utcnow()),
                   conversations=support.conversations_of(current_user.customer_id))
 
@@ -56,6 +58,6 @@ def attachment(reference: str, attachment_id: int):
 
 
 def _conversation(reference: str, form: ReplyForm) -> dict:
-    feedback = support.find(current_user.customer_id, reference)
+    feedback = support.open_conversation(current_user.customer_id, reference)
     return {"feedback": feedback, "topic": TOPICS[feedback.topic], "form": form,
             "can_reply": support.can_reply(feedback, utcnow()), "reopen_days": support.REOPEN_DAYS}

@@ -1,0 +1,39 @@
+"""Vastauspohjat: short named texts the staff start a reply from; kept by the admins in Asetukset."""
+from sqlalchemy import select
+
+from app.extensions import db
+from app.i18n import lazy_gettext as _l
+from app.models import CannedReply
+from app.services import DomainError, audit, get
+
+
+def all_replies() -> list[CannedReply]:
+    return list(db.session.scalars(select(CannedReply).order_by(CannedReply.name)))
+
+
+def save(canned_id: int | None, name: str, body: str) -> CannedReply:
+    """Add a canned reply (`canned_id` None) or change one; names are unique, so a list reads clearly."""
+    name, body = name.strip(), body.strip()
+    errors = {}
+    if not name:
+        errors["name"] = _l("Write a name.")
+    elif db.session.scalar(select(CannedReply.id).where(CannedReply.name == name,
+                                                        CannedReply.id != (canned_id or 0))):
+        errors["name"] = _l("A canned reply of that name exists already.")
+    if not body:
+        errors["body"] = _l("Write the text.")
+    if errors:
+        raise DomainError.of(errors)
+    canned = get(CannedReply, canned_id) if canned_id else CannedReply()
+    canned.name, canned.body = name, body
+    db.session.add(canned)
+    audit.record("canned_reply.changed" if canned_id else "canned_reply.added", canned_reply=canned.name)
+    db.session.commit()
+    return canned
+
+
+def delete(canned_id: int) -> None:
+    canned = get(CannedReply, canned_id)
+    audit.record("canned_reply.removed", canned_reply=canned.name)
+    db.session.delete(canned)
+    db.session.commit()

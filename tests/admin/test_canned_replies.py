@@ -1,0 +1,73 @@
+"""Vastauspohjat: the admins keep canned replies in Asetukset; the staff fill a reply from one."""
+import pytest
+
+from app.extensions import db
+from app.models import AuditEvent, CannedReply, FeedbackReply
+from app.services import support
+from tests.conftest import HTMX
+from tests.helpers import customer_id, refused
+
+URL = "/hallinta/asetukset/vastauspohjat"
+
+
+def canned(name: str = "Kiitos palautteesta") -> CannedReply:
+    return db.session.query(CannedReply).filter_by(name=name).one()
+
+
+def test_the_demo_has_canned_replies_listed_in_settings(admin):
+    assert f'href="{URL}"' in admin.get("/hallinta/asetukset").text
+    page = admin.get(URL).text
+    assert "Kiitos palautteesta" in page and "Modeemin uudelleenkäynnistys" in page
+
+
+def test_an_admin_adds_edits_and_removes_a_canned_reply(admin):
+    assert admin.submit(URL, {"name": "Lasku", "body": "Laskusi on maksettu."}).status_code == 303
+    added = canned("Lasku").id
+    edit = f"{URL}/{added}"
+    assert 'value="Lasku"' in admin.get(edit).text
+    assert admin.submit(edit, {"name": "Lasku maksettu", "body": "Lasku on kirjattu maksetuksi."}).status_code == 303
+    db.session.expire_all()
+    assert canned("Lasku maksettu").body == "Lasku on kirjattu maksetuksi."
+    assert admin.submit(f"{edit}/poista", page=URL).status_code == 303
+    assert db.session.query(CannedReply).filter_by(id=added).count() == 0
+    actions = [e.action for e in db.session.query(AuditEvent).filter(AuditEvent.action.like("canned_reply.%"))]
+    assert actions == ["canned_reply.added", "canned_reply.changed", "canned_reply.removed"]
+
+
+def test_a_canned_reply_needs_a_unique_name_and_a_text(admin):
+    response = admin.submit(URL, {"name": "Kiitos palautteesta", "body": "Toinen"})
+    response = refused(response)
+    assert "Samanniminen vastauspohja on jo olemassa." in response.text
+    response = admin.submit(URL, {"name": "Tyhjä", "body": " "})
+    response = refused(response)
+    assert 'aria-invalid="true"' in response.text
+    assert db.session.query(CannedReply).count() == 2
+
+
+def test_the_staff_role_cannot_edit_canned_replies(staff):
+    assert staff.get(URL).status_code == 403
+    assert staff.submit(URL, {"name": "X", "body": "Y"}, page="/hallinta/").status_code == 403
+    assert db.session.query(CannedReply).count() == 2
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_using_a_canned_reply_fills_the_reply_and_sends_nothing(staff, htmx):
+    item = support.send(customer_id(), support.Message(topic="support", message="Netti pätkii."))
+    page = staff.get(f"/hallinta/palautteet/{item.id}").text
+    assert 'name="pohja"' in page and "Modeemin uudelleenkäynnistys" in page and ">Käytä</button>" in page
+    chosen = canned("Modeemin uudelleenkäynnistys")
+    response = staff.get(f"/hallinta/palautteet/{item.id}?pohja={chosen.id}",
+                         headers=HTMX if htmx else None)
+    assert response.status_code == 200
+    if htmx:
+        assert "<html" not in response.text and 'id="reply-body-field"' in response.text
+        assert 'name="status"' not in response.text
+    else:
+        assert "<html" in response.text and 'name="status"' in response.text
+    assert "irrota virtajohto minuutiksi" in response.text and "autofocus" in response.text
+    assert db.session.query(FeedbackReply).count() == 0
+
+
+def test_an_unknown_canned_reply_is_404(staff):
+    item = support.send(customer_id(), support.Message(topic="support", message="Netti pätkii."))
+    assert staff.get(f"/hallinta/palautteet/{item.id}?pohja=999999").status_code == 404
