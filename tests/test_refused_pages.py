@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import RefusedPage
 from app.models.base import utcnow
 from app.services import refused_pages
-from tests.helpers import count
+from tests.helpers import count, refused
 
 LONG_MESSAGE = "Netti pätkii iltaisin <b>kello 20</b>. " * 100  # longer than a cookie could carry
 
@@ -75,3 +75,10 @@ def test_a_page_is_kept_ten_minutes_and_the_worker_forgets_older_ones(demo_data)
     assert db.session.scalars(db.select(RefusedPage.token)).all() == [fresh]
     assert refused_pages.take(fresh, "/palvelut") is None  # another address: gone, not shown
     assert count(RefusedPage) == 0
+
+
+def test_a_refused_nul_is_shown_as_a_replacement_character(client, demo_data):
+    """Postgres keeps no NUL in text; the refusal of a field that holds one is still shown."""
+    client.login()
+    page = refused(client.submit("/asiakaspalvelu", {"topic": "support", "message": "Hei\x00maailma"}))
+    assert 'id="message-error"' in page.text and "Hei\ufffdmaailma" in page.text

@@ -24,6 +24,9 @@ def keep(path: str, body: str) -> str:
     db.session.rollback()
     _forget_stale()
     token = secrets.token_urlsafe(32)
+    # A refused field may hold a NUL (it is refused for that), which Postgres cannot keep in text;
+    # a browser reads one in a page as U+FFFD anyway.
+    body = body.replace("\x00", "\ufffd")
     db.session.add(RefusedPage(token=token, path=path, body=body, created_at=utcnow()))
     db.session.commit()
     return token
