@@ -4,6 +4,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Customer
@@ -93,7 +94,7 @@ def test_termination_notice_and_its_receipt(browse, demo_data, smtp, js):
     page.get_by_label("Toivottu päättymispäivä").fill((today() + timedelta(days=30)).isoformat())
     page.get_by_label("Viesti", exact=True).fill("Irtisanon MIX-paketin.")
     if js:
-        assert page.get_by_text("22 / 5000 merkkiä").is_visible()
+        expect(page.get_by_text("22 / 5000 merkkiä")).to_be_visible()
     page.get_by_role("button", name="Lähetä").click()
     page.wait_for_url("**/asiakaspalvelu/viesti/*")
     reference = page.url.rsplit("/", 1)[1]
@@ -109,7 +110,7 @@ def test_switch_on_two_step_login_and_log_in_with_a_code(browse, demo_data):
     log_in(page)
     page.goto("/kayttajatiedot")
     page.get_by_role("link", name="Kaksivaiheisen tunnistautumisen asetukset").click()
-    assert page.locator(".qr svg").is_visible()
+    expect(page.locator(".qr svg")).to_be_visible()  # the click only starts the navigation
     secret = page.locator("code.secret").inner_text()
     page.get_by_label("Sovelluksen näyttämä koodi").fill(TOTP(secret).now())
     page.get_by_role("button", name="Ota käyttöön").click()

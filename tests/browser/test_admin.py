@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Account, Announcement, Customer, LicenceKey, OperatorSettings, Order, Product, Subscription
@@ -58,7 +59,7 @@ def test_staff_day(browse, demo_data, js):
     page.get_by_label("Etsi asiakas").fill("100001")
     page.get_by_role("button", name="Hae").click()
     page.get_by_role("link", name="100001").click()
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Matti Virtanen")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^Matti Virtanen"))
 
     page.get_by_role("navigation", name="Hallinnan valikko").get_by_role("link", name="Asiakastuonti").click()
     page.get_by_label("CSV-tiedosto").set_input_files(csv_file(EXAMPLE.replace(b"2023-09-01", b"31.2.2023")))
@@ -67,13 +68,13 @@ def test_staff_day(browse, demo_data, js):
     page.get_by_label("CSV-tiedosto").set_input_files(csv_file(EXAMPLE))
     page.get_by_role("button", name="Esikatsele").click()
     page.get_by_role("button", name="Tuo 4 asiakasta").click()
-    assert "Tuotu: 3 uutta asiakasta, 1 päivitetty." in page.get_by_role("status").inner_text()
+    expect(page.get_by_role("status")).to_contain_text("Tuotu: 3 uutta asiakasta, 1 päivitetty.")
 
     page.get_by_role("navigation", name="Hallinnan valikko").get_by_role("link", name="Lisenssiavaimet").click()
     page.get_by_label("Tuote").select_option(label="F-Secure TURVAPAKETTI 5 laitetta")
     page.get_by_label("Avaimet", exact=True).fill("BROWSER-KEY-1\nBROWSER-KEY-2")
     page.get_by_role("button", name="Lisää avaimia").click()
-    assert "1 odottava tilaus sai avaimensa." in page.get_by_role("status").inner_text()
+    expect(page.get_by_role("status")).to_contain_text("1 odottava tilaus sai avaimensa.")
     assert db.session.get(Order, order_id).status == "delivered"
     db.session.commit()
 
@@ -95,7 +96,7 @@ def test_announcement_on_etusivu_closes_in_place(browse, demo_data):
     page = browse()
     log_in(page)
     notice = page.get_by_role("article", name="Turvapalvelut uudistuvat")
-    assert notice.get_by_role("link", name="https://www.ipp.fi/turva").is_visible()
+    expect(notice.get_by_role("link", name="https://www.ipp.fi/turva")).to_be_visible()
     notice.get_by_role("button", name="Sulje").click()
     page.get_by_role("status").get_by_text("Tiedote on suljettu.").wait_for()
     assert page.get_by_role("article", name="Turvapalvelut uudistuvat").count() == 0
