@@ -11,6 +11,11 @@ sends each new customer as the integration guide does: `PUT /customers/{number}`
 connection. Prints progress once a minute (SIGTERM stops the run early), then customers/s and the
 p50/p95/p99 of a customer (both requests) and of each request, and counts the customers and
 agreements that arrived.
+
+Meanwhile, once a minute, a customer and a staff member open the pages the sync could slow down
+(`PROBES`: Etusivu, Tilaa, Tilatut palvelut, the console's overview and customer list and search):
+each page's compressed size against the 8 KB budget, its SQL statements (in-process) and the time
+to its answer are printed at the end, so a budget that gives way as the customers grow shows.
 """
 import argparse
 import http.client
@@ -25,7 +30,12 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from app.services import api_tokens
 from bench.harness import Deployment, sqlite_url
-from bench.portal import table
+from bench.portal import Page, Portal, table
+
+HTML_BUDGET = 8 * 1024
+PROBES = [Page("customer", "/"), Page("customer", "/tilaa"), Page("customer", "/tilatut-palvelut"),
+          Page("console", "/hallinta/"), Page("console", "/hallinta/asiakkaat"),
+          Page("console", "/hallinta/asiakkaat?q=Asiakas+4242")]
 
 FIRST_NUMBER = 700000
 AGREEMENTS = {"agreements": [{"kind": "connection", "valid_from": "2026-01-01", "valid_until": None},
@@ -77,6 +87,33 @@ class Client(threading.Thread):
         connection.close()
 
 
+class Probe:
+    """The pages of `PROBES` opened once a round, as the sync goes on: size, statements, time."""
+
+    def __init__(self, portal: Portal):
+        self.portal = portal
+        self.seen = {page.path: {"bytes": [], "statements": [], "ms": [], "statuses": set()} for page in PROBES}
+
+    def round(self) -> None:
+        for page in PROBES:
+            seen = self.seen[page.path]
+            started = time.perf_counter()
+            response = self.portal.fetch(page.path, page.side)
+            seen["ms"].append((time.perf_counter() - started) * 1000)
+            seen["bytes"].append(len(response.body))
+            statements, status = self.portal.statements(page.side, page.path)
+            seen["statements"].append(statements)
+            seen["statuses"].update({response.status, status})
+
+    def rows(self) -> list[list[str]]:
+        return [[f"`{page.path}`", page.side, str(len(seen["ms"])),
+                 f"{max(seen['bytes'])} B" + ("" if max(seen["bytes"]) <= HTML_BUDGET else " over the budget"),
+                 "–".join(str(n) for n in sorted({min(seen["statements"]), max(seen["statements"])})),
+                 f"{statistics.median(seen['ms']):.0f}", f"{max(seen['ms']):.0f}",
+                 ", ".join(str(s) for s in sorted(seen["statuses"]))]
+                for page in PROBES for seen in [self.seen[page.path]]]
+
+
 def percentiles(values: list[float]) -> list[str]:
     cuts = statistics.quantiles(values, n=100)
     return [f"{cuts[49]:.1f}", f"{cuts[94]:.1f}", f"{cuts[98]:.1f}"]
@@ -93,6 +130,8 @@ def main() -> None:
     deployment = Deployment(database_url, workers=args.workers, env={"API_RATE_LIMIT": "1000000 per minute"})
     with deployment:
         token = make_token(database_url, deployment.env["SECRET_KEY"])
+        probe = Probe(Portal(deployment))
+        probe.round()
         share = -(-args.customers // args.connections)
         stop = threading.Event()  # SIGTERM ends the run early, with the figures of what was sent
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -103,6 +142,7 @@ def main() -> None:
             client.start()
         while alive := [client for client in clients if client.is_alive()]:  # a line a minute, for a long run
             alive[0].join(60)
+            probe.round()
             done = sum(len(client.customer_ms) for client in clients)
             print(f"{done} customers in {time.perf_counter() - started:.0f} s", flush=True)
         seconds = time.perf_counter() - started
@@ -125,6 +165,8 @@ def main() -> None:
         ["PUT /customers/{number}", *percentiles([t for c in clients for t in c.put_ms])],
         ["PUT /customers/{number}/agreements", *percentiles([t for c in clients for t in c.agreements_ms])],
     ]), end="\n\n")
+    print(table(["page, while the sync runs", "side", "rounds", "largest (budget 8 KB)", "SQL statements",
+                 "p50 ms", "max ms", "status"], probe.rows()), end="\n\n")
     print(f"arrived: {arrived} customers, {agreements} agreements; failed requests: {len(failures)}")
     for failure in failures[:10]:
         print(failure)

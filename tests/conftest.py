@@ -195,12 +195,22 @@ def drop_everything() -> None:
 
 
 def empty_tables() -> None:
+    """Delete every row a test left, children first. On Postgres only the tables that hold rows are
+    emptied and their sequences restarted: a TRUNCATE of all of them took 70 ms after every test,
+    a check and a few DELETEs take a few."""
     names = [t.name for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
-    else:
-        for name in names:
-            db.session.execute(text(f'DELETE FROM "{name}"'))
+        held = set(db.session.execute(text(" UNION ALL ".join(
+            f"SELECT '{name}' WHERE EXISTS (SELECT FROM \"{name}\")" for name in names))).scalars())
+        names = [name for name in names if name in held]
+    for name in names:
+        db.session.execute(text(f'DELETE FROM "{name}"'))
+    restarts = [f"setval(pg_get_serial_sequence('{name}', '{column.name}'), 1, false)"
+                for name in names if db.engine.dialect.name == "postgresql"
+                for column in db.metadata.tables[name].primary_key if column.autoincrement is not False
+                and column.type.python_type is int]
+    if restarts:
+        db.session.execute(text("SELECT " + ", ".join(restarts)))
     db.session.commit()
 
 
