@@ -1,8 +1,13 @@
 """/hairiot without logging in: current and last 30 days' outages, a postal-code search in
 both renderings, and the Atom feed, which must validate."""
 import gzip
+import re
+from collections import Counter
 from datetime import timedelta
-from xml.etree import ElementTree
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from lxml import etree
 
 from app.extensions import db
 from app.models import Outage, OutageArea, OutageUpdate
@@ -14,9 +19,24 @@ from tests.outages.conftest import publish
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-def parse(feed: bytes) -> ElementTree.Element:
-    """The portal's own feed, parsed strictly: it raises unless the XML is well-formed."""
-    return ElementTree.fromstring(feed)  # noqa: S314 — our own output, not untrusted input
+ATOM_GRAMMAR = etree.RelaxNG(etree.parse(Path(__file__).with_name("atom.rng")))
+
+
+def parse(feed: bytes) -> etree._Element:
+    """The portal's own feed, held to RFC 4287: libxml2 validates it against the Atom grammar
+    (tests/outages/atom.rng), then the rules of sections 4.1.1 and 4.1.2 no grammar can say."""
+    root = etree.fromstring(feed, etree.XMLParser(resolve_entities=False, no_network=True))
+    assert ATOM_GRAMMAR.validate(root), ATOM_GRAMMAR.error_log
+    entries = root.findall(f"{ATOM}entry")
+    assert root.find(f"{ATOM}author") is not None or all(e.find(f"{ATOM}author") is not None for e in entries)
+    for element in (root, *entries):
+        assert urlsplit(element.findtext(f"{ATOM}id")).scheme, "an id is an absolute IRI"
+        alternates = Counter((link.get("type"), link.get("hreflang")) for link in element.findall(f"{ATOM}link")
+                             if link.get("rel", "alternate") == "alternate")
+        assert all(count == 1 for count in alternates.values()), "one alternate link per type and language"
+    for entry in entries:
+        assert entry.find(f"{ATOM}content") is not None or entry.find(f"{ATOM}link[@rel='alternate']") is not None
+    return root
 
 
 def resolved(title: str, days_ago: int) -> None:
@@ -90,6 +110,22 @@ def test_the_feed_is_valid_atom(admin, make_client):
     assert [e.find(f"{ATOM}title").text for e in entries] == ["Nyt rikki <&>", "Korjattu: Viime viikolla"]
     assert len({e.find(f"{ATOM}id").text for e in entries}) == 2
     assert "Korjaus käynnissä." in entries[0].find(f"{ATOM}content").text
+
+
+def test_the_grammar_refuses_what_rfc_4287_forbids(admin, make_client):
+    publish(admin, "Nyt rikki")
+    feed = make_client().get("/hairiot.atom").data.decode()
+    assert ATOM_GRAMMAR.validate(etree.fromstring(feed.encode()))
+    entry_id = feed[feed.index("<entry>") + 7:feed.index("</id>", feed.index("<entry>")) + 5]
+    broken = {
+        "an entry without its id": feed.replace(entry_id, "", 1),
+        "a date as Finns write it": re.sub(r"<updated>[^<]+</updated>", "<updated>28.11.2026 klo 12</updated>", feed),
+        "two titles": feed.replace("<title>", "<title>x</title><title>", 1),
+        "a link without href": feed.replace('href="', 'data-href="', 1),
+        "an unknown Atom element": feed.replace("<entry>", "<entry><severity>major</severity>", 1),
+    }
+    for what, text in broken.items():
+        assert not ATOM_GRAMMAR.validate(etree.fromstring(text.encode())), what
 
 
 def test_the_feed_is_valid_with_no_outages(app, make_client, demo_data):
