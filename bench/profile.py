@@ -9,14 +9,25 @@ counts as SQL; gettext called from a template as Babel), and the table shows eac
 share of the page's time.
 
     .venv/bin/python -m bench.profile [--requests 200] [--tree Etusivu]
+    .venv/bin/python -m bench.profile --under-wrk 20 [--connections 10] [--workers 2]
+
+`--under-wrk SECONDS` profiles gunicorn itself instead: each page loaded by wrk for that long
+while py-spy samples every worker process (`--subprocesses`, idle threads left out), so the
+table also shows what the test client does not: gunicorn's own HTTP work and the wait on the
+database. A sample goes to the innermost frame of the stack that belongs to a layer.
 """
 import argparse
 import re
+import subprocess
+import tempfile
+import threading
 import time
+from collections import Counter
 
 from pyinstrument import Profiler
 
-from bench.harness import Deployment
+from bench import wrk
+from bench.harness import BIN, Deployment
 from bench.portal import COMPRESSED, Portal, table
 from bench.server import TARGETS
 
@@ -34,6 +45,7 @@ LAYERS = [
     ("forms", r"wtforms|app/forms\.py"),
     ("URL building and routing", r"werkzeug/routing"),
     ("Flask and Werkzeug", r"/flask/|werkzeug"),
+    ("gunicorn (HTTP, workers)", r"/gunicorn/"),
     ("portal's own code", r"/app/"),
 ]
 COMPILED = [(name, re.compile(pattern)) for name, pattern in LAYERS]
@@ -74,11 +86,52 @@ def profile(client, path: str, requests: int, headers: dict) -> Profiler:
     return profiler
 
 
+def under_wrk(portal: Portal, pid: int, path: str, side: str, seconds: int, connections: int) -> tuple[Counter, float]:
+    """py-spy's samples of the gunicorn under `pid` by layer while wrk loads `path`; and wrk's requests/s."""
+    headers = {**COMPRESSED, "Cookie": portal.cookies[side]} if portal.cookies[side] else COMPRESSED
+    wrk.run(portal.url + path, 1, 1, headers)  # warm up
+    figures = {}
+    load = threading.Thread(target=lambda: figures.update(wrk.run(portal.url + path, connections, seconds + 2,
+                                                                   headers)))
+    load.start()
+    time.sleep(1)
+    with tempfile.NamedTemporaryFile(suffix=".txt") as raw:
+        subprocess.run([str(BIN / "py-spy"), "record", "--pid", str(pid), "--subprocesses", "--format", "raw",
+                        "--rate", "250", "--full-filenames", "--duration", str(seconds), "--nonblocking",
+                        "--output", raw.name],
+                       check=True, capture_output=True)
+        load.join()
+        totals = Counter()
+        for line in open(raw.name, encoding="utf-8", errors="replace"):  # --nonblocking may read a torn name
+            stack, _, count = line.rstrip("\n").rpartition(" ")
+            if not count.isdigit():  # py-spy's own remarks (e.g. on a worker it could not sample)
+                continue
+            files = [frame[frame.rfind("(") + 1:frame.rfind(":")] for frame in stack.split(";")]
+            totals[next((name for path in reversed(files) if (name := layer(path))), "other")] += int(count)
+    return totals, figures["rps"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="requests per page (default 200)")
     parser.add_argument("--tree", help="also print pyinstrument's call tree of this page (e.g. Etusivu)")
+    parser.add_argument("--under-wrk", type=int, metavar="SECONDS", help="profile gunicorn under wrk with py-spy")
+    parser.add_argument("--connections", type=int, default=10, help="wrk's connections with --under-wrk (10)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers with --under-wrk (2)")
     args = parser.parse_args()
+    if args.under_wrk:
+        with Deployment(workers=args.workers) as deployment:
+            portal = Portal(deployment)
+            results = {what: under_wrk(portal, deployment.process.pid, path, side, args.under_wrk, args.connections)
+                       for what, side, path in TARGETS}
+        names = [name for name, _ in LAYERS] + ["other"]
+        rows = [[name, *(f"{100 * totals[name] / sum(totals.values()):.0f} %" for totals, _ in results.values())]
+                for name in names]
+        rows.append(["**requests/s under py-spy**", *(f"{rps:.0f}" for _, rps in results.values())])
+        print(f"gunicorn, {args.workers} workers, wrk {args.connections} connections for {args.under_wrk} s a page, "
+              "py-spy at 250 samples/s of each worker, SQLite with the demo data\n")
+        print(table(["layer", *results], rows))
+        return
     with Deployment(workers=1) as deployment:
         portal = Portal(deployment)
         results = {}
