@@ -6,7 +6,10 @@ same run is the yardstick, and the portal's share of its requests per second the
 Then every page's SQL statements per request (in-process, counted by SQLAlchemy) and the
 peak memory of each gunicorn worker (VmHWM).
 
-    .venv/bin/python -m bench.server [--seconds 5] [--connections 1 10 50] [--workers 4]
+    .venv/bin/python -m bench.server [--seconds 5] [--connections 1 10 50] [--workers 4] [--database-url URL]
+
+`--database-url` names an empty database (Postgres) to migrate and fill with the demo; SQLite in a
+temporary directory without it.
 """
 import argparse
 import urllib.parse
@@ -49,6 +52,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="wrk's duration of each run (default 5)")
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers, as the README runs it (4)")
+    parser.add_argument("--database-url", default=None, help="an empty database (default: SQLite, temporary)")
     args = parser.parse_args()
     load_args = (args.connections, args.seconds)
 
@@ -56,7 +60,7 @@ def main() -> None:
         hello = load(hello_app.url + "/", *load_args, COMPRESSED)
         hello_memory = peak_memory(hello_app)
     table_rows = rows("hello (bare Flask)", hello, args.connections, None)
-    with Deployment(workers=args.workers) as deployment:
+    with Deployment(args.database_url, workers=args.workers) as deployment:
         portal = Portal(deployment)
         for what, side, path in TARGETS:
             headers = {**COMPRESSED, "Cookie": portal.cookies[side]} if portal.cookies[side] else COMPRESSED
