@@ -119,6 +119,8 @@ def customer_rows(one: str, rows: str, schema: type[Schema], list_schema: type[S
     endpoints and its id, `rows` is the path below the customer and the list's field; `says` is what the
     document says of each change."""
     collection = f"/customers/<customer_number>/{rows}"
+    # The row's id keeps its own name in the URL (agreement_id, card_id), as clients and links know it,
+    # so the views below take it by that name.
     row, id_name = f"{collection}/<int:{one}_id>", f"{one}_id"
 
     def saying(what: str):
