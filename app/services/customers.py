@@ -171,6 +171,11 @@ def save_card(customer: Customer, card_id: int | None, card_number: str, valid_u
     return card
 
 
+def end_card(customer: Customer, card_id: int, valid_until: date) -> PayTvCard:
+    """The customer's card is valid up to and including `valid_until`."""
+    return save_card(customer, card_id, "", valid_until)
+
+
 def delete_card(customer: Customer, card_id: int) -> None:
     """Remove a card from the customer; its number is free for another."""
     card = _owned(customer.pay_tv_cards, card_id)

@@ -5,10 +5,12 @@ marshmallow schemas of schemas.py, from which flask-smorest makes /api/v1/openap
 resource group is a blueprint made by `resource()`: a token with the group's read scope may GET
 it, with its write scope change it. Errors are answered by app/errors.py as RFC 9457 problems.
 """
+import functools
 import hashlib
 
 from flask import current_app, g, request
 from flask_smorest import Blueprint
+from marshmallow import Schema
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, Conflict, Forbidden, Unauthorized, UnprocessableEntity
 
@@ -91,9 +93,24 @@ def _settle(response):
     return response
 
 
-def resource(group: str, import_name: str, description: str) -> Blueprint:
+class Resource(Blueprint):
+    """A resource group's blueprint, with the one way of a list read a page at a time."""
+
+    def page(self, rule: str, query: type[Schema], page: type[Schema]):
+        """A GET of items in id order, a page after the id `after` (the query is a PageQuerySchema): the view
+        takes the query's fields as arguments and returns the page's items, answered as `page`'s `items`."""
+        def decorator(view):
+            @functools.wraps(view)
+            def items(**arguments):
+                return {"items": view(**arguments)}
+            return self.get(rule)(self.arguments(query, location="query", as_kwargs=True)(
+                self.response(200, page)(items)))
+        return decorator
+
+
+def resource(group: str, import_name: str, description: str) -> Resource:
     """A blueprint of the group: token and scope checked, per-token rate limit, no CSRF (no cookies)."""
-    bp = Blueprint(f"api_{group}", import_name, url_prefix=PREFIX, description=description)
+    bp = Resource(f"api_{group}", import_name, url_prefix=PREFIX, description=description)
     bp.before_request(lambda: _authenticate(group))
     bp.before_request(_claim)
     bp.after_request(_settle)

@@ -4,6 +4,7 @@ import hashlib
 import json
 
 from flask import request
+from marshmallow import Schema
 from werkzeug.exceptions import PreconditionFailed
 
 from app.blueprints.api import PREFIX, idempotent, resource
@@ -111,85 +112,73 @@ def customer_invite(customer_number: str):
     return ""
 
 
-@bp.get("/customers/<customer_number>/agreements")
-@bp.response(200, AgreementsSchema)
-def agreements_read(customer_number: str):
-    return customers.by_number(customer_number)
+def customer_rows(one: str, rows: str, schema: type[Schema], list_schema: type[Schema], *, replace, add, end,
+                  delete, says: dict[str, str]) -> None:
+    """The routes of one kind of a customer's rows (agreements, pay-TV cards), each by the console's own
+    function: the whole list read or replaced, one row added, ended or deleted. `one` names a row in the
+    endpoints and its id, `rows` is the path below the customer and the list's field; `says` is what the
+    document says of each change."""
+    collection = f"/customers/<customer_number>/{rows}"
+    # The row's id keeps its own name in the URL (agreement_id, card_id), as clients and links know it,
+    # so the views below take it by that name.
+    row, id_name = f"{collection}/<int:{one}_id>", f"{one}_id"
+
+    def saying(what: str):
+        """The view's docstring, which becomes its summary in the document."""
+        def mark(view):
+            view.__doc__ = says.get(what)
+            return view
+        return mark
+
+    @bp.get(collection, endpoint=f"{one}s_read")
+    @bp.response(200, list_schema)
+    def read(customer_number: str):
+        return customers.by_number(customer_number)
+
+    @bp.put(collection, endpoint=f"{one}s_replace")
+    @saying("replace")
+    @bp.arguments(list_schema)
+    @bp.response(200, list_schema)
+    def replace_all(values: dict, customer_number: str):
+        customer = customers.by_number(customer_number)
+        replace(customer, values[rows.replace("-", "_")])
+        return customer
+
+    @bp.post(collection, endpoint=f"{one}_add")
+    @saying("add")
+    @idempotent
+    @bp.arguments(schema)
+    @bp.response(201, schema, description="Added")
+    @bp.doc(**row_links(rows, id_name))
+    def add_one(values: dict, customer_number: str):
+        return add(customers.by_number(customer_number), None, **values)
+
+    @bp.post(f"{row}/end", endpoint=f"{one}_end")
+    @saying("end")
+    @bp.arguments(EndSchema)
+    @bp.response(200, schema)
+    def end_one(values: dict, customer_number: str, **row_id: int):
+        return end(customers.by_number(customer_number), row_id[id_name], values["valid_until"])
+
+    @bp.delete(row, endpoint=f"{one}_delete")
+    @saying("delete")
+    @bp.response(204)
+    def delete_one(customer_number: str, **row_id: int):
+        delete(customers.by_number(customer_number), row_id[id_name])
 
 
-@bp.put("/customers/<customer_number>/agreements")
-@bp.arguments(AgreementsSchema)
-@bp.response(200, AgreementsSchema)
-def agreements_replace(values: dict, customer_number: str):
-    """The customer's agreements become exactly these (add, change and end by sending the whole list)."""
-    customer = customers.by_number(customer_number)
-    customers.replace_agreements(customer, values["agreements"])
-    return customer
-
-
-@bp.post("/customers/<customer_number>/agreements")
-@idempotent
-@bp.arguments(AgreementSchema)
-@bp.response(201, AgreementSchema, description="Added")
-@bp.doc(**row_links("agreements", "agreement_id"))
-def agreement_add(values: dict, customer_number: str):
-    """Add one agreement, as the console's "add"; the others stay as they are."""
-    return customers.save_agreement(customers.by_number(customer_number), None, **values)
-
-
-@bp.post("/customers/<customer_number>/agreements/<int:agreement_id>/end")
-@bp.arguments(EndSchema)
-@bp.response(200, AgreementSchema)
-def agreement_end(values: dict, customer_number: str, agreement_id: int):
-    """The agreement is in force up to and including `valid_until`."""
-    return customers.end_agreement(customers.by_number(customer_number), agreement_id, values["valid_until"])
-
-
-@bp.delete("/customers/<customer_number>/agreements/<int:agreement_id>")
-@bp.response(204)
-def agreement_delete(customer_number: str, agreement_id: int):
-    """Remove an agreement entered by mistake; one that ended is ended, not removed."""
-    customers.delete_agreement(customers.by_number(customer_number), agreement_id)
-
-
-@bp.get("/customers/<customer_number>/pay-tv-cards")
-@bp.response(200, PayTvCardsSchema)
-def cards_read(customer_number: str):
-    return customers.by_number(customer_number)
-
-
-@bp.put("/customers/<customer_number>/pay-tv-cards")
-@bp.arguments(PayTvCardsSchema)
-@bp.response(200, PayTvCardsSchema)
-def cards_replace(values: dict, customer_number: str):
-    customer = customers.by_number(customer_number)
-    customers.replace_cards(customer, values["pay_tv_cards"])
-    return customer
-
-
-@bp.post("/customers/<customer_number>/pay-tv-cards")
-@idempotent
-@bp.arguments(PayTvCardSchema)
-@bp.response(201, PayTvCardSchema, description="Added")
-@bp.doc(**row_links("pay-tv-cards", "card_id"))
-def card_add(values: dict, customer_number: str):
-    """Add one card; a number another customer has is refused."""
-    return customers.save_card(customers.by_number(customer_number), None, **values)
-
-
-@bp.post("/customers/<customer_number>/pay-tv-cards/<int:card_id>/end")
-@bp.arguments(EndSchema)
-@bp.response(200, PayTvCardSchema)
-def card_end(values: dict, customer_number: str, card_id: int):
-    """The card is valid up to and including `valid_until`."""
-    return customers.save_card(customers.by_number(customer_number), card_id, "", values["valid_until"])
-
-
-@bp.delete("/customers/<customer_number>/pay-tv-cards/<int:card_id>")
-@bp.response(204)
-def card_delete(customer_number: str, card_id: int):
-    """Take the card from the customer; its number is free for another."""
-    customers.delete_card(customers.by_number(customer_number), card_id)
+customer_rows("agreement", "agreements", AgreementSchema, AgreementsSchema, replace=customers.replace_agreements,
+              add=customers.save_agreement, end=customers.end_agreement, delete=customers.delete_agreement, says={
+                  "replace": "The customer's agreements become exactly these (add, change and end by sending the "
+                             "whole list).",
+                  "add": "Add one agreement, as the console's \"add\"; the others stay as they are.",
+                  "end": "The agreement is in force up to and including `valid_until`.",
+                  "delete": "Remove an agreement entered by mistake; one that ended is ended, not removed."})
+customer_rows("card", "pay-tv-cards", PayTvCardSchema, PayTvCardsSchema, replace=customers.replace_cards,
+              add=customers.save_card, end=customers.end_card, delete=customers.delete_card, says={
+                  "add": "Add one card; a number another customer has is refused.",
+                  "end": "The card is valid up to and including `valid_until`.",
+                  "delete": "Take the card from the customer; its number is free for another."})
 
 
 @bp.get("/customers/<customer_number>/subscriptions")

@@ -12,12 +12,10 @@ from app.services import inbox
 bp = resource("feedback", __name__, "Feedback and termination notices (scopes feedback:read, feedback:write)")
 
 
-@bp.get("/feedback")
-@bp.arguments(FeedbackQuerySchema, location="query", as_kwargs=True)
-@bp.response(200, FeedbackListSchema)
+@bp.page("/feedback", FeedbackQuerySchema, FeedbackListSchema)
 def feedback_list(after: int, limit: int, status: str | None = None, kind: str | None = None):
     """Messages in id order after `after`; `status=new` for the ones nobody has looked at."""
-    return {"items": inbox.after(after, status, kind, limit)}
+    return inbox.after(after, status, kind, limit)
 
 
 @bp.get("/feedback/<int:feedback_id>")

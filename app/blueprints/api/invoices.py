@@ -16,12 +16,10 @@ from app.services import invoices
 bp = resource("invoices", __name__, "Invoices the customers see and pay (scopes invoices:read, invoices:write)")
 
 
-@bp.get("/invoices")
-@bp.arguments(InvoiceQuerySchema, location="query", as_kwargs=True)
-@bp.response(200, InvoicesSchema)
+@bp.page("/invoices", InvoiceQuerySchema, InvoicesSchema)
 def invoice_list(after: int, limit: int, customer_number: str | None = None):
     """Invoices in the order they were recorded after the id `after`, optionally of one customer."""
-    return {"items": invoices.invoices_after(after, customer_number, limit)}
+    return invoices.invoices_after(after, customer_number, limit)
 
 
 @bp.post("/invoices")

@@ -14,12 +14,10 @@ from app.services import order_queue, outbox
 bp = resource("orders", __name__, "Orders and provisioning events (scopes orders:read, orders:write)")
 
 
-@bp.get("/orders")
-@bp.arguments(OrderQuerySchema, location="query", as_kwargs=True)
-@bp.response(200, OrdersSchema)
+@bp.page("/orders", OrderQuerySchema, OrdersSchema)
 def order_list(after: int, limit: int, status: str | None = None):
     """Orders in id order after `after`, optionally of one status (`new`, `pending`, ...)."""
-    return {"items": order_queue.orders_after(after, status, limit)}
+    return order_queue.orders_after(after, status, limit)
 
 
 @bp.get("/orders/<int:order_id>")
@@ -45,10 +43,8 @@ def order_reject(values: dict, order_id: int):
     return order_queue.order(order_id)
 
 
-@bp.get("/events")
-@bp.arguments(EventQuerySchema, location="query", as_kwargs=True)
-@bp.response(200, EventsSchema)
+@bp.page("/events", EventQuerySchema, EventsSchema)
 def events(after: int, limit: int):
     """Provisioning events after the id `after`, oldest first: the webhook's ids and bodies, for
     systems that poll. Keep the last id read and ask with it next time."""
-    return {"items": [{"id": m.id, **m.payload} for m in outbox.events_after(after, limit)]}
+    return [{"id": m.id, **m.payload} for m in outbox.events_after(after, limit)]

@@ -17,12 +17,10 @@ bp = resource("outages", __name__, "Outages of the network and telling customers
                                    "(scopes outages:read, outages:write)")
 
 
-@bp.get("/outages")
-@bp.arguments(OutageQuerySchema, location="query", as_kwargs=True)
-@bp.response(200, OutagesSchema)
+@bp.page("/outages", OutageQuerySchema, OutagesSchema)
 def outage_list(after: int, limit: int, current: bool | None = None):
     """Outages in id order after `after`; `current=true` for those still on."""
-    return {"items": outages.outages_after(after, limit, current)}
+    return outages.outages_after(after, limit, current)
 
 
 @bp.post("/outages")
