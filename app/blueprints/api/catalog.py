@@ -1,35 +1,27 @@
 """The catalog (read; a product's price changed), and the licence-key pools (a batch added all or nothing)."""
-from app.blueprints.api import idempotent, resource
-from app.blueprints.api.schemas import (
-    ChannelsSchema,
-    GroupsSchema,
-    LicenceKeysAddedSchema,
-    LicenceKeysSchema,
-    PriceSchema,
-    ProductSchema,
-)
+from app.blueprints.api import idempotent, resource, schemas
 from app.services import catalog_admin, licence_pool
 
 bp = resource("catalog", __name__, "Catalog and licence keys (scopes catalog:read, catalog:write)")
 
 
 @bp.get("/catalog/groups")
-@bp.response(200, GroupsSchema)
+@bp.response(200, schemas.GroupsSchema)
 def groups():
     """Product groups with their products, in the order customers see them."""
     return {"groups": catalog_admin.groups_with_products()}
 
 
 @bp.get("/catalog/channels")
-@bp.response(200, ChannelsSchema)
+@bp.response(200, schemas.ChannelsSchema)
 def channels():
     """The MIX channel pool; retired channels last."""
     return {"channels": catalog_admin.channels()}
 
 
 @bp.put("/catalog/products/<code>/price")
-@bp.arguments(PriceSchema)
-@bp.response(200, ProductSchema)
+@bp.arguments(schemas.PriceSchema)
+@bp.response(200, schemas.ProductSchema)
 def price_change(values: dict, code: str):
     """The monthly price of new orders from now on; orders made keep the price they were made at, so
     the billing export charges them as before. Audited under the token's name."""
@@ -38,8 +30,8 @@ def price_change(values: dict, code: str):
 
 @bp.post("/catalog/products/<code>/licence-keys")
 @idempotent
-@bp.arguments(LicenceKeysSchema)
-@bp.response(201, LicenceKeysAddedSchema)
+@bp.arguments(schemas.LicenceKeysSchema)
+@bp.response(201, schemas.LicenceKeysAddedSchema)
 def licence_keys_add(values: dict, code: str):
     """Add keys to a security product's pool, as the console's upload: every bad line (item n is
     line n) is named and then nothing is added; waiting orders get keys at once."""

@@ -7,19 +7,7 @@ from flask import request
 from marshmallow import Schema
 from werkzeug.exceptions import PreconditionFailed
 
-from app.blueprints.api import PREFIX, idempotent, resource
-from app.blueprints.api.schemas import (
-    AgreementSchema,
-    AgreementsSchema,
-    CustomerInputSchema,
-    CustomerPageSchema,
-    CustomerQuerySchema,
-    CustomerSchema,
-    EndSchema,
-    PayTvCardSchema,
-    PayTvCardsSchema,
-    SubscriptionsSchema,
-)
+from app.blueprints.api import PREFIX, idempotent, resource, schemas
 from app.i18n import lazy_gettext as _l
 from app.models import Customer
 from app.services import customer_import, customers, subscriptions
@@ -55,7 +43,7 @@ def row_links(rows: str, id_name: str) -> dict:
 
 def etag(customer: Customer) -> str:
     """The customer's version: a digest of what a read answers, so any change to it changes the tag."""
-    body = json.dumps(CustomerSchema().dump(customer), sort_keys=True)
+    body = json.dumps(schemas.CustomerSchema().dump(customer), sort_keys=True)
     return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
 
 
@@ -66,8 +54,8 @@ def _check_if_match(customer: Customer | None) -> None:
 
 
 @bp.get("/customers")
-@bp.arguments(CustomerQuerySchema, location="query", as_kwargs=True)
-@bp.response(200, CustomerPageSchema)
+@bp.arguments(schemas.CustomerQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, schemas.CustomerPageSchema)
 def customer_list(limit: int, cursor: str | None = None, updated_since=None):
     """Customers in customer-number order, a page at a time; with `updated_since`, only those changed since."""
     page = customers.changed_since(updated_since, cursor, limit + 1)
@@ -75,16 +63,16 @@ def customer_list(limit: int, cursor: str | None = None, updated_since=None):
 
 
 @bp.get("/customers/<customer_number>")
-@bp.response(200, CustomerSchema, headers=ETAG)
+@bp.response(200, schemas.CustomerSchema, headers=ETAG)
 def customer_read(customer_number: str):
     customer = customers.by_number(customer_number)
     return customer, 200, {"ETag": etag(customer)}
 
 
 @bp.put("/customers/<customer_number>")
-@bp.arguments(CustomerInputSchema)
-@bp.response(200, CustomerSchema, headers=ETAG, description="Updated (or nothing changed)")
-@bp.alt_response(201, schema=CustomerSchema, headers=ETAG, description="Created")
+@bp.arguments(schemas.CustomerInputSchema)
+@bp.response(200, schemas.CustomerSchema, headers=ETAG, description="Updated (or nothing changed)")
+@bp.alt_response(201, schema=schemas.CustomerSchema, headers=ETAG, description="Created")
 @bp.alt_response(412, response="PRECONDITION_FAILED")
 @bp.doc(**links(200, 201, **CUSTOMER_LINKS))
 def customer_put(values: dict, customer_number: str):
@@ -96,7 +84,7 @@ def customer_put(values: dict, customer_number: str):
 
 
 @bp.post("/customers/<customer_number>/close")
-@bp.response(200, CustomerSchema, headers=ETAG)
+@bp.response(200, schemas.CustomerSchema, headers=ETAG)
 def customer_close(customer_number: str):
     """The customer can no longer log in and every session ends; the records stay."""
     customer = customers.by_number(customer_number)
@@ -155,7 +143,7 @@ def customer_rows(one: str, rows: str, schema: type[Schema], list_schema: type[S
 
     @bp.post(f"{row}/end", endpoint=f"{one}_end")
     @saying("end")
-    @bp.arguments(EndSchema)
+    @bp.arguments(schemas.EndSchema)
     @bp.response(200, schema)
     def end_one(values: dict, customer_number: str, **row_id: int):
         return end(customers.by_number(customer_number), row_id[id_name], values["valid_until"])
@@ -167,22 +155,24 @@ def customer_rows(one: str, rows: str, schema: type[Schema], list_schema: type[S
         delete(customers.by_number(customer_number), row_id[id_name])
 
 
-customer_rows("agreement", "agreements", AgreementSchema, AgreementsSchema, replace=customers.replace_agreements,
-              add=customers.save_agreement, end=customers.end_agreement, delete=customers.delete_agreement, says={
+customer_rows("agreement", "agreements", schemas.AgreementSchema, schemas.AgreementsSchema,
+              replace=customers.replace_agreements, add=customers.save_agreement, end=customers.end_agreement,
+              delete=customers.delete_agreement, says={
                   "replace": "The customer's agreements become exactly these (add, change and end by sending the "
                              "whole list).",
                   "add": "Add one agreement, as the console's \"add\"; the others stay as they are.",
                   "end": "The agreement is in force up to and including `valid_until`.",
                   "delete": "Remove an agreement entered by mistake; one that ended is ended, not removed."})
-customer_rows("card", "pay-tv-cards", PayTvCardSchema, PayTvCardsSchema, replace=customers.replace_cards,
-              add=customers.save_card, end=customers.end_card, delete=customers.delete_card, says={
+customer_rows("card", "pay-tv-cards", schemas.PayTvCardSchema, schemas.PayTvCardsSchema,
+              replace=customers.replace_cards, add=customers.save_card, end=customers.end_card,
+              delete=customers.delete_card, says={
                   "add": "Add one card; a number another customer has is refused.",
                   "end": "The card is valid up to and including `valid_until`.",
                   "delete": "Take the card from the customer; its number is free for another."})
 
 
 @bp.get("/customers/<customer_number>/subscriptions")
-@bp.response(200, SubscriptionsSchema)
+@bp.response(200, schemas.SubscriptionsSchema)
 def subscriptions_read(customer_number: str):
     customer = customers.by_number(customer_number)
     return {"subscriptions": subscriptions.subscriptions_of(customer.id)}

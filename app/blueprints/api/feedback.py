@@ -1,32 +1,25 @@
 """Feedback and written termination notices: the inbox, and its status."""
-from app.blueprints.api import resource
-from app.blueprints.api.schemas import (
-    EndSubscriptionSchema,
-    FeedbackListSchema,
-    FeedbackQuerySchema,
-    FeedbackSchema,
-    FeedbackStatusSchema,
-)
+from app.blueprints.api import resource, schemas
 from app.services import inbox
 
 bp = resource("feedback", __name__, "Feedback and termination notices (scopes feedback:read, feedback:write)")
 
 
-@bp.page("/feedback", FeedbackQuerySchema, FeedbackListSchema)
+@bp.page("/feedback", schemas.FeedbackQuerySchema, schemas.FeedbackListSchema)
 def feedback_list(after: int, limit: int, status: str | None = None, kind: str | None = None):
     """Messages in id order after `after`; `status=new` for the ones nobody has looked at."""
     return inbox.after(after, status, kind, limit)
 
 
 @bp.get("/feedback/<int:feedback_id>")
-@bp.response(200, FeedbackSchema)
+@bp.response(200, schemas.FeedbackSchema)
 def feedback_read(feedback_id: int):
     return inbox.get(feedback_id)
 
 
 @bp.put("/feedback/<int:feedback_id>/status")
-@bp.arguments(FeedbackStatusSchema)
-@bp.response(200, FeedbackSchema)
+@bp.arguments(schemas.FeedbackStatusSchema)
+@bp.response(200, schemas.FeedbackSchema)
 def feedback_status(values: dict, feedback_id: int):
     """Set the status and the staff's note, as in the console."""
     item = inbox.get(feedback_id)
@@ -35,8 +28,8 @@ def feedback_status(values: dict, feedback_id: int):
 
 
 @bp.post("/feedback/<int:feedback_id>/subscriptions/<int:subscription_id>/end")
-@bp.arguments(EndSubscriptionSchema)
-@bp.response(200, FeedbackSchema)
+@bp.arguments(schemas.EndSubscriptionSchema)
+@bp.response(200, schemas.FeedbackSchema)
 def feedback_end_subscription(values: dict, feedback_id: int, subscription_id: int):
     """End a subscription the termination notice names, on the given day; the customer is told in
     writing, as from the console."""

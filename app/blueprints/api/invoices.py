@@ -3,29 +3,22 @@ payment status kept up to date, listed and read."""
 from flask import request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from app.blueprints.api import idempotent, resource
-from app.blueprints.api.schemas import (
-    InvoiceInputSchema,
-    InvoiceQuerySchema,
-    InvoiceSchema,
-    InvoicesSchema,
-    InvoiceStatusSchema,
-)
+from app.blueprints.api import idempotent, resource, schemas
 from app.services import invoices
 
 bp = resource("invoices", __name__, "Invoices the customers see and pay (scopes invoices:read, invoices:write)")
 
 
-@bp.page("/invoices", InvoiceQuerySchema, InvoicesSchema)
+@bp.page("/invoices", schemas.InvoiceQuerySchema, schemas.InvoicesSchema)
 def invoice_list(after: int, limit: int, customer_number: str | None = None):
     """Invoices in the order they were recorded after the id `after`, optionally of one customer."""
     return invoices.invoices_after(after, customer_number, limit)
 
 
 @bp.post("/invoices")
-@bp.arguments(InvoiceInputSchema)
-@bp.response(201, InvoiceSchema, description="Recorded")
-@bp.alt_response(200, schema=InvoiceSchema, description="This invoice was recorded already; nothing changed")
+@bp.arguments(schemas.InvoiceInputSchema)
+@bp.response(201, schemas.InvoiceSchema, description="Recorded")
+@bp.alt_response(200, schema=schemas.InvoiceSchema, description="This invoice was recorded already; nothing changed")
 @idempotent
 def invoice_create(values: dict):
     """Record an invoice the billing system made. The reference number and IBAN must pass their
@@ -39,8 +32,8 @@ def invoice_create(values: dict):
 @bp.doc(requestBody={
     "required": True, "description": "A Finvoice 3.0 message, or several Finvoice elements under one root",
     "content": {"application/xml": {"schema": {"type": "string"}}}})
-@bp.response(201, InvoicesSchema, description="Recorded (at least one invoice was new)")
-@bp.alt_response(200, schema=InvoicesSchema, description="Every invoice was recorded already; nothing changed")
+@bp.response(201, schemas.InvoicesSchema, description="Recorded (at least one invoice was new)")
+@bp.alt_response(200, schema=schemas.InvoicesSchema, description="Every invoice was recorded already; nothing changed")
 @idempotent
 def invoice_import():
     """Record the invoices of a Finvoice 3.0 file, all or none, with the same checks as the JSON
@@ -53,14 +46,14 @@ def invoice_import():
 
 
 @bp.get("/invoices/<invoice_number>")
-@bp.response(200, InvoiceSchema)
+@bp.response(200, schemas.InvoiceSchema)
 def invoice_read(invoice_number: str):
     return invoices.by_number(invoice_number)
 
 
 @bp.patch("/invoices/<invoice_number>")
-@bp.arguments(InvoiceStatusSchema)
-@bp.response(200, InvoiceSchema)
+@bp.arguments(schemas.InvoiceStatusSchema)
+@bp.response(200, schemas.InvoiceSchema)
 def invoice_status(values: dict, invoice_number: str):
     """The payment status: open, paid, partially_paid, overdue or credited."""
     return invoices.set_status(invoice_number, values["status"])

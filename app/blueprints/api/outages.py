@@ -1,14 +1,6 @@
 """Outages: published, updated and resolved with the console's own functions, so the customers
 are told the same way; listed and read."""
-from app.blueprints.api import idempotent, resource
-from app.blueprints.api.schemas import (
-    OutageInputSchema,
-    OutageQuerySchema,
-    OutageResolveSchema,
-    OutageSchema,
-    OutagesSchema,
-    OutageUpdateInputSchema,
-)
+from app.blueprints.api import idempotent, resource, schemas
 from app.models import Outage
 from app.models.base import utcnow
 from app.services import get, outages
@@ -17,15 +9,15 @@ bp = resource("outages", __name__, "Outages of the network and telling customers
                                    "(scopes outages:read, outages:write)")
 
 
-@bp.page("/outages", OutageQuerySchema, OutagesSchema)
+@bp.page("/outages", schemas.OutageQuerySchema, schemas.OutagesSchema)
 def outage_list(after: int, limit: int, current: bool | None = None):
     """Outages in id order after `after`; `current=true` for those still on."""
     return outages.outages_after(after, limit, current)
 
 
 @bp.post("/outages")
-@bp.arguments(OutageInputSchema)
-@bp.response(201, OutageSchema, description="Published; the affected customers are being told")
+@bp.arguments(schemas.OutageInputSchema)
+@bp.response(201, schemas.OutageSchema, description="Published; the affected customers are being told")
 @idempotent
 def outage_create(values: dict):
     """Publish an outage, as the console's form: at postal codes or municipalities, or of all
@@ -35,14 +27,14 @@ def outage_create(values: dict):
 
 
 @bp.get("/outages/<int:outage_id>")
-@bp.response(200, OutageSchema)
+@bp.response(200, schemas.OutageSchema)
 def outage_read(outage_id: int):
     return get(Outage, outage_id)
 
 
 @bp.post("/outages/<int:outage_id>/updates")
-@bp.arguments(OutageUpdateInputSchema)
-@bp.response(201, OutageSchema, description="Posted")
+@bp.arguments(schemas.OutageUpdateInputSchema)
+@bp.response(201, schemas.OutageSchema, description="Posted")
 @idempotent
 def outage_update(values: dict, outage_id: int):
     """Post an update; it shows on the public page and in the feed at once."""
@@ -52,8 +44,8 @@ def outage_update(values: dict, outage_id: int):
 
 
 @bp.post("/outages/<int:outage_id>/resolve")
-@bp.arguments(OutageResolveSchema)
-@bp.response(200, OutageSchema)
+@bp.arguments(schemas.OutageResolveSchema)
+@bp.response(200, schemas.OutageSchema)
 def outage_resolve(values: dict, outage_id: int):
     """Resolve it with a closing note; the customers told of its start are told it is over."""
     outage = get(Outage, outage_id)
