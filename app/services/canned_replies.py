@@ -1,10 +1,13 @@
 """Vastauspohjat: short named texts the staff start a reply from; kept by the admins in Asetukset."""
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import CannedReply
 from app.services import DomainError, audit, get
+
+NAME_TAKEN = _l("A canned reply of that name exists already.")
 
 
 def all_replies() -> list[CannedReply]:
@@ -17,9 +20,8 @@ def save(canned_id: int | None, name: str, body: str) -> CannedReply:
     errors = {}
     if not name:
         errors["name"] = _l("Write a name.")
-    elif db.session.scalar(select(CannedReply.id).where(CannedReply.name == name,
-                                                        CannedReply.id != (canned_id or 0))):
-        errors["name"] = _l("A canned reply of that name exists already.")
+    elif _name_taken(name, canned_id):
+        errors["name"] = NAME_TAKEN
     if not body:
         errors["body"] = _l("Write the text.")
     if errors:
@@ -27,9 +29,19 @@ def save(canned_id: int | None, name: str, body: str) -> CannedReply:
     canned = get(CannedReply, canned_id) if canned_id else CannedReply()
     canned.name, canned.body = name, body
     db.session.add(canned)
+    try:
+        db.session.flush()
+    except IntegrityError:  # another admin took the name after the check: the same refusal
+        db.session.rollback()
+        raise DomainError(NAME_TAKEN, "name") from None
     audit.record("canned_reply.changed" if canned_id else "canned_reply.added", canned_reply=canned.name)
     db.session.commit()
     return canned
+
+
+def _name_taken(name: str, canned_id: int | None) -> bool:
+    return db.session.scalar(select(CannedReply.id).where(CannedReply.name == name,
+                                                          CannedReply.id != (canned_id or 0))) is not None
 
 
 def delete(canned_id: int) -> None:

@@ -3,7 +3,7 @@ import pytest
 
 from app.extensions import db
 from app.models import AuditEvent, CannedReply, FeedbackReply
-from app.services import support
+from app.services import canned_replies, support
 from tests.conftest import HTMX
 from tests.helpers import customer_id, refused
 
@@ -41,6 +41,14 @@ def test_a_canned_reply_needs_a_unique_name_and_a_text(admin):
     response = admin.submit(URL, {"name": "Tyhjä", "body": " "})
     response = refused(response)
     assert 'aria-invalid="true"' in response.text
+    assert db.session.query(CannedReply).count() == 2
+
+
+def test_a_name_taken_between_the_check_and_the_insert_is_the_same_refusal(admin, monkeypatch):
+    # The clashing row is already there; the check is made to miss it, as when another admin adds it in between.
+    monkeypatch.setattr(canned_replies, "_name_taken", lambda name, canned_id: False)
+    response = refused(admin.submit(URL, {"name": "Kiitos palautteesta", "body": "Toinen"}))
+    assert "Samanniminen vastauspohja on jo olemassa." in response.text and 'aria-invalid="true"' in response.text
     assert db.session.query(CannedReply).count() == 2
 
 

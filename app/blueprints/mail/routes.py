@@ -1,5 +1,7 @@
 """Sähköpostin hallinta, /sahkoposti: one page; each form posts to its own URL and gets back
 the mailbox's section (htmx) or the page (without JavaScript)."""
+from collections.abc import Callable
+
 from flask import session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -34,20 +36,28 @@ def _own(mailbox_id: int) -> Mailbox:
     return mailboxes.owned(current_user.customer_id, mailbox_id)
 
 
-def _posted(mailbox_id: int, section: str):
-    """The customer's mailbox and the section's form as posted."""
-    mailbox = _own(mailbox_id)
-    return mailbox, section_form(mailbox, section)
-
-
 def _saved(mailbox: Mailbox, message: str):
     return done(message, url_for("mail.index", _anchor=f"mailbox-{mailbox.id}"), "mail/index.html",
                 "mailbox", **_page(), mailbox=mailbox)
 
 
-def _refused(mailbox: Mailbox, section: str, form):
-    """The section with the posted form and its errors (the whole page without JavaScript)."""
-    return render("mail/index.html", "mailbox", **_page((mailbox, section, form)), mailbox=mailbox)
+def _section_form(rule: str, section: str, *limits: Callable):
+    """The route of one form of a mailbox's section. The function it takes saves the valid form and
+    says what it did; a refused form comes back in its section (the whole page without JavaScript)."""
+    def route(save: Callable[[Mailbox, object], str]):
+        def view(mailbox_id: int):
+            mailbox = _own(mailbox_id)
+            form = section_form(mailbox, section)
+            if form.validate_on_submit():
+                return _saved(mailbox, save(mailbox, form))
+            return render("mail/index.html", "mailbox", **_page((mailbox, section, form)), mailbox=mailbox)
+        # Named as the endpoint and the rate limit's key; not marked as wrapping `save`, since a
+        # refusal redraws the unwrapped view (app/errors.py).
+        view.__name__ = view.__qualname__ = save.__name__
+        for limit in limits:
+            view = limit(view)
+        return bp.post(rule)(login_required(view))
+    return route
 
 
 @bp.get("/sahkoposti")
@@ -72,49 +82,32 @@ def account_key() -> str:
     return f"mailbox-password:{current_user.get_id()}"
 
 
-@bp.post("/sahkoposti/<int:mailbox_id>/salasana")
-@login_required
-@limiter.limit("10 per 15 minutes", key_func=account_key)
-def password(mailbox_id: int):
-    mailbox, form = _posted(mailbox_id, "password")
-    if form.validate_on_submit():
-        if mailboxes.change_password(mailbox, form.new_password.data, current_user, session.get("auth_at"),
-                                     form.account_password.data or ""):
-            sessions.reauthenticated()
-        return _saved(mailbox, _("The password of %(address)s has been changed.", address=mailbox.address))
-    return _refused(mailbox, "password", form)
+@_section_form("/sahkoposti/<int:mailbox_id>/salasana", "password",
+               limiter.limit("10 per 15 minutes", key_func=account_key))
+def password(mailbox: Mailbox, form) -> str:
+    if mailboxes.change_password(mailbox, form.new_password.data, current_user, session.get("auth_at"),
+                                 form.account_password.data or ""):
+        sessions.reauthenticated()
+    return _("The password of %(address)s has been changed.", address=mailbox.address)
 
 
-@bp.post("/sahkoposti/<int:mailbox_id>/edelleenlahetys")
-@login_required
-def forwarding(mailbox_id: int):
-    mailbox, form = _posted(mailbox_id, "forwarding")
-    if form.validate_on_submit():
-        mailboxes.set_forwarding(mailbox, form.address_list(), form.keep_copy.data)
-        return _saved(mailbox, _("Forwarding of %(address)s is saved.", address=mailbox.address))
-    return _refused(mailbox, "forwarding", form)
+@_section_form("/sahkoposti/<int:mailbox_id>/edelleenlahetys", "forwarding")
+def forwarding(mailbox: Mailbox, form) -> str:
+    mailboxes.set_forwarding(mailbox, form.address_list(), form.keep_copy.data)
+    return _("Forwarding of %(address)s is saved.", address=mailbox.address)
 
 
-@bp.post("/sahkoposti/<int:mailbox_id>/automaattivastaus")
-@login_required
-def autoreply(mailbox_id: int):
-    mailbox, form = _posted(mailbox_id, "autoreply")
-    if form.validate_on_submit():
-        mailboxes.set_autoreply(mailbox, form.enabled.data, form.subject.data, form.body.data,
-                                form.starts_on.data, form.ends_on.data)
-        return _saved(mailbox, _("The auto-reply of %(address)s is saved.", address=mailbox.address))
-    return _refused(mailbox, "autoreply", form)
+@_section_form("/sahkoposti/<int:mailbox_id>/automaattivastaus", "autoreply")
+def autoreply(mailbox: Mailbox, form) -> str:
+    mailboxes.set_autoreply(mailbox, form.enabled.data, form.subject.data, form.body.data,
+                            form.starts_on.data, form.ends_on.data)
+    return _("The auto-reply of %(address)s is saved.", address=mailbox.address)
 
 
-@bp.post("/sahkoposti/<int:mailbox_id>/aliakset")
-@login_required
-def add_alias(mailbox_id: int):
-    mailbox, form = _posted(mailbox_id, "alias")
-    if form.validate_on_submit():
-        alias = mailboxes.add_alias(mailbox, form.local_part.data)
-        return _saved(mailbox, _("Mail to %(alias)s now comes to %(address)s.", alias=alias.address,
-                                 address=mailbox.address))
-    return _refused(mailbox, "alias", form)
+@_section_form("/sahkoposti/<int:mailbox_id>/aliakset", "alias")
+def add_alias(mailbox: Mailbox, form) -> str:
+    alias = mailboxes.add_alias(mailbox, form.local_part.data)
+    return _("Mail to %(alias)s now comes to %(address)s.", alias=alias.address, address=mailbox.address)
 
 
 @bp.post("/sahkoposti/<int:mailbox_id>/aliakset/<int:alias_id>/poista")
@@ -126,13 +119,9 @@ def remove_alias(mailbox_id: int, alias_id: int):
                              address=mailbox.address))
 
 
-@bp.post("/sahkoposti/<int:mailbox_id>/tila")
-@login_required
-def set_active(mailbox_id: int):
-    mailbox, form = _posted(mailbox_id, "state")
-    if form.validate_on_submit():
-        # The state asked for: sending it twice changes nothing more.
-        mailboxes.set_active(mailbox, form.active.data == "1")
-        return _saved(mailbox, _("%(address)s is in use again.", address=mailbox.address) if mailbox.active
-                      else _("%(address)s is disabled. Its mail is kept.", address=mailbox.address))
-    return _refused(mailbox, "state", form)
+@_section_form("/sahkoposti/<int:mailbox_id>/tila", "state")
+def set_active(mailbox: Mailbox, form) -> str:
+    # The state asked for: sending it twice changes nothing more.
+    mailboxes.set_active(mailbox, form.active.data == "1")
+    return (_("%(address)s is in use again.", address=mailbox.address) if mailbox.active
+            else _("%(address)s is disabled. Its mail is kept.", address=mailbox.address))
