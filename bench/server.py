@@ -75,7 +75,8 @@ def main() -> None:
                            *portal.statements("customer", action, method="POST", data=body, headers=HTMX,
                                               content_type="application/x-www-form-urlencoded")])
 
-    print(f"gunicorn, {args.workers} workers, {args.seconds} s per run; SQLite with the demo data\n")
+    kind = "Postgres" if (args.database_url or "").startswith("postgresql") else "SQLite"
+    print(f"gunicorn, {args.workers} workers, {args.seconds} s per run; {kind} with the demo data\n")
     print(table(["what", "connections", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors", "of hello"],
                 table_rows), end="\n\n")
     print(table(["page", "side", "SQL statements", "status"], statements), end="\n\n")
