@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 from pyinstrument import Profiler
 
@@ -101,13 +102,14 @@ def under_wrk(portal: Portal, pid: int, path: str, side: str, seconds: int, conn
                         "--output", raw.name],
                        check=True, capture_output=True)
         load.join()
-        totals = Counter()
-        for line in open(raw.name, encoding="utf-8", errors="replace"):  # --nonblocking may read a torn name
-            stack, _, count = line.rstrip("\n").rpartition(" ")
-            if not count.isdigit():  # py-spy's own remarks (e.g. on a worker it could not sample)
-                continue
-            files = [frame[frame.rfind("(") + 1:frame.rfind(":")] for frame in stack.split(";")]
-            totals[next((name for path in reversed(files) if (name := layer(path))), "other")] += int(count)
+        samples = Path(raw.name).read_text(encoding="utf-8", errors="replace")  # --nonblocking may tear a name
+    totals = Counter()
+    for line in samples.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():  # py-spy's own remarks (e.g. on a worker it could not sample)
+            continue
+        files = [frame[frame.rfind("(") + 1:frame.rfind(":")] for frame in stack.split(";")]
+        totals[next((name for path in reversed(files) if (name := layer(path))), "other")] += int(count)
     return totals, figures["rps"]
 
 
