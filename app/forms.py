@@ -7,13 +7,14 @@ from flask_babel import get_timezone
 from flask_wtf import FlaskForm  # noqa: TID251 (the one place it is derived from)
 from flask_wtf.file import MultipleFileField
 from werkzeug.datastructures import FileStorage
-from wtforms import PasswordField, SelectMultipleField, StringField
+from wtforms import HiddenField, PasswordField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.i18n import lazy_gettext as _l
 from app.security import MAX_PASSWORD_LENGTH
 from app.services import attachments
+from app.validators import CONTROL_CHARACTERS, has_control_characters
 from app.web import DB_INT_MAX
 
 
@@ -29,6 +30,19 @@ class Form(FlaskForm):
     # A refusal about something that is not a field of the form (a part of an uploaded file) is
     # shown above the form; a form whose refusals name such parts says which with this.
     names_other_fields = False
+
+    def validate(self, extra_validators=None) -> bool:
+        """Every text field refuses control characters, so no form can forget to: they would reach
+        an email, a provisioning event or Postgres, which stores no NUL. A text area lets line breaks
+        and tabs through, as does a hidden field (one carries the checked import file to its
+        confirmation). A password is never stored nor shown, and is taken as typed."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and not isinstance(field, PasswordField) \
+                    and has_control_characters(field.data, multiline=isinstance(field, (TextAreaField, HiddenField))):
+                field.errors.append(CONTROL_CHARACTERS)
+                valid = False
+        return valid
 
     def validate_on_submit(self, extra_validators=None) -> bool:
         valid = super().validate_on_submit(extra_validators)

@@ -185,3 +185,18 @@ def test_status_and_note_with_htmx(admin):
     response = refused(response)
     assert 'aria-invalid="true"' in response.text and "<html" not in response.text
     assert db.session.get(Feedback, item.id).staff_note == "Hoidettu."
+
+
+def test_a_control_character_in_any_text_field_is_refused_on_its_field(admin, smtp):
+    """No form lists the rule: the base form refuses control characters in every text field (a
+    text area takes line breaks). A NUL was a 500 on Postgres, which stores none, and an ESC went
+    to the customer in the rejection's email."""
+    order = place()
+    url = f"/hallinta/tilaukset/{order.id}/hylkaa"
+    for reason in ("Kortti\x00", "Kortti \x1b[31mei kelpaa"):
+        response = refused(admin.submit(url, {"reason": reason}))
+        assert "Poista tekstistä ohjausmerkit." in response.text
+        assert db.session.get(Order, order.id).status == "new"
+    assert admin.submit(url, {"reason": "Kortti ei kelpaa.\r\nSoita meille."}).status_code == 303
+    outbox.deliver_due()
+    assert "Kortti ei kelpaa.\nSoita meille." in smtp.messages[0].get_content().replace("\r\n", "\n")

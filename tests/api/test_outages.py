@@ -4,6 +4,7 @@ from datetime import timedelta
 from app.extensions import db
 from app.models import AuditEvent, Outage, OutageNotice
 from app.models.base import utcnow
+from app.validators import MULTILINE_TEXT_PATTERN, TEXT_PATTERN
 from tests.helpers import deliver_all
 
 
@@ -76,3 +77,23 @@ def test_a_read_token_cannot_publish(client, make_token, demo_data):
     assert client.get("/api/v1/outages", headers=reader).status_code == 200
     assert client.get("/api/v1/outages", headers=make_token("invoices:read")).status_code == 403
     assert db.session.query(Outage).count() == 0
+
+
+def test_long_texts_keep_their_line_breaks_and_no_text_takes_a_control_character(client, api):
+    """A description, an update and a closing note are written as a text area in the console:
+    lines as they were sent. A title is one line; NUL or ESC is refused anywhere, in Finnish, and
+    the document gives each field's rule as its pattern."""
+    created = client.post("/api/v1/outages", json=outage(description="Kaapeli katkesi.\nKorjaus alkaa klo 9."),
+                          headers=api)
+    assert created.status_code == 201 and created.json["description"] == "Kaapeli katkesi.\nKorjaus alkaa klo 9."
+    url = f"/api/v1/outages/{created.json['id']}"
+    updated = client.post(f"{url}/updates", json={"text": "Paikalla.\r\n\tKaivuu alkaa."}, headers=api)
+    assert updated.status_code == 201 and updated.json["updates"][0]["text"] == "Paikalla.\r\n\tKaivuu alkaa."
+    for field, value in (("title", "Katko\nkaksi riviä"), ("description", "Katko\x00"), ("description", "\x1b[31m")):
+        refused = client.post("/api/v1/outages", json=outage(**{field: value}), headers=api)
+        assert refused.status_code == 422
+        assert refused.json["errors"] == [{"field": field, "detail": "Poista tekstistä ohjausmerkit."}]
+    assert client.post(f"{url}/resolve", json={"closing_note": "Valmis\x00"}, headers=api).status_code == 422
+    schema = client.get("/api/v1/openapi.json").json["components"]["schemas"]["OutageInput"]["properties"]
+    assert schema["title"]["pattern"] == TEXT_PATTERN and schema["description"]["pattern"] == MULTILINE_TEXT_PATTERN
+    assert db.session.query(Outage).count() == 1

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.extensions import db
 from app.models import Agreement, Invoice, Order, PayTvCard
@@ -56,31 +56,67 @@ def test_the_api_answers_as_its_document_says(live_server, api, mode):
             _probe(operation.as_strategy(mode, path_parameters={n: real[n] for n in names}), api)
 
 
-def test_the_documents_links_hold_in_sequences_of_calls(live_server, api):
-    """Schemathesis' state machine follows the document's links (a customer PUT to its reads, an
-    added agreement or card to its end and delete) with the ids the answers give, and every answer
-    in those sequences must hold to the same checks."""
-    document = schemathesis.openapi.from_url(f"{live_server}/api/v1/openapi.json")
+def _links(document: dict) -> dict[str, set[str]]:
+    """The document's own links: each operation that has some, as "METHOD path", to their targets."""
+    def label(path: str, method: str) -> str:
+        return f"{method.upper()} {path}"
+
+    def target(ref: str) -> str:
+        path, method = ref.removeprefix("#/paths/").rsplit("/", 1)
+        return label(path.replace("~1", "/").replace("~0", "~"), method)
+
+    return {label(path, method): {target(link["operationRef"]) for answer in operation["responses"].values()
+                                  for link in answer.get("links", {}).values()}
+            for path, operations in document["paths"].items() for method, operation in operations.items()
+            if method != "parameters" and any("links" in answer for answer in operation["responses"].values())}
+
+
+LINKED = ["PUT /api/v1/customers/{customer_number}", "POST /api/v1/customers/{customer_number}/agreements",
+          "POST /api/v1/customers/{customer_number}/pay-tv-cards"]
+
+
+@pytest.mark.parametrize("source", LINKED)
+def test_the_documents_links_hold_in_sequences_of_calls(live_server, api, client, source):
+    """Schemathesis' state machine starts at an operation with links and follows them (a customer
+    PUT to its reads, an added agreement or card to its end and delete) with the ids the answers
+    give; every answer on the way holds to the same checks, and every link is followed.
+
+    The walk is over the source and its targets only, and over the document's own links only (no
+    links Schemathesis infers from the schemas): over the whole document, whether a short walk
+    happened on a link was chance."""
+    links = _links(client.get("/api/v1/openapi.json").json)
+    assert set(links) == set(LINKED)
+    walked = {source} | links[source]
+    document = schemathesis.openapi.from_url(f"{live_server}/api/v1/openapi.json").include(
+        lambda context: context.operation.label in walked)
     document.config.update(headers=api)
+    document.config.phases.stateful.inference.algorithms = []
+    matti = customer_id("100001")
+    demo_rows = {model: set(db.session.scalars(select(model.id).where(model.customer_id == matti)))
+                 for model in (Agreement, PayTvCard)}
     db.session.rollback()
     followed = set()
 
     class Sequences(document.as_state_machine()):
+        def teardown(self):
+            # Each sequence starts from the demo's Matti. Otherwise a card number one sequence added
+            # is taken in the next, Hypothesis' replay of a sequence is answered differently, and it
+            # calls its strategy flaky.
+            for model, ids in demo_rows.items():
+                db.session.execute(delete(model).where(model.customer_id == matti, model.id.not_in(ids)))
+            db.session.commit()
+
         def before_call(self, case):
             # A real customer to start from: what is added to Matti gives the ids the links follow.
-            if "customer_number" in (case.path_parameters or {}):
-                case.path_parameters["customer_number"] = "100001"
+            case.path_parameters["customer_number"] = "100001"
 
         def after_call(self, response, case):
             if response.status_code < 300:
-                followed.add(f"{case.method} {case.operation.path}")
+                followed.add(case.operation.label)
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
 
-    Sequences.run(settings=settings(max_examples=EXAMPLES, stateful_step_count=6, deadline=None,
+    Sequences.run(settings=settings(max_examples=2 * EXAMPLES, stateful_step_count=6, deadline=None,
                                     derandomize=True, database=None, suppress_health_check=list(HealthCheck)))
-    # The id of an added row was followed to a change of that very row.
-    assert followed & {f"{method} /api/v1/customers/{{customer_number}}/{row}" for method, row in (
-        ("POST", "agreements/{agreement_id}/end"), ("DELETE", "agreements/{agreement_id}"),
-        ("POST", "pay-tv-cards/{card_id}/end"), ("DELETE", "pay-tv-cards/{card_id}"))}, followed
+    assert followed == walked

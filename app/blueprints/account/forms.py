@@ -4,7 +4,6 @@ from wtforms.validators import Email, InputRequired, Length
 from app.forms import Form, code_field, new_password_field
 from app.i18n import lazy_gettext as _l
 from app.labels import LANGUAGES, OUTAGE_NOTICE_CHANNELS
-from app.validators import NoControlCharacters
 
 
 def current_password_field(description=None) -> PasswordField:
@@ -26,7 +25,6 @@ class EmailChangeForm(Form):
         _l("New email address"),
         validators=[InputRequired(message=_l("Write your new email address.")),
                     Length(max=254, message=_l("The address can be at most %(max)d characters long.")),
-                    NoControlCharacters(),
                     Email(message=_l("Check the email address."), check_deliverability=False)],
         render_kw={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"},
     )

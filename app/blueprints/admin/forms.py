@@ -17,7 +17,6 @@ from app.i18n import lazy_gettext as _l
 from app.labels import AGREEMENT_KINDS, FEEDBACK_STATUSES, LANGUAGES, OUTAGE_SEVERITIES
 from app.services import api_tokens
 from app.services.billing import MONTH
-from app.validators import NoControlCharacters
 
 
 class CustomerForm(Form):
@@ -68,17 +67,16 @@ class FeedbackForm(Form):
 
 class StaffReplyForm(Form):
     body = TextAreaField(_l("Reply to the customer"), validators=[
-        InputRequired(message=_l("Write your reply.")), Length(max=5000), NoControlCharacters(multiline=True)],
+        InputRequired(message=_l("Write your reply.")), Length(max=5000)],
         render_kw={"rows": 6}, description=_l("Emailed to the customer with a link to the conversation."))
     attachments = AttachmentsField()
 
 
 class CannedReplyForm(Form):
-    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write a name.")), Length(max=80),
-                                               NoControlCharacters()],
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write a name.")), Length(max=80)],
                        description=_l("Shown in the list on the reply form."))
     body = TextAreaField(_l("Text"), validators=[
-        InputRequired(message=_l("Write the text.")), Length(max=5000), NoControlCharacters(multiline=True)],
+        InputRequired(message=_l("Write the text.")), Length(max=5000)],
         render_kw={"rows": 5})
 
 
@@ -270,8 +268,7 @@ SCOPE_CHOICES = [choice for group, what in api_tokens.GROUPS.items() for choice 
 
 
 class ApiTokenForm(Form):
-    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write a name.")), Length(max=100),
-                                               NoControlCharacters()],
+    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write a name.")), Length(max=100)],
                        description=_l("Whose system uses it, e.g. Billing. "
                                       "Changes it makes are logged under this name."))
     scopes = CheckboxesField(_l("Permissions"), choices=SCOPE_CHOICES,

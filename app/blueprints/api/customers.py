@@ -27,7 +27,8 @@ def links(*statuses: int, **targets: tuple[str, str, dict]) -> dict:
     answer = {"links": {name: {"operationRef": ref(path, method),
                                "parameters": {"customer_number": "$request.path.customer_number", **parameters}}
                         for name, (path, method, parameters) in targets.items()}}
-    return {"responses": {str(status): answer for status in statuses}}
+    # Keyed by number, as flask-smorest keys its own answers, so the links merge into the documented answer.
+    return {"responses": {status: answer for status in statuses}}
 
 
 CUSTOMER_LINKS = {"Read": (CUSTOMER, "get", {}), "Agreements": (CUSTOMER + "/agreements", "get", {}),

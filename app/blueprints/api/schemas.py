@@ -11,19 +11,26 @@ from app.models.invoice import INVOICE_STATUSES
 from app.models.outage import SEVERITIES
 from app.services import inbox, invoices
 from app.services.customer_import import LIMITS
-from app.validators import has_control_characters
+from app.validators import CONTROL_CHARACTERS, MULTILINE_TEXT_PATTERN, TEXT_PATTERN, has_control_characters
 from app.web import DB_INT_MAX
 
 PAGE_LIMIT = 100
 
 
 class Text(fields.String):
-    """Text as the forms take it: no control characters (nor NUL, which Postgres cannot store)."""
+    """Text as the forms take it: no control characters (nor NUL, which Postgres cannot store);
+    `multiline` text, as a form's text area, may hold line breaks and tabs. The document gives the
+    rule as the field's pattern."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs):
+        self.multiline = multiline
+        metadata = {"pattern": MULTILINE_TEXT_PATTERN if multiline else TEXT_PATTERN, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if has_control_characters(text):
-            raise ValidationError("Remove the control characters from the text.")
+        if has_control_characters(text, self.multiline):
+            raise ValidationError(str(CONTROL_CHARACTERS))
         return text
 
 
@@ -196,7 +203,7 @@ class OrdersSchema(Schema):
 
 
 class RejectSchema(Schema):
-    reason = Text(required=True, validate=validate.Length(min=1, max=2000),
+    reason = Text(multiline=True, required=True, validate=validate.Length(min=1, max=2000),
                   metadata={"description": "Sent to the customer by email"})
 
 
@@ -303,7 +310,7 @@ class FeedbackListSchema(Schema):
 
 class FeedbackStatusSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(inbox.STATUSES))
-    staff_note = Text(load_default="", validate=validate.Length(max=5000))
+    staff_note = Text(multiline=True, load_default="", validate=validate.Length(max=5000))
 
 
 class EndSubscriptionSchema(Schema):
@@ -406,7 +413,7 @@ class OutageUpdateSchema(Schema):
 
 
 class OutageUpdateInputSchema(Schema):
-    text = Text(required=True, validate=validate.Length(min=1, max=5000))
+    text = Text(multiline=True, required=True, validate=validate.Length(min=1, max=5000))
 
 
 class OutageSchema(Schema):
@@ -436,9 +443,9 @@ class OutageInputSchema(Schema):
     title = Text(required=True, validate=validate.Length(min=1, max=200))
     title_sv = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
     title_en = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    description = Text(load_default="", validate=validate.Length(max=5000))
-    description_sv = Text(load_default=None, allow_none=True, validate=validate.Length(max=5000))
-    description_en = Text(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    description = Text(multiline=True, load_default="", validate=validate.Length(max=5000))
+    description_sv = Text(multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    description_en = Text(multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=5000))
     severity = fields.String(load_default="major", validate=validate.OneOf(SEVERITIES))
     all_customers = fields.Boolean(load_default=False)
     postal_codes = fields.List(fields.String(validate=validate.Length(max=10)), load_default=list,
@@ -461,4 +468,4 @@ class OutagesSchema(Schema):
 
 
 class OutageResolveSchema(Schema):
-    closing_note = Text(load_default="", validate=validate.Length(max=5000))
+    closing_note = Text(multiline=True, load_default="", validate=validate.Length(max=5000))

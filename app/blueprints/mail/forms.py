@@ -5,7 +5,6 @@ from app.forms import Form, new_password_field
 from app.i18n import lazy_gettext as _l
 from app.security import MAX_PASSWORD_LENGTH
 from app.services.mailboxes import MAX_BODY, MAX_SUBJECT
-from app.validators import NoControlCharacters
 
 LOCAL_PART_HINT = _l("Lowercase letters a–z, digits, full stops, hyphens and underscores; 2–64 characters.")
 
@@ -59,8 +58,8 @@ class ForwardingForm(MailForm):
 
 class AutoreplyForm(MailForm):
     enabled = BooleanField(_l("Auto-reply is on"))
-    subject = StringField(_l("Subject"), validators=[Length(max=MAX_SUBJECT), NoControlCharacters()])
-    body = TextAreaField(_l("Message"), validators=[Length(max=MAX_BODY), NoControlCharacters(multiline=True)],
+    subject = StringField(_l("Subject"), validators=[Length(max=MAX_SUBJECT)])
+    body = TextAreaField(_l("Message"), validators=[Length(max=MAX_BODY)],
                          render_kw={"rows": 4},
                          description=_l("At most %(n)d characters.", n=MAX_BODY))
     starts_on = date_field(_l("From (optional)"))

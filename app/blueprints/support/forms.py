@@ -14,15 +14,14 @@ from app.forms import AttachmentsField, CheckboxesField, DayField, Form, Operato
 from app.i18n import lazy_gettext as _l
 from app.labels import TOPICS
 from app.services.support import MAX_MESSAGE_LENGTH, Message
-from app.validators import BAD_PHONE, NoControlCharacters, PhoneNumber
+from app.validators import BAD_PHONE, PhoneNumber
 
 
 def _message_field(label, rows: int) -> TextAreaField:
     return TextAreaField(
         label,
         validators=[InputRequired(message=_l("Write your message.")),
-                    Length(max=MAX_MESSAGE_LENGTH, message=_l("The message can be at most %(max)d characters long.")),
-                    NoControlCharacters(multiline=True)],
+                    Length(max=MAX_MESSAGE_LENGTH, message=_l("The message can be at most %(max)d characters long."))],
         render_kw={"rows": rows, "maxlength": MAX_MESSAGE_LENGTH},
         description=_l("At most %(n)d characters.", n=MAX_MESSAGE_LENGTH),
     )
@@ -48,13 +47,12 @@ class FeedbackForm(Form):
     contact_email = EmailField(
         _l("Email address"),
         validators=[Optional(), Length(max=254, message=_l("The address can be at most %(max)d characters long.")),
-                    NoControlCharacters(),
                     Email(message=_l("Check the email address."), check_deliverability=False)],
         render_kw={"autocomplete": "email"},
     )
     contact_phone = StringField(
         _l("Phone number"),
-        validators=[Optional(), Length(max=40, message=BAD_PHONE), NoControlCharacters(), PhoneNumber()],
+        validators=[Optional(), Length(max=40, message=BAD_PHONE), PhoneNumber()],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
         description=_l("For example 040 123 4567 or +358 40 1234567."),
     )
