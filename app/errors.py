@@ -3,6 +3,7 @@ a service's refusal into the page: the form again with the message (422), the 40
 Under /api/ the same handlers answer an RFC 9457 problem (application/problem+json) instead."""
 import contextlib
 import inspect
+import re
 from datetime import UTC, datetime
 from http import HTTPStatus
 
@@ -38,6 +39,38 @@ MESSAGES = {
 
 FIELDS_REFUSED = _l("Check the fields named in errors.")
 
+# marshmallow and webargs, which check the API's requests, word their refusals in English; the
+# API says them in the request's language like its own. Their texts are fixed templates, so each
+# is matched whole and said again with its values. A text not listed passes on as it is.
+LIBRARY_MESSAGES = [(re.compile(pattern), message) for pattern, message in (
+    (r"Missing data for required field\.", _l("This field is required.")),
+    (r"Field may not be null\.", _l("This field cannot be null.")),
+    (r"Unknown field\.", _l("There is no such field.")),
+    (r"Invalid value\.", _l("Invalid value.")),
+    (r"Invalid (input )?type\.", _l("The value is of the wrong type.")),
+    (r"Not a valid (string|utf-8 string)\.", _l("Not text.")),
+    (r"Not a valid integer\.", _l("Not an integer.")),
+    (r"Not a valid number\.|Number too large\.", _l("Not a number this field takes.")),
+    (r"Not a valid boolean\.", _l("Not true or false.")),
+    (r"Not a valid date\.", _l("Not a date: write it as YYYY-MM-DD.")),
+    (r"Not a valid datetime\.", _l("Not a time: write it in ISO 8601, e.g. 2026-11-29T08:00:00+02:00.")),
+    (r"Not a valid (list|mapping type)\.", _l("The value is of the wrong type.")),
+    (r"Invalid JSON body\.", _l("The body is not JSON.")),
+    (r"Shorter than minimum length (?P<min>\d+)\.", _l("At least %(min)s long.")),
+    (r"Longer than maximum length (?P<max>\d+)\.", _l("At most %(max)s long.")),
+    (r"Length must be between (?P<min>\d+) and (?P<max>\d+)\.", _l("From %(min)s to %(max)s long.")),
+    (r"Must be one of: (?P<choices>.*)\.", _l("One of: %(choices)s.")),
+    (r"Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\.",
+     _l("From %(min)s to %(max)s.")),
+)]
+
+
+def _in_language(message: str) -> str:
+    for pattern, said in LIBRARY_MESSAGES:
+        if found := pattern.fullmatch(message):
+            return str(said) % found.groupdict() if found.groupdict() else str(said)
+    return message
+
 
 def _problem(code: int, detail=None, errors: dict | None = None, headers=()):
     """RFC 9457: the status's phrase as title (type about:blank), what went wrong in the request's
@@ -64,7 +97,7 @@ def _flat(messages, path: str = "") -> dict:
             found.update(_flat(value, inner))
         return found
     if isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
-        return {path or "body": " ".join(messages)}
+        return {path or "body": " ".join(map(_in_language, messages))}
     return {path or "body": str(messages)}
 
 

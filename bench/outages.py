@@ -1,16 +1,21 @@
 """Outage fan-out: how fast an outage's customers are queued and then told.
 
     .venv/bin/python -m bench.outages [--customers 20000] [--database-url URL]
+                                      [--postal-codes 33100,...] [--deliver N]
 
 Migrates a fresh database (SQLite in a temporary directory unless --database-url names an
 empty Postgres database), adds the benchmark customers (`bench_data`: three in four live in
-Tampere, see its PLACES), makes every tenth of them choose SMS, and publishes an outage for the
-municipality of Tampere. Then it prints two rates:
+Tampere, one in eight at each of its PLACES' postal codes), makes every tenth of them choose
+SMS, and publishes an outage for the municipality of Tampere, or for `--postal-codes`. Then it
+prints two rates:
 
 - enqueue: the worker's fan-out job (`outages.notify`), run until it has told everyone, in
   notices written per second (each with its outbox message);
-- delivery: `outbox.deliver_due` until nothing is due, in messages per second, to an SMTP sink
-  (aiosmtpd) and an HTTP SMS gateway sink, both on loopback.
+- delivery: `outbox.deliver_due` until nothing is due (or `--deliver` messages are sent), in
+  messages per second, to an SMTP sink (aiosmtpd) and an HTTP SMS gateway sink, both on loopback.
+
+At a million customers one postal code is 125 000 of them, a city's worth:
+`--customers 1000000 --postal-codes 33100 --deliver 20000 --database-url <empty Postgres>`.
 """
 import argparse
 import tempfile
@@ -62,7 +67,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=20000)
     parser.add_argument("--database-url", default=f"sqlite:///{Path(tempfile.mkdtemp()) / 'outages.db'}")
+    parser.add_argument("--postal-codes", default="", help="comma-separated; the outage's area instead of Tampere")
+    parser.add_argument("--deliver", type=int, default=None, help="stop delivering once this many messages are sent (checked after each batch of 100)")
     args = parser.parse_args()
+    codes = [code for code in args.postal_codes.split(",") if code]
     sink, smtp_port = Sink(), free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
     controller.start()
@@ -74,12 +82,14 @@ def main() -> None:
     try:
         with app.app_context():
             upgrade()
+            started = time.perf_counter()
             bench_data.generate(args.customers)
             db.session.execute(update(Customer).where(Customer.id % 10 == 0).values(outage_notices="sms"))
             db.session.commit()
+            print(f"customers generated in {time.perf_counter() - started:.0f} s")
             started = time.perf_counter()
             outage = outages.create({"title": "Kuitukatko Tampereella", "severity": "major",
-                                     "started_at": utcnow()}, [], [], ["Tampere"])
+                                     "started_at": utcnow()}, [], codes, [] if codes else ["Tampere"])
             request = time.perf_counter() - started
             started = time.perf_counter()
             while True:  # the fan-out job, run as the worker runs it until it queues no more
@@ -92,7 +102,7 @@ def main() -> None:
             db.session.execute(update(OutboxMessage).where(OutboxMessage.channel == "task").values(status="sent"))
             db.session.commit()
             started = time.perf_counter()
-            while outbox.deliver_due(batch=100):
+            while outbox.deliver_due(batch=100) and (args.deliver is None or sink.emails + sink.texts < args.deliver):
                 pass
             delivery = time.perf_counter() - started
             print(f"customers: {args.customers}, affected and told: {told}")

@@ -6,6 +6,7 @@ from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
+from app.i18n import lazy_gettext as _l
 from app.models.customer import AGREEMENT_KINDS
 from app.models.invoice import INVOICE_STATUSES
 from app.models.outage import SEVERITIES
@@ -48,6 +49,9 @@ class UTCDateTimeField(fields.AwareDateTime):
             raise ValidationError("Not a valid datetime.") from error
 
 
+NOT_A_CURSOR = _l("Not a cursor of this API.")
+
+
 class Cursor(fields.String):
     """Where the previous page ended, opaque to the client (the last customer number, encoded)."""
 
@@ -59,9 +63,9 @@ class Cursor(fields.String):
         try:
             number = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
         except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-            raise ValidationError("Not a cursor of this API.") from error
+            raise ValidationError(str(NOT_A_CURSOR)) from error
         if not number.isdigit() or len(number) > LIMITS["customer_number"]:
-            raise ValidationError("Not a cursor of this API.")
+            raise ValidationError(str(NOT_A_CURSOR))
         return number
 
 
@@ -133,7 +137,8 @@ class CustomerInputSchema(Schema):
     city = _limited("city", load_default="")
     phone = _limited("phone", load_default="")
     email = _limited("email", load_default="", allow_none=True)
-    language = fields.String(load_default="", validate=validate.OneOf(("", "fi", "sv", "en")))
+    language = fields.String(load_default="", validate=validate.OneOf(
+        ("", "fi", "sv", "en"), error=_l("One of fi, sv and en; empty keeps the customer's own.")))
 
 
 class CustomerSchema(Schema):
@@ -323,7 +328,7 @@ class EndSubscriptionSchema(Schema):
 # any sum of them still fits the database's integer.
 LINE_CENTS = validate.Range(-10_000_000, 10_000_000)
 TOTAL_CENTS = validate.Range(-1_000_000_000, 1_000_000_000)
-INVOICE_NUMBER = validate.Regexp(r"^[0-9A-Za-z-]{1,40}$", error="1-40 letters, digits or hyphens.")
+INVOICE_NUMBER = validate.Regexp(r"^[0-9A-Za-z-]{1,40}$", error=_l("1–40 letters, digits or hyphens."))
 
 
 class Base64Bytes(fields.String):
@@ -333,7 +338,7 @@ class Base64Bytes(fields.String):
         try:
             return base64.b64decode(super()._deserialize(value, attr, data, **kwargs), validate=True)
         except (binascii.Error, ValueError) as error:
-            raise ValidationError("Not valid base64.") from error
+            raise ValidationError(str(_l("Not base64."))) from error
 
 
 class Barcode(fields.String):
