@@ -68,7 +68,8 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=20000)
     parser.add_argument("--database-url", default=f"sqlite:///{Path(tempfile.mkdtemp()) / 'outages.db'}")
     parser.add_argument("--postal-codes", default="", help="comma-separated; the outage's area instead of Tampere")
-    parser.add_argument("--deliver", type=int, default=None, help="stop delivering once this many messages are sent (checked after each batch of 100)")
+    parser.add_argument("--deliver", type=int, default=None,
+                        help="stop delivering once this many messages are sent (checked after each batch of 100)")
     args = parser.parse_args()
     codes = [code for code in args.postal_codes.split(",") if code]
     sink, smtp_port = Sink(), free_port()

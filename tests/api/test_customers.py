@@ -256,15 +256,18 @@ def test_every_refusal_is_said_in_the_requests_language(client, api):
     body = {"name": "Aino\x1b", "city": "T" * 300, "language": "de", "postal_code": 33100, "shoe_size": 44}
     said = {}
     for language in ("fi", "sv", "en"):
-        response = client.put("/api/v1/customers/100900", json=body, headers={**api, "Accept-Language": language})
+        response = client.put("/api/v1/customers/100900", json=body,
+                              headers={**api, "Accept-Language": language})
         assert response.status_code == 422
         said[language] = {error["field"]: error["detail"] for error in response.json["errors"]}
     assert said["fi"] == {"name": "Poista tekstistä ohjausmerkit.", "city": "Pituus enintään 100.",
                           "language": "Jokin kielistä fi, sv ja en; tyhjä pitää asiakkaan oman.", "postal_code": "Ei tekstiä.",
                           "shoe_size": "Tällaista kenttää ei ole."}
     assert said["sv"]["postal_code"] == "Inte text." and said["sv"]["shoe_size"] == "Det finns inget sådant fält."
-    assert said["en"]["city"] == "At most 100 long." and said["en"]["name"] == "Remove the control characters from the text."
+    assert said["en"]["city"] == "At most 100 long."
+    assert said["en"]["name"] == "Remove the control characters from the text."
     missing = client.put("/api/v1/customers/100900", json={}, headers=api)
     assert missing.json["errors"] == [{"field": "name", "detail": "Kenttä vaaditaan."}]
     not_json = client.put("/api/v1/customers/100900", data="{", headers={**api, "Content-Type": "application/json"})
-    assert not_json.status_code == 400 and not_json.json["errors"] == [{"field": "body", "detail": "Runko ei ole JSONia."}]
+    assert not_json.status_code == 400
+    assert not_json.json["errors"] == [{"field": "body", "detail": "Runko ei ole JSONia."}]
