@@ -261,8 +261,8 @@ def test_every_refusal_is_said_in_the_requests_language(client, api):
         assert response.status_code == 422
         said[language] = {error["field"]: error["detail"] for error in response.json["errors"]}
     assert said["fi"] == {"name": "Poista tekstistä ohjausmerkit.", "city": "Pituus enintään 100.",
-                          "language": "Jokin kielistä fi, sv ja en; tyhjä pitää asiakkaan oman.", "postal_code": "Ei tekstiä.",
-                          "shoe_size": "Tällaista kenttää ei ole."}
+                          "language": "Jokin kielistä fi, sv ja en; tyhjä pitää asiakkaan oman.",
+                          "postal_code": "Ei tekstiä.", "shoe_size": "Tällaista kenttää ei ole."}
     assert said["sv"]["postal_code"] == "Inte text." and said["sv"]["shoe_size"] == "Det finns inget sådant fält."
     assert said["en"]["city"] == "At most 100 long."
     assert said["en"]["name"] == "Remove the control characters from the text."
