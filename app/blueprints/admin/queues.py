@@ -16,7 +16,7 @@ def orders(action_form: ActionForm | None = None):
     status = request.args.get("status") or None
     group = int_arg("ryhma")
     return render("admin/orders.html", orders=order_queue.queue(status, group, page_number()),
-                  chosen_status=status, group=group, groups=ordering.groups(),
+                  chosen_status=status, group=group, groups=[(g.id, g.label) for g in ordering.groups()],
                   action_form=action_form or ActionForm(formdata=None))
 
 
