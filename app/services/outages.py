@@ -209,8 +209,9 @@ def counts(outage: Outage, now: datetime) -> dict:
 
 
 @outbox.task("outage.notify")
-def notify(outage_id: int, event: str) -> None:
-    """Tell a batch of the affected customers not yet told of `event`; queue the next batch."""
+def notify(outage_id: int, event: str, after: int = 0) -> None:
+    """Tell a batch of the affected customers not yet told of `event` (from the customer id
+    `after` on); queue the next batch."""
     outage = db.session.get(Outage, outage_id)
     if outage is None:
         return
@@ -218,31 +219,31 @@ def notify(outage_id: int, event: str) -> None:
         ids = affected(outage, utcnow())
     else:  # only those told it started hear that it is over
         ids = _told_of_start(outage_id)
-    told = select(OutageNotice.customer_id).where(OutageNotice.outage_id == outage_id, OutageNotice.event == event)
+    told = exists().where(OutageNotice.outage_id == outage_id, OutageNotice.event == event,
+                          OutageNotice.customer_id == Customer.id)
 
     def tell(customer: Customer, channel: str) -> None:
         db.session.add(OutageNotice(outage_id=outage.id, customer_id=customer.id, event=event, channel=channel))
         _send(customer, channel, f"outage_{event}", outage=outage)
 
-    _in_batches(Customer.id.in_(ids) & Customer.id.not_in(told), tell, "outage.notify",
-                outage_id=outage_id, event=event)
+    _in_batches(Customer.id.in_(ids) & ~told, after, tell, "outage.notify", outage_id=outage_id, event=event)
 
 
 @outbox.task("outage.notify_update")
-def notify_update(update_id: int) -> None:
+def notify_update(update_id: int, after: int = 0) -> None:
     """Tell a batch of the customers who asked for updates, and were told the outage started, of
-    one update; queue the next batch."""
+    one update (from the customer id `after` on); queue the next batch."""
     update = db.session.get(OutageUpdate, update_id)
     if update is None:
         return
     outage = db.session.get(Outage, update.outage_id)
-    told = select(OutageUpdateNotice.customer_id).where(OutageUpdateNotice.update_id == update_id)
+    told = exists().where(OutageUpdateNotice.update_id == update_id, OutageUpdateNotice.customer_id == Customer.id)
 
     def tell(customer: Customer, channel: str) -> None:
         db.session.add(OutageUpdateNotice(update_id=update_id, customer_id=customer.id, channel=channel))
         _send(customer, channel, "outage_update", outage=outage, update=update)
 
-    _in_batches(Customer.id.in_(_told_of_start(outage.id)) & Customer.id.not_in(told) & Customer.outage_updates,
+    _in_batches(Customer.id.in_(_told_of_start(outage.id)) & ~told & Customer.outage_updates, after,
                 tell, "outage.notify_update", update_id=update_id)
 
 
@@ -250,16 +251,19 @@ def _told_of_start(outage_id: int):
     return select(OutageNotice.customer_id).where(OutageNotice.outage_id == outage_id, OutageNotice.event == "start")
 
 
-def _in_batches(who, tell, task: str, **payload) -> None:
-    """`tell` a batch of the customers `who` selects and a notice can reach, each by their channel;
-    the task again for the rest. Each told customer leaves `who` (its notice row), so the batches
-    move on, and the customers no notice can reach are never selected, so they cannot hold them up."""
-    customers = list(db.session.scalars(select(Customer).where(who, _reachable()).order_by(Customer.id)
-                                        .limit(NOTIFY_BATCH + 1)))
+def _in_batches(who, after: int, tell, task: str, **payload) -> None:
+    """`tell` a batch of the customers `who` selects and a notice can reach, each by their channel,
+    in id order from `after` on; the task again for the rest, from the batch's last id. Each batch
+    reads only its own stretch of ids, so a city is told in time that grows with its size (not
+    with its square), and the customers no notice can reach are never selected, so they cannot
+    hold it up. `who` leaves out the customers already told (their notice rows): a batch run again
+    after a worker died, or the job queued twice, tells no one twice."""
+    customers = list(db.session.scalars(select(Customer).where(who, _reachable(), Customer.id > after)
+                                        .order_by(Customer.id).limit(NOTIFY_BATCH + 1)))
     for customer in customers[:NOTIFY_BATCH]:
         tell(customer, _channel(customer))
     if len(customers) > NOTIFY_BATCH:
-        outbox.queue_task(task, **payload)
+        outbox.queue_task(task, after=customers[NOTIFY_BATCH - 1].id, **payload)
 
 
 def _sms_possible() -> bool:
