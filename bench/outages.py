@@ -94,19 +94,20 @@ def main() -> None:
             db.session.commit()
             print(f"customers generated and analysed in {time.perf_counter() - started:.0f} s")
             started = time.perf_counter()
-            outage = outages.create({"title": "Kuitukatko Tampereella", "severity": "major",
+            outages.create({"title": "Kuitukatko Tampereella", "severity": "major",
                                      "started_at": utcnow()}, [], codes, [] if codes else ["Tampere"])
             request = time.perf_counter() - started
             started = time.perf_counter()
-            while True:  # the fan-out job, run as the worker runs it until it queues no more
-                told = db.session.scalar(select(func.count()).select_from(OutageNotice))
-                outages.notify(outage.id, "start")
+            # The fan-out job as the worker runs it: each queued batch with its own payload (the id it
+            # goes on from), until no batch queues another.
+            while job := db.session.scalar(select(OutboxMessage).where(
+                    OutboxMessage.channel == "task", OutboxMessage.topic == "outage.notify",
+                    OutboxMessage.status == "pending").order_by(OutboxMessage.id)):
+                job.status = "sent"
+                outages.notify(**job.payload)
                 db.session.commit()
-                if db.session.scalar(select(func.count()).select_from(OutageNotice)) == told:
-                    break
             enqueue = time.perf_counter() - started
-            db.session.execute(update(OutboxMessage).where(OutboxMessage.channel == "task").values(status="sent"))
-            db.session.commit()
+            told = db.session.scalar(select(func.count()).select_from(OutageNotice))
             started = time.perf_counter()
             while outbox.deliver_due(batch=100) and (args.deliver is None or sink.emails + sink.texts < args.deliver):
                 pass
