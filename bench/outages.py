@@ -94,8 +94,8 @@ def main() -> None:
             db.session.commit()
             print(f"customers generated and analysed in {time.perf_counter() - started:.0f} s")
             started = time.perf_counter()
-            outages.create({"title": "Kuitukatko Tampereella", "severity": "major",
-                                     "started_at": utcnow()}, [], codes, [] if codes else ["Tampere"])
+            outages.create({"title": "Kuitukatko Tampereella", "severity": "major", "started_at": utcnow()},
+                           [], codes, [] if codes else ["Tampere"])
             request = time.perf_counter() - started
             started = time.perf_counter()
             # The fan-out job as the worker runs it: each queued batch with its own payload (the id it
