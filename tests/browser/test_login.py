@@ -24,7 +24,7 @@ def test_wrong_password_is_shown_and_login_kept(browse, demo_data):
     page.get_by_label("Asiakasnumero tai sähköpostiosoite").fill("100001")
     page.get_by_label("Salasana", exact=True).fill("not-the-password")
     page.get_by_role("button", name="Kirjaudu").click()
-    assert "Kirjautumistunnus tai salasana on väärä." in page.content()
+    page.get_by_text("Kirjautumistunnus tai salasana on väärä.").wait_for()
     assert page.get_by_label("Asiakasnumero tai sähköpostiosoite").input_value() == "100001"
 
 

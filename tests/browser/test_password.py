@@ -32,7 +32,7 @@ def test_without_javascript_the_form_posts_and_redirects(browse, demo_data):
     log_in(page)
     page.goto("/salasanan-vaihto")
     fill(page, "wrong-password-here", "Kahvi-Purjevene-Lokakuu-9")
-    assert "Nykyinen salasana on väärä." in page.content()
+    page.get_by_text("Nykyinen salasana on väärä.").wait_for()  # shown after the redirect's GET
     assert axe_violations_without_js(page) == ""
     fill(page, "Lumi-Ranta-Kello-71", "Kahvi-Purjevene-Lokakuu-9")
     page.wait_for_url("**/salasanan-vaihto")
@@ -62,7 +62,7 @@ def test_without_javascript_back_after_a_refusal_and_a_success_sends_no_form_aga
     log_in(page)
     page.goto("/salasanan-vaihto")
     fill(page, "wrong-password-here", "Kahvi-Purjevene-Lokakuu-9")
-    assert "Nykyinen salasana on väärä." in page.content()
+    page.get_by_text("Nykyinen salasana on väärä.").wait_for()  # shown after the redirect's GET
     assert page.get_by_label("Nykyinen salasana").get_attribute("aria-invalid") == "true"
     fill(page, "Lumi-Ranta-Kello-71", "Kahvi-Purjevene-Lokakuu-9")
     assert "Salasanasi on vaihdettu." in page.get_by_role("status").inner_text()
