@@ -10,7 +10,6 @@ import re
 import runpy
 import shlex
 import smtplib
-import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.observability import allowed_networks, migration_heads
+from app.services import outbox
 
 GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
 # The placeholders of deploy/omahallinta.env.example, which must not reach production as they are.
@@ -158,12 +158,8 @@ def _mail(config):
         return
     host, port, security = config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_SECURITY"]
     try:
-        smtp_class = smtplib.SMTP_SSL if security == "ssl" else smtplib.SMTP
-        with smtp_class(host, port, timeout=NETWORK_TIMEOUT) as smtp:
-            if security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-            if config["SMTP_USER"]:
-                smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+        with outbox.smtp_connection(config, NETWORK_TIMEOUT):
+            pass
     except (OSError, smtplib.SMTPException) as error:
         yield problem(f"The SMTP relay {host}:{port} cannot be used: {error or type(error).__name__}. "
                       "Password resets, invitations and receipts would wait in the outbox.")

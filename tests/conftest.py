@@ -44,17 +44,27 @@ def free_port() -> int:
 
 
 class Mailbox:
-    """An aiosmtpd handler that keeps what it receives, and to whom the envelope said it goes."""
+    """An aiosmtpd handler that keeps what it receives, to whom the envelope said it goes and over
+    which connection (the client's address and port); it refuses the recipients in `refused`."""
 
     def __init__(self):
         self.messages = []
         self.recipients = []
+        self.peers = []
+        self.refused = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         from email import message_from_bytes, policy
 
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         self.recipients.append(list(envelope.rcpt_tos))
+        self.peers.append(session.peer)
         return "250 OK"
 
 
@@ -95,8 +105,8 @@ def smtp_server():
 def smtp(smtp_server):
     if smtp_server.controller is None:
         smtp_server.start()
-    smtp_server.messages.clear()
-    smtp_server.recipients.clear()
+    for kept in (smtp_server.messages, smtp_server.recipients, smtp_server.inbox.peers, smtp_server.inbox.refused):
+        kept.clear()
     return smtp_server
 
 

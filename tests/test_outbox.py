@@ -63,6 +63,30 @@ def test_worker_delivers_over_smtp_once(smtp):
     assert db.session.query(OutboxMessage).filter_by(status="sent").count() == 3
 
 
+def test_a_batch_of_emails_goes_over_one_connection(smtp):
+    queue(5)
+    assert outbox.deliver_due(batch=5) == 5
+    assert len(smtp.inbox.peers) == 5 and len(set(smtp.inbox.peers)) == 1
+    queue(2)
+    assert outbox.deliver_due() == 2
+    assert len(set(smtp.inbox.peers)) == 2  # the next batch's own connection
+
+
+def test_a_refused_recipient_fails_alone_and_the_batch_goes_on(smtp):
+    """The relay's refusal of one address is that message's failure, retried later; the emails after it
+    go out, on a fresh connection."""
+    smtp.inbox.refused.add("poissa@example.fi")
+    [first] = queue(1)
+    [refused] = queue(1, to="poissa@example.fi")
+    [last] = queue(1)
+    assert outbox.deliver_due() == 2
+    assert [m["Message-ID"].split(".")[0] for m in smtp.messages] == [f"<outbox-{first}", f"<outbox-{last}"]
+    assert len(set(smtp.inbox.peers)) == 2
+    message = db.session.get(OutboxMessage, refused)
+    assert (message.status, message.attempts) == ("pending", 1)
+    assert "No such mailbox" in message.last_error and message.next_attempt_at > utcnow()
+
+
 def test_smtp_down_then_back_delivers_exactly_once(smtp):
     [message_id] = queue(1)
     smtp.stop()

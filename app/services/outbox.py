@@ -19,6 +19,7 @@ import string
 import time
 import urllib.parse
 import urllib.request
+from contextlib import closing
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -180,21 +181,22 @@ def retry_delay(attempts: int) -> timedelta:
 def deliver_due(batch: int = 20, now: datetime | None = None) -> int:
     """Deliver what is due; returns how many messages were sent."""
     sent = 0
-    for message in claim(batch, now or utcnow()):
-        try:
-            _deliver(message)
-        except SQLAlchemyError:
-            # The database failed, not the delivery: run_worker waits it out, and the
-            # message goes again when its lease runs out.
-            raise
-        except Exception as error:  # noqa: BLE001 — any delivery failure is retried
-            _failed(message, error, now or utcnow())
-        else:
-            message.status = "sent"
-            message.sent_at = utcnow()
-            message.attempts += 1
-            sent += 1
-        db.session.commit()
+    with closing(Relay()) as relay:
+        for message in claim(batch, now or utcnow()):
+            try:
+                _deliver(message, relay)
+            except SQLAlchemyError:
+                # The database failed, not the delivery: run_worker waits it out, and the
+                # message goes again when its lease runs out.
+                raise
+            except Exception as error:  # noqa: BLE001 — any delivery failure is retried
+                _failed(message, error, now or utcnow())
+            else:
+                message.status = "sent"
+                message.sent_at = utcnow()
+                message.attempts += 1
+                sent += 1
+            db.session.commit()
     return sent
 
 
@@ -208,9 +210,9 @@ def _failed(message: OutboxMessage, error: Exception, now: datetime) -> None:
     message.next_attempt_at = now + retry_delay(message.attempts)
 
 
-def _deliver(message: OutboxMessage) -> None:
+def _deliver(message: OutboxMessage, relay: "Relay") -> None:
     if message.channel == "email":
-        send_email(message)
+        relay.send(message)
     elif message.channel == "task":
         # What a failed task wrote is undone with it; its retry starts from nothing.
         with db.session.begin_nested():
@@ -234,23 +236,54 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     return email
 
 
-def send_email(message: OutboxMessage) -> None:
-    config = current_app.config
-    email = build_email(message)
-    if config["MAIL_BACKEND"] == "file":
-        directory = Path(config["MAIL_DIR"])
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / f"{message.id:06d}.eml").write_bytes(bytes(email))
-        return
+def smtp_connection(config, timeout: float) -> smtplib.SMTP:
+    """A connection to the relay, secured and logged in as the settings say."""
     security = config["SMTP_SECURITY"]
     smtp_class = smtplib.SMTP_SSL if security == "ssl" else smtplib.SMTP
-    with smtp_class(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"]) as smtp:
+    smtp = smtp_class(config["SMTP_HOST"], config["SMTP_PORT"], timeout=timeout)
+    try:
         if security == "starttls":
             smtp.starttls(context=ssl.create_default_context())
         if config["SMTP_USER"]:
             smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
-        # The one recipient given, never the addresses the To header might be read as.
-        smtp.send_message(email, to_addrs=[message.payload["to"]])
+    except Exception:
+        smtp.close()
+        raise
+    return smtp
+
+
+class Relay:
+    """The SMTP connection of one batch of emails: opened for its first email and kept for the
+    rest, so that a city's outage notices do not each pay for a connection, TLS and a login.
+    Any failure drops it, and the next email starts on a fresh one: what the relay refused of
+    one message never reaches the next."""
+
+    def __init__(self):
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, message: OutboxMessage) -> None:
+        config = current_app.config
+        email = build_email(message)
+        if config["MAIL_BACKEND"] == "file":
+            directory = Path(config["MAIL_DIR"])
+            directory.mkdir(parents=True, exist_ok=True)
+            (directory / f"{message.id:06d}.eml").write_bytes(bytes(email))
+            return
+        try:
+            self.smtp = self.smtp or smtp_connection(config, config["SMTP_TIMEOUT"])
+            # The one recipient given, never the addresses the To header might be read as.
+            self.smtp.send_message(email, to_addrs=[message.payload["to"]])
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            smtp, self.smtp = self.smtp, None
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()  # the relay has gone already: only the socket is left to close
 
 
 def webhook_signature(secret: str, body: bytes) -> str:
