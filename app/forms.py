@@ -14,7 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.i18n import lazy_gettext as _l
 from app.security import MAX_PASSWORD_LENGTH
 from app.services import attachments
-from app.validators import CONTROL_CHARACTERS, has_control_characters
+from app.validators import CONTROL_CHARACTERS, SPACES, has_control_characters
 from app.web import DB_INT_MAX
 
 
@@ -32,10 +32,19 @@ class Form(FlaskForm):
     names_other_fields = False
 
     def validate(self, extra_validators=None) -> bool:
-        """Every text field refuses control characters, so no form can forget to: they would reach
-        an email, a provisioning event or Postgres, which stores no NUL. A text area lets line breaks
-        and tabs through, as does a hidden field (one carries the checked import file to its
-        confirmation). A password is never stored nor shown, and is taken as typed."""
+        """Every text field is taken without the spaces around it (a text area also without the
+        line breaks and tabs), so that a required one filled with spaces alone is empty (and said
+        to be), and one left out of the request is empty text, not None. Every text field refuses
+        control characters, so no form can forget to: they would reach an email, a provisioning
+        event or Postgres, which stores no NUL. A text area lets line breaks and tabs through, as
+        does a hidden field (one carries the checked import file to its confirmation, as it was).
+        A password is never stored nor shown, and is taken as typed."""
+        for field in self:
+            if isinstance(field, StringField) and not isinstance(field, (PasswordField, HiddenField)):
+                around = SPACES + "\t\r\n" if isinstance(field, TextAreaField) else SPACES
+                field.data = (field.data or "").strip(around)
+                if field.raw_data:  # what InputRequired looks at
+                    field.raw_data = [field.data]
         valid = super().validate(extra_validators)
         for field in self:
             if isinstance(field.data, str) and not isinstance(field, PasswordField) \

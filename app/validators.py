@@ -40,6 +40,9 @@ _REFUSED = _refused_class()
 TEXT_PATTERN = f"^[^{_REFUSED}]*$"
 MULTILINE_TEXT_PATTERN = f"^(?:[\\t\\n\\r]|[^{_REFUSED}])*$"
 _ONE_LINE, _LINES = re.compile(TEXT_PATTERN), re.compile(MULTILINE_TEXT_PATTERN)
+# The space characters (Unicode's category Zs: the space, the no-break space, the ideographic
+# space…), every one of them below U+3001. A text field is taken without them around it.
+SPACES = "".join(c for c in map(chr, range(0x3001)) if unicodedata.category(c) == "Zs")
 CONTROL_CHARACTERS = _l("Remove the control characters from the text.")
 BAD_PHONE = _l("Check the phone number, for example 040 123 4567 or +358 40 1234567.")
 

@@ -16,6 +16,8 @@ from app.services import DomainError, NotFound, audit
 
 PRODUCT_FIELDS = ("group_id", "code", "name", "description", "term_months", "requires_pay_tv_card", "family",
                   "rank", "mix_size", "download_url", "needs_licence_key", "mailbox_count", "sellable", "position")
+# A month of any service costs less than 100 000 €: a larger figure is a slip of the keyboard.
+MAX_PRICE_CENTS = 10_000_000
 TRANSLATIONS = ("name_sv", "name_en", "description_sv", "description_en")
 
 
@@ -39,26 +41,26 @@ def product(code: str) -> Product:
     return found
 
 
+def _hundredths(text: str, below: int, message, field: str) -> int:
+    """'12,90' -> 1290: a finite number of at most two decimals, at least 0 and less than `below`."""
+    try:
+        value = Decimal(text.strip().replace(" ", "").replace(",", "."))
+        if not (value.is_finite() and 0 <= value < below and value == value.quantize(Decimal("0.01"))):
+            raise InvalidOperation(text)
+    except InvalidOperation as error:  # also what Decimal says of NaN, sNaN and Infinity when compared
+        raise DomainError(message, field=field) from error
+    return int(value * 100)
+
+
 def parse_euros(text: str, field: str) -> int:
     """'12,90' or '12.90' -> 1290 cents."""
-    try:
-        value = Decimal(text.strip().replace(" ", "").replace("€", "").replace(",", "."))
-    except InvalidOperation as error:
-        raise DomainError(_l("Write the price in euros, e.g. 12,90."), field=field) from error
-    if value < 0 or value != value.quantize(Decimal("0.01")):
-        raise DomainError(_l("Write the price in euros, e.g. 12,90."), field=field)
-    return int(value * 100)
+    return _hundredths(text.replace("€", ""), MAX_PRICE_CENTS // 100, _l("Write the price in euros, e.g. 12,90."),
+                       field)
 
 
 def parse_percent(text: str, field: str) -> int:
     """'25,5' -> 2550 basis points."""
-    try:
-        value = Decimal(text.strip().replace("%", "").replace(",", "."))
-    except InvalidOperation as error:
-        raise DomainError(_l("Write the VAT rate as a percentage, e.g. 25,5."), field=field) from error
-    if not 0 <= value < 100 or value != value.quantize(Decimal("0.01")):
-        raise DomainError(_l("Write the VAT rate as a percentage, e.g. 25,5."), field=field)
-    return int(value * 100)
+    return _hundredths(text.replace("%", ""), 100, _l("Write the VAT rate as a percentage, e.g. 25,5."), field)
 
 
 def save_product(product: Product | None, price: str, vat: str, **values) -> Product:

@@ -44,7 +44,9 @@ def test_price_change_applies_to_new_orders_only(admin):
 @pytest.mark.parametrize("field,value,message", [
     ("price", "12,345", "euroina"), ("code", "MIX-6", "toisella tuotteella"), ("family", "mix", "järjestys"),
     ("download_url", "http://x", "https://"), ("vat", "abc", "prosentteina"),
-    ("mix_size", "9" * 40, "liian suuri")])
+    ("mix_size", "9" * 40, "liian suuri"), ("price", "NaN", "euroina"), ("price", "sNaN", "euroina"),
+    ("price", "Infinity", "euroina"), ("price", "1E+999999", "euroina"), ("price", "9" * 20, "euroina"),
+    ("price", "100000", "euroina"), ("vat", "NaN", "prosentteina"), ("vat", "-Infinity", "prosentteina")])
 def test_bad_product_values_are_refused(admin, field, value, message):
     p = product("SPORT-PLUS")
     response = admin.submit(f"/hallinta/tuotteet/{p.id}", {**PRODUCT, "group_id": str(p.group_id), field: value})

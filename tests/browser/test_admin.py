@@ -81,6 +81,7 @@ def test_staff_day(browse, demo_data, js):
     page.get_by_role("navigation", name="Hallinnan valikko").get_by_role("link", name="Laskutus").click()
     page.get_by_label("Kuukausi").fill("2026-11")
     page.get_by_role("button", name="Näytä").click()
+    page.wait_for_url("**/laskutus?kuukausi=2026-11")  # the page before has a Lataa CSV link too
     with page.expect_download() as download:
         page.get_by_role("link", name="Lataa CSV").click()
     body = Path(download.value.path()).read_bytes()
@@ -116,7 +117,7 @@ def test_staff_change_their_own_password(browse, demo_data, js):
     page = browse(js=js)
     staff_log_in(page)
     console_menu(page, "Salasanan vaihto")
-    assert page.get_by_role("heading", level=1).inner_text() == "Salasanan vaihto"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Salasanan vaihto")  # the click starts the navigation
 
     def change(current: str) -> None:
         page.get_by_label("Nykyinen salasana").fill(current)

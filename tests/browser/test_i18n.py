@@ -64,6 +64,7 @@ def test_each_language_has_no_axe_violations(browse, demo_data, viewport, lang):
     assert page.get_by_role("heading", level=1).inner_text() == HEADINGS[lang]
     assert axe_violations(page) == ""
     page.get_by_role("main").get_by_role("button", name=FIELDS[lang][2], exact=True).click()  # the error state
+    expect(page.get_by_label(FIELDS[lang][0])).to_have_attribute("aria-invalid", "true")  # after the redirect's GET
     assert axe_violations(page) == ""
     log_in_as(page, lang)
     assert axe_violations(page) == ""

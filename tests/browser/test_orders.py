@@ -1,6 +1,9 @@
 """Tilaa and Tilatut palvelut in a real browser, with JavaScript on and off; axe checks the pages
 without JavaScript here (tests/browser/test_audit.py checks them with it)."""
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from app.models.base import today
 from tests.browser.conftest import axe_violations_without_js, log_in
@@ -31,7 +34,8 @@ def test_100001_orders_upgrades_and_sees_both(browse, demo_data, js):
     page.wait_for_url("**/tilaa")
     assert clean(page, js)
     open_group(page, "Sähköposti")
-    assert page.title().startswith("Tilaa: Sähköposti – ")  # swapped or loaded, the title follows the group
+    # Swapped or loaded, the title follows the group (htmx sets it once the swap has settled).
+    expect(page).to_have_title(re.compile("^Tilaa: Sähköposti – "))
     card(page, "Lisäsähköpostilaatikko").get_by_role("link", name="Tilaa").click()
     page.wait_for_url("**/tilaa/LISAPOSTILAATIKKO")
     assert page.get_by_role("heading", level=1).inner_text() == "Tarkista ja vahvista tilaus"

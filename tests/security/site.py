@@ -113,7 +113,8 @@ class FormParser(HTMLParser):
             return
         ticked = kind not in ("checkbox", "radio") or "checked" in a
         control = {"name": a["name"], "kind": kind, "value": a.get("value", "") if ticked else None,
-                   "options": [a.get("value", "on")] if kind in ("checkbox", "radio", "submit") else []}
+                   "options": [a.get("value", "on")] if kind in ("checkbox", "radio", "submit") else [],
+                   "required": "required" in a}
         self._form.fields.append(control)
         if tag == "select":
             self._select = control

@@ -11,6 +11,7 @@ from app.models.customer import AGREEMENT_KINDS
 from app.models.invoice import INVOICE_STATUSES
 from app.models.outage import SEVERITIES
 from app.services import inbox, invoices
+from app.services.catalog_admin import MAX_PRICE_CENTS
 from app.services.customer_import import LIMITS
 from app.validators import CONTROL_CHARACTERS, MULTILINE_TEXT_PATTERN, TEXT_PATTERN, has_control_characters
 from app.web import DB_INT_MAX
@@ -244,7 +245,7 @@ class ProductSchema(Schema):
 
 
 class PriceSchema(Schema):
-    price_cents = fields.Integer(required=True, validate=validate.Range(0, 10_000_000),
+    price_cents = fields.Integer(required=True, validate=validate.Range(0, MAX_PRICE_CENTS, max_inclusive=False),
                                  metadata={"description": "Per month, VAT included"})
     vat_basis_points = fields.Integer(required=True, validate=validate.Range(0, 9999),
                                       metadata={"description": "2550 = 25.5 %"})
