@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.i18n import lazy_gettext as _l
+from app.i18n import local_minute
 from app.security import MAX_PASSWORD_LENGTH
 from app.services import attachments
 from app.validators import CONTROL_CHARACTERS, SPACES, has_control_characters
@@ -128,6 +129,13 @@ class OperatorTimeField(_ParsedPlainly, wtforms.DateTimeLocalField):
         super().process_formdata(valuelist)
         if self.data is not None:
             self.data = get_timezone().localize(self.data).astimezone(UTC)  # pytz: localize, not replace
+
+    def _value(self) -> str:
+        """What was typed, or the value in the operator's time as the control writes it (2026-11-24T14:05):
+        shown in UTC, a time saved again unchanged would move by the zone's offset."""
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return local_minute(self.data) if self.data else ""
 
 
 def new_password_field(label=None) -> PasswordField:

@@ -40,6 +40,7 @@ _REFUSED = _refused_class()
 TEXT_PATTERN = f"^[^{_REFUSED}]*$"
 MULTILINE_TEXT_PATTERN = f"^(?:[\\t\\n\\r]|[^{_REFUSED}])*$"
 _ONE_LINE, _LINES = re.compile(TEXT_PATTERN), re.compile(MULTILINE_TEXT_PATTERN)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # The space characters (Unicode's category Zs: the space, the no-break space, the ideographic
 # space…), every one of them below U+3001. A text field is taken without them around it.
 SPACES = "".join(c for c in map(chr, range(0x3001)) if unicodedata.category(c) == "Zs")
@@ -48,8 +49,10 @@ BAD_PHONE = _l("Check the phone number, for example 040 123 4567 or +358 40 1234
 
 
 def has_control_characters(value: str, multiline: bool = False) -> bool:
-    """True when the text holds a character no field takes; `multiline` allows line breaks and tabs."""
-    return (_LINES if multiline else _ONE_LINE).fullmatch(value) is None
+    """True when the text holds a character no field takes; `multiline` allows line breaks and tabs.
+    Half a UTF-16 surrogate pair (JSON can write one, "\\ud800") is no character at all: it cannot
+    be stored as UTF-8. It is looked for apart from the pattern, which clients read in UTF-16."""
+    return (_LINES if multiline else _ONE_LINE).fullmatch(value) is None or _SURROGATE.search(value) is not None
 
 
 def normalise_email(value: str) -> str | None:

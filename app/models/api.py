@@ -1,5 +1,5 @@
 """Tokens of the operator API (/api/v1): what other systems of the operator sign in with."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,6 +25,12 @@ class ApiToken(db.Model):
     @property
     def scope_set(self) -> frozenset[str]:
         return frozenset(self.scopes.split())
+
+    @property
+    def last_moment(self) -> datetime | None:
+        """The last second it works: its last day, as the console shows it (it expires as the next
+        day begins)."""
+        return self.expires_at - timedelta(seconds=1) if self.expires_at else None
 
     def is_usable(self, now: datetime) -> bool:
         return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)

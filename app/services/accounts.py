@@ -24,6 +24,7 @@ BAD_LOGIN = _l("The login or password is wrong.")
 WRONG_PASSWORD = {"password": _l("The password is wrong."), "current_password": _l("The current password is wrong."),
                   "account_password": _l("The account password is wrong.")}
 NO_AGREEMENT = _l("Logging in requires a valid connection or service agreement. Please call our customer service.")
+CLOSED = _l("The customer's account is closed: a closed customer cannot log in.")
 
 
 def find_account(login: str) -> Account | None:
@@ -193,6 +194,10 @@ def set_password_from_link(account: Account, password: str, purpose: str) -> Non
 
 def invite(customer: Customer) -> None:
     """Queue the first-login link; the customer sets a password with it."""
+    if customer.status == "closed":  # the link would lead nowhere: a closed customer cannot log in
+        raise DomainError(CLOSED)
+    if customer.account is not None and customer.account.password_hash:
+        raise DomainError(_l("The customer has a password already: send a password reset link instead."))
     if not customer.email:
         raise DomainError(_l("The customer has no email address."))
     account = customer.account or Account(customer=customer, role="customer")

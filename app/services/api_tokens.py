@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import get_timezone
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
@@ -51,8 +52,10 @@ def create(name: str, scopes: list[str], expires_on: date | None) -> str:
     if problems:
         raise DomainError.of(problems)
     text = PREFIX + secrets.token_urlsafe(32)
-    expires_at = (datetime.combine(expires_on, time.min, get_timezone()).astimezone(UTC)
-                  if expires_on else None)
+    # It works through its last day, in the operator's time: it expires as the next day begins.
+    # (pytz: localize; a zone given to combine() brings its first offset, Helsinki's mean time +1:40.)
+    next_day = datetime.combine(expires_on + timedelta(days=1), time.min) if expires_on else None
+    expires_at = get_timezone().localize(next_day).astimezone(UTC) if next_day else None
     token = ApiToken(name=name, scopes=" ".join(s for s in SCOPES if s in scopes), token_hash=digest(text),
                      expires_at=expires_at)
     db.session.add(token)
@@ -79,6 +82,12 @@ def authenticate(text: str) -> ApiToken | None:
     if token is None or not token.is_usable(now):
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
-        db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-        db.session.commit()
+        try:
+            db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+            db.session.commit()
+        except OperationalError:
+            # SQLite: a read's transaction cannot become a write once another writer has committed
+            # ("database is locked" at once, not after a wait). The note can wait for the next
+            # request; the request itself must not fail for it.
+            db.session.rollback()
     return token

@@ -194,14 +194,10 @@ def _owned(rows: list, row_id: int):
     return row
 
 
-def invite(customer: Customer) -> None:
-    if customer.account is not None and customer.account.password_hash:
-        raise DomainError(_l("The customer has a password already: send a password reset link instead."))
-    accounts.invite(customer)
-
-
 def send_reset_link(customer: Customer) -> None:
     """A reset link the staff sends, e.g. after the customer called; audited as the staff member."""
+    if customer.status == "closed":
+        raise DomainError(accounts.CLOSED)
     if customer.account is None or not customer.account.password_hash:
         raise DomainError(_l("The customer has no password yet: send an invitation instead."))
     if not customer.email:
@@ -221,7 +217,10 @@ def reset_two_factor(customer: Customer) -> None:
 
 
 def close(customer: Customer) -> None:
-    """The customer can no longer log in; every session ends. Records stay for billing."""
+    """The customer can no longer log in; every session ends. Records stay for billing. Closing
+    a closed customer again changes nothing (and is not audited twice)."""
+    if customer.status == "closed":
+        return
     customer.status = "closed"
     if customer.account is not None:
         customer.account.session_version += 1

@@ -6,6 +6,7 @@ from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import LicenceKey, Product, Subscription
 from app.services import DomainError, audit, licences
+from app.validators import has_control_characters
 
 MAX_KEY_LENGTH = 100
 
@@ -31,7 +32,9 @@ def parse_keys(text: str) -> list[str]:
         key = line.strip()
         if not key:
             continue
-        if len(key) > MAX_KEY_LENGTH or any(ch.isspace() for ch in key):
+        # A control character or U+FFFD (what an uploaded file's undecodable bytes became) is no key's.
+        if len(key) > MAX_KEY_LENGTH or any(ch.isspace() for ch in key) or has_control_characters(key) \
+                or "\ufffd" in key:
             problems.append(_l("line %(n)d: not a licence key", n=number))
         elif key in seen:
             problems.append(_l("line %(n)d: the same key as on line %(m)d", n=number, m=seen[key]))

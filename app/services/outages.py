@@ -58,6 +58,7 @@ def municipalities(text: str) -> list[str]:
 
 def create(fields: dict, group_ids: list[int], codes: list[str], places: list[str]) -> Outage:
     """A new outage; the affected customers are told by the worker."""
+    codes, places = sorted(set(codes)), sorted(set(places))  # each place once, however often it was named
     errors = {}
     if bad := [c for c in codes if not POSTAL_CODE.fullmatch(c)]:
         errors["postal_codes"] = _l("A postal code is five digits: %(codes)s", codes=", ".join(bad))

@@ -11,6 +11,7 @@ sqlite3 shell, psql) is seen after a restart.
 """
 import functools
 import hashlib
+import re
 import secrets
 import threading
 from pathlib import Path
@@ -122,6 +123,10 @@ def save_operator(**values) -> None:
     db.session.commit()
 
 
+# The login page finds a customer by number or email first, so a username must be neither.
+STAFF_USERNAME = re.compile(r"(?=.*[a-zäöå])[a-zäöå0-9._-]{2,50}")
+
+
 def staff_accounts() -> list[Account]:
     return list(db.session.scalars(select(Account).where(Account.role.in_(("staff", "admin")))
                                    .order_by(Account.username)))
@@ -130,6 +135,10 @@ def staff_accounts() -> list[Account]:
 def add_staff(username: str, display_name: str, role: str, password: str) -> None:
     """The new member logs in with this password and sets up two-factor login at once."""
     username = username.strip().lower()
+    if not STAFF_USERNAME.fullmatch(username):
+        raise DomainError(_l("A username is letters, digits, dots and dashes, with at least one letter: customers "
+                             "log in with their number or email address, which a username must not look like."),
+                          field="username")
     if db.session.scalar(select(Account.id).where(Account.username == username)):
         raise DomainError(_l("This username is taken."), field="username")
     account = Account(username=username, display_name=display_name.strip(), role=role)

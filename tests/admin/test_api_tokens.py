@@ -1,6 +1,7 @@
 """Asetukset → API: an admin makes a token (shown once, kept as a hash), sees its use, revokes it."""
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from app.extensions import db
 from app.models import ApiToken, AuditEvent
@@ -56,3 +57,12 @@ def test_customer_service_staff_cannot_make_tokens(staff):
 
 def test_the_settings_page_links_to_the_tokens(admin):
     assert f'href="{URL}"' in admin.get("/hallinta/asetukset").text
+
+
+def test_a_token_works_through_its_last_day_in_the_operators_time(admin):
+    last_day = today() + timedelta(days=1)
+    admin.submit(URL, {"name": "Laskutus", "scopes": ["customers:read"], "expires_on": last_day.isoformat()})
+    row = db.session.query(ApiToken).one()
+    next_day = datetime.combine(last_day + timedelta(days=1), time.min, ZoneInfo("Europe/Helsinki"))
+    assert row.expires_at == next_day.astimezone(UTC)  # not at the start of the day, nor 20 minutes off
+    assert f"voimassa {last_day.day}.{last_day.month}.{last_day.year} asti" in admin.get(URL).text

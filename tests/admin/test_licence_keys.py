@@ -73,3 +73,16 @@ def test_keys_from_a_file(admin):
     response = admin.submit(URL, data, content_type="multipart/form-data")
     assert response.status_code == 303
     assert db.session.query(LicenceKey).filter(LicenceKey.key.like("FILE-KEY-%")).count() == 2
+
+
+def test_a_file_of_control_characters_or_binary_adds_nothing(admin):
+    """A file is held to what the text area is: a control character, or bytes that are no text,
+    make no key (they would reach the customer's activation email)."""
+    import io
+    before = db.session.query(LicenceKey).count()
+    body = b"FILE-KEY-1\nFILEKEY\x01CTRL\nFILEKEY\x00NUL\n\xff\xfe\x00\x81\n"
+    data = {"product_id": str(product("TURVAPAKETTI-5").id), "keys_file": (io.BytesIO(body), "keys.txt")}
+    response = refused(admin.submit(URL, data, content_type="multipart/form-data"))
+    for text in ["rivi 2", "rivi 3", "rivi 4"]:
+        assert text in response.text
+    assert db.session.query(LicenceKey).count() == before

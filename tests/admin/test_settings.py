@@ -91,6 +91,15 @@ def test_add_staff_then_first_login_sets_up_totp(admin, make_client):
     assert response.headers["Location"] == "/hallinta/kirjaudu/kayttoonotto"
 
 
+@pytest.mark.parametrize("username", ["100002", "matti.virtanen@example.fi", "has space", "<b>"])
+def test_a_username_that_could_not_log_in_is_refused(admin, username):
+    """The login finds a customer by number or email first: a username like one could never log in."""
+    data = {"username": username, "display_name": "Uusi", "role": "staff", "new_password": "Kesainen-Myrsky-Lautta-48"}
+    response = refused(admin.submit(f"{URL}/henkilokunta", data, page=URL))
+    assert "vähintään yksi kirjain" in response.text
+    assert db.session.query(Account).filter(Account.display_name == "Uusi").count() == 0
+
+
 @pytest.mark.parametrize("action", ["role", "reset_two_factor", "remove"])
 def test_change_staff(admin, staff, action):
     member = db.session.query(Account).filter_by(username="asiakaspalvelu").one()

@@ -4,6 +4,7 @@ tried (tests/security/routes.py lists them), and nothing changes on a refused re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event, text
 
 from app.extensions import db
 from app.models import Agreement, ApiToken, Invoice, Order, PayTvCard
@@ -130,3 +131,26 @@ def test_every_answer_with_a_body_documents_its_schema(client):
     assert not unschemed
     put = paths["/api/v1/customers/{customer_number}"]["put"]["responses"]
     assert {"links", "headers", "content"} <= put["200"].keys() and {"links", "content"} <= put["201"].keys()
+
+
+def test_a_read_is_answered_when_noting_the_tokens_use_collides_with_a_writer(app, client, api):
+    """On SQLite a read's transaction cannot become a write once another writer has committed: the
+    token's once-a-minute note of its use then fails at once. It waits for a later request; the read
+    is answered (it was a 503)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: Postgres lets the note wait for the other writer")
+    collided = []
+
+    def another_writer_first(conn, cursor, statement, *args):
+        if statement.startswith("UPDATE api_token") and not collided:
+            collided.append(statement)
+            with db.engine.connect() as other:  # a second connection: another request's commit
+                other.execute(text("UPDATE customer SET updated_at = updated_at WHERE id = 1"))
+                other.commit()
+
+    event.listen(db.engine, "before_cursor_execute", another_writer_first)
+    try:
+        response = client.get("/api/v1/customers/100001", headers=api)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", another_writer_first)
+    assert collided and response.status_code == 200, response.text

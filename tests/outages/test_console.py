@@ -1,5 +1,8 @@
 """The console: publish an outage, post updates, resolve it; everything audited and counted."""
 import json
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from app.extensions import db
 from app.models import AuditEvent, Customer, Outage
@@ -114,3 +117,12 @@ def test_a_resolve_without_the_note_field_resolves_with_an_empty_note(admin):
     assert admin.submit(f"{page}/korjattu", {}, page=page).status_code == 303
     db.session.expire_all()
     assert outage.resolved_at is not None and outage.closing_note == ""
+
+
+def test_the_start_is_offered_in_the_operators_time(admin):
+    """The form offers now as the staff read it, not in UTC (two or three hours off, which the
+    outage then kept as its start)."""
+    before = utcnow().astimezone(ZoneInfo("Europe/Helsinki")).replace(tzinfo=None, second=0, microsecond=0)
+    offered = re.search(r'name="started_at"[^>]*value="([^"]+)"', admin.get(URL).text)
+    assert offered, "no start offered"
+    assert 0 <= (datetime.fromisoformat(offered.group(1)) - before).total_seconds() <= 60

@@ -11,7 +11,7 @@ from app.models.base import today
 from app.services import DomainError, billing, invoices
 from app.web import done, render
 
-MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+MEDIA = {"csv": "text/csv", "json": "application/json"}  # text/csv gets its "; charset=utf-8" from Flask
 
 
 def _page(form: MonthForm, http_status: int | None = None):

@@ -7,10 +7,12 @@ it, with its write scope change it. Errors are answered by app/errors.py as RFC 
 """
 import functools
 import hashlib
+import json
 
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 from marshmallow import Schema
+from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, Conflict, Forbidden, Unauthorized, UnprocessableEntity
 
@@ -93,8 +95,21 @@ def _settle(response):
     return response
 
 
+class Parser(FlaskParser):
+    """webargs' parser of the requests, but a body nested deeper than Python's JSON reader goes is
+    not JSON either (it raised RecursionError: a 500)."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError as error:
+            raise json.JSONDecodeError("nested too deeply", "[…]", 0) from error
+
+
 class Resource(Blueprint):
     """A resource group's blueprint, with the one way of a list read a page at a time."""
+
+    ARGUMENTS_PARSER = Parser()
 
     def page(self, rule: str, query: type[Schema], page: type[Schema]):
         """A GET of items in id order, a page after the id `after` (the query is a PageQuerySchema): the view

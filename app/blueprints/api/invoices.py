@@ -4,6 +4,7 @@ from flask import request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from app.blueprints.api import idempotent, resource, schemas
+from app.i18n import lazy_gettext as _l
 from app.services import invoices
 
 bp = resource("invoices", __name__, "Invoices the customers see and pay (scopes invoices:read, invoices:write)")
@@ -39,7 +40,7 @@ def invoice_import():
     """Record the invoices of a Finvoice 3.0 file, all or none, with the same checks as the JSON
     POST; each refusal names the Finvoice element it is about."""
     if request.mimetype not in ("application/xml", "text/xml"):
-        raise UnsupportedMediaType("Send the Finvoice with Content-Type application/xml.")
+        raise UnsupportedMediaType(_l("Send the Finvoice with Content-Type application/xml."))
     recorded = invoices.import_finvoice(request.get_data())
     items = [invoices.by_number(invoice.number) for invoice, _ in recorded]
     return {"items": items}, 201 if any(created for _, created in recorded) else 200

@@ -13,16 +13,16 @@ from app.models.outage import SEVERITIES
 from app.services import inbox, invoices
 from app.services.catalog_admin import MAX_PRICE_CENTS
 from app.services.customer_import import LIMITS
-from app.validators import CONTROL_CHARACTERS, MULTILINE_TEXT_PATTERN, TEXT_PATTERN, has_control_characters
+from app.validators import CONTROL_CHARACTERS, MULTILINE_TEXT_PATTERN, SPACES, TEXT_PATTERN, has_control_characters
 from app.web import DB_INT_MAX
 
 PAGE_LIMIT = 100
 
 
 class Text(fields.String):
-    """Text as the forms take it: no control characters (nor NUL, which Postgres cannot store);
-    `multiline` text, as a form's text area, may hold line breaks and tabs. The document gives the
-    rule as the field's pattern."""
+    """Text as the forms take it: without the spaces around it (so spaces alone are empty), no
+    control characters (nor NUL, which Postgres cannot store); `multiline` text, as a form's text
+    area, may hold line breaks and tabs. The document gives the rule as the field's pattern."""
 
     def __init__(self, *, multiline: bool = False, **kwargs):
         self.multiline = multiline
@@ -30,10 +30,20 @@ class Text(fields.String):
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
+        text = super()._deserialize(value, attr, data, **kwargs).strip(SPACES + "\t\r\n" if self.multiline else SPACES)
         if has_control_characters(text, self.multiline):
             raise ValidationError(str(CONTROL_CHARACTERS))
         return text
+
+
+class Integer(fields.Integer):
+    """An integer; a number with a fraction (34.9) is refused, not cut to 34: a price or a rate
+    sent wrong must not be taken as another."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
 
 
 class UTCDateTimeField(fields.AwareDateTime):
@@ -81,7 +91,7 @@ class ProblemSchema(Schema):
 
     type = fields.String(required=True)
     title = fields.String(required=True)
-    status = fields.Integer(required=True)
+    status = Integer(required=True)
     detail = fields.String()
     errors = fields.List(fields.Nested(ProblemFieldSchema))
 
@@ -92,7 +102,7 @@ class Row(Schema):
     """A row of the customer's with its id: read-only, so a list read and sent back in a PUT is
     taken as it is (the id is left out of what is loaded)."""
 
-    id = fields.Integer(dump_only=True, metadata={"description": "For ending or deleting this one"})
+    id = Integer(dump_only=True, metadata={"description": "For ending or deleting this one"})
 
     @pre_load
     def _without_id(self, data, **kwargs):
@@ -160,7 +170,7 @@ class CustomerSchema(Schema):
 class CustomerQuerySchema(Schema):
     updated_since = UTCDateTimeField(metadata={"description": "Only customers changed at or after this moment"})
     cursor = Cursor(metadata={"description": "`next_cursor` of the previous page"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
+    limit = Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
 
 
 class CustomerPageSchema(Schema):
@@ -169,7 +179,7 @@ class CustomerPageSchema(Schema):
 
 
 class SubscriptionSchema(Schema):
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     product = fields.String(attribute="product.code", required=True)
     status = fields.String(required=True)
     starts_on = fields.Date(required=True)
@@ -183,21 +193,21 @@ class SubscriptionsSchema(Schema):
 # Orders and events ----------------------------------------------------------------------------
 
 class OrderSchema(Schema):
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     customer_number = fields.String(attribute="customer.customer_number", required=True)
     product = fields.String(attribute="product.code", required=True)
     kind = fields.String(required=True)
     status = fields.String(required=True)
-    price_cents = fields.Integer(required=True)
+    price_cents = Integer(required=True)
     reject_reason = fields.String(required=True)
     created_at = fields.DateTime(required=True)
 
 
 class PageQuerySchema(Schema):
     """A list read in pages by id: each page starts after the last id of the one before."""
-    after = fields.Integer(load_default=0, validate=validate.Range(0, DB_INT_MAX),
+    after = Integer(load_default=0, validate=validate.Range(0, DB_INT_MAX),
                            metadata={"description": "Items with a greater id (the last id of the previous page)"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
+    limit = Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
 
 
 class OrderQuerySchema(PageQuerySchema):
@@ -214,15 +224,15 @@ class RejectSchema(Schema):
 
 
 class EventQuerySchema(PageQuerySchema):
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, PAGE_LIMIT))
+    limit = Integer(load_default=100, validate=validate.Range(1, PAGE_LIMIT))
 
 
 class EventSchema(Schema):
     """The webhook's body, with the same id."""
 
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     event = fields.String(required=True)
-    customer_id = fields.Integer(allow_none=True, required=True)
+    customer_id = Integer(allow_none=True, required=True)
     data = fields.Dict(required=True)
 
 
@@ -235,19 +245,19 @@ class EventsSchema(Schema):
 class ProductSchema(Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
-    price_cents = fields.Integer(required=True, metadata={"description": "Per month, VAT included"})
-    vat_basis_points = fields.Integer(required=True, metadata={"description": "2550 = 25.5 %"})
-    term_months = fields.Integer(allow_none=True, required=True, metadata={"description": "null: until further notice"})
+    price_cents = Integer(required=True, metadata={"description": "Per month, VAT included"})
+    vat_basis_points = Integer(required=True, metadata={"description": "2550 = 25.5 %"})
+    term_months = Integer(allow_none=True, required=True, metadata={"description": "null: until further notice"})
     requires_pay_tv_card = fields.Boolean(required=True)
-    mix_size = fields.Integer(allow_none=True, required=True)
+    mix_size = Integer(allow_none=True, required=True)
     needs_licence_key = fields.Boolean(required=True)
     sellable = fields.Boolean(required=True)
 
 
 class PriceSchema(Schema):
-    price_cents = fields.Integer(required=True, validate=validate.Range(0, MAX_PRICE_CENTS, max_inclusive=False),
+    price_cents = Integer(required=True, validate=validate.Range(0, MAX_PRICE_CENTS, max_inclusive=False),
                                  metadata={"description": "Per month, VAT included"})
-    vat_basis_points = fields.Integer(required=True, validate=validate.Range(0, 9999),
+    vat_basis_points = Integer(required=True, validate=validate.Range(0, 9999),
                                       metadata={"description": "2550 = 25.5 %"})
 
 
@@ -262,7 +272,7 @@ class GroupsSchema(Schema):
 
 
 class ChannelSchema(Schema):
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     name = fields.String(required=True)
     genre = fields.String(required=True)
     retired = fields.Boolean(required=True)
@@ -278,14 +288,14 @@ class LicenceKeysSchema(Schema):
 
 
 class LicenceKeysAddedSchema(Schema):
-    added = fields.Integer(required=True)
-    given = fields.Integer(required=True, metadata={"description": "Waiting orders that got their key at once"})
+    added = Integer(required=True)
+    given = Integer(required=True, metadata={"description": "Waiting orders that got their key at once"})
 
 
 # Feedback and termination notices -------------------------------------------------------------
 
 class FeedbackSchema(Schema):
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     reference = fields.String(required=True)
     customer_number = fields.String(attribute="customer.customer_number", required=True)
     topic = fields.String(required=True)
@@ -296,7 +306,7 @@ class FeedbackSchema(Schema):
     wished_end_date = fields.Date(allow_none=True, required=True)
     subscriptions = fields.Pluck(SubscriptionSchema, "id", many=True, required=True,
                                  metadata={"description": "Ids of the subscriptions a termination notice names"})
-    fault_subscription_id = fields.Integer(allow_none=True, required=True,
+    fault_subscription_id = Integer(allow_none=True, required=True,
                                            metadata={"description": "The subscription a fault report names"})
     fault_started_at = fields.DateTime(allow_none=True, required=True,
                                        metadata={"description": "When the fault a fault report tells of started"})
@@ -353,11 +363,11 @@ class InvoiceLineSchema(Schema):
     description = Text(required=True, validate=validate.Length(min=1, max=200))
     detail = Text(load_default="", validate=validate.Length(max=100),
                   metadata={"description": "Period or quantity as the billing system words it"})
-    net_cents = fields.Integer(required=True, validate=LINE_CENTS)
-    vat_basis_points = fields.Integer(required=True, validate=validate.Range(0, 10000),
+    net_cents = Integer(required=True, validate=LINE_CENTS)
+    vat_basis_points = Integer(required=True, validate=validate.Range(0, 10000),
                                       metadata={"description": "2550 = 25.5 %"})
-    vat_cents = fields.Integer(required=True, validate=LINE_CENTS)
-    gross_cents = fields.Integer(required=True, validate=LINE_CENTS, metadata={"description": "net + VAT"})
+    vat_cents = Integer(required=True, validate=LINE_CENTS)
+    gross_cents = Integer(required=True, validate=LINE_CENTS, metadata={"description": "net + VAT"})
 
 
 class InvoiceInputSchema(Schema):
@@ -370,9 +380,9 @@ class InvoiceInputSchema(Schema):
     reference = Text(required=True, validate=validate.Length(min=1, max=40),
                      metadata={"description": "Finnish (1234561) or RF creditor reference (RF18 5390 0754 7034)"})
     iban = Text(required=True, validate=validate.Length(min=1, max=50))
-    net_cents = fields.Integer(required=True, validate=TOTAL_CENTS)
-    vat_cents = fields.Integer(required=True, validate=TOTAL_CENTS)
-    gross_cents = fields.Integer(required=True, validate=TOTAL_CENTS)
+    net_cents = Integer(required=True, validate=TOTAL_CENTS)
+    vat_cents = Integer(required=True, validate=TOTAL_CENTS)
+    gross_cents = Integer(required=True, validate=TOTAL_CENTS)
     status = fields.String(load_default="open", validate=validate.OneOf(INVOICE_STATUSES))
     lines = fields.List(fields.Nested(InvoiceLineSchema), required=True, validate=validate.Length(min=1, max=100))
     pdf = Base64Bytes(allow_none=True, load_default=None, metadata={"format": "byte",
@@ -380,16 +390,16 @@ class InvoiceInputSchema(Schema):
 
 
 class InvoiceSchema(Schema):
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     number = fields.String(required=True)
     customer_number = fields.String(attribute="customer.customer_number", required=True)
     invoice_date = fields.Date(required=True)
     due_date = fields.Date(required=True)
     reference = fields.String(required=True)
     iban = fields.String(required=True)
-    net_cents = fields.Integer(required=True)
-    vat_cents = fields.Integer(required=True)
-    gross_cents = fields.Integer(required=True)
+    net_cents = Integer(required=True)
+    vat_cents = Integer(required=True)
+    gross_cents = Integer(required=True)
     status = fields.String(required=True, validate=validate.OneOf(INVOICE_STATUSES))
     lines = fields.List(fields.Nested(InvoiceLineSchema), required=True)
     has_pdf = fields.Boolean(required=True)
@@ -423,7 +433,7 @@ class OutageUpdateInputSchema(Schema):
 
 
 class OutageSchema(Schema):
-    id = fields.Integer(required=True)
+    id = Integer(required=True)
     title = fields.String(required=True)
     title_sv = fields.String(allow_none=True, required=True)
     title_en = fields.String(allow_none=True, required=True)

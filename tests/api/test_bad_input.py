@@ -1,0 +1,78 @@
+"""What a careless or hostile client sends is refused as a problem on its field, never a 500 nor a
+value taken as another; found by an outside walk of the API."""
+import pytest
+
+from app.extensions import db
+from app.models import Outage, PayTvCard, Product
+from tests.helpers import customer
+
+NEW = {"name": "Aino Uusi", "email": "aino.uusi@example.fi"}
+OUTAGE = {"title": "Katko", "started_at": "2026-11-29T06:00:00Z"}
+
+
+@pytest.mark.parametrize("method,url,body,field", [
+    ("put", "/api/v1/customers/200001", {**NEW, "name": "a\ud800b"}, "name"),
+    ("post", "/api/v1/customers/100001/pay-tv-cards", {"card_number": "\udfff1", "valid_until": "2030-01-01"},
+     "card_number"),
+    ("post", "/api/v1/outages", {**OUTAGE, "all_customers": True, "title": "\ud83d"}, "title"),
+])
+def test_half_a_surrogate_pair_is_refused_on_its_field(client, api, method, url, body, field):
+    response = getattr(client, method)(url, json=body, headers=api)
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json["errors"]] == [field]
+
+
+def test_a_place_named_twice_is_one_place(client, api):
+    response = client.post("/api/v1/outages", json={**OUTAGE, "postal_codes": ["33100", "33100"],
+                                                    "municipalities": ["Tampere", "Tampere"]}, headers=api)
+    assert response.status_code == 201, response.text
+    assert response.json["postal_codes"] == ["33100"] and response.json["municipalities"] == ["Tampere"]
+
+
+def test_a_body_nested_too_deeply_is_not_json(client, api):
+    body = "[" * 50000 + "]" * 50000
+    response = client.put("/api/v1/customers/200001", data=body, content_type="application/json", headers=api)
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("value", [34.9, 2.589e-42, "34.9"])
+def test_a_number_with_a_fraction_is_refused_not_cut(client, api, value):
+    price = db.session.query(Product).filter_by(code="LAAJAKAISTA-100").one().price_cents
+    response = client.put("/api/v1/catalog/products/LAAJAKAISTA-100/price",
+                          json={"price_cents": value, "vat_basis_points": 2550}, headers=api)
+    assert response.status_code == 422 and [e["field"] for e in response.json["errors"]] == ["price_cents"]
+    db.session.expire_all()
+    assert db.session.query(Product).filter_by(code="LAAJAKAISTA-100").one().price_cents == price
+
+
+def test_a_whole_number_written_with_a_point_is_taken(client, api):
+    response = client.put("/api/v1/catalog/products/LAAJAKAISTA-100/price",
+                          json={"price_cents": 3490.0, "vat_basis_points": 2550}, headers=api)
+    assert response.status_code == 200 and response.json["price_cents"] == 3490
+
+
+def test_spaces_alone_are_no_text(client, api):
+    cards = db.session.query(PayTvCard).count()
+    card = client.post("/api/v1/customers/100001/pay-tv-cards",
+                       json={"card_number": "   ", "valid_until": "2030-01-01"}, headers=api)
+    assert card.status_code == 422 and [e["field"] for e in card.json["errors"]] == ["card_number"]
+    outage = client.post("/api/v1/outages", json={**OUTAGE, "all_customers": True, "title": " \u00a0 "}, headers=api)
+    assert outage.status_code == 422 and [e["field"] for e in outage.json["errors"]] == ["title"]
+    assert db.session.query(PayTvCard).count() == cards and db.session.query(Outage).count() == 0
+    named = client.put("/api/v1/customers/200001", json={**NEW, "name": "  Aino Uusi  "}, headers=api)
+    assert named.status_code == 201 and named.json["name"] == "Aino Uusi"
+
+
+def test_a_closed_customer_is_not_invited(client, api):
+    assert client.post("/api/v1/customers/100002/close", headers=api).status_code == 200
+    assert client.post("/api/v1/customers/100002/close", headers=api).status_code == 200  # again: no change
+    response = client.post("/api/v1/customers/100002/invite", headers=api)
+    assert response.status_code == 422 and "suljettu" in response.json["detail"]
+    assert customer("100002").status == "closed"
+
+
+def test_the_finvoice_media_type_is_asked_for_in_the_requests_language(client, api):
+    response = client.post("/api/v1/invoices/finvoice", data="x", content_type="text/plain",
+                           headers={**api, "Accept-Language": "fi"})
+    assert response.status_code == 415 and "Content-Type" in response.json["detail"]
+    assert response.json["detail"] != "Send the Finvoice with Content-Type application/xml."
