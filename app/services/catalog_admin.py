@@ -52,6 +52,11 @@ def _hundredths(text: str, below: int, message, field: str) -> int:
     return int(value * 100)
 
 
+def by_codes(codes) -> dict[str, Product]:
+    """The products with these codes, by code (for showing their names in the page's language)."""
+    return {p.code: p for p in db.session.scalars(select(Product).where(Product.code.in_(set(codes))))}
+
+
 def parse_euros(text: str, field: str) -> int:
     """'12,90' or '12.90' -> 1290 cents."""
     return _hundredths(text.replace("€", ""), MAX_PRICE_CENTS // 100, _l("Write the price in euros, e.g. 12,90."),

@@ -60,6 +60,9 @@ def test_the_page_in_swedish_and_english(client, demo_data):
         client.submit("/kieli", {"lang": language, "next": url}, page=url)
         page = client.get(url).text
         assert all(word in page for word in words), language
+        upcoming = client.get("/laskut").text.split('id="upcoming"')[1]
+        assert {"sv": "Bredband 100M", "en": "Broadband 100M"}[language] in upcoming
+        assert "Laajakaista 100M" not in upcoming
 
 
 def test_the_pdf_is_an_attachment_for_its_owner(client, demo_data):

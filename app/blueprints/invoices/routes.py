@@ -9,13 +9,16 @@ from app.blueprints.invoices.forms import PreferenceForm
 from app.extensions import limiter
 from app.labels import INVOICE_CHANNELS
 from app.models.base import today
-from app.services import billing, invoices
+from app.services import billing, catalog_admin, invoices
 from app.web import done, render
 
 
 def _index(form: PreferenceForm | None = None) -> dict:
     customer_id = current_user.customer.id
-    return dict(invoices=invoices.of_customer(customer_id), upcoming=billing.month_so_far(customer_id, today()),
+    upcoming = billing.month_so_far(customer_id, today())
+    # The billing export's lines name the products in Finnish, as the billing system wants them.
+    products = catalog_admin.by_codes(line.product_code for line in upcoming.lines) if upcoming else {}
+    return dict(invoices=invoices.of_customer(customer_id), upcoming=upcoming, products=products,
                 preference=invoices.preference_of(customer_id),
                 preference_form=form or PreferenceForm(formdata=None))
 
