@@ -66,12 +66,13 @@ def is_partial() -> bool:
 
 
 def _forms(context: dict) -> list[WTForm]:
-    """The forms a page shows: given by name, or in a dict of them (a form per row)."""
-    found = []
+    """The forms a page shows: given by name, or in a dict of them (a form per row); each once,
+    though a page may name one form twice (the mail page's new-mailbox form is also its `posted`)."""
+    found = {}
     for value in context.values():
         values = value.values() if isinstance(value, dict) else (value,)
-        found += [v for v in values if isinstance(v, WTForm)]
-    return found
+        found.update((id(v), v) for v in values if isinstance(v, WTForm))
+    return list(found.values())
 
 
 def _fields_to_fix(form: WTForm) -> int:

@@ -123,6 +123,7 @@ def test_bad_new_mailbox_is_a_422_with_the_reason_and_nothing_written(matti, loc
     assert 'aria-invalid="true"' in response.text
     if htmx:
         assert_partial(response, 422, "Tarkista lomake")
+        assert "1 kenttä vaatii huomiota" in response.text  # the form is named twice on the page, counted once
     else:
         assert "<html" in response.text and " autofocus" in response.text
     assert snapshot() == before
