@@ -89,10 +89,13 @@ class FeedbackReply(db.Model):
     author: Mapped[str] = mapped_column(String(8))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The reply form's own key: the same form sent twice (a double click) is one reply.
+    idempotency_key: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (
         CheckConstraint("author IN ('customer', 'staff')", name="author"),
         Index("ix_feedback_reply_feedback", "feedback_id", "id"),
+        Index("ux_feedback_reply_key", "feedback_id", "idempotency_key", unique=True),
     )
 
 

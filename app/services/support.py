@@ -208,15 +208,20 @@ def can_reply(feedback: Feedback, now: datetime) -> bool:
     return feedback.closed_at is None or now - feedback.closed_at <= timedelta(days=REOPEN_DAYS)
 
 
-def reply(customer_id: int, reference: str, body: str, uploads: Sequence[Upload] = ()) -> Feedback:
-    """The customer's reply, with its attachments; it opens a closed conversation again and waits for the staff."""
+def reply(customer_id: int, reference: str, body: str, uploads: Sequence[Upload] = (),
+          key: str | None = None) -> Feedback:
+    """The customer's reply, with its attachments; it opens a closed conversation again and waits for the staff.
+    The reply form sent again with its `key` (a double click) adds nothing: the conversation is locked, so
+    the second waits for the first and finds it."""
     feedback = find(customer_id, reference, lock=True)
+    if key and any(r.idempotency_key == key for r in feedback.replies):
+        return feedback
     now = utcnow()
     if not can_reply(feedback, now):
         raise DomainError(_l("This conversation was closed more than %(n)d days ago. "
                              "Please send a new message.", n=REOPEN_DAYS), field="message")
     check_reply(body, uploads)
-    answer = FeedbackReply(author="customer", body=body.strip(), created_at=now)
+    answer = FeedbackReply(author="customer", body=body.strip(), created_at=now, idempotency_key=key)
     feedback.replies.append(answer)
     feedback.status, feedback.closed_at, feedback.last_activity_at = "new", None, now
     feedback.unread_replies = 0  # answered on the page that shows them

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import AuditEvent, Feedback, FeedbackReply
 from app.models.base import today, utcnow
 from app.services import inbox, support
-from tests.helpers import customer_id, page_statements, refused, statements
+from tests.helpers import customer_id, idempotency_key, page_statements, refused, statements
 from tests.support.test_feedback import subscription_id
 
 
@@ -71,6 +71,24 @@ def test_a_reply_is_added_in_order_and_waits_for_the_staff(matti, htmx):
     assert stored.replies[0].author == "customer"
     assert stored.status == "new" and stored.last_activity_at >= stored.created_at
     assert db.session.query(AuditEvent).filter_by(action="feedback.reply").count() == 1
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_the_reply_form_sent_twice_is_one_reply(matti, htmx):
+    """A double click sends the form twice with its key: one reply, one audit line; the next form
+    the page shows has a key of its own."""
+    feedback = started()
+    key = idempotency_key(matti.get(url(feedback)).text)
+    for _ in range(2):
+        response = matti.submit(url(feedback), {"message": "Vika jatkuu.", "idempotency_key": key}, htmx=htmx)
+        assert response.status_code == (200 if htmx else 303)
+    db.session.expire_all()
+    assert [r.body for r in db.session.get(Feedback, feedback.id).replies] == ["Vika jatkuu."]
+    assert db.session.query(AuditEvent).filter_by(action="feedback.reply").count() == 1
+    assert idempotency_key(matti.get(url(feedback)).text) != key
+    reply(matti, feedback, "Vika jatkuu.")  # the same words in a new form are a new reply
+    db.session.expire_all()
+    assert len(db.session.get(Feedback, feedback.id).replies) == 2
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])

@@ -28,6 +28,7 @@ def _message_field(label, rows: int) -> TextAreaField:
 
 
 class ReplyForm(Form):
+    idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Length(max=40)])
     message = _message_field(_l("Your reply"), rows=5)
     attachments = AttachmentsField()
 

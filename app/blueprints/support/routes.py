@@ -43,7 +43,8 @@ def conversation(reference: str):
     """The conversation's messages in order and the reply form; the first message is its receipt."""
     form = ReplyForm()
     if form.validate_on_submit():
-        support.reply(current_user.customer_id, reference, form.message.data, form.attachments.data)
+        support.reply(current_user.customer_id, reference, form.message.data, form.attachments.data,
+                      form.idempotency_key.data or None)
         return done(_("Your reply was sent."), url_for("support.conversation", reference=reference),
                     "support/conversation.html", "conversation", focus=True,
                     **_conversation(reference, ReplyForm(formdata=None)))
