@@ -32,7 +32,7 @@ DATA_FIELDS = {
     "pending_email": _l("Email address waiting for confirmation"), "pending_email_at": _l("Change asked"),
     "locale": _l("Language of service"), "status": _l("Status"), "created_at": _l("Created"),
     "username": _l("Username"), "role": _l("Role"), "display_name": _l("Display name"),
-    "totp_enabled": _l("Two-step login"), "last_login_at": _l("Last login"), "id": _l("Number"),
+    "totp_enabled": _l("Two-step login"), "last_login_at": _l("Last login"), "id": _l("Identifier"),
     "kind": _l("Kind"), "valid_from": _l("Valid from"), "valid_until": _l("Valid until"),
     "card_number": _l("Card number"), "product": _l("Service"), "product_id": _l("Service number"),
     "starts_on": _l("Starts"), "ends_on": _l("Ends"), "replaces_id": _l("Replaces subscription"),
@@ -40,7 +40,7 @@ DATA_FIELDS = {
     "subscription_id": _l("Subscription"), "channel": _l("Channel"), "chosen_at": _l("Chosen"),
     "price_cents": _l("Price"), "vat_basis_points": _l("VAT"), "reject_reason": _l("Reason"),
     "replaces_subscription_id": _l("Replaces subscription"), "idempotency_key": _l("Order key"),
-    "address": _l("Address"), "local_part": _l("Address"), "domain": _l("Domain"), "active": _l("In use"),
+    "address": _l("Address"), "local_part": _l("Name before @"), "domain": _l("Domain"), "active": _l("In use"),
     "quota_mb": _l("Quota (MB)"), "keep_copy": _l("Keep a copy"), "autoreply_enabled": _l("Auto-reply"),
     "autoreply_subject": _l("Auto-reply subject"), "autoreply_body": _l("Auto-reply message"),
     "autoreply_from": _l("Auto-reply from"), "autoreply_until": _l("Auto-reply until"), "aliases": _l("Aliases"),
@@ -53,6 +53,12 @@ DATA_FIELDS = {
     "position": _l("Line"), "description": _l("Item"), "detail": _l("Detail"),
     "attachments": _l("Attachments"), "content_type": _l("File type"), "size": _l("Size (bytes)"),
     "sha256": _l("Checksum (SHA-256)"), "reply_id": _l("Reply"),
+    "outage_notices": _l("Outage notices"), "outage_updates": _l("Outage updates too"),
+    "contact_requested": _l("Contact requested"), "contact_email": _l("Contact email"),
+    "contact_phone": _l("Contact phone"), "wished_end_date": _l("Wished last day"),
+    "fault_subscription_id": _l("Faulty service"), "fault_started_at": _l("Fault started"),
+    "last_activity_at": _l("Last activity"), "closed_at": _l("Closed"), "unread_replies": _l("Unread replies"),
+    "replies": _l("Replies"), "author": _l("From"), "body": _l("Text"), "invoice_id": _l("Invoice"),
 }
 INVOICE_CHANNELS = {"e_invoice": _l("E-invoice to my online bank"), "direct_payment": _l("Direct payment"),
                     "email": _l("By email"), "paper": _l("On paper by post")}
@@ -60,3 +66,16 @@ INVOICE_STATUSES = {"open": _l("open"), "paid": _l("paid"), "partially_paid": _l
                     "overdue": _l("overdue"), "credited": _l("credited")}
 # Each language in its own name, so a reader finds theirs whatever language the page is in.
 LANGUAGES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+CUSTOMER_STATUSES = {"active": _l("active"), "closed": _l("closed")}
+SUBSCRIPTION_STATUSES = {"pending": _l("pending"), "active": _l("active"), "ended": _l("ended"),
+                         "cancelled": _l("cancelled")}
+ROLES = {"customer": _l("Customer")}
+# The stored values of "My data" as the customer reads them, by (section, field); a section of ""
+# is every section. A value not named here shows as stored.
+DATA_VALUES = {
+    ("", "kind"): AGREEMENT_KINDS, ("", "topic"): TOPICS, ("", "locale"): LANGUAGES,
+    ("", "outage_notices"): OUTAGE_NOTICE_CHANNELS, ("account", "role"): ROLES,
+    ("customer", "status"): CUSTOMER_STATUSES, ("subscriptions", "status"): SUBSCRIPTION_STATUSES,
+    ("orders", "status"): ORDER_STATUSES, ("invoices", "status"): INVOICE_STATUSES,
+    ("feedback", "status"): FEEDBACK_STATUSES,
+}

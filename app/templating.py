@@ -72,11 +72,15 @@ def file_size(size: int) -> str:
     return _("%(size)s kB", size=format_decimal(max(1, -(-size // 1024)), format="#,##0"))
 
 
-def data_value(value, key: str = "") -> str:
-    """A value of "My data" as a page shows it: dates and times as written in Finland, money in
-    euros, yes and no in the reader's language; the JSON file keeps them as stored."""
+def data_value(value, key: str = "", section: str = "") -> str:
+    """A value of "My data" as a page shows it: a stored code as its label (labels.DATA_VALUES),
+    dates and times as written in Finland, money in euros, yes and no in the reader's language;
+    the JSON file keeps them as stored."""
     if value is None or value == "":
         return "–"
+    table = labels.DATA_VALUES.get((section, key)) or labels.DATA_VALUES.get(("", key), {})
+    if isinstance(value, str) and value in table:
+        return str(table[value])
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if key.endswith("_cents") and isinstance(value, int):

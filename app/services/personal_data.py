@@ -34,7 +34,7 @@ _NEVER = {"password_hash", "totp_secret", "totp_last_step", "session_version", "
 # An invoice's PDF copy is a download of its own on its page (/laskut/<id>/pdf), not data in the file.
 _FILES = ("pdf", "has_pdf")
 # What the staff write for themselves is not about the customer but about their work.
-_STAFF_ONLY = {"staff_note"}
+_STAFF_ONLY = {"staff_note", "handler_id"}
 # An event the staff (or the portal itself) made shows what was done to the customer's data, in
 # these details only; who did it, from which address, and the staff's own bookkeeping stay inside.
 _EVENT_DETAILS_FOR_THE_CUSTOMER = {
@@ -76,7 +76,8 @@ def collect(customer_id: int) -> dict[str, Any]:
     mailboxes = db.session.scalars(select(Mailbox).where(Mailbox.customer_id == customer_id)
                                    .options(selectinload(Mailbox.aliases)).order_by(Mailbox.id)).all()
     feedback = db.session.scalars(select(Feedback).where(Feedback.customer_id == customer_id)
-                                  .options(selectinload(Feedback.subscriptions), selectinload(Feedback.attachments))
+                                  .options(selectinload(Feedback.subscriptions), selectinload(Feedback.attachments),
+                                           selectinload(Feedback.replies))
                                   .order_by(Feedback.id)).all()
     conditions = [AuditEvent.customer_id == customer_id]
     if account is not None:
@@ -99,6 +100,7 @@ def collect(customer_id: int) -> dict[str, Any]:
                        "aliases": [_row(a, skip=("mailbox_id",)) for a in m.aliases]} for m in mailboxes],
         "feedback": [{**_row(f, skip=("customer_id", "idempotency_key", *_STAFF_ONLY)),
                       "subscription_ids": [s.id for s in f.subscriptions],
+                      "replies": [_row(r, skip=("feedback_id", "idempotency_key")) for r in f.replies],
                       "attachments": [_row(a, skip=("feedback_id", "stored_name")) for a in f.attachments]}
                      for f in feedback],
         "audit_events": [_event(e, account) for e in events],

@@ -2,12 +2,16 @@
 import gzip
 import json
 import re
+from datetime import timedelta
 
 import pytest
 
+from app import labels
 from app.extensions import db
 from app.models import AuditEvent, Customer, Feedback, MailAlias, Mailbox, Subscription
-from tests.helpers import staff_login, statements
+from app.models.base import utcnow
+from app.services import support
+from tests.helpers import customer_id, staff_login, statements
 
 EXPORT = "/kayttajatiedot/omat-tiedot"
 
@@ -90,6 +94,38 @@ def test_readable_page_and_audit(logged_in):
         assert text in page, text
     assert "customer_number" not in page and "starts_on" not in page and "2019-03-01" not in page
     assert page.count("<table>") == len(re.findall(r'<div class="scroll" role="region"', page))
+
+
+def _keys(value) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
+
+
+def test_every_field_and_stored_code_is_named_in_the_readers_language(logged_in):
+    """Whatever the customer has (a fault report with a reply here), no column name nor stored code
+    (active, delivered, fi) reaches the page, and no two columns of a table read alike."""
+    matti = customer_id("100001")
+    broadband = db.session.query(Subscription.id).filter_by(customer_id=matti, status="active").first()[0]
+    feedback = support.send(matti, support.Message(topic="fault", message="Netti pätkii.",
+                                                   fault_subscription_id=broadband,
+                                                   fault_started_at=utcnow() - timedelta(hours=2)))
+    logged_in.submit(f"/asiakaspalvelu/viesti/{feedback.reference}", {"message": "Yhä pätkii."})
+    data = json.loads(logged_in.submit(EXPORT, {"format": "json"}, page="/kayttajatiedot").text)
+    assert data["feedback"][0]["replies"][0]["body"] == "Yhä pätkii."
+    fields = {k for section, v in data.items() if section != "audit_events" for k in _keys(v)}
+    fields |= {k for e in data["audit_events"] for k in e if k != "details"}
+    assert not fields - labels.DATA_FIELDS.keys()
+    logged_in.submit(EXPORT, {"format": "html"}, page="/kayttajatiedot")
+    page = logged_in.get(EXPORT).text
+    for stored in (">active<", ">delivered<", ">connection<", ">open<", ">fault<", ">customer<", ">fi<",
+                   "fault_subscription_id", "last_activity_at", "contact_requested"):
+        assert stored not in page, stored
+    for head in re.findall(r"<thead><tr>(.*?)</tr></thead>", page):
+        names = re.findall(r'<th scope="col">([^<]*)</th>', head)
+        assert len(names) == len(set(names)), names
 
 
 def test_export_needs_post_with_csrf_and_is_rate_limited(logged_in):
