@@ -105,15 +105,21 @@ class IntegerField(wtforms.IntegerField):
 
 
 class _ParsedPlainly:
-    """A date or time that does not parse is answered in the portal's own words."""
+    """A date or time that does not parse is answered in the portal's own words, and so is one
+    outside the years 1900–2199 (an agreement from the year 1, a card valid until 9999: a slip of
+    the keyboard, which would reach the customer's emails)."""
 
     not_parsed = _l("Check the date.")
+    YEARS = range(1900, 2200)
 
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError(self.not_parsed) from error
+        if self.data is not None and self.data.year not in self.YEARS:
+            self.data = None
+            raise ValueError(self.not_parsed)
 
 
 class DayField(_ParsedPlainly, wtforms.DateField):

@@ -37,6 +37,8 @@ def _problems(values: dict) -> dict:
     for name in TOTALS:
         if values[name] != sum(line[name] for line in values["lines"]):
             problems[name] = _l("The total is not the sum of the lines.")
+    if values["gross_cents"] < 0 and "gross_cents" not in problems:  # Etusivu would ask the customer to pay it
+        problems["gross_cents"] = _l("The total is below zero: a credit note is not an invoice to pay.")
     if values.get("pdf") is not None and not values["pdf"].startswith(PDF_MAGIC):
         problems["pdf"] = _l("The file is not a PDF.")
     return problems

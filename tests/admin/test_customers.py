@@ -135,6 +135,18 @@ def test_agreements_and_cards(admin):
     refused(response)  # Matti's card
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "2200-01-01", "1.1.2026"])
+def test_a_date_outside_1900_to_2199_or_not_a_date_is_refused_in_the_portals_words(admin, day):
+    cid = customer_id("100004")
+    url = f"/hallinta/asiakkaat/{cid}"
+    before = len(db.session.get(Customer, cid).agreements)
+    response = refused(admin.submit(f"{url}/sopimukset", {"new-agreement-kind": "service",
+                                                          "new-agreement-valid_from": day}, page=url))
+    assert "Tarkista päivämäärä." in response.text
+    db.session.expire_all()
+    assert len(db.session.get(Customer, cid).agreements) == before
+
+
 def test_row_of_another_customer_is_404(admin):
     matti = db.session.get(Customer, customer_id())
     card = matti.pay_tv_cards[0]

@@ -57,6 +57,15 @@ def test_totals_must_be_the_sums_of_the_lines(client, api):
                                                                                             "gross_cents"}
 
 
+def test_a_total_below_zero_is_no_invoice_to_pay(client, api):
+    lines = [{**line, **{name: -line[name] for name in ("net_cents", "vat_cents", "gross_cents")}}
+             for line in invoice()["lines"]]
+    totals = {name: sum(line[name] for line in lines) for name in ("net_cents", "vat_cents", "gross_cents")}
+    response = client.post("/api/v1/invoices", json=invoice(lines=lines, **totals), headers=api)
+    assert response.status_code == 422 and [e["field"] for e in response.json["errors"]] == ["gross_cents"]
+    assert db.session.query(Invoice).filter_by(number="2026-000123").count() == 0
+
+
 def test_an_rf_reference_gives_a_version_5_barcode(client, api):
     response = client.post("/api/v1/invoices", json=invoice(reference="RF09 8685 1625 9619 897"), headers=api)
     assert response.status_code == 201 and response.json["virtual_barcode"].startswith("5")

@@ -2,7 +2,6 @@
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -12,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
-from app.forms import AttachmentsField, CheckboxesField, Form, IntegerField, OperatorTimeField
+from app.forms import AttachmentsField, CheckboxesField, DayField, Form, IntegerField, OperatorTimeField
 from app.i18n import lazy_gettext as _l
 from app.labels import AGREEMENT_KINDS, FEEDBACK_STATUSES, LANGUAGES, OUTAGE_SEVERITIES
 from app.services import api_tokens
@@ -32,15 +31,15 @@ class CustomerForm(Form):
 
 class AgreementForm(Form):
     kind = SelectField(_l("Agreement"), choices=list(AGREEMENT_KINDS.items()))
-    valid_from = DateField(_l("Valid from"), validators=[InputRequired(message=_l("Give the start date."))])
-    valid_until = DateField(_l("Valid until"), validators=[Optional()],
+    valid_from = DayField(_l("Valid from"), validators=[InputRequired(message=_l("Give the start date."))])
+    valid_until = DayField(_l("Valid until"), validators=[Optional()],
                             description=_l("Empty: until further notice."))
 
 
 class CardForm(Form):
     card_number = StringField(_l("Card number"), validators=[
         InputRequired(message=_l("Write the card number.")), Length(max=40)])
-    valid_until = DateField(_l("Valid until"), validators=[InputRequired(message=_l("Give the end date."))])
+    valid_until = DayField(_l("Valid until"), validators=[InputRequired(message=_l("Give the end date."))])
 
 
 class ActionForm(Form):
@@ -81,7 +80,7 @@ class CannedReplyForm(Form):
 
 
 class EndSubscriptionForm(Form):
-    ends_on = DateField(_l("Last day"), validators=[InputRequired(message=_l("Give the last day."))])
+    ends_on = DayField(_l("Last day"), validators=[InputRequired(message=_l("Give the last day."))])
 
 
 class LicenceKeysForm(Form):
@@ -178,8 +177,8 @@ class AnnouncementForm(Form):
     title = StringField(_l("Title"), validators=[InputRequired(message=_l("Write the title.")), Length(max=200)])
     body = TextAreaField(_l("Text"), validators=[InputRequired(message=_l("Write the text.")), Length(max=5000)],
                          description=_l("Plain text; web addresses become links."), render_kw={"rows": 6})
-    valid_from = DateField(_l("Shown from"), validators=[InputRequired(message=_l("Give the start date."))])
-    valid_until = DateField(_l("Shown until"), validators=[Optional()], description=_l("Empty: until removed."))
+    valid_from = DayField(_l("Shown from"), validators=[InputRequired(message=_l("Give the start date."))])
+    valid_until = DayField(_l("Shown until"), validators=[Optional()], description=_l("Empty: until removed."))
     audience_group_id = SelectField(_l("Shown to"), coerce=int)
 
 
@@ -273,5 +272,5 @@ class ApiTokenForm(Form):
                                       "Changes it makes are logged under this name."))
     scopes = CheckboxesField(_l("Permissions"), choices=SCOPE_CHOICES,
                              validators=[InputRequired(message=_l("Choose at least one permission."))])
-    expires_on = DateField(_l("Valid until"), validators=[Optional()],
+    expires_on = DayField(_l("Valid until"), validators=[Optional()],
                            description=_l("Empty: until revoked."))

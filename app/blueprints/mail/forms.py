@@ -1,7 +1,7 @@
-from wtforms import BooleanField, DateField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from app.forms import Form, new_password_field
+from app.forms import DayField, Form, new_password_field
 from app.i18n import lazy_gettext as _l
 from app.security import MAX_PASSWORD_LENGTH
 from app.services.mailboxes import MAX_BODY, MAX_SUBJECT
@@ -24,9 +24,8 @@ def local_part_field(label) -> StringField:
                        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
 
 
-def date_field(label) -> DateField:
-    return DateField(label, validators=[Optional()], format="%Y-%m-%d",
-                     render_kw={"type": "date"})
+def date_field(label) -> DayField:
+    return DayField(label, validators=[Optional()], format="%Y-%m-%d", render_kw={"type": "date"})
 
 
 class MailboxCreateForm(MailForm):
