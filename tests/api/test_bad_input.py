@@ -76,3 +76,11 @@ def test_the_finvoice_media_type_is_asked_for_in_the_requests_language(client, a
                            headers={**api, "Accept-Language": "fi"})
     assert response.status_code == 415 and "Content-Type" in response.json["detail"]
     assert response.json["detail"] != "Send the Finvoice with Content-Type application/xml."
+
+
+@pytest.mark.parametrize("number", ["200001%20", "%20200001", "%09200001", "200001%0A"])
+def test_a_customer_number_is_taken_as_the_path_writes_it(client, api, number):
+    """Spaces around the number would make it another customer's path than its reads'."""
+    response = client.put(f"/api/v1/customers/{number}", json=NEW, headers=api)
+    assert response.status_code == 422 and [e["field"] for e in response.json["errors"]] == ["customer_number"]
+    assert client.get("/api/v1/customers/200001", headers=api).status_code == 404

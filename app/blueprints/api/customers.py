@@ -10,7 +10,7 @@ from werkzeug.exceptions import PreconditionFailed
 from app.blueprints.api import PREFIX, idempotent, resource, schemas
 from app.i18n import lazy_gettext as _l
 from app.models import Customer
-from app.services import accounts, customer_import, customers, subscriptions
+from app.services import DomainError, accounts, customer_import, customers, subscriptions
 
 bp = resource("customers", __name__, "Customers, their agreements, pay-TV cards and subscriptions "
                                      "(scopes customers:read, customers:write)")
@@ -79,6 +79,8 @@ def customer_read(customer_number: str):
 def customer_put(values: dict, customer_number: str):
     """Create or update the customer with this number, by the CSV import's rules; the same body
     again changes nothing. Send `If-Match` with the ETag of a read to refuse a stale write."""
+    if not customer_import.NUMBER.fullmatch(customer_number):  # as the path reads it: "200001 " is not 200001
+        raise DomainError(_l("customer_number must be digits"), field="customer_number")
     _check_if_match(customers.find_by_number(customer_number))
     customer, created = customer_import.upsert_customer({**values, "customer_number": customer_number})
     return customer, 201 if created else 200, {"ETag": etag(customer)}
