@@ -1,5 +1,5 @@
 """Vastauspohjat: short named texts the staff start a reply from; kept by the admins in Asetukset."""
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -11,7 +11,7 @@ NAME_TAKEN = _l("A canned reply of that name exists already.")
 
 
 def all_replies() -> list[CannedReply]:
-    return list(db.session.scalars(select(CannedReply).order_by(CannedReply.name)))
+    return list(db.session.scalars(select(CannedReply).order_by(func.lower(CannedReply.name))))
 
 
 def save(canned_id: int | None, name: str, body: str) -> CannedReply:
@@ -40,7 +40,8 @@ def save(canned_id: int | None, name: str, body: str) -> CannedReply:
 
 
 def _name_taken(name: str, canned_id: int | None) -> bool:
-    return db.session.scalar(select(CannedReply.id).where(CannedReply.name == name,
+    """Taken in any case: "kiitos palautteesta" beside "Kiitos palautteesta" would read as one."""
+    return db.session.scalar(select(CannedReply.id).where(func.lower(CannedReply.name) == name.lower(),
                                                           CannedReply.id != (canned_id or 0))) is not None
 
 

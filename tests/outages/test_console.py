@@ -60,8 +60,10 @@ def test_resolving_twice_is_refused(admin):
     outage = db.session.query(Outage).one()
     page = f"{URL}/{outage.id}"
     assert admin.submit(f"{page}/korjattu", {"closing_note": ""}, page=page).status_code == 303
-    refused(admin.submit(f"{page}/korjattu", {"closing_note": ""}, page=page))
+    again = refused(admin.submit(f"{page}/korjattu", {"closing_note": ""}, page=page))
+    assert "Häiriö on jo korjattu." in again.text  # said, though the page has no form to say it on
     assert db.session.query(AuditEvent).filter_by(action="outage.resolved").count() == 1
+    assert "Häiriö koskee nyt" not in admin.get(page).text  # over: it affects no one now
 
 
 def test_bad_input_is_refused_field_by_field_and_kept(admin):
