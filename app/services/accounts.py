@@ -196,8 +196,6 @@ def invite(customer: Customer) -> None:
     """Queue the first-login link; the customer sets a password with it."""
     if customer.status == "closed":  # the link would lead nowhere: a closed customer cannot log in
         raise DomainError(CLOSED)
-    if customer.account is not None and customer.account.password_hash:
-        raise DomainError(_l("The customer has a password already: send a password reset link instead."))
     if not customer.email:
         raise DomainError(_l("The customer has no email address."))
     account = customer.account or Account(customer=customer, role="customer")

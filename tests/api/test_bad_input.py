@@ -3,7 +3,7 @@ value taken as another; found by an outside walk of the API."""
 import pytest
 
 from app.extensions import db
-from app.models import Outage, PayTvCard, Product
+from app.models import AuditEvent, Outage, PayTvCard, Product
 from tests.helpers import customer
 
 NEW = {"name": "Aino Uusi", "email": "aino.uusi@example.fi"}
@@ -63,12 +63,14 @@ def test_spaces_alone_are_no_text(client, api):
     assert named.status_code == 201 and named.json["name"] == "Aino Uusi"
 
 
-def test_a_closed_customer_is_not_invited(client, api):
-    assert client.post("/api/v1/customers/100002/close", headers=api).status_code == 200
-    assert client.post("/api/v1/customers/100002/close", headers=api).status_code == 200  # again: no change
-    response = client.post("/api/v1/customers/100002/invite", headers=api)
+def test_a_closed_customer_is_not_invited_nor_closed_twice(client, api, smtp):
+    assert client.put("/api/v1/customers/200001", json=NEW, headers=api).status_code == 201
+    for _ in range(2):
+        assert client.post("/api/v1/customers/200001/close", headers=api).status_code == 200
+    response = client.post("/api/v1/customers/200001/invite", headers=api)
     assert response.status_code == 422 and "suljettu" in response.json["detail"]
-    assert customer("100002").status == "closed"
+    assert customer("200001").status == "closed" and customer("200001").account is None
+    assert db.session.query(AuditEvent).filter_by(action="customer.closed").count() == 1
 
 
 def test_the_finvoice_media_type_is_asked_for_in_the_requests_language(client, api):
