@@ -22,3 +22,15 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout():
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_sqlite_never_gives_an_id_again_where_the_models_say_so():
+    """compare_metadata does not see SQLite's AUTOINCREMENT: the migrated tables are read for it."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    wanted = {t.name for t in db.metadata.sorted_tables if t.dialect_options["sqlite"]["autoincrement"]}
+    assert wanted >= {"agreement", "pay_tv_card"}
+    with db.engine.connect() as connection:
+        tables = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+        made = {name for name, sql in tables if "AUTOINCREMENT" in sql}
+    assert made == wanted

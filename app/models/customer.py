@@ -159,6 +159,9 @@ class Agreement(db.Model):
 
     __table_args__ = (
         CheckConstraint("kind IN ('connection', 'service', 'billing')", name="kind"),
+        # An id is never given again (SQLite would reuse the highest after a delete): the API's
+        # DELETE by id, retried after another row was added, must not remove the new one.
+        {"sqlite_autoincrement": True},
     )
 
     def is_valid_on(self, day: date) -> bool:
@@ -172,3 +175,5 @@ class PayTvCard(db.Model):
     valid_until: Mapped[date]
 
     customer: Mapped[Customer] = relationship(back_populates="pay_tv_cards")
+
+    __table_args__ = ({"sqlite_autoincrement": True},)  # as Agreement's

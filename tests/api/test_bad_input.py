@@ -86,3 +86,17 @@ def test_a_customer_number_is_taken_as_the_path_writes_it(client, api, number):
     response = client.put(f"/api/v1/customers/{number}", json=NEW, headers=api)
     assert response.status_code == 422 and [e["field"] for e in response.json["errors"]] == ["customer_number"]
     assert client.get("/api/v1/customers/200001", headers=api).status_code == 404
+
+
+@pytest.mark.parametrize("rows,body", [
+    ("agreements", {"kind": "service", "valid_from": "2026-12-01"}),
+    ("pay-tv-cards", {"card_number": "0100 2345 7777", "valid_until": "2030-01-01"}),
+])
+def test_a_deleted_rows_id_is_never_given_again(client, api, rows, body):
+    """A DELETE retried after another row was added must not remove the new one."""
+    url = f"/api/v1/customers/100002/{rows}"
+    first = client.post(url, json=body, headers=api).json["id"]
+    assert client.delete(f"{url}/{first}", headers=api).status_code == 204
+    second = client.post(url, json=body, headers=api).json["id"]
+    assert second != first
+    assert client.delete(f"{url}/{first}", headers=api).status_code == 404
