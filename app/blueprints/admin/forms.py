@@ -33,7 +33,7 @@ class AgreementForm(Form):
     kind = SelectField(_l("Agreement"), choices=list(AGREEMENT_KINDS.items()))
     valid_from = DayField(_l("Valid from"), validators=[InputRequired(message=_l("Give the start date."))])
     valid_until = DayField(_l("Valid until"), validators=[Optional()],
-                            description=_l("Empty: until further notice."))
+                           description=_l("Empty: until further notice."))
 
 
 class CardForm(Form):
@@ -273,4 +273,4 @@ class ApiTokenForm(Form):
     scopes = CheckboxesField(_l("Permissions"), choices=SCOPE_CHOICES,
                              validators=[InputRequired(message=_l("Choose at least one permission."))])
     expires_on = DayField(_l("Valid until"), validators=[Optional()],
-                           description=_l("Empty: until revoked."))
+                          description=_l("Empty: until revoked."))

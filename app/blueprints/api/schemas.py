@@ -206,7 +206,7 @@ class OrderSchema(Schema):
 class PageQuerySchema(Schema):
     """A list read in pages by id: each page starts after the last id of the one before."""
     after = Integer(load_default=0, validate=validate.Range(0, DB_INT_MAX),
-                           metadata={"description": "Items with a greater id (the last id of the previous page)"})
+                    metadata={"description": "Items with a greater id (the last id of the previous page)"})
     limit = Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
 
 
@@ -256,9 +256,9 @@ class ProductSchema(Schema):
 
 class PriceSchema(Schema):
     price_cents = Integer(required=True, validate=validate.Range(0, MAX_PRICE_CENTS, max_inclusive=False),
-                                 metadata={"description": "Per month, VAT included"})
+                          metadata={"description": "Per month, VAT included"})
     vat_basis_points = Integer(required=True, validate=validate.Range(0, 9999),
-                                      metadata={"description": "2550 = 25.5 %"})
+                               metadata={"description": "2550 = 25.5 %"})
 
 
 class GroupSchema(Schema):
@@ -307,7 +307,7 @@ class FeedbackSchema(Schema):
     subscriptions = fields.Pluck(SubscriptionSchema, "id", many=True, required=True,
                                  metadata={"description": "Ids of the subscriptions a termination notice names"})
     fault_subscription_id = Integer(allow_none=True, required=True,
-                                           metadata={"description": "The subscription a fault report names"})
+                                    metadata={"description": "The subscription a fault report names"})
     fault_started_at = fields.DateTime(allow_none=True, required=True,
                                        metadata={"description": "When the fault a fault report tells of started"})
     status = fields.String(required=True)
@@ -365,7 +365,7 @@ class InvoiceLineSchema(Schema):
                   metadata={"description": "Period or quantity as the billing system words it"})
     net_cents = Integer(required=True, validate=LINE_CENTS)
     vat_basis_points = Integer(required=True, validate=validate.Range(0, 10000),
-                                      metadata={"description": "2550 = 25.5 %"})
+                               metadata={"description": "2550 = 25.5 %"})
     vat_cents = Integer(required=True, validate=LINE_CENTS)
     gross_cents = Integer(required=True, validate=LINE_CENTS, metadata={"description": "net + VAT"})
 
