@@ -1,4 +1,5 @@
 """Form pieces shared by several areas, and the base of every form."""
+import uuid
 from datetime import UTC
 
 import wtforms
@@ -142,6 +143,12 @@ class OperatorTimeField(_ParsedPlainly, wtforms.DateTimeLocalField):
         if self.raw_data:
             return " ".join(self.raw_data)
         return local_minute(self.data) if self.data else ""
+
+
+def form_key_field() -> HiddenField:
+    """The key of a form as its page drew it: the same form sent twice (a double click) is taken
+    once. A request without one is simply taken."""
+    return HiddenField(default=lambda: uuid.uuid4().hex, validators=[Length(max=40)])
 
 
 def new_password_field(label=None) -> PasswordField:

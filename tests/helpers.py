@@ -152,6 +152,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
 
 
-def idempotency_key(page: str) -> str:
-    """The key the page's form sends to be taken once however often it is sent."""
-    return re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', page).group(1)
+def idempotency_key(page: str, prefix: str = "") -> str:
+    """The key the page's form (its fields named with `prefix`) sends to be taken once however often it is sent."""
+    return re.search(rf'name="{prefix}idempotency_key"[^>]*value="([^"]+)"', page).group(1)

@@ -85,12 +85,17 @@ def update(feedback: Feedback, status: str, note: str) -> None:
     db.session.commit()
 
 
-def reply(feedback: Feedback, body: str, uploads: Sequence[attachments.Upload] = ()) -> None:
+def reply(feedback: Feedback, body: str, uploads: Sequence[attachments.Upload] = (), key: str | None = None) -> None:
     """The staff's answer, with its attachments: added to the conversation and emailed to the customer's
-    own address in their language with a link to it; the conversation is then answered."""
+    own address in their language with a link to it; the conversation is then answered. The reply
+    form sent again with its `key` (a double click) adds nothing and emails no one again."""
+    db.session.execute(select(Feedback.id).where(Feedback.id == feedback.id).with_for_update())
+    db.session.expire(feedback, ["replies"])  # read again under the lock: a copy sent at once may have added one
+    if support.replied_with(feedback, key):
+        return
     support.check_reply(body, uploads, body_field="body", empty=_l("Write your reply."))
     now = utcnow()
-    answer = FeedbackReply(author="staff", body=body.strip(), created_at=now)
+    answer = FeedbackReply(author="staff", body=body.strip(), created_at=now, idempotency_key=key)
     feedback.replies.append(answer)
     feedback.status, feedback.closed_at, feedback.last_activity_at = "answered", None, now
     feedback.unread_replies += 1

@@ -211,10 +211,9 @@ def can_reply(feedback: Feedback, now: datetime) -> bool:
 def reply(customer_id: int, reference: str, body: str, uploads: Sequence[Upload] = (),
           key: str | None = None) -> Feedback:
     """The customer's reply, with its attachments; it opens a closed conversation again and waits for the staff.
-    The reply form sent again with its `key` (a double click) adds nothing: the conversation is locked, so
-    the second waits for the first and finds it."""
+    The reply form sent again with its `key` (a double click) adds nothing (`replied_with`)."""
     feedback = find(customer_id, reference, lock=True)
-    if key and any(r.idempotency_key == key for r in feedback.replies):
+    if replied_with(feedback, key):
         return feedback
     now = utcnow()
     if not can_reply(feedback, now):
@@ -229,6 +228,13 @@ def reply(customer_id: int, reference: str, body: str, uploads: Sequence[Upload]
     with attachments.stored(feedback, answer, list(uploads)):
         db.session.commit()
     return feedback
+
+
+def replied_with(feedback: Feedback, key: str | None) -> bool:
+    """Whether a reply of the conversation came from the form with this key: the same form sent
+    again, by the customer or the staff. The caller holds the conversation's row lock, so a second
+    copy waits for the first and finds it."""
+    return bool(key) and any(r.idempotency_key == key for r in feedback.replies)
 
 
 def check_reply(body: str, uploads: Sequence[Upload], body_field: str = "message",

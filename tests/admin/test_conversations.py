@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import Attachment, AuditEvent, Customer, Feedback, FeedbackReply, OutboxMessage
 from app.services import outbox, support
 from app.services.attachments import Upload
-from tests.helpers import PDF, PNG, customer_id, refused, statements
+from tests.helpers import PDF, PNG, customer_id, idempotency_key, refused, run_together, statements
 
 
 @pytest.fixture
@@ -52,6 +52,20 @@ def test_the_staffs_reply_reaches_the_customer_in_their_language(admin, matti, s
     assert "Vaihdoimme modeemin asetukset." in body and link_text in body
     assert f"/asiakaspalvelu/viesti/{item.reference}" in body
     assert "Vaihdoimme modeemin asetukset." in matti.get(f"/asiakaspalvelu/viesti/{item.reference}").text
+
+
+def test_the_staffs_reply_sent_ten_times_at_once_is_one_reply_and_one_email(app, admin):
+    """A double click (or ten): the form's key makes one reply, one email and one event; the
+    conversation's row lock makes the copies wait for the first and find it."""
+    item = started()
+    url = f"/hallinta/palautteet/{item.id}"
+    key = idempotency_key(admin.get(url).text, "reply-")
+    data = {"reply-body": "Vaihdoimme asetukset.", "reply-idempotency_key": key, "csrf_token": admin.csrf_token(url)}
+    responses = run_together(app, lambda _i: admin.post(f"{url}/vastaa", data=data))
+    assert all(getattr(r, "status_code", r) == 303 for r in responses), responses
+    assert db.session.query(FeedbackReply).count() == 1 and len(events("feedback.replied")) == 1
+    assert db.session.query(OutboxMessage).filter_by(channel="email", topic="feedback_reply").count() == 1
+    assert idempotency_key(admin.get(url).text, "reply-") != key
 
 
 def test_an_empty_staff_reply_is_refused_and_nothing_is_sent(admin):

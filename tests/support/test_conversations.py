@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import AuditEvent, Feedback, FeedbackReply
 from app.models.base import today, utcnow
 from app.services import inbox, support
-from tests.helpers import customer_id, idempotency_key, page_statements, refused, statements
+from tests.helpers import customer_id, idempotency_key, page_statements, refused, run_together, statements
 from tests.support.test_feedback import subscription_id
 
 
@@ -89,6 +89,17 @@ def test_the_reply_form_sent_twice_is_one_reply(matti, htmx):
     reply(matti, feedback, "Vika jatkuu.")  # the same words in a new form are a new reply
     db.session.expire_all()
     assert len(db.session.get(Feedback, feedback.id).replies) == 2
+
+
+def test_the_reply_form_sent_ten_times_at_once_is_one_reply(app, matti):
+    feedback = started()
+    page = url(feedback)
+    data = {"message": "Vika jatkuu.", "idempotency_key": idempotency_key(matti.get(page).text),
+            "csrf_token": matti.csrf_token(page)}
+    responses = run_together(app, lambda _i: matti.post(page, data=data))
+    assert all(getattr(r, "status_code", r) == 303 for r in responses), responses
+    db.session.expire_all()
+    assert [r.body for r in db.session.get(Feedback, feedback.id).replies] == ["Vika jatkuu."]
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])

@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
-from app.forms import AttachmentsField, CheckboxesField, DayField, Form, IntegerField, OperatorTimeField
+from app.forms import AttachmentsField, CheckboxesField, DayField, Form, IntegerField, OperatorTimeField, form_key_field
 from app.i18n import lazy_gettext as _l
 from app.labels import AGREEMENT_KINDS, FEEDBACK_STATUSES, LANGUAGES, OUTAGE_SEVERITIES
 from app.services import api_tokens
@@ -65,6 +65,7 @@ class FeedbackForm(Form):
 
 
 class StaffReplyForm(Form):
+    idempotency_key = form_key_field()
     body = TextAreaField(_l("Reply to the customer"), validators=[
         InputRequired(message=_l("Write your reply.")), Length(max=5000)],
         render_kw={"rows": 6}, description=_l("Emailed to the customer with a link to the conversation."))

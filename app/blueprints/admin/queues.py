@@ -100,7 +100,7 @@ def feedback_reply(feedback_id: int):
     item = inbox.get(feedback_id)
     form = StaffReplyForm(prefix="reply")  # its own ids beside the status form's
     if form.validate_on_submit():
-        inbox.reply(item, form.body.data, form.attachments.data)
+        inbox.reply(item, form.body.data, form.attachments.data, form.idempotency_key.data or None)
         return done(_("The reply was sent to the customer."), url_for("admin.feedback", feedback_id=item.id))
     return _feedback_page(item, FeedbackForm(obj=item, formdata=None), reply_form=form)
 

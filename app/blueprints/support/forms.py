@@ -1,16 +1,14 @@
-import uuid
 
 from wtforms import (
     BooleanField,
     EmailField,
-    HiddenField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from app.forms import AttachmentsField, CheckboxesField, DayField, Form, OperatorTimeField
+from app.forms import AttachmentsField, CheckboxesField, DayField, Form, OperatorTimeField, form_key_field
 from app.i18n import lazy_gettext as _l
 from app.labels import TOPICS
 from app.services.support import MAX_MESSAGE_LENGTH, Message
@@ -28,13 +26,13 @@ def _message_field(label, rows: int) -> TextAreaField:
 
 
 class ReplyForm(Form):
-    idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Length(max=40)])
+    idempotency_key = form_key_field()
     message = _message_field(_l("Your reply"), rows=5)
     attachments = AttachmentsField()
 
 
 class FeedbackForm(Form):
-    idempotency_key = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Length(max=40)])
+    idempotency_key = form_key_field()
     topic = SelectField(_l("Topic"), choices=list(TOPICS.items()), validate_choice=False)
     message = _message_field(_l("Message"), rows=8)
     attachments = AttachmentsField()
