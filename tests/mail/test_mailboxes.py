@@ -37,7 +37,8 @@ def rejected(field: str, call, *args, **kwargs) -> DomainError:
 
 
 def events(action: str) -> list[dict]:
-    return [m.payload for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.topic == "mailbox.changed"))
+    return [m.payload for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.topic == "mailbox.changed")
+                                                  .order_by(OutboxMessage.id))
             if m.payload["data"]["action"] == action]
 
 
