@@ -244,6 +244,13 @@ def postgres(app):
         pytest.skip("Postgres only: runs when TEST_DATABASE_URL points to Postgres")
 
 
+def csrf_token_of(page) -> str:
+    """The CSRF token of a page the test client got."""
+    match = CSRF.search(page.text)
+    assert match, f"no CSRF token on {page.request.path}"
+    return match.group(1) or match.group(2)
+
+
 class Client(FlaskClient):
     """The test client as a browser would use the forms: with the page's CSRF token.
 
@@ -259,9 +266,7 @@ class Client(FlaskClient):
         return response
 
     def csrf_token(self, page: str) -> str:
-        match = CSRF.search(self.get(page).text)
-        assert match, f"no CSRF token on {page}"
-        return match.group(1) or match.group(2)
+        return csrf_token_of(self.get(page))
 
     def submit(self, url: str, data: dict | None = None, page: str | None = None, htmx: bool = False, **kw):
         """Send the form of `page` (by default the page at `url`) to `url`, from that page, as a

@@ -1,6 +1,7 @@
 """A real browser against a real server: Debian's Chromium driven by Playwright, checked by axe-core and
 IBM's accessibility checker engine."""
 import os
+import re
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -160,25 +161,46 @@ def sideways_scroll(page) -> str:
     }""")
 
 
+# A page per browser and width, at the live server's origin, where JavaScript runs but a Content-Security-Policy
+# stops every script of the portal: what a page without JavaScript holds is put in it for axe to read.
+COPIES: dict[tuple, object] = {}
+COPY_PATH = "/axe-copy"
+
+
+def _copy_page(page):
+    origin = re.match(r"[a-z]+://[^/]+", page.url).group()
+    key = (id(page.context.browser), page.viewport_size["width"], page.viewport_size["height"])
+    copy = COPIES.get(key)
+    if copy and not copy.is_closed() and copy.url.startswith(origin + "/"):
+        return copy
+    if copy and not copy.is_closed():
+        copy.context.close()  # of the live server of an earlier test
+    copy = page.context.browser.new_context(viewport=page.viewport_size, locale="fi-FI").new_page()
+    copy.route(origin + COPY_PATH, lambda route: route.fulfill(
+        status=200, body="<!doctype html><title></title>", content_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": "script-src 'none'"}))
+    copy.goto(origin + COPY_PATH)
+    COPIES[key] = copy
+    return copy
+
+
 def axe_violations_without_js(page) -> str:
     """axe over what a browser without JavaScript shows.
 
-    axe cannot run in a page whose JavaScript is off, so the HTML that page holds is served again, at the
-    same URL (same stylesheet, same relative links) and width, to a page with JavaScript on where a
-    Content-Security-Policy stops every script of the portal: only axe, injected by the browser, runs.
+    axe cannot run in a page whose JavaScript is off, so the HTML that page holds is parsed (as a browser
+    without scripting parses it) into the copy page above, at the same URL (same stylesheet, same relative
+    links) and width: only axe, injected by the browser, runs. One copy page serves every check of a test
+    at its width, so axe is loaded and compiled once, not once per check.
     """
-    html = page.content()
-    url = page.url.split("#")[0]
-    context = page.context.browser.new_context(viewport=page.viewport_size, locale="fi-FI")
-    try:
-        copy = context.new_page()
-        copy.route(lambda address: address == url, lambda route: route.fulfill(
-            status=200, body=html, content_type="text/html; charset=utf-8",
-            headers={"Content-Security-Policy": "script-src 'none'"}))
-        copy.goto(url)
-        return axe_violations(copy)
-    finally:
-        context.close()
+    copy = _copy_page(page)
+    copy.evaluate("""async ([html, url]) => {
+        const parsed = new DOMParser().parseFromString(html, "text/html");
+        history.replaceState(null, "", url);
+        document.replaceChild(document.adoptNode(parsed.documentElement), document.documentElement);
+        await Promise.all([...document.querySelectorAll("link[rel=stylesheet]")].map(link => link.sheet ||
+            new Promise(loaded => { link.onload = link.onerror = loaded; })));
+    }""", [page.content(), page.url.split("#")[0]])
+    return axe_violations(copy)
 
 
 def from_menu(page, item: str) -> None:

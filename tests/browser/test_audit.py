@@ -48,6 +48,7 @@ from tests.browser.conftest import (
     PHONE,
     ace_violations,
     axe_violations,
+    axe_violations_without_js,
     duplicate_ids,
     htmx_swap,
     log_in,
@@ -412,6 +413,11 @@ KNOWN_DEFECTS = """<!doctype html><html lang="fi"><head><title>Viat</title></hea
 </main></body></html>"""
 
 
+# A script that would mend the unlabelled field: a browser without JavaScript never runs it.
+MENDED_BY_SCRIPT = KNOWN_DEFECTS.replace(
+    "</main>", "</main><script>document.querySelector('[name=nimeton]').ariaLabel = 'Nimi'</script>")
+
+
 def test_the_checks_catch_known_defects(chromium):
     page = chromium.new_page(viewport=NARROW)
     try:
@@ -423,6 +429,27 @@ def test_the_checks_catch_known_defects(chromium):
         assert "piilossa" not in report
     finally:
         page.close()
+
+
+CLEAN = "<!doctype html><html lang=fi><title>Ok</title><main><h1>Ok</h1></main>"
+
+
+def test_the_check_without_javascript_reads_what_such_a_browser_shows(chromium):
+    """The no-JavaScript check sees the page as a browser without scripting has it: a script that would mend
+    the defect is not run, and the copy page it reads in, reused by the next check, keeps nothing of it."""
+    for js, found in ((True, False), (False, True)):
+        page = chromium.new_context(java_script_enabled=js, viewport=NARROW).new_page()
+        try:
+            page.route("http://viat.test/**", lambda route: route.fulfill(body=MENDED_BY_SCRIPT,
+                                                                          content_type="text/html"))
+            page.goto("http://viat.test/sivu")
+            report = axe_violations(page) if js else axe_violations_without_js(page)
+            assert ("\nlabel - " in report) is found, report
+            page.route("http://viat.test/**", lambda route: route.fulfill(body=CLEAN, content_type="text/html"))
+            page.goto("http://viat.test/toinen")
+            assert (axe_violations(page) if js else axe_violations_without_js(page)) == ""
+        finally:
+            page.context.close()
 
 
 # Each user's pages and their states are two tests, so that two workers share the longest runs.
