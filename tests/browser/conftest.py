@@ -88,16 +88,33 @@ def htmx_swap(page):
     page.wait_for_function("n => (window.htmxDone || 0) > n", arg=done)
 
 
-def axe_violations(page) -> str:
-    """Zero violations gives an empty string; otherwise axe's own report.
+AXE_RUN = "options => axe.run(options).then(r => ({violations: r.violations}))"
+ACE_RUN = """([policy, levels]) => {
+    // The engine's [kind, outcome] as the levels IBM's own checker reports: violation, potentialviolation…
+    const level = ([kind, outcome]) => outcome === "PASS" || outcome === "MANUAL" ? outcome.toLowerCase()
+        : (outcome === "POTENTIAL" ? "potential" : "") + kind.toLowerCase();
+    // The engine takes the fields of a closed <details> for shown and their labels for hidden; what is
+    // not shown is checked in the state that opens it.
+    const shown = path => {
+        const node = document.evaluate(path, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null)
+            .singleNodeValue;
+        const closed = node && node.closest("details:not([open])");
+        return !closed || node.closest("summary")?.parentElement === closed;
+    };
+    return new ace.Checker().check(document, [policy]).then(report => report.results
+        .filter(r => levels.includes(level(r.value)) && shown(r.path.dom))
+        .map(r => `${r.ruleId} (${level(r.value)}): ${r.message}\\n  ${r.path.dom}\\n  ${r.snippet}`));
+}"""
 
-    axe runs as a script in the page; for a page opened with JavaScript off use `axe_violations_without_js`.
-    """
+
+def _axe_report(results: dict) -> str:
+    results = AxeResults(results)
+    return "" if results.violations_count == 0 else results.generate_report()
+
+
+def _load_axe(page) -> None:
     if not page.evaluate("typeof axe === 'object'"):  # once per document, not once per run
         page.evaluate(AXE.axe_script)
-    results = AxeResults(page.evaluate("options => axe.run(options).then(r => ({violations: r.violations}))",
-                                       AXE_OPTIONS))
-    return "" if results.violations_count == 0 else results.generate_report()
 
 
 @cache
@@ -105,29 +122,36 @@ def _ace_script() -> str:
     return ACE_SCRIPT.read_text()
 
 
-def ace_violations(page) -> str:
-    """Zero violations gives an empty string; otherwise one paragraph per finding: rule, message, where."""
+def _load_ace(page) -> None:
     if not ACE_SCRIPT.exists():
         unavailable(f"no {ACE_SCRIPT} (cd tests/browser && npm ci)")
     if not page.evaluate("typeof ace === 'object'"):
         page.evaluate(_ace_script())
-    findings = page.evaluate("""([policy, levels]) => {
-        // The engine's [kind, outcome] as the levels IBM's own checker reports: violation, potentialviolation…
-        const level = ([kind, outcome]) => outcome === "PASS" || outcome === "MANUAL" ? outcome.toLowerCase()
-            : (outcome === "POTENTIAL" ? "potential" : "") + kind.toLowerCase();
-        // The engine takes the fields of a closed <details> for shown and their labels for hidden; what is
-        // not shown is checked in the state that opens it.
-        const shown = path => {
-            const node = document.evaluate(path, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null)
-                .singleNodeValue;
-            const closed = node && node.closest("details:not([open])");
-            return !closed || node.closest("summary")?.parentElement === closed;
-        };
-        return new ace.Checker().check(document, [policy]).then(report => report.results
-            .filter(r => levels.includes(level(r.value)) && shown(r.path.dom))
-            .map(r => `${r.ruleId} (${level(r.value)}): ${r.message}\\n  ${r.path.dom}\\n  ${r.snippet}`));
-    }""", [ACE_POLICY, ACE_FAILS])
-    return "\n".join(findings)
+
+
+def axe_violations(page) -> str:
+    """Zero violations gives an empty string; otherwise axe's own report.
+
+    axe runs as a script in the page; for a page opened with JavaScript off use `axe_violations_without_js`.
+    """
+    _load_axe(page)
+    return _axe_report(page.evaluate(AXE_RUN, AXE_OPTIONS))
+
+
+def ace_violations(page) -> str:
+    """Zero violations gives an empty string; otherwise one paragraph per finding: rule, message, where."""
+    _load_ace(page)
+    return "\n".join(page.evaluate(ACE_RUN, [ACE_POLICY, ACE_FAILS]))
+
+
+def engines_violations(page) -> dict[str, str]:
+    """axe's and IBM's reports, as `axe_violations` and `ace_violations` give them, the two engines run at
+    once in the page: one waits while the other works, so the two take less than one after the other."""
+    _load_axe(page)
+    _load_ace(page)
+    axe, ace = page.evaluate(f"([axeOptions, aceOptions]) => Promise.all([({AXE_RUN})(axeOptions), "
+                             f"({ACE_RUN})(aceOptions)])", [AXE_OPTIONS, [ACE_POLICY, ACE_FAILS]])
+    return {"axe": _axe_report(axe), "IBM": "\n".join(ace)}
 
 
 def duplicate_ids(page) -> list[str]:

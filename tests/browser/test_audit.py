@@ -46,10 +46,10 @@ from tests.browser.conftest import (
     DESKTOP,
     NARROW,
     PHONE,
-    ace_violations,
     axe_violations,
     axe_violations_without_js,
     duplicate_ids,
+    engines_violations,
     htmx_swap,
     log_in,
     new_page,
@@ -398,10 +398,6 @@ def submit_empty(page, index: int) -> None:
     send(page, button, form.evaluate("f => f.matches('[hx-post]')"))
 
 
-# What is checked at each width, in the same loaded page: the name of the check and what it reports.
-CHECKS = {"axe": axe_violations, "IBM": ace_violations, "sideways scroll": sideways_scroll}
-
-
 # Defects the audit must catch, as the portal once had them; and a field in a closed <details>, which IBM's
 # engine alone would take for unlabelled.
 KNOWN_DEFECTS = """<!doctype html><html lang="fi"><head><title>Viat</title></head><body><main>
@@ -424,9 +420,10 @@ def test_the_checks_catch_known_defects(chromium):
         page.set_content(KNOWN_DEFECTS)
         assert duplicate_ids(page) == ["status"]
         assert re.match(r"\d+ px wider than the window \(320 px\):\n  <h1", sideways_scroll(page))
-        report = ace_violations(page)
-        assert "input_label_exists" in report and 'name="nimeton"' in report
-        assert "piilossa" not in report
+        reports = engines_violations(page)  # as the audit runs them: both at once
+        assert "\nlabel - " in reports["axe"] and 'name="nimeton"' in reports["axe"]
+        assert "input_label_exists" in reports["IBM"] and 'name="nimeton"' in reports["IBM"]
+        assert "piilossa" not in reports["IBM"]
     finally:
         page.close()
 
@@ -452,8 +449,9 @@ def test_the_check_without_javascript_reads_what_such_a_browser_shows(chromium):
             page.context.close()
 
 
-# Each user's pages and their states are two tests, so that two workers share the longest runs.
-@pytest.mark.parametrize("part", ["pages", "states"])
+# Each user's pages, their forms sent empty and their states are three tests, so that two workers share the
+# longest runs.
+@pytest.mark.parametrize("part", ["pages", "empty forms", "states"])
 @pytest.mark.parametrize("user", [ANONYMOUS, MATTI, LIISA, PEKKA, STAFF])
 def test_every_page_and_state_passes_the_audit(app, chromium, live_server, audit_data, user, part):
     page = new_page(chromium, live_server, viewport=DESKTOP)
@@ -466,18 +464,20 @@ def test_every_page_and_state_passes_the_audit(app, chromium, live_server, audit
         if ids := duplicate_ids(page):
             failures[f"{name} ({page.url}): duplicate ids"] = ", ".join(ids)
         for viewport in (PHONE, NARROW, DESKTOP):
-            for check, run in CHECKS.items():
-                if report := run(page):
+            reports = {**engines_violations(page), "sideways scroll": sideways_scroll(page)}
+            for check, report in reports.items():
+                if report:
                     failures[f"{name} at {page.viewport_size['width']} px ({page.url}): {check}"] = report
             page.set_viewport_size(viewport)
             page.evaluate("() => new Promise(requestAnimationFrame)")  # the page's resize handlers have run
 
     try:
         LOG_IN[user](page, audit if part == "pages" else lambda name: None)
-        for state in pages_of(app, user, audit_data) if part == "pages" else ():
+        for state in pages_of(app, user, audit_data) if part != "states" else ():
             visit(page, state.url)
-            audit(state.name)
-            for index in empty_forms(page):
+            if part == "pages":
+                audit(state.name)
+            for index in empty_forms(page) if part == "empty forms" else ():
                 visit(page, state.url)
                 submit_empty(page, index)
                 audit(f"{state.name}, form {index + 1} sent empty")
