@@ -92,8 +92,8 @@ def _send(visitor, method: str, url: str, pairs: list, htmx: bool) -> None:
     else:
         response = visitor.client.post(url, data=MultiDict(pairs), headers=headers)
     _check(response, before, what)
-    if rejected(response):
-        visitor.unchanged = before
+    if rejected(response) or (method == "GET" and response.status_code == 200 and not changed(before)):
+        visitor.unchanged = before  # refused, or a page read (no GET signs out or picks a language)
     else:
         visitor.refresh()
 
