@@ -46,6 +46,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 SPACES = "".join(c for c in map(chr, range(0x3001)) if unicodedata.category(c) == "Zs")
 CONTROL_CHARACTERS = _l("Remove the control characters from the text.")
 BAD_PHONE = _l("Check the phone number, for example 040 123 4567 or +358 40 1234567.")
+# A Finnish postal code: outages are told by it, so a customer's must match an outage's exactly.
+POSTAL_CODE = re.compile(r"\d{5}")
+BAD_POSTAL_CODE = _l("A postal code is five digits, for example 33100.")
 
 
 def has_control_characters(value: str, multiline: bool = False) -> bool:
@@ -89,3 +92,11 @@ class PhoneNumber:
         if normalised is None:
             raise ValidationError(BAD_PHONE)
         field.data = normalised
+
+
+class PostalCode:
+    """A Finnish postal code (five digits) when one is given."""
+
+    def __call__(self, form, field):
+        if field.data and not POSTAL_CODE.fullmatch(field.data):
+            raise ValidationError(BAD_POSTAL_CODE)

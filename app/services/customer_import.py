@@ -18,7 +18,7 @@ from app.i18n import lazy_gettext as _l
 from app.models import Agreement, Customer
 from app.models.customer import AGREEMENT_KINDS
 from app.services import DomainError, audit
-from app.validators import has_control_characters, normalise_email
+from app.validators import POSTAL_CODE, has_control_characters, normalise_email, normalise_phone
 
 COLUMNS = ("customer_number", "name", "street_address", "postal_code", "city", "phone", "email", "language",
            "agreements", "agreements_from")
@@ -99,6 +99,15 @@ def _check(row: Row) -> list[tuple[str, str]]:
             problems.append(("email", str(_l("email is not an email address"))))
         else:
             v["email"] = email
+    if v["postal_code"] and not POSTAL_CODE.fullmatch(v["postal_code"]):
+        problems.append(("postal_code", str(_l("postal_code is not five digits"))))
+    if v["phone"]:
+        # As the console's form takes it: in international format, or refused.
+        phone = normalise_phone(v["phone"])
+        if phone is None:
+            problems.append(("phone", str(_l("phone is not a phone number"))))
+        else:
+            v["phone"] = phone
     if v["language"] not in ("", "fi", "sv", "en"):
         problems.append(("language", str(_l("language must be fi, sv or en"))))
     kinds = [k.strip() for k in re.split(r"[,\s]+", v["agreements"]) if k.strip()]

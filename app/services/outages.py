@@ -36,6 +36,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.outage import SEVERITIES, outage_group
 from app.services import DomainError, NotFound, audit, outbox
+from app.validators import POSTAL_CODE
 
 RECENT = timedelta(days=30)
 # What a page shows of each outage, loaded with it: the statements of a page do not grow with the outages.
@@ -43,7 +44,6 @@ SHOWN = (selectinload(Outage.areas), selectinload(Outage.groups), selectinload(O
 NOTIFY_BATCH = 500
 PUBLIC_PAGE = 10
 FEED_ENTRIES = 50
-POSTAL_CODE = re.compile(r"\d{5}")
 
 
 def postal_codes(text: str) -> list[str]:

@@ -78,13 +78,27 @@ def test_unknown_customer_is_404(admin):
 def test_edit_contact_details_is_audited_as_staff(admin):
     url = f"/hallinta/asiakkaat/{customer_id()}/muokkaa"
     response = admin.submit(url, {"name": "Matti Virtanen", "street_address": "Uusikatu 1", "postal_code": "33200",
-                                  "city": "Tampere", "phone": "040 999", "email": "matti@example.fi", "locale": "fi"})
+                                  "city": "Tampere", "phone": "040 999 1234", "email": "matti@example.fi",
+                                  "locale": "fi"})
     assert response.status_code == 303
     customer = db.session.get(Customer, customer_id())
     assert customer.street_address == "Uusikatu 1"
     assert customer.email == "matti@example.fi"
     event = db.session.query(AuditEvent).filter_by(action="customer.updated").one()
     assert event.actor_name == "Ylläpito"
+
+
+def test_a_phone_and_postal_code_the_outage_notices_could_not_use_are_refused_on_their_fields(admin):
+    """Outages are told by postal code and by text message: the console takes a postal code of five digits
+    and a phone number in any usual way of writing it, stored in international format."""
+    url = f"/hallinta/asiakkaat/{customer_id()}/muokkaa"
+    page = refused(admin.submit(url, {**CONTACT, "postal_code": "331 00", "phone": "040 12", "city": "Nokia"})).text
+    assert "Postinumero on viisi numeroa, esimerkiksi 33100." in page
+    assert "Tarkista puhelinnumero" in page
+    assert 'value="Nokia"' in page and 'value="331 00"' in page  # what was typed stays
+    assert db.session.get(Customer, customer_id()).city == "Tampere"
+    assert admin.submit(url, {**CONTACT, "phone": "0401234567"}).status_code == 303
+    assert db.session.get(Customer, customer_id()).phone == "+358 40 1234567"
 
 
 CONTACT = {"name": "Matti Virtanen", "street_address": "Hämeenkatu 10 A 5", "postal_code": "33100", "city": "Tampere",

@@ -53,12 +53,14 @@ def test_every_bad_line_is_named_and_nothing_is_imported(admin):
                  .replace("2023-09-01", "31.2.2023") \
                  .replace("200003;Juha Salo", "200001;Juha Salo")
     bad += "200004;;Tie 1;00100;Helsinki;;matti.virtanen@example.fi;de;phone;1.1.2025\n"
+    bad += "200005;Testi Asiakas;Tie 2;331 00;Tampere;040 12;;fi;;\n"
     before = db.session.query(Customer).count()
     response = upload(admin, bad)
     response = refused(response)
     for text in ["Rivi 2: email ei ole sähköpostiosoite", "Rivi 3: agreements_from ei ole päivämäärä",
                  "Rivi 4: asiakas 200001 on myös rivillä 2", "Rivi 6: name puuttuu", "Rivi 6: language",
-                 "Rivi 6: tuntematon sopimus phone", "Rivi 6: email kuuluu asiakkaalle 100001"]:
+                 "Rivi 6: tuntematon sopimus phone", "Rivi 6: email kuuluu asiakkaalle 100001",
+                 "Rivi 7: postal_code ei ole viisi numeroa", "Rivi 7: phone ei ole puhelinnumero"]:
         assert text in response.text, text
     assert "vahvista" not in response.text
     refused(confirm(admin, bad))  # a forged confirmation is checked again

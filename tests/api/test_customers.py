@@ -79,6 +79,10 @@ def test_put_follows_the_imports_rules(client, api):
     assert taken.json["errors"] == [{"field": "email", "detail": "email kuuluu asiakkaalle 100001"}]
     bad = client.put("/api/v1/customers/12ab", json={**NEW, "phone": "040\x00"}, headers=api)
     assert bad.status_code == 422 and {e["field"] for e in bad.json["errors"]} == {"phone"}
+    unusable = client.put("/api/v1/customers/200001", json={**NEW, "postal_code": "331 00", "phone": "040 12"},
+                          headers=api)
+    assert sorted((e["field"], e["detail"]) for e in unusable.json["errors"]) == [
+        ("phone", "phone ei ole puhelinnumero"), ("postal_code", "postal_code ei ole viisi numeroa")]
     bad_number = client.put("/api/v1/customers/12ab", json=NEW, headers=api)
     assert [e["field"] for e in bad_number.json["errors"]] == ["customer_number"]
     assert count(Customer, Customer.customer_number.in_(("200001", "12ab"))) == 0

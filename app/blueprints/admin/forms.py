@@ -16,14 +16,16 @@ from app.i18n import lazy_gettext as _l
 from app.labels import AGREEMENT_KINDS, FEEDBACK_STATUSES, LANGUAGES, OUTAGE_SEVERITIES
 from app.services import api_tokens
 from app.services.billing import MONTH
+from app.validators import BAD_PHONE, PhoneNumber, PostalCode
 
 
 class CustomerForm(Form):
     name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=200)])
     street_address = StringField(_l("Street address"), validators=[Length(max=200)])
-    postal_code = StringField(_l("Postal code"), validators=[Length(max=10)])
+    postal_code = StringField(_l("Postal code"), validators=[Length(max=10), PostalCode()])
     city = StringField(_l("City"), validators=[Length(max=100)])
-    phone = StringField(_l("Phone"), validators=[Length(max=40)], render_kw={"type": "tel"})
+    phone = StringField(_l("Phone"), validators=[Length(max=40, message=BAD_PHONE), PhoneNumber()],
+                        render_kw={"type": "tel"})
     email = EmailField(_l("Email address"), validators=[
         Optional(), Email(message=_l("Check the email address."), check_deliverability=False), Length(max=254)])
     locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()))

@@ -3,6 +3,7 @@ from flask import request
 from app.blueprints.outages import bp
 from app.models.base import utcnow
 from app.services import outages
+from app.validators import POSTAL_CODE
 from app.web import int_arg, render
 
 
@@ -11,7 +12,7 @@ def index():
     """The current outages and the last 30 days', at a postal code if one is asked, a page at a
     time; a plain GET form, whose results htmx swaps in place."""
     postal_code = request.args.get("postinumero", "").strip()[:10]
-    valid = not postal_code or bool(outages.POSTAL_CODE.fullmatch(postal_code))
+    valid = not postal_code or bool(POSTAL_CODE.fullmatch(postal_code))
     found = outages.public_page(utcnow(), postal_code if valid else "", int_arg("sivu", 1))
     return render("outages/index.html", "results", postal_code=postal_code, valid=valid, found=found)
 
