@@ -140,6 +140,14 @@ def form_page() -> str | None:
 REFUSED = "refused_page"
 
 
+def redraw(template: str, block: str, **context):
+    """Answer a POST that changes nothing but the form being written (a canned reply added to the text):
+    with htmx `block` in place; without JavaScript the page is kept and shown by the GET of the form's
+    page, as a refused form is, so no POST stays in the history."""
+    response = render(template, block, **context)
+    return response if is_partial() else _kept(response)
+
+
 def redirect_refusal(response):
     """Post/redirect/get for refused forms too. Without JavaScript a refused form (422, the form
     again with its messages, or the refusal's page) is kept and the browser sent to the form's
@@ -147,6 +155,10 @@ def redirect_refusal(response):
     does not ask to send it again. An htmx answer replaces a part of the page and leaves no entry."""
     if response.status_code != 422 or request.method != "POST" or is_partial() or is_api_request():
         return response
+    return _kept(response)
+
+
+def _kept(response):
     page = form_page()
     if page is None:  # sent from no known page: answered in place
         return response

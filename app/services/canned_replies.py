@@ -14,6 +14,12 @@ def all_replies() -> list[CannedReply]:
     return list(db.session.scalars(select(CannedReply).order_by(func.lower(CannedReply.name))))
 
 
+def added_to(text: str, canned: str) -> str:
+    """A reply with a canned text used: what it said so far, a blank line and the canned text (the
+    canned text alone in an empty reply), so that nothing typed is lost."""
+    return f"{text.rstrip()}\n\n{canned}" if text.strip() else canned
+
+
 def save(canned_id: int | None, name: str, body: str) -> CannedReply:
     """Add a canned reply (`canned_id` None) or change one; names are unique, so a list reads clearly."""
     name, body = name.strip(), body.strip()

@@ -4,7 +4,6 @@ import pytest
 from app.extensions import db
 from app.models import AuditEvent, CannedReply, FeedbackReply
 from app.services import canned_replies, support
-from tests.conftest import HTMX
 from tests.helpers import customer_id, refused
 
 URL = "/hallinta/asetukset/vastauspohjat"
@@ -59,23 +58,31 @@ def test_the_staff_role_cannot_edit_canned_replies(staff):
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
-def test_using_a_canned_reply_fills_the_reply_and_sends_nothing(staff, htmx):
+@pytest.mark.parametrize("typed", ["", "Hei Matti,\n"], ids=["empty", "typed"])
+def test_using_a_canned_reply_adds_it_to_the_reply_and_sends_nothing(staff, htmx, typed):
+    """What the reply said is kept and the canned text added after it; with htmx the reply's field alone
+    comes back, without JavaScript the feedback's page by a 303 (no POST stays in the history)."""
     item = support.send(customer_id(), support.Message(topic="support", message="Netti pätkii."))
-    page = staff.get(f"/hallinta/palautteet/{item.id}").text
+    url = f"/hallinta/palautteet/{item.id}"
+    page = staff.get(url).text
     assert 'name="pohja"' in page and "Modeemin uudelleenkäynnistys" in page and ">Käytä</button>" in page
     chosen = canned("Modeemin uudelleenkäynnistys")
-    response = staff.get(f"/hallinta/palautteet/{item.id}?pohja={chosen.id}",
-                         headers=HTMX if htmx else None)
-    assert response.status_code == 200
+    response = staff.submit(f"{url}/vastauspohja", {"pohja": chosen.id, "reply-body": typed}, page=url, htmx=htmx)
     if htmx:
+        assert response.status_code == 200
         assert "<html" not in response.text and 'id="reply-body-field"' in response.text
         assert 'name="status"' not in response.text
     else:
+        assert response.status_code == 303 and response.location == url
+        response = staff.get(url)
         assert "<html" in response.text and 'name="status"' in response.text
-    assert "irrota virtajohto minuutiksi" in response.text and "autofocus" in response.text
+    expected = ("Hei Matti,\n\n" if typed else "") + chosen.body
+    assert f">\r\n{expected}</textarea>" in response.text and "autofocus" in response.text
     assert db.session.query(FeedbackReply).count() == 0
+    assert "autofocus" not in staff.get(url).text  # the page was shown once, as drawn
 
 
 def test_an_unknown_canned_reply_is_404(staff):
     item = support.send(customer_id(), support.Message(topic="support", message="Netti pätkii."))
-    assert staff.get(f"/hallinta/palautteet/{item.id}?pohja=999999").status_code == 404
+    url = f"/hallinta/palautteet/{item.id}"
+    assert staff.submit(f"{url}/vastauspohja", {"pohja": 999999}, page=url).status_code == 404

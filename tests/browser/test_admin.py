@@ -7,9 +7,20 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.models import Account, Announcement, Customer, LicenceKey, OperatorSettings, Order, Product, Subscription
+from app.models import (
+    Account,
+    Announcement,
+    Customer,
+    FeedbackReply,
+    LicenceKey,
+    OperatorSettings,
+    Order,
+    Product,
+    Subscription,
+)
 from app.models.base import today
 from app.security import verify_password
+from app.services import support
 from app.services.two_factor import TOTP
 from tests.browser.conftest import PHONE, axe_violations, axe_violations_without_js, sideways_scroll
 
@@ -180,3 +191,25 @@ def test_the_order_queue_works_on_a_phone(browse, demo_data, js):
     assert deliver.bounding_box()["x"] + deliver.bounding_box()["width"] <= 412
     row.get_by_role("link", name="Hylkää").click()
     page.wait_for_url(f"**/hallinta/tilaukset/{order_id}/hylkaa")
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_a_canned_reply_is_added_to_what_the_staff_typed(browse, demo_data, js):
+    """Käytä keeps the reply written so far and adds the canned text after it: with JavaScript in place
+    (the page is not loaded again), without it by the same form sent and the page drawn again."""
+    feedback_id = support.send(db.session.query(Customer.id).filter_by(customer_number="100001").scalar(),
+                               support.Message(topic="support", message="Netti pätkii.")).id
+    db.session.commit()  # no transaction of the test may stay open: the server writes
+    page = browse(js=js)
+    staff_log_in(page)
+    page.goto(f"/hallinta/palautteet/{feedback_id}")
+    page.evaluate("window.notReloaded = true")  # gone if the page loads again
+    reply = page.get_by_role("textbox", name="Vastaus asiakkaalle")
+    reply.fill("Hei Matti,")
+    page.get_by_label("Vastauspohja").select_option(label="Modeemin uudelleenkäynnistys")
+    page.get_by_role("button", name="Käytä").click()
+    expect(reply).to_have_value(re.compile(r"^Hei Matti,\n\nKokeilethan käynnistää modeemin uudelleen"))
+    expect(reply).to_be_focused()
+    assert page.evaluate("window.notReloaded === true") is js
+    assert no_violations(page, js) == ""
+    assert db.session.query(FeedbackReply).count() == 0

@@ -252,7 +252,6 @@ STATES = {
             press("Esikatsele"))),
         State("Palautteet: taken to handle (htmx)", "/hallinta/palautteet", (take_the_first,)),
         State("Palautteet: a canned reply used (htmx)", "/hallinta/palautteet/{feedback}", (press("Käytä"),)),
-        State("Palautteet: a canned reply used", "/hallinta/palautteet/{feedback}?pohja={canned}"),
         State("API tokens: a new token shown once", "/hallinta/asetukset/api", (
             fill("Nimi", "Laskutus"), tick("Luku: asiakkaat, sopimukset, maksu-TV-kortit ja palvelut"),
             press("Luo avain"))),

@@ -79,6 +79,7 @@ ACCESS = {
     "admin.feedback": STAFF,
     "admin.feedback_end": STAFF,
     "admin.feedback_reply": STAFF,
+    "admin.feedback_canned": STAFF,
     "admin.feedback_attachment": STAFF,
     "admin.feedback_assign": STAFF,
     "admin.audit_log": STAFF,

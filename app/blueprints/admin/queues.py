@@ -8,7 +8,7 @@ from app.blueprints.admin.customers import page_number
 from app.blueprints.admin.forms import ActionForm, EndSubscriptionForm, FeedbackForm, RejectForm, StaffReplyForm
 from app.models import CannedReply
 from app.services import attachments, audit_log, canned_replies, get, inbox, order_queue, ordering
-from app.web import done, int_arg, render, send_attachment, takes_files
+from app.web import done, int_arg, redraw, render, send_attachment, takes_files
 
 
 @bp.get("/tilaukset")
@@ -67,16 +67,20 @@ def feedback_assign(feedback_id: int):
     return inbox_index(action_form=form)
 
 
-def _feedback_page(item, form, posted: tuple[int, EndSubscriptionForm] | None = None,
-                   reply_form: StaffReplyForm | None = None, block: str = "feedback_form", **context):
+def _feedback_context(item, form, posted: tuple[int, EndSubscriptionForm] | None = None,
+                      reply_form: StaffReplyForm | None = None, **context) -> dict:
     """The message and its forms; `posted` = (subscription id, form) shows that end form as sent."""
     end_forms = {s.id: EndSubscriptionForm(prefix=f"end-{s.id}", formdata=None, ends_on=item.wished_end_date)
                  for s in item.subscriptions}
     if posted:
         end_forms[posted[0]] = posted[1]
-    return render("admin/feedback.html", block, item=item, form=form, end_forms=end_forms,
-                  reply_form=reply_form or StaffReplyForm(prefix="reply", formdata=None),
-                  canned_replies=canned_replies.all_replies(), **context)
+    return dict(item=item, form=form, end_forms=end_forms,
+                reply_form=reply_form or StaffReplyForm(prefix="reply", formdata=None),
+                canned_replies=canned_replies.all_replies(), **context)
+
+
+def _feedback_page(item, form, block: str = "feedback_form", **context):
+    return render("admin/feedback.html", block, **_feedback_context(item, form, **context))
 
 
 @bp.route("/palautteet/<int:feedback_id>", methods=["GET", "POST"])
@@ -87,11 +91,19 @@ def feedback(feedback_id: int):
         inbox.update(item, form.status.data, form.staff_note.data)
         return done(_("Saved."), url_for("admin.feedback", feedback_id=item.id), "admin/feedback.html",
                     "feedback_form", item=item, form=FeedbackForm(obj=item, formdata=None))
-    if canned_id := int_arg("pohja"):
-        # "Käytä": the canned reply fills the reply's field (with htmx that field alone); nothing is sent.
-        reply_form = StaffReplyForm(prefix="reply", formdata=None, body=get(CannedReply, canned_id).body)
-        return _feedback_page(item, form, reply_form=reply_form, block="reply_body", focus=True)
     return _feedback_page(item, form)
+
+
+@bp.post("/palautteet/<int:feedback_id>/vastauspohja")
+def feedback_canned(feedback_id: int):
+    """"Käytä": the chosen canned reply is added after what the reply says so far (with htmx in the reply's
+    field alone); nothing is sent. The button is in the reply's own form, so what was typed comes along."""
+    item = inbox.get(feedback_id)
+    canned = get(CannedReply, request.form.get("pohja", type=int) or 0)
+    form = StaffReplyForm(prefix="reply")
+    form.body.data = canned_replies.added_to(form.body.data or "", canned.body)
+    return redraw("admin/feedback.html", "reply_body", **_feedback_context(item, FeedbackForm(obj=item, formdata=None),
+                                                                           reply_form=form, focus=True))
 
 
 @bp.post("/palautteet/<int:feedback_id>/vastaa")
@@ -119,7 +131,7 @@ def feedback_end(feedback_id: int, subscription_id: int):
         inbox.end_subscription(item, subscription_id, form.ends_on.data)
         return done(_("The subscription will end and the customer is told by email."),
                     url_for("admin.feedback", feedback_id=item.id))
-    return _feedback_page(item, FeedbackForm(obj=item, formdata=None), (subscription_id, form))
+    return _feedback_page(item, FeedbackForm(obj=item, formdata=None), posted=(subscription_id, form))
 
 
 @bp.get("/tapahtumaloki", endpoint="audit_log")
