@@ -157,23 +157,28 @@ def set_forwarding(mailbox: Mailbox, addresses: list[str], keep_copy: bool) -> N
 
 def set_autoreply(mailbox: Mailbox, enabled: bool, subject: str, body: str,
                   starts_on: date | None, ends_on: date | None) -> None:
-    """The vacation message: on or off, subject, body and an optional period."""
+    """The vacation message: on or off, subject, body and an optional period. Every refusal at once."""
     subject, body = (subject or "").strip(), (body or "").strip()
-    if len(subject) > MAX_SUBJECT:
-        raise DomainError(_l("The subject can be at most %(n)d characters long.", n=MAX_SUBJECT), field="subject")
+    errors = {}
     # The same rule as the form's: these travel on in the mailbox.changed event to the mail server.
     if has_control_characters(subject):
-        raise DomainError(CONTROL_CHARACTERS, field="subject")
+        errors["subject"] = CONTROL_CHARACTERS
+    elif len(subject) > MAX_SUBJECT:
+        errors["subject"] = _l("The subject can be at most %(n)d characters long.", n=MAX_SUBJECT)
+    elif enabled and not subject:
+        errors["subject"] = _l("Write a subject for the auto-reply.")
     if has_control_characters(body, multiline=True):
-        raise DomainError(CONTROL_CHARACTERS, field="body")
-    if len(body) > MAX_BODY:
-        raise DomainError(_l("The message can be at most %(n)d characters long.", n=MAX_BODY), field="body")
-    if enabled and not subject:
-        raise DomainError(_l("Write a subject for the auto-reply."), field="subject")
-    if enabled and not body:
-        raise DomainError(_l("Write the auto-reply message."), field="body")
+        errors["body"] = CONTROL_CHARACTERS
+    elif len(body) > MAX_BODY:
+        errors["body"] = _l("The message can be at most %(n)d characters long.", n=MAX_BODY)
+    elif enabled and not body:
+        errors["body"] = _l("Write the auto-reply message.")
     if starts_on and ends_on and ends_on < starts_on:
-        raise DomainError(_l("The end date must not be before the start date."), field="ends_on")
+        errors["ends_on"] = _l("The end date must not be before the start date.")
+    elif enabled and ends_on and ends_on < today():
+        errors["ends_on"] = _l("The end date has passed: the auto-reply would never be sent.")
+    if errors:
+        raise DomainError.of(errors)
     mailbox.autoreply_enabled = enabled
     mailbox.autoreply_subject = subject
     mailbox.autoreply_body = body

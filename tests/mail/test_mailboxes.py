@@ -233,9 +233,23 @@ def test_autoreply_is_saved_and_sent_in_the_event(box):
     (True, "x" * 201, "body", None, None, "subject"),
     (True, "two\nlines", "body", None, None, "subject"),
     (False, "Lomalla", "x" * 4001, None, None, "body"),
+    (True, "Lomalla", "x", None, today() - timedelta(days=1), "ends_on"),  # would never be sent
 ])
 def test_bad_autoreply_is_refused(box, enabled, subject, body, start, end, field):
     rejected(field, mailboxes.set_autoreply, box, enabled, subject, body, start, end)
+
+
+def test_every_refusal_of_an_autoreply_is_told_at_once(box):
+    with pytest.raises(DomainError) as refusal:
+        mailboxes.set_autoreply(box, True, "", "", None, today() - timedelta(days=1))
+    assert set(refusal.value.errors) == {"subject", "body", "ends_on"}
+    assert not box.autoreply_enabled
+
+
+def test_an_autoreply_turned_off_may_keep_its_past_period(box):
+    past = today() - timedelta(days=30)
+    mailboxes.set_autoreply(box, False, "Lomalla", "Olin lomalla.", past, past + timedelta(days=7))
+    assert box.autoreply_until == past + timedelta(days=7)
 
 
 def test_autoreply_body_of_4000_characters_is_fine(box):

@@ -1,12 +1,14 @@
 """/sahkoposti through HTTP: both renderings of every form, 422s that change nothing, IDOR, budgets."""
 import gzip
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, Customer, MailAlias, Mailbox, OperatorSettings, OutboxMessage
+from app.models.base import today
 from app.services import mailboxes
 from tests.helpers import page_statements, refused
 
@@ -331,12 +333,13 @@ def test_control_characters_in_the_autoreply_are_refused(matti, mid, field, text
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_set_autoreply(matti, mid, htmx):
-    data = {f"m{mid}-ar-enabled": "y", f"m{mid}-ar-subject": "Lomalla", f"m{mid}-ar-body": "Olen lomalla heinäkuun.",
-            f"m{mid}-ar-starts_on": "2026-07-01", f"m{mid}-ar-ends_on": "2026-07-31"}
+    start, end = today() + timedelta(days=10), today() + timedelta(days=40)
+    data = {f"m{mid}-ar-enabled": "y", f"m{mid}-ar-subject": "Lomalla", f"m{mid}-ar-body": "Olen lomalla.",
+            f"m{mid}-ar-starts_on": start.isoformat(), f"m{mid}-ar-ends_on": end.isoformat()}
     response = send(matti, f"{PAGE}/{mid}/automaattivastaus", data, htmx)
     if htmx:
         assert_partial(response, 200, "tallennettu")
-        assert "Lomalla (1.7.2026–31.7.2026)" in response.text
+        assert f"Lomalla ({start:%-d.%-m.%Y}–{end:%-d.%-m.%Y})" in response.text
     else:
         assert response.status_code == 303
     assert box().autoreply_enabled and box().autoreply_subject == "Lomalla"
@@ -349,6 +352,7 @@ def test_set_autoreply(matti, mid, htmx):
     ({"body": "x" * 4001}, ""),
     ({"subject": "x" * 201}, ""),
     ({"subject": ""}, "otsikko"),
+    ({"ends_on": (today() - timedelta(days=1)).isoformat()}, "Päättymispäivä on jo mennyt"),
 ])
 def test_bad_autoreply_is_refused(matti, mid, changes, message, htmx):
     data = {"enabled": "y", "subject": "Lomalla", "body": "Olen lomalla.", **changes}
