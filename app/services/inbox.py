@@ -10,7 +10,7 @@ from app import i18n
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Feedback, FeedbackReply, Subscription
-from app.models.base import utcnow
+from app.models.base import today, utcnow
 from app.services import DomainError, NotFound, attachments, audit, ordering, outbox, support
 
 STATUSES = ("new", "in_progress", "answered", "done")
@@ -123,6 +123,13 @@ def end_subscription(feedback: Feedback, subscription_id: int, ends_on: date) ->
     db.session.execute(select(Subscription.id).where(Subscription.id == subscription.id).with_for_update())
     if ends_on < subscription.starts_on:
         raise DomainError(_l("The end date is before the subscription began."), field="ends_on")
+    if ends_on < today():
+        raise DomainError(_l("The day has passed: a service ends today at the earliest."), field="ends_on")
+    wished = feedback.wished_end_date
+    if wished and ends_on < min(wished, subscription.ends_on or wished):
+        # Ending sooner than the customer asked would take away a service they still want.
+        raise DomainError(_l("The customer asked for the service until %(day)s: end it on that day or later.",
+                             day=i18n.day(wished)), field="ends_on")
     if subscription.status in ("ended", "cancelled"):
         raise DomainError(_l("The subscription has ended already."), field="ends_on")
     if subscription.ends_on is not None and ends_on > subscription.ends_on:

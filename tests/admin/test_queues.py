@@ -128,8 +128,10 @@ def test_termination_ends_subscription_on_the_given_day(admin, smtp):
     url = f"/hallinta/palautteet/{item.id}"
     page = admin.get(url).text
     assert wished.isoformat() in page  # the wished day is the default
-    response = admin.submit(f"{url}/paattyy/{mix.id}", {f"end-{mix.id}-ends_on": "2000-01-01"}, page=url)
-    response = refused(response)
+    for day, said in (("2000-01-01", "ennen tilauksen alkua"), (today() - timedelta(days=1), "Päivä on jo mennyt"),
+                      (wished - timedelta(days=1), f"Asiakas pyysi palvelua {wished:%-d.%-m.%Y} asti")):
+        response = refused(admin.submit(f"{url}/paattyy/{mix.id}", {f"end-{mix.id}-ends_on": str(day)}, page=url))
+        assert said in response.text, day
     assert db.session.get(Subscription, mix.id).ends_on is None
     response = admin.submit(f"{url}/paattyy/{mix.id}", {f"end-{mix.id}-ends_on": wished.isoformat()}, page=url)
     assert response.status_code == 303
