@@ -92,22 +92,18 @@ def _check(row: Row) -> list[tuple[str, str]]:
                  for c in COLUMNS if has_control_characters(v[c])]
     if v["customer_number"] and not NUMBER.match(v["customer_number"]):
         problems.append(("customer_number", str(_l("customer_number must be digits"))))
-    if v["email"]:
-        # One plain address, as the forms take it: `a,b@evil.example` would be two recipients.
-        email = normalise_email(v["email"])
-        if email is None:
-            problems.append(("email", str(_l("email is not an email address"))))
-        else:
-            v["email"] = email
+    # As the forms take them: one plain address (`a,b@evil.example` would be two recipients), and a
+    # phone number in international format.
+    for column, normalise, problem in (("email", normalise_email, _l("email is not an email address")),
+                                       ("phone", normalise_phone, _l("phone is not a phone number"))):
+        if v[column]:
+            normalised = normalise(v[column])
+            if normalised is None:
+                problems.append((column, str(problem)))
+            else:
+                v[column] = normalised
     if v["postal_code"] and not POSTAL_CODE.fullmatch(v["postal_code"]):
         problems.append(("postal_code", str(_l("postal_code is not five digits"))))
-    if v["phone"]:
-        # As the console's form takes it: in international format, or refused.
-        phone = normalise_phone(v["phone"])
-        if phone is None:
-            problems.append(("phone", str(_l("phone is not a phone number"))))
-        else:
-            v["phone"] = phone
     if v["language"] not in ("", "fi", "sv", "en"):
         problems.append(("language", str(_l("language must be fi, sv or en"))))
     kinds = [k.strip() for k in re.split(r"[,\s]+", v["agreements"]) if k.strip()]
