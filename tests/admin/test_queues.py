@@ -150,6 +150,20 @@ def test_subscription_not_named_in_the_notice_is_404(admin):
     assert response.status_code == 404
 
 
+def test_the_event_log_shows_each_events_details(admin):
+    """What an event recorded is read in the log as in My data: field names and dates in Finnish."""
+    matti = db.session.get(Customer, customer_id())
+    mix = db.session.query(Subscription).join(Product).filter(
+        Subscription.customer_id == matti.id, Product.code == "MIX-6").one()
+    wished = today() + timedelta(days=20)
+    item = feedback(topic="termination", subscriptions=[mix], wished=wished)
+    url = f"/hallinta/palautteet/{item.id}"
+    assert admin.submit(f"{url}/paattyy/{mix.id}", {f"end-{mix.id}-ends_on": wished.isoformat()},
+                        page=url).status_code == 303
+    page = admin.get("/hallinta/tapahtumaloki?tapahtuma=subscription.ending").text
+    assert f"Päättyy: {wished:%-d.%-m.%Y}" in page and f"{item.reference}" in page
+
+
 def test_audit_log_filters(admin):
     url = f"/hallinta/asiakkaat/{customer_id()}/salasanalinkki"
     admin.submit(url, page=f"/hallinta/asiakkaat/{customer_id()}")
