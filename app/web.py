@@ -46,9 +46,10 @@ class DatabaseId(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def int_arg(name: str, default: int | None = None) -> int | None:
-    """A positive number from the query string that the database can hold; anything else is `default`."""
-    value = request.args.get(name, type=int)
+def int_arg(name: str, default: int | None = None, values=None) -> int | None:
+    """A positive number from the query string (or `values`: a form's) that the database can hold;
+    anything else is `default`."""
+    value = (request.args if values is None else values).get(name, type=int)
     return value if value is not None and 0 < value <= DB_INT_MAX else default
 
 
@@ -159,6 +160,7 @@ def redirect_refusal(response):
 
 
 def _kept(response):
+    """The page kept for the GET of the form's page, and the browser sent there (303)."""
     page = form_page()
     if page is None:  # sent from no known page: answered in place
         return response

@@ -85,4 +85,5 @@ def test_using_a_canned_reply_adds_it_to_the_reply_and_sends_nothing(staff, htmx
 def test_an_unknown_canned_reply_is_404(staff):
     item = support.send(customer_id(), support.Message(topic="support", message="Netti pätkii."))
     url = f"/hallinta/palautteet/{item.id}"
-    assert staff.submit(f"{url}/vastauspohja", {"pohja": 999999}, page=url).status_code == 404
+    for unknown in (999999, "99999999999999999999", "x", ""):  # past what the database's ids hold too
+        assert staff.submit(f"{url}/vastauspohja", {"pohja": unknown}, page=url).status_code == 404, unknown

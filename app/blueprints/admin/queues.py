@@ -99,7 +99,7 @@ def feedback_canned(feedback_id: int):
     """"Käytä": the chosen canned reply is added after what the reply says so far (with htmx in the reply's
     field alone); nothing is sent. The button is in the reply's own form, so what was typed comes along."""
     item = inbox.get(feedback_id)
-    canned = get(CannedReply, request.form.get("pohja", type=int) or 0)
+    canned = get(CannedReply, int_arg("pohja", 0, request.form))
     form = StaffReplyForm(prefix="reply")
     form.body.data = canned_replies.added_to(form.body.data or "", canned.body)
     return redraw("admin/feedback.html", "reply_body", **_feedback_context(item, FeedbackForm(obj=item, formdata=None),
