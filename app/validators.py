@@ -47,7 +47,7 @@ SPACES = "".join(c for c in map(chr, range(0x3001)) if unicodedata.category(c) =
 CONTROL_CHARACTERS = _l("Remove the control characters from the text.")
 BAD_PHONE = _l("Check the phone number, for example 040 123 4567 or +358 40 1234567.")
 # A Finnish postal code: outages are told by it, so a customer's must match an outage's exactly.
-POSTAL_CODE = re.compile(r"\d{5}")
+POSTAL_CODE = re.compile(r"[0-9]{5}")  # not \d, which takes the digits of every script ("٣٣١٠٠")
 BAD_POSTAL_CODE = _l("A postal code is five digits, for example 33100.")
 
 

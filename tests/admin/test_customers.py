@@ -97,6 +97,8 @@ def test_a_phone_and_postal_code_the_outage_notices_could_not_use_are_refused_on
     assert "Tarkista puhelinnumero" in page
     assert 'value="Nokia"' in page and 'value="331 00"' in page  # what was typed stays
     assert db.session.get(Customer, customer_id()).city == "Tampere"
+    for digits in ("٣٣١٠٠", "３３１００"):  # five digits, but not the ones outages are given in
+        assert "Postinumero on viisi numeroa" in refused(admin.submit(url, {**CONTACT, "postal_code": digits})).text
     assert admin.submit(url, {**CONTACT, "phone": "0401234567"}).status_code == 303
     assert db.session.get(Customer, customer_id()).phone == "+358 40 1234567"
 
