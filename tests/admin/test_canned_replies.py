@@ -1,10 +1,12 @@
 """Vastauspohjat: the admins keep canned replies in Asetukset; the staff fill a reply from one."""
+import io
+
 import pytest
 
 from app.extensions import db
 from app.models import AuditEvent, CannedReply, FeedbackReply
 from app.services import canned_replies, support
-from tests.helpers import customer_id, refused
+from tests.helpers import PDF, customer_id, refused
 
 URL = "/hallinta/asetukset/vastauspohjat"
 
@@ -80,6 +82,19 @@ def test_using_a_canned_reply_adds_it_to_the_reply_and_sends_nothing(staff, htmx
     assert f">\r\n{expected}</textarea>" in response.text and "autofocus" in response.text
     assert db.session.query(FeedbackReply).count() == 0
     assert "autofocus" not in staff.get(url).text  # the page was shown once, as drawn
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_files_already_chosen_for_the_reply_do_not_stop_a_canned_reply(staff, htmx):
+    """The reply's files travel with its form when Käytä sends it: as large as a reply may carry."""
+    item = support.send(customer_id(), support.Message(topic="support", message="Netti pätkii."))
+    url = f"/hallinta/palautteet/{item.id}"
+    files = [(io.BytesIO(PDF + b"\0" * (2 * 1024 * 1024)), "ohje.pdf")]
+    response = staff.submit(f"{url}/vastauspohja", {"pohja": canned().id, "reply-body": "Hei,",
+                                                     "reply-attachments": files},
+                            page=url, htmx=htmx, content_type="multipart/form-data")
+    assert response.status_code == (200 if htmx else 303)
+    assert db.session.query(FeedbackReply).count() == 0
 
 
 def test_an_unknown_canned_reply_is_404(staff):

@@ -95,6 +95,7 @@ def feedback(feedback_id: int):
 
 
 @bp.post("/palautteet/<int:feedback_id>/vastauspohja")
+@takes_files  # the reply's form, files chosen for it included, comes along
 def feedback_canned(feedback_id: int):
     """"Käytä": the chosen canned reply is added after what the reply says so far (with htmx in the reply's
     field alone); nothing is sent. The button is in the reply's own form, so what was typed comes along."""
