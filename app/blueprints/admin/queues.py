@@ -15,7 +15,7 @@ from app.web import done, int_arg, redraw, render, send_attachment, takes_files
 def orders(action_form: ActionForm | None = None):
     status = request.args.get("status") or None
     group = int_arg("ryhma")
-    return render("admin/orders.html", orders=order_queue.queue(status, group, page_number()),
+    return render("admin/orders.html", rows=order_queue.queue(status, group, page_number()),
                   chosen_status=status, group=group, groups=[(g.id, g.label) for g in ordering.groups()],
                   action_form=action_form or ActionForm(formdata=None))
 
@@ -52,7 +52,7 @@ def inbox_index(action_form: ActionForm | None = None):
     kind = request.args.get("kind") or None
     mine = request.args.get("omat") == "1"
     items = inbox.inbox(status, kind, page_number(), handler_id=current_user.id if mine else None)
-    return render("admin/inbox.html", items=items, chosen_status=status, kind=kind, mine=mine,
+    return render("admin/inbox.html", rows=items, chosen_status=status, kind=kind, mine=mine,
                   action_form=action_form or ActionForm(formdata=None))
 
 
@@ -95,7 +95,7 @@ def feedback(feedback_id: int):
 
 
 @bp.post("/palautteet/<int:feedback_id>/vastauspohja")
-@takes_files  # the reply's form, files chosen for it included, comes along
+@takes_files  # a browser sends the reply's form without its files, but one that sends them is not refused
 def feedback_canned(feedback_id: int):
     """"Käytä": the chosen canned reply is added after what the reply says so far (with htmx in the reply's
     field alone); nothing is sent. The button is in the reply's own form, so what was typed comes along."""
@@ -139,7 +139,7 @@ def feedback_end(feedback_id: int, subscription_id: int):
 def audit_log_index():
     filters = {k: request.args.get(k, "").strip()[:100] for k in ("asiakas", "tekija", "tapahtuma")}
     events = audit_log.events(**filters, page=page_number())
-    return render("admin/audit_log.html", events=events, numbers=audit_log.customer_numbers(events.items),
+    return render("admin/audit_log.html", rows=events, numbers=audit_log.customer_numbers(events.items),
                   filters=filters)
 
 
