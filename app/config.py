@@ -63,6 +63,9 @@ class Config:
     # Keeps the keys of one portal apart from another's in a shared Redis.
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     RATELIMIT_HEADERS_ENABLED = True
+    # Flask-Limiter would put Retry-After on every answer, where a client reads it as "wait before the
+    # next request": the seconds left of the window go under their own name, Retry-After only with a 429.
+    RATELIMIT_HEADER_RETRY_AFTER = "X-RateLimit-Retry-After"
     # Proxies in front of gunicorn whose X-Forwarded-For is trusted (0 = none).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 

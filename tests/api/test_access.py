@@ -103,7 +103,11 @@ def test_the_rate_limit_is_per_token(app, client, make_token, demo_data):
     app.config["API_RATE_LIMIT"] = "3 per minute"
     try:
         first, second = make_token(name="Laskutus"), make_token(name="Verkko")
-        assert [client.get("/api/v1/customers/100001", headers=first).status_code for _ in range(3)] == [200] * 3
+        answers = [client.get("/api/v1/customers/100001", headers=first) for _ in range(3)]
+        assert [a.status_code for a in answers] == [200] * 3
+        # What is left is told on every answer; "wait" (Retry-After) only when the limit is reached.
+        assert [a.headers["X-RateLimit-Remaining"] for a in answers] == ["2", "1", "0"]
+        assert not any("Retry-After" in a.headers for a in answers)
         limited = client.get("/api/v1/customers/100001", headers=first)
         assert limited.status_code == 429 and limited.mimetype == "application/problem+json"
         assert 0 < int(limited.headers["Retry-After"]) <= 60

@@ -1,9 +1,11 @@
 """What a careless or hostile client sends is refused as a problem on its field, never a 500 nor a
 value taken as another; found by an outside walk of the API."""
+import json
+
 import pytest
 
 from app.extensions import db
-from app.models import AuditEvent, Outage, PayTvCard, Product
+from app.models import AuditEvent, Customer, Outage, PayTvCard, Product
 from tests.helpers import customer
 
 NEW = {"name": "Aino Uusi", "email": "aino.uusi@example.fi"}
@@ -78,6 +80,15 @@ def test_the_finvoice_media_type_is_asked_for_in_the_requests_language(client, a
                            headers={**api, "Accept-Language": "fi"})
     assert response.status_code == 415 and "Content-Type" in response.json["detail"]
     assert response.json["detail"] != "Send the Finvoice with Content-Type application/xml."
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_json_under_another_media_type_is_refused_as_such(client, api, content_type):
+    """Not "every field is missing": the body was there, under a type the API does not read."""
+    response = client.put("/api/v1/customers/200001", data=json.dumps(NEW), content_type=content_type,
+                          headers={**api, "Accept-Language": "en"})
+    assert response.status_code == 415 and response.json["detail"] == "Send JSON with Content-Type application/json."
+    assert db.session.query(Customer).filter_by(customer_number="200001").count() == 0
 
 
 @pytest.mark.parametrize("number", ["200001%20", "%20200001", "%09200001", "200001%0A"])

@@ -12,9 +12,16 @@ import json
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 from marshmallow import Schema
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import BadRequest, Conflict, Forbidden, Unauthorized, UnprocessableEntity
+from werkzeug.exceptions import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    Unauthorized,
+    UnprocessableEntity,
+    UnsupportedMediaType,
+)
 
 from app.extensions import api, csrf, limiter
 from app.i18n import lazy_gettext as _l
@@ -96,10 +103,13 @@ def _settle(response):
 
 
 class Parser(FlaskParser):
-    """webargs' parser of the requests, but a body nested deeper than Python's JSON reader goes is
-    not JSON either (it raised RecursionError: a 500)."""
+    """webargs' parser of the requests, but a body sent under another media type is refused as such
+    (webargs would read it as no body, and every required field would be called missing), and a body
+    nested deeper than Python's JSON reader goes is not JSON either (it raised RecursionError: a 500)."""
 
     def _raw_load_json(self, req):
+        if not is_json_request(req) and req.get_data(cache=True):
+            raise UnsupportedMediaType(str(_l("Send JSON with Content-Type application/json.")))
         try:
             return super()._raw_load_json(req)
         except RecursionError as error:
