@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections import Counter, namedtuple
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urljoin
 
@@ -301,15 +302,22 @@ def demo_data(app):
     return demo
 
 
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The app served over HTTP on loopback, in a thread, for the browser and the API probes."""
+@contextmanager
+def serving(wsgi_app):
+    """A WSGI app served over HTTP on loopback, in a thread: its URL."""
     port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = make_server("127.0.0.1", port, wsgi_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served over HTTP on loopback, for the API probes (the browser's, tests/browser/conftest.py)."""
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.base import AxeResults
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Error as PlaywrightError
 
-from tests.conftest import unavailable
+from tests.conftest import serving, unavailable
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Without these Chromium keeps calling home, which this machine's closed network refuses.
@@ -112,21 +113,55 @@ def _axe_report(results: dict) -> str:
     return "" if results.violations_count == 0 else results.generate_report()
 
 
-def _load_axe(page) -> None:
-    if not page.evaluate("typeof axe === 'object'"):  # once per document, not once per run
-        page.evaluate(AXE.axe_script)
-
-
 @cache
 def _ace_script() -> str:
+    if not ACE_SCRIPT.exists():
+        unavailable(f"no {ACE_SCRIPT} (cd tests/browser && npm ci)")
     return ACE_SCRIPT.read_text()
 
 
-def _load_ace(page) -> None:
-    if not ACE_SCRIPT.exists():
-        unavailable(f"no {ACE_SCRIPT} (cd tests/browser && npm ci)")
-    if not page.evaluate("typeof ace === 'object'"):
-        page.evaluate(_ace_script())
+# The engines' scripts (1.3 MB) are served beside the app at the live server's origin, so that a page takes
+# them with a <script src> its Content-Security-Policy (script-src 'self') allows, from the browser context's
+# cache after the first page, instead of receiving them over the DevTools protocol again for every document.
+ENGINES = {"axe": ("/_audit/axe.js", lambda: AXE.axe_script), "ace": ("/_audit/ace.js", _ace_script)}
+SERVING_ENGINES: set[str] = set()  # the origins that serve them
+
+
+def _serving_engines(app):
+    scripts = {path: script for path, script in ENGINES.values()}
+
+    def serve(environ, start_response):
+        script = scripts.get(environ["PATH_INFO"])
+        if script is None:
+            return app(environ, start_response)
+        body = script().encode()
+        start_response("200 OK", [("Content-Type", "text/javascript; charset=utf-8"),
+                                  ("Content-Length", str(len(body))), ("Cache-Control", "max-age=86400")])
+        return [body]
+    return serve
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served over HTTP on loopback for the browser, with the engines' scripts beside it."""
+    with serving(_serving_engines(app)) as url:
+        SERVING_ENGINES.add(url)
+        yield url
+
+
+def _load(page, engine: str) -> None:
+    """The engine's script into the page, once per document."""
+    if page.evaluate(f"typeof {engine} === 'object'"):
+        return
+    path, script = ENGINES[engine]
+    origin = re.match(r"[a-z]+://[^/]+", page.url)
+    if origin and origin.group() in SERVING_ENGINES:
+        try:
+            page.add_script_tag(url=origin.group() + path)
+            return
+        except PlaywrightError:  # a page that lets no script load (the copy of a page without JavaScript)
+            pass
+    page.evaluate(script())
 
 
 def axe_violations(page) -> str:
@@ -134,21 +169,21 @@ def axe_violations(page) -> str:
 
     axe runs as a script in the page; for a page opened with JavaScript off use `axe_violations_without_js`.
     """
-    _load_axe(page)
+    _load(page, "axe")
     return _axe_report(page.evaluate(AXE_RUN, AXE_OPTIONS))
 
 
 def ace_violations(page) -> str:
     """Zero violations gives an empty string; otherwise one paragraph per finding: rule, message, where."""
-    _load_ace(page)
+    _load(page, "ace")
     return "\n".join(page.evaluate(ACE_RUN, [ACE_POLICY, ACE_FAILS]))
 
 
 def engines_violations(page) -> dict[str, str]:
     """axe's and IBM's reports, as `axe_violations` and `ace_violations` give them, the two engines run at
     once in the page: one waits while the other works, so the two take less than one after the other."""
-    _load_axe(page)
-    _load_ace(page)
+    _load(page, "axe")
+    _load(page, "ace")
     axe, ace = page.evaluate(f"([axeOptions, aceOptions]) => Promise.all([({AXE_RUN})(axeOptions), "
                              f"({ACE_RUN})(aceOptions)])", [AXE_OPTIONS, [ACE_POLICY, ACE_FAILS]])
     return {"axe": _axe_report(axe), "IBM": "\n".join(ace)}
