@@ -24,6 +24,7 @@ def test_a_retry_gets_the_first_answer_and_another_request_is_refused(client, ap
     again = client.post(url, json=body, headers=headers)
     assert first.status_code in (201, 202) and again.status_code == first.status_code
     assert again.get_data() == first.get_data() and again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers.get("Content-Type") == first.headers.get("Content-Type")
     assert count(rows) == before + 1
     refused = client.post(url, json=other, headers=headers)
     assert refused.status_code == 422 and refused.mimetype == "application/problem+json"

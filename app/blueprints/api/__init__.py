@@ -85,8 +85,9 @@ def _claim():
         raise Conflict(str(_l("A request with this Idempotency-Key is still being answered.")))
     if claim.replay:
         status, body = claim.replay
-        return current_app.response_class(body, status, mimetype="application/json",
-                                          headers={"Idempotent-Replayed": "true"})
+        response = current_app.response_class(body, status, mimetype="application/json") if body else nothing(status)
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
     g.idempotency_claim = claim.id
     return None
 
@@ -99,6 +100,13 @@ def _settle(response):
             idempotency.remember(claim_id, response.status_code, response.get_data(as_text=True))
         else:
             idempotency.forget(claim_id)
+    return response
+
+
+def nothing(status: int):
+    """An answer without a body (flask-smorest would send "" as JSON), so without a media type."""
+    response = current_app.response_class(status=status)
+    del response.headers["Content-Type"]
     return response
 
 

@@ -7,7 +7,7 @@ from flask import request
 from marshmallow import Schema
 from werkzeug.exceptions import PreconditionFailed
 
-from app.blueprints.api import PREFIX, idempotent, resource, schemas
+from app.blueprints.api import PREFIX, idempotent, nothing, resource, schemas
 from app.i18n import lazy_gettext as _l
 from app.models import Customer
 from app.services import DomainError, customer_import, customers, subscriptions
@@ -100,7 +100,7 @@ def customer_close(customer_number: str):
 @bp.response(202, description="The first-login link is on its way to the customer's email")
 def customer_invite(customer_number: str):
     customers.invite(customers.by_number(customer_number))
-    return ""
+    return nothing(202)
 
 
 def customer_rows(one: str, rows: str, schema: type[Schema], list_schema: type[Schema], *, replace, add, end,
@@ -156,6 +156,7 @@ def customer_rows(one: str, rows: str, schema: type[Schema], list_schema: type[S
     @bp.response(204)
     def delete_one(customer_number: str, **row_id: int):
         delete(customers.by_number(customer_number), row_id[id_name])
+        return nothing(204)
 
 
 customer_rows("agreement", "agreements", schemas.AgreementSchema, schemas.AgreementsSchema,
