@@ -193,9 +193,12 @@ def set_password_from_link(account: Account, password: str, purpose: str) -> Non
 
 
 def invite(customer: Customer) -> None:
-    """Queue the first-login link; the customer sets a password with it."""
+    """Queue the first-login link; the customer sets a password with it. The console, the API and
+    `flask invite` all send it this way."""
     if customer.status == "closed":  # the link would lead nowhere: a closed customer cannot log in
         raise DomainError(CLOSED)
+    if customer.account is not None and customer.account.password_hash:
+        raise DomainError(_l("The customer has a password already: send a password reset link instead."))
     if not customer.email:
         raise DomainError(_l("The customer has no email address."))
     account = customer.account or Account(customer=customer, role="customer")

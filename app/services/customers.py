@@ -194,14 +194,6 @@ def _owned(rows: list, row_id: int):
     return row
 
 
-def invite(customer: Customer) -> None:
-    """The console's and the API's invitation, to a customer without a password yet (`flask invite`
-    may also send one to a customer who has one)."""
-    if customer.account is not None and customer.account.password_hash:
-        raise DomainError(_l("The customer has a password already: send a password reset link instead."))
-    accounts.invite(customer)
-
-
 def send_reset_link(customer: Customer) -> None:
     """A reset link the staff sends, e.g. after the customer called; audited as the staff member."""
     if customer.status == "closed":

@@ -62,6 +62,13 @@ def test_invitation_from_the_command_line(client, runner, demo_data):
     assert client.get("/").status_code == 200
 
 
+def test_no_invitation_from_the_command_line_to_a_customer_who_has_a_password(runner, demo_data):
+    """The same rule as the console's and the API's: such a customer gets a reset link."""
+    result = runner.invoke(args=["invite", "100002"])
+    assert result.exit_code != 0 and "salasana" in result.output
+    assert db.session.query(OutboxMessage).filter_by(topic="invitation").count() == 0
+
+
 def test_invitation_for_unknown_customer_fails(runner, demo_data):
     result = runner.invoke(args=["invite", "999999"])
     assert result.exit_code != 0

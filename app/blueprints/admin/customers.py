@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from app.blueprints.admin import bp
 from app.blueprints.admin.forms import ActionForm, AgreementForm, CardForm, CloseForm, CustomerForm
 from app.i18n import lazy_gettext as _l
-from app.services import customers
+from app.services import accounts, customers
 from app.web import done, int_arg, render
 
 
@@ -72,7 +72,7 @@ def card_save(customer_id: int, card_id: int | None):
 
 
 ACTIONS = {
-    "kutsu": (customers.invite, _l("The invitation is on its way to the customer.")),
+    "kutsu": (accounts.invite, _l("The invitation is on its way to the customer.")),
     "salasanalinkki": (customers.send_reset_link, _l("The password reset link is on its way to the customer.")),
     "kaksivaiheinen": (customers.reset_two_factor, _l("Two-factor login is switched off for the customer.")),
 }

@@ -10,7 +10,7 @@ from werkzeug.exceptions import PreconditionFailed
 from app.blueprints.api import PREFIX, idempotent, nothing, resource, schemas
 from app.i18n import lazy_gettext as _l
 from app.models import Customer
-from app.services import DomainError, customer_import, customers, subscriptions
+from app.services import DomainError, accounts, customer_import, customers, subscriptions
 
 bp = resource("customers", __name__, "Customers, their agreements, pay-TV cards and subscriptions "
                                      "(scopes customers:read, customers:write)")
@@ -99,7 +99,7 @@ def customer_close(customer_number: str):
 @idempotent
 @bp.response(202, description="The first-login link is on its way to the customer's email")
 def customer_invite(customer_number: str):
-    customers.invite(customers.by_number(customer_number))
+    accounts.invite(customers.by_number(customer_number))
     return nothing(202)
 
 
