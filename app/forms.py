@@ -16,7 +16,7 @@ from app.i18n import lazy_gettext as _l
 from app.i18n import local_minute
 from app.security import MAX_PASSWORD_LENGTH
 from app.services import attachments
-from app.validators import CONTROL_CHARACTERS, SPACES, has_control_characters
+from app.validators import CHECK_THE_DATE, CHECK_THE_TIME, CONTROL_CHARACTERS, SPACES, YEARS, has_control_characters
 from app.web import DB_INT_MAX
 
 
@@ -107,18 +107,16 @@ class IntegerField(wtforms.IntegerField):
 
 class _ParsedPlainly:
     """A date or time that does not parse is answered in the portal's own words, and so is one
-    outside the years 1900–2199 (an agreement from the year 1, a card valid until 9999: a slip of
-    the keyboard, which would reach the customer's emails)."""
+    outside `validators.YEARS`."""
 
-    not_parsed = _l("Check the date.")
-    YEARS = range(1900, 2200)
+    not_parsed = CHECK_THE_DATE
 
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError(self.not_parsed) from error
-        if self.data is not None and self.data.year not in self.YEARS:
+        if self.data is not None and self.data.year not in YEARS:
             self.data = None
             raise ValueError(self.not_parsed)
 
@@ -130,7 +128,7 @@ class DayField(_ParsedPlainly, wtforms.DateField):
 class OperatorTimeField(_ParsedPlainly, wtforms.DateTimeLocalField):
     """A time as the staff read it, in the operator's time zone; the value is in UTC."""
 
-    not_parsed = _l("Check the time.")
+    not_parsed = CHECK_THE_TIME
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)

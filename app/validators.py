@@ -47,6 +47,11 @@ SPACES = "".join(c for c in map(chr, range(0x3001)) if unicodedata.category(c) =
 CONTROL_CHARACTERS = _l("Remove the control characters from the text.")
 BAD_PHONE = _l("Check the phone number, for example 040 123 4567 or +358 40 1234567.")
 # A Finnish postal code: outages are told by it, so a customer's must match an outage's exactly.
+# A date outside these years is a slip of the keyboard (an agreement from the year 1, a card valid until
+# 9999), which would reach the customers' pages, emails and an invoice's barcode.
+YEARS = range(1900, 2200)
+CHECK_THE_DATE = _l("Check the date.")
+CHECK_THE_TIME = _l("Check the time.")
 POSTAL_CODE = re.compile(r"[0-9]{5}")  # not \d, which takes the digits of every script ("٣٣١٠٠")
 BAD_POSTAL_CODE = _l("A postal code is five digits, for example 33100.")
 

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Customer, OutboxMessage
 from app.models.base import utcnow
 from app.services import outbox
+from tests.helpers import PASSWORDS
 
 
 def queue(n: int = 1, to: str = "asiakas@example.fi") -> list[int]:
@@ -40,9 +41,18 @@ def test_an_email_goes_to_the_customers_own_address_only(demo_data):
         outbox.queue_email("someone@example.org", "password_changed", "fi", customer.id, customer=customer)
     with pytest.raises(ValueError, match="own address"):
         outbox.queue_email(customer.email, "password_changed", "fi", None, customer=customer)
-    confirm = outbox.queue_email("uusi@example.org", "email_change_confirm", "fi", customer.id, customer=customer,
+    confirm = outbox.queue_email("uusi@example.org", "email_change_confirm", "fi", customer.id,
                                  url="http://127.0.0.1/vahvista")
     assert confirm.recipient == "uusi@example.org"
+
+
+def test_the_confirmation_to_a_new_address_names_no_one(client, login):
+    """Whoever owns the address asked for, they learn nothing of the customer who asked."""
+    login("100001").submit("/kayttajatiedot/sahkoposti", {"email": "toinen@example.org",
+                                                         "password": PASSWORDS["100001"]})
+    [confirm] = db.session.query(OutboxMessage).filter_by(recipient="toinen@example.org").all()
+    assert confirm.payload["body"].startswith("Hei,\n")
+    assert not any(known in confirm.payload["body"] for known in ("Matti", "Virtanen", "100001"))
 
 
 def test_an_address_that_reads_as_a_list_is_still_one_recipient(smtp):

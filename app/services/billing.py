@@ -11,6 +11,7 @@ import calendar
 import csv
 import io
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
@@ -55,13 +56,16 @@ class CustomerCharges:
         return sum(line.vat_cents for line in self.lines)
 
 
-# 2026-11: what a month is, in the console's form, its export addresses and here.
-MONTH = r"\d{4}-(0[1-9]|1[0-2])"
+# 2026-11: what a month is, in the console's form, its export addresses and here; the digits 0-9 only
+# (\d would take other scripts' digits, which int() reads but no header may carry), and nothing after it.
+MONTH = r"[0-9]{4}-(0[1-9]|1[0-2])\Z"
 
 
 def parse_month(text: str) -> tuple[date, date]:
     """'2026-11' -> the first and last day of November 2026."""
     try:
+        if not re.match(MONTH, text.strip()):
+            raise ValueError(text)
         year, month = (int(part) for part in text.strip().split("-"))
         first = date(year, month, 1)
     except (ValueError, TypeError) as error:

@@ -16,6 +16,7 @@ from app.i18n import lazy_gettext as _l
 from app.models import Customer, Invoice, InvoiceLine, InvoicePreferenceRequest
 from app.models.invoice import INVOICE_CHANNELS
 from app.services import DomainError, NotFound, audit, finvoice, outbox, payments
+from app.validators import CHECK_THE_DATE, YEARS
 
 # What an invoice's lines and totals must agree on, field by field.
 TOTALS = ("net_cents", "vat_cents", "gross_cents")
@@ -29,7 +30,10 @@ def _problems(values: dict) -> dict:
         problems["reference"] = _l("The reference number's check digits do not match.")
     if not payments.is_valid_iban(values["iban"]):
         problems["iban"] = _l("The IBAN's check digits do not match.")
-    if values["due_date"] < values["invoice_date"]:
+    for name in ("invoice_date", "due_date"):
+        if values[name].year not in YEARS:
+            problems[name] = CHECK_THE_DATE
+    if values["due_date"] < values["invoice_date"] and "due_date" not in problems:
         problems["due_date"] = _l("The due date is before the invoice date.")
     for i, line in enumerate(values["lines"]):
         if line["gross_cents"] != line["net_cents"] + line["vat_cents"]:

@@ -36,8 +36,7 @@ def request_email_change(account: Account, new_email: str, password: str) -> Non
     customer.pending_email_at = utcnow()
     token = make_token("email-change", {"customer": customer.id, "state": _change_state(customer)})
     url = outbox.link("account.confirm_email", token=token)
-    outbox.queue_email(new_email, "email_change_confirm", customer.locale, customer.id,
-                       customer=customer, url=url)
+    outbox.queue_email(new_email, "email_change_confirm", customer.locale, customer.id, url=url)
     if customer.email:
         outbox.queue_email(customer.email, "email_change_notice", customer.locale, customer.id,
                            customer=customer, new_email=new_email)

@@ -40,7 +40,9 @@ def qr_svg(uri: str) -> str:
 
 
 def _normalise(code: str) -> str:
-    return "".join(ch for ch in code if ch.isalnum()).upper()
+    """What was typed, without spaces and dashes; only ASCII letters and digits count (a code in
+    another script's digits, "١٢٣٤٥٦", is not the code)."""
+    return "".join(ch for ch in code if ch.isascii() and ch.isalnum()).upper()
 
 
 def _totp_step(secret: str, code: str, last_step: int) -> int | None:

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from app.extensions import db
-from app.models import AuditEvent, Customer, Outage, PayTvCard, Product
-from tests.helpers import customer
+from app.models import AuditEvent, Customer, Invoice, Outage, PayTvCard, Product
+from tests.helpers import customer, invoice_body
 
 NEW = {"name": "Aino Uusi", "email": "aino.uusi@example.fi"}
 OUTAGE = {"title": "Katko", "started_at": "2026-11-29T06:00:00Z"}
@@ -80,6 +80,24 @@ def test_the_finvoice_media_type_is_asked_for_in_the_requests_language(client, a
                            headers={**api, "Accept-Language": "fi"})
     assert response.status_code == 415 and "Content-Type" in response.json["detail"]
     assert response.json["detail"] != "Send the Finvoice with Content-Type application/xml."
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "2200-01-01", "9999-12-31"])
+def test_a_day_outside_the_years_the_console_takes_is_refused(client, api, day):
+    """A year 1 or 9999 is a slip: it would reach the customer's pages, and an invoice's barcode (a due date
+    in the year 1 reads as 2001); an outage at 9999-12-31T23:59 broke the console's list of outages."""
+    moment, invoices = f"{day}T23:59:59Z", db.session.query(Invoice).count()
+    sent = {
+        "/api/v1/customers/100001/agreements": ({"kind": "billing", "valid_from": day}, "valid_from"),
+        "/api/v1/customers/100001/pay-tv-cards": ({"card_number": "0100 5555 0009", "valid_until": day}, "valid_until"),
+        "/api/v1/invoices": (invoice_body(pdf=None, invoice_date="2026-11-01", due_date=day), "due_date"),
+        "/api/v1/outages": ({**OUTAGE, "all_customers": True, "started_at": moment}, "started_at"),
+    }
+    for url, (body, field) in sent.items():
+        response = client.post(url, json=body, headers={**api, "Accept-Language": "fi"})
+        assert response.status_code == 422, (url, response.text)
+        assert {e["field"]: e["detail"] for e in response.json["errors"]}[field].startswith("Tarkista"), url
+    assert db.session.query(Outage).count() == 0 and db.session.query(Invoice).count() == invoices
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])

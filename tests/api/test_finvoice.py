@@ -63,6 +63,14 @@ def test_a_wrong_reference_checksum_is_named_by_its_element(client, api):
             "Viitenumeron tarkiste ei täsmää."}
 
 
+def test_a_due_date_in_the_year_one_is_refused(client, api):
+    data = (FILES / "one.xml").read_bytes().replace(b">20261115<", b">00010115<")
+    response = client.post("/api/v1/invoices/finvoice", data=data, headers={**api, **XML})
+    assert response.status_code == 422 and errors(response) == {
+        "InvoiceDetails/PaymentTermsDetails/InvoiceDueDate": "Tarkista päivämäärä."}
+    assert not stored("2026-000123")
+
+
 def test_one_bad_invoice_of_many_refuses_the_whole_file(client, api):
     data = (FILES / "two.xml").read_bytes().replace(b"<BuyerPartyIdentifier>100001", b"<BuyerPartyIdentifier>999999")
     response = client.post("/api/v1/invoices/finvoice", data=data, headers={**api, **XML})

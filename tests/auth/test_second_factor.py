@@ -39,6 +39,19 @@ def test_login_asks_for_the_code_after_the_password(client, matti_with_totp):
     assert client.get("/").status_code == 200
 
 
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def test_the_code_in_another_scripts_digits_is_a_wrong_code(client, matti_with_totp):
+    """Not a 500: only ASCII digits make a code, whatever else counts as a digit."""
+    client.submit("/kirjaudu", {"login": "100001", "password": "Lumi-Ranta-Kello-71"})
+    page = refused(client.submit("/kirjaudu/vahvistus", {"code": TOTP(SECRET).now().translate(ARABIC_INDIC)}))
+    assert "Koodi on väärä" in page.text
+    account = db.session.query(Account).join(Customer).filter(Customer.customer_number == "100002").one()
+    with pytest.raises(DomainError):
+        two_factor.enable(account, SECRET, TOTP(SECRET).now().translate(ARABIC_INDIC))
+
+
 def test_a_code_is_accepted_once(client, make_client, matti_with_totp):
     code = TOTP(SECRET).now()
     client.submit("/kirjaudu", {"login": "100001", "password": "Lumi-Ranta-Kello-71"})

@@ -148,7 +148,8 @@ def resource(group: str, import_name: str, description: str) -> Resource:
     bp.before_request(_claim)
     bp.after_request(_settle)
     csrf.exempt(bp)
-    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
+    # One budget per token over the whole API (a limit of each route would give it one per route).
+    limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=rate_limit_key)(bp)
     return bp
 
 

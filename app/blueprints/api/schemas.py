@@ -13,7 +13,16 @@ from app.models.outage import SEVERITIES
 from app.services import inbox, invoices
 from app.services.catalog_admin import MAX_PRICE_CENTS
 from app.services.customer_import import LIMITS
-from app.validators import CONTROL_CHARACTERS, MULTILINE_TEXT_PATTERN, SPACES, TEXT_PATTERN, has_control_characters
+from app.validators import (
+    CHECK_THE_DATE,
+    CHECK_THE_TIME,
+    CONTROL_CHARACTERS,
+    MULTILINE_TEXT_PATTERN,
+    SPACES,
+    TEXT_PATTERN,
+    YEARS,
+    has_control_characters,
+)
 from app.web import DB_INT_MAX
 
 PAGE_LIMIT = 100
@@ -46,8 +55,27 @@ class Integer(fields.Integer):
         return super()._validated(value)
 
 
+# validators.YEARS as the document says it (the whole day, so that a client's generator can write one)
+YEARS_PATTERN = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
+class Day(fields.Date):
+    """A day in `validators.YEARS`, as the console's date fields take it; the document gives the years as
+    the field's pattern."""
+
+    def __init__(self, **kwargs):
+        super().__init__(metadata={"pattern": YEARS_PATTERN, **kwargs.pop("metadata", {})}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if day.year not in YEARS:
+            raise ValidationError(str(CHECK_THE_DATE))
+        return day
+
+
 class UTCDateTimeField(fields.AwareDateTime):
-    """A moment with its offset (UTC when none is given), as the database compares it."""
+    """A moment with its offset (UTC when none is given), as the database compares it, in `validators.YEARS`
+    (one at 9999-12-31T23:59 is past what a local time can show)."""
 
     def __init__(self, **kwargs):
         super().__init__(default_timezone=UTC, **kwargs)
@@ -55,9 +83,12 @@ class UTCDateTimeField(fields.AwareDateTime):
     def _deserialize(self, value, attr, data, **kwargs):
         moment = super()._deserialize(value, attr, data, **kwargs)
         try:
-            return moment.astimezone(UTC)
+            moment = moment.astimezone(UTC)
         except OverflowError as error:
-            raise ValidationError("Not a valid datetime.") from error
+            raise ValidationError(str(CHECK_THE_TIME)) from error
+        if moment.year not in YEARS:
+            raise ValidationError(str(CHECK_THE_TIME))
+        return moment
 
 
 NOT_A_CURSOR = _l("Not a cursor of this API.")
@@ -111,18 +142,18 @@ class Row(Schema):
 
 class AgreementSchema(Row):
     kind = fields.String(required=True, validate=validate.OneOf(AGREEMENT_KINDS))
-    valid_from = fields.Date(required=True)
-    valid_until = fields.Date(allow_none=True, load_default=None,
+    valid_from = Day(required=True)
+    valid_until = Day(allow_none=True, load_default=None,
                               metadata={"description": "null: until further notice"})
 
 
 class PayTvCardSchema(Row):
     card_number = Text(required=True, validate=validate.Length(min=1, max=40))
-    valid_until = fields.Date(required=True)
+    valid_until = Day(required=True)
 
 
 class EndSchema(Schema):
-    valid_until = fields.Date(required=True, metadata={"description": "The last day it is in force"})
+    valid_until = Day(required=True, metadata={"description": "The last day it is in force"})
 
 
 class AgreementsSchema(Schema):
@@ -182,8 +213,8 @@ class SubscriptionSchema(Schema):
     id = Integer(required=True)
     product = fields.String(attribute="product.code", required=True)
     status = fields.String(required=True)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(allow_none=True, required=True)
+    starts_on = Day(required=True)
+    ends_on = Day(allow_none=True, required=True)
 
 
 class SubscriptionsSchema(Schema):
@@ -303,7 +334,7 @@ class FeedbackSchema(Schema):
     contact_requested = fields.Boolean(required=True)
     contact_email = fields.String(required=True)
     contact_phone = fields.String(required=True)
-    wished_end_date = fields.Date(allow_none=True, required=True)
+    wished_end_date = Day(allow_none=True, required=True)
     subscriptions = fields.Pluck(SubscriptionSchema, "id", many=True, required=True,
                                  metadata={"description": "Ids of the subscriptions a termination notice names"})
     fault_subscription_id = Integer(allow_none=True, required=True,
@@ -330,7 +361,7 @@ class FeedbackStatusSchema(Schema):
 
 
 class EndSubscriptionSchema(Schema):
-    ends_on = fields.Date(required=True, metadata={"description": "The last day of the subscription"})
+    ends_on = Day(required=True, metadata={"description": "The last day of the subscription"})
 
 
 # Invoices -------------------------------------------------------------------------------------
@@ -375,8 +406,8 @@ class InvoiceInputSchema(Schema):
 
     number = fields.String(required=True, validate=INVOICE_NUMBER)
     customer_number = fields.String(required=True, validate=validate.Length(min=1, max=LIMITS["customer_number"]))
-    invoice_date = fields.Date(required=True)
-    due_date = fields.Date(required=True)
+    invoice_date = Day(required=True)
+    due_date = Day(required=True)
     reference = Text(required=True, validate=validate.Length(min=1, max=40),
                      metadata={"description": "Finnish (1234561) or RF creditor reference (RF18 5390 0754 7034)"})
     iban = Text(required=True, validate=validate.Length(min=1, max=50))
@@ -393,8 +424,8 @@ class InvoiceSchema(Schema):
     id = Integer(required=True)
     number = fields.String(required=True)
     customer_number = fields.String(attribute="customer.customer_number", required=True)
-    invoice_date = fields.Date(required=True)
-    due_date = fields.Date(required=True)
+    invoice_date = Day(required=True)
+    due_date = Day(required=True)
     reference = fields.String(required=True)
     iban = fields.String(required=True)
     net_cents = Integer(required=True)
