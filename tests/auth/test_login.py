@@ -17,6 +17,13 @@ def test_login_page_is_finnish_and_has_the_form(client):
     assert "Kirjaudu" in page.text
 
 
+@pytest.mark.parametrize("url", ["/kirjaudu", "/hallinta/kirjaudu"])
+def test_the_login_comes_before_the_password(client, url):
+    """On the staff's form too, whose username field is its own (it once came after the password)."""
+    page = client.get(url).text
+    assert 0 < page.index('name="login"') < page.index('name="password"')
+
+
 @pytest.mark.parametrize("login", ["100001", "matti.virtanen@example.fi", "  MATTI.VIRTANEN@example.fi "])
 def test_customer_logs_in_with_number_or_email(client, demo_data, login):
     response = client.submit("/kirjaudu", {"login": login, "password": "Lumi-Ranta-Kello-71"})

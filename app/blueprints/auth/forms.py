@@ -5,6 +5,16 @@ from app.forms import Form, code_field, new_password_field
 from app.i18n import lazy_gettext as _l
 
 
+def _password_field():
+    """Made where each login form declares it: WTForms orders fields as they were made, and the password
+    comes after the login."""
+    return PasswordField(
+        _l("Password"),
+        validators=[InputRequired(message=_l("Write your password.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 class LoginForm(Form):
     login = StringField(
         _l("Customer number or email address"),
@@ -12,11 +22,7 @@ class LoginForm(Form):
                     Length(max=254)],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[InputRequired(message=_l("Write your password.")), Length(max=1024)],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = _password_field()
 
 
 class StaffLoginForm(LoginForm):
@@ -27,6 +33,7 @@ class StaffLoginForm(LoginForm):
         validators=[InputRequired(message=_l("Write your username.")), Length(max=64)],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
+    password = _password_field()
 
 
 class ForgotPasswordForm(Form):
