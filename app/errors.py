@@ -62,6 +62,8 @@ LIBRARY_MESSAGES = [(re.compile(pattern), message) for pattern, message in (
     (r"Must be one of: (?P<choices>.*)\.", _l("One of: %(choices)s.")),
     (r"Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\.",
      _l("From %(min)s to %(max)s.")),
+    (r"Must be greater than or equal to (?P<min>\S+) and less than (?P<max>\S+)\.",
+     _l("At least %(min)s and less than %(max)s.")),
 )]
 
 

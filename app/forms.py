@@ -70,10 +70,15 @@ class Form(FlaskForm):
 
 
 class CheckboxesField(SelectMultipleField):
-    """Several choices as checkboxes; the template draws them in a fieldset with their legend."""
+    """Several choices as checkboxes; the template draws them in a fieldset with their legend. A value
+    not among them is refused in the portal's words (WTForms' own has no Finnish or Swedish)."""
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, invalid_choice_message=lambda count: str(_l("Choose from the options shown.")),
+                         **kwargs)
 
 
 class AttachmentsField(MultipleFileField):

@@ -36,6 +36,8 @@ def test_a_refused_token_form_keeps_what_was_typed(admin):
     past = admin.submit(URL, {"name": "Verkko", "scopes": ["orders:read"], "expires_on": today().isoformat()})
     past = refused(past)
     assert "tulevaisuudessa" in past.text
+    unknown = refused(admin.submit(URL, {"name": "Verkko", "scopes": ["admin:all"]}))
+    assert "Valitse annetuista vaihtoehdoista." in unknown.text and "not a valid choice" not in unknown.text
     assert db.session.query(ApiToken).count() == 0
 
 
