@@ -82,6 +82,12 @@ def test_the_finvoice_media_type_is_asked_for_in_the_requests_language(client, a
     assert response.json["detail"] != "Send the Finvoice with Content-Type application/xml."
 
 
+def test_a_customer_number_too_long_is_refused_as_too_long(client, api):
+    response = client.put(f"/api/v1/customers/{'2' * 25}", json=NEW, headers={**api, "Accept-Language": "en"})
+    assert response.status_code == 422
+    assert [e["detail"] for e in response.json["errors"]] == ["customer_number is longer than 20 characters"]
+
+
 @pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "2200-01-01", "9999-12-31"])
 def test_a_day_outside_the_years_the_console_takes_is_refused(client, api, day):
     """A year 1 or 9999 is a slip: it would reach the customer's pages, and an invoice's barcode (a due date

@@ -31,6 +31,17 @@ def test_a_retry_gets_the_first_answer_and_another_request_is_refused(client, ap
     assert count(rows) == before + 1
 
 
+def test_a_key_of_spaces_is_refused_not_ignored(client, api):
+    """Ignored, it would let the retry it was sent for add a second agreement."""
+    before = count(Agreement)
+    for _ in range(2):
+        response = client.post("/api/v1/customers/100002/agreements",
+                               json={"kind": "billing", "valid_from": "2026-12-01"},
+                               headers={**api, "Idempotency-Key": "   ", "Accept-Language": "en"})
+        assert response.status_code == 400 and response.json["detail"] == "The Idempotency-Key is empty."
+    assert count(Agreement) == before
+
+
 def test_keys_are_per_token(client, make_token, demo_data):
     """Two systems that happen to choose the same key do not get each other's answers."""
     url, key = "/api/v1/customers/100002/agreements", {"Idempotency-Key": "1"}

@@ -70,10 +70,13 @@ def idempotent(view):
 
 def _claim():
     """Before a marked view: take the request's key, or answer a retry as the first time."""
-    key = request.headers.get("Idempotency-Key", "").strip()
+    sent = request.headers.get("Idempotency-Key")
     view = current_app.view_functions.get(request.endpoint)
-    if not key or not getattr(view, "idempotent", False):
+    if sent is None or not getattr(view, "idempotent", False):
         return None
+    key = sent.strip()
+    if not key:  # a key of spaces would otherwise be no key: the retry it was sent for would do it again
+        raise BadRequest(str(_l("The Idempotency-Key is empty.")))
     if len(key) > IDEMPOTENCY_KEY["schema"]["maxLength"]:
         raise BadRequest(str(_l("The Idempotency-Key is too long.")))
     digest = hashlib.sha256(b"\n".join((request.method.encode(), request.path.encode(),
