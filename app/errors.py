@@ -129,7 +129,7 @@ def _too_many(reset_at: float | None):
     if reset_at is None:
         return answer(429)
     at = datetime.fromtimestamp(reset_at, UTC)
-    response = answer(429, _l("Too many attempts. You can try again at %(time)s.", time=clock(at)))
+    response = answer(429, _l("You can try again at %(time)s.", time=clock(at)))  # after the title, "Too many attempts"
     response.headers["Retry-After"] = str(max(1, int(reset_at - datetime.now(UTC).timestamp())))
     return response
 
