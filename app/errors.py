@@ -21,8 +21,7 @@ from app.templating import file_size
 from app.web import is_api_request, render, unnamed_operator
 
 MESSAGES = {
-    400: (_l("Something was wrong with the request"),
-          _l("The form may have expired. Go back, reload the page and try again.")),
+    400: (_l("Something was wrong with the request"), _l("Check the address and what was sent.")),
     401: (_l("Sign in first"), _l("This needs a valid API token: Authorization: Bearer followed by the token.")),
     403: (_l("No access"), _l("You do not have access to this page.")),
     404: (_l("Page not found"), _l("The page does not exist or you do not have access to it.")),
@@ -193,7 +192,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):
-        return _page(400)
+        return _page(400, _l("The form may have expired. Go back, reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

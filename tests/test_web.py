@@ -141,7 +141,7 @@ def test_a_nul_character_in_the_address_is_a_bad_request_in_finnish(client, demo
     client.login()
     response = client.get(url)
     assert response.status_code == 400
-    assert "Pyynnössä oli virhe" in response.text
+    assert "Pyynnössä oli virhe" in response.text and "Lomake on ehkä vanhentunut" not in response.text  # no form
 
 
 def regions(text: str) -> tuple[str, str]:

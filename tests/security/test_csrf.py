@@ -20,8 +20,8 @@ SIDES = {
 def _refusal_problem(response) -> str | None:
     if response.status_code != 400:
         return f"{response.status_code} {response.location or ''}"
-    if "Pyynnössä oli virhe" not in response.text:
-        return "no Finnish message"
+    if "Pyynnössä oli virhe" not in response.text or "Lomake on ehkä vanhentunut" not in response.text:
+        return "not the expired form's message in Finnish"
     if any(not c.startswith("oh_session=") for c in response.headers.getlist("Set-Cookie")):
         return "a cookie was set"  # e.g. the language switcher's
     return finnish_problem(response)
