@@ -143,8 +143,7 @@ class Row(Schema):
 class AgreementSchema(Row):
     kind = fields.String(required=True, validate=validate.OneOf(AGREEMENT_KINDS))
     valid_from = Day(required=True)
-    valid_until = Day(allow_none=True, load_default=None,
-                              metadata={"description": "null: until further notice"})
+    valid_until = Day(allow_none=True, load_default=None, metadata={"description": "null: until further notice"})
 
 
 class PayTvCardSchema(Row):
