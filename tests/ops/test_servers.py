@@ -4,7 +4,10 @@ import itertools
 from collections import Counter
 
 import pytest
+from sqlalchemy import select
 
+from app.extensions import db
+from app.models import OutboxMessage, WorkerHeartbeat
 from bench.harness import CUSTOMER, Browser, Deployment
 from tests.ops.conftest import queue_emails, unsent, wait_for
 
@@ -83,13 +86,18 @@ def test_two_workers_deliver_the_outbox_once(ops_db, workers, relay):
     n = 40  # two batches of 20
     relay.inbox.hold_while = lambda messages: len({m["From"] for m in messages}) < 2
     ids = queue_emails(n)
-    for name in ("A", "B"):
-        workers.start_worker({"MAIL_FROM": f"Worker {name} <{name.lower()}@ipp.example>"})
+    ours = [workers.start_worker({"MAIL_FROM": f"Worker {name} <{name.lower()}@ipp.example>"}).pid
+            for name in ("A", "B")]
     wait_for(lambda: unsent() == 0, "the outbox to be delivered")
-    assert not relay.inbox.released.is_set()  # both delivered: the hold ended by itself
+    # Twice in many runs the outbox emptied while this relay got 20 or none of the messages: what the
+    # rows and the workers' heartbeats say then is in the failure, to find who took them.
+    rows = Counter((m.status, m.attempts, m.last_error[:80]) for m in db.session.scalars(select(OutboxMessage)))
+    told = f"rows (status, attempts, error): {dict(rows)}; heartbeats: " \
+           f"{list(db.session.scalars(select(WorkerHeartbeat.name)))}; our workers' pids: {ours}"
+    assert not relay.inbox.released.is_set(), told  # both delivered: the hold ended by itself
     senders = Counter(m["From"].addresses[0].username for m in relay.messages)
-    assert set(senders) == {"a", "b"}
-    assert sum(senders.values()) == n
+    assert set(senders) == {"a", "b"}, told
+    assert sum(senders.values()) == n, told
     message_ids = Counter(m["Message-ID"] for m in relay.messages)
     assert len(message_ids) == n and set(message_ids.values()) == {1}
     assert sorted(int(mid.split("-")[1].split(".")[0]) for mid in message_ids) == ids
