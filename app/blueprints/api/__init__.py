@@ -128,9 +128,24 @@ class Parser(FlaskParser):
 
 
 class Resource(Blueprint):
-    """A resource group's blueprint, with the one way of a list read a page at a time."""
+    """A resource group's blueprint, with one way to declare a route (`call`) and one way of a list
+    read a page at a time (`page`)."""
 
     ARGUMENTS_PARSER = Parser()
+
+    def call(self, method: str, rule: str, answer: type[Schema] | None, *, status: int = 200,
+             body: type[Schema] | None = None, query: type[Schema] | None = None, endpoint: str | None = None,
+             **response):
+        """The route `method rule`, answered with `status` and `answer`'s body (`response` says more of
+        the answer, for the document). The view takes the JSON `body`, when the route has one, as its
+        first argument, and the fields of the `query` schema as keyword arguments."""
+        layers = [self.route(rule, methods=[method], endpoint=endpoint)]
+        if body is not None:
+            layers.append(self.arguments(body))
+        if query is not None:
+            layers.append(self.arguments(query, location="query", as_kwargs=True))
+        layers.append(self.response(status, answer, **response))
+        return lambda view: functools.reduce(lambda inner, layer: layer(inner), reversed(layers), view)
 
     def page(self, rule: str, query: type[Schema], page: type[Schema]):
         """A GET of items in id order, a page after the id `after` (the query is a PageQuerySchema): the view
@@ -139,8 +154,7 @@ class Resource(Blueprint):
             @functools.wraps(view)
             def items(**arguments):
                 return {"items": view(**arguments)}
-            return self.get(rule)(self.arguments(query, location="query", as_kwargs=True)(
-                self.response(200, page)(items)))
+            return self.call("GET", rule, page, query=query)(items)
         return decorator
 
 

@@ -54,25 +54,21 @@ def _check_if_match(customer: Customer | None) -> None:
         raise PreconditionFailed(str(_l("The customer has changed since you read it: read it again.")))
 
 
-@bp.get("/customers")
-@bp.arguments(schemas.CustomerQuerySchema, location="query", as_kwargs=True)
-@bp.response(200, schemas.CustomerPageSchema)
+@bp.call("GET", "/customers", schemas.CustomerPageSchema, query=schemas.CustomerQuerySchema)
 def customer_list(limit: int, cursor: str | None = None, updated_since=None):
     """Customers in customer-number order, a page at a time; with `updated_since`, only those changed since."""
     page = customers.changed_since(updated_since, cursor, limit + 1)
     return {"items": page[:limit], "next_cursor": page[limit - 1].customer_number if len(page) > limit else None}
 
 
-@bp.get("/customers/<customer_number>")
-@bp.response(200, schemas.CustomerSchema, headers=ETAG)
+@bp.call("GET", "/customers/<customer_number>", schemas.CustomerSchema, headers=ETAG)
 def customer_read(customer_number: str):
     customer = customers.by_number(customer_number)
     return customer, 200, {"ETag": etag(customer)}
 
 
-@bp.put("/customers/<customer_number>")
-@bp.arguments(schemas.CustomerInputSchema)
-@bp.response(200, schemas.CustomerSchema, headers=ETAG, description="Updated (or nothing changed)")
+@bp.call("PUT", "/customers/<customer_number>", schemas.CustomerSchema,
+         body=schemas.CustomerInputSchema, headers=ETAG, description="Updated (or nothing changed)")
 @bp.alt_response(201, schema=schemas.CustomerSchema, headers=ETAG, description="Created")
 @bp.alt_response(412, response="PRECONDITION_FAILED")
 @bp.doc(**links(200, 201, **CUSTOMER_LINKS))
@@ -86,8 +82,7 @@ def customer_put(values: dict, customer_number: str):
     return customer, 201 if created else 200, {"ETag": etag(customer)}
 
 
-@bp.post("/customers/<customer_number>/close")
-@bp.response(200, schemas.CustomerSchema, headers=ETAG)
+@bp.call("POST", "/customers/<customer_number>/close", schemas.CustomerSchema, headers=ETAG)
 def customer_close(customer_number: str):
     """The customer can no longer log in and every session ends; the records stay."""
     customer = customers.by_number(customer_number)
@@ -95,9 +90,9 @@ def customer_close(customer_number: str):
     return customer, 200, {"ETag": etag(customer)}
 
 
-@bp.post("/customers/<customer_number>/invite")
+@bp.call("POST", "/customers/<customer_number>/invite", None, status=202,
+         description="The first-login link is on its way to the customer's email")
 @idempotent
-@bp.response(202, description="The first-login link is on its way to the customer's email")
 def customer_invite(customer_number: str):
     accounts.invite(customers.by_number(customer_number))
     return nothing(202)
@@ -121,39 +116,31 @@ def customer_rows(one: str, rows: str, schema: type[Schema], list_schema: type[S
             return view
         return mark
 
-    @bp.get(collection, endpoint=f"{one}s_read")
-    @bp.response(200, list_schema)
+    @bp.call("GET", collection, list_schema, endpoint=f"{one}s_read")
     def read(customer_number: str):
         return customers.by_number(customer_number)
 
-    @bp.put(collection, endpoint=f"{one}s_replace")
+    @bp.call("PUT", collection, list_schema, body=list_schema, endpoint=f"{one}s_replace")
     @saying("replace")
-    @bp.arguments(list_schema)
-    @bp.response(200, list_schema)
     def replace_all(values: dict, customer_number: str):
         customer = customers.by_number(customer_number)
         replace(customer, values[rows.replace("-", "_")])
         return customer
 
-    @bp.post(collection, endpoint=f"{one}_add")
+    @bp.call("POST", collection, schema, status=201, body=schema, endpoint=f"{one}_add", description="Added")
     @saying("add")
     @idempotent
-    @bp.arguments(schema)
-    @bp.response(201, schema, description="Added")
     @bp.doc(**row_links(rows, id_name))
     def add_one(values: dict, customer_number: str):
         return add(customers.by_number(customer_number), None, **values)
 
-    @bp.post(f"{row}/end", endpoint=f"{one}_end")
+    @bp.call("POST", f"{row}/end", schema, body=schemas.EndSchema, endpoint=f"{one}_end")
     @saying("end")
-    @bp.arguments(schemas.EndSchema)
-    @bp.response(200, schema)
     def end_one(values: dict, customer_number: str, **row_id: int):
         return end(customers.by_number(customer_number), row_id[id_name], values["valid_until"])
 
-    @bp.delete(row, endpoint=f"{one}_delete")
+    @bp.call("DELETE", row, None, status=204, endpoint=f"{one}_delete")
     @saying("delete")
-    @bp.response(204)
     def delete_one(customer_number: str, **row_id: int):
         delete(customers.by_number(customer_number), row_id[id_name])
         return nothing(204)
@@ -175,8 +162,7 @@ customer_rows("card", "pay-tv-cards", schemas.PayTvCardSchema, schemas.PayTvCard
                   "delete": "Take the card from the customer; its number is free for another."})
 
 
-@bp.get("/customers/<customer_number>/subscriptions")
-@bp.response(200, schemas.SubscriptionsSchema)
+@bp.call("GET", "/customers/<customer_number>/subscriptions", schemas.SubscriptionsSchema)
 def subscriptions_read(customer_number: str):
     customer = customers.by_number(customer_number)
     return {"subscriptions": subscriptions.subscriptions_of(customer.id)}

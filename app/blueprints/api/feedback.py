@@ -11,15 +11,12 @@ def feedback_list(after: int, limit: int, status: str | None = None, kind: str |
     return inbox.after(after, status, kind, limit)
 
 
-@bp.get("/feedback/<int:feedback_id>")
-@bp.response(200, schemas.FeedbackSchema)
+@bp.call("GET", "/feedback/<int:feedback_id>", schemas.FeedbackSchema)
 def feedback_read(feedback_id: int):
     return inbox.get(feedback_id)
 
 
-@bp.put("/feedback/<int:feedback_id>/status")
-@bp.arguments(schemas.FeedbackStatusSchema)
-@bp.response(200, schemas.FeedbackSchema)
+@bp.call("PUT", "/feedback/<int:feedback_id>/status", schemas.FeedbackSchema, body=schemas.FeedbackStatusSchema)
 def feedback_status(values: dict, feedback_id: int):
     """Set the status and the staff's note, as in the console."""
     item = inbox.get(feedback_id)
@@ -27,9 +24,8 @@ def feedback_status(values: dict, feedback_id: int):
     return item
 
 
-@bp.post("/feedback/<int:feedback_id>/subscriptions/<int:subscription_id>/end")
-@bp.arguments(schemas.EndSubscriptionSchema)
-@bp.response(200, schemas.FeedbackSchema)
+@bp.call("POST", "/feedback/<int:feedback_id>/subscriptions/<int:subscription_id>/end", schemas.FeedbackSchema,
+         body=schemas.EndSubscriptionSchema)
 def feedback_end_subscription(values: dict, feedback_id: int, subscription_id: int):
     """End a subscription the termination notice names, on the given day; the customer is told in
     writing, as from the console."""

@@ -16,9 +16,8 @@ def invoice_list(after: int, limit: int, customer_number: str | None = None):
     return invoices.invoices_after(after, customer_number, limit)
 
 
-@bp.post("/invoices")
-@bp.arguments(schemas.InvoiceInputSchema)
-@bp.response(201, schemas.InvoiceSchema, description="Recorded")
+@bp.call("POST", "/invoices", schemas.InvoiceSchema,
+         status=201, body=schemas.InvoiceInputSchema, description="Recorded")
 @bp.alt_response(200, schema=schemas.InvoiceSchema, description="This invoice was recorded already; nothing changed")
 @idempotent
 def invoice_create(values: dict):
@@ -29,11 +28,11 @@ def invoice_create(values: dict):
     return invoices.by_number(invoice.number), 201 if created else 200
 
 
-@bp.post("/invoices/finvoice")
+@bp.call("POST", "/invoices/finvoice", schemas.InvoicesSchema, status=201,
+         description="Recorded (at least one invoice was new)")
 @bp.doc(requestBody={
     "required": True, "description": "A Finvoice 3.0 message, or several Finvoice elements under one root",
     "content": {"application/xml": {"schema": {"type": "string"}}}})
-@bp.response(201, schemas.InvoicesSchema, description="Recorded (at least one invoice was new)")
 @bp.alt_response(200, schema=schemas.InvoicesSchema, description="Every invoice was recorded already; nothing changed")
 @idempotent
 def invoice_import():
@@ -46,15 +45,12 @@ def invoice_import():
     return {"items": items}, 201 if any(created for _, created in recorded) else 200
 
 
-@bp.get("/invoices/<invoice_number>")
-@bp.response(200, schemas.InvoiceSchema)
+@bp.call("GET", "/invoices/<invoice_number>", schemas.InvoiceSchema)
 def invoice_read(invoice_number: str):
     return invoices.by_number(invoice_number)
 
 
-@bp.patch("/invoices/<invoice_number>")
-@bp.arguments(schemas.InvoiceStatusSchema)
-@bp.response(200, schemas.InvoiceSchema)
+@bp.call("PATCH", "/invoices/<invoice_number>", schemas.InvoiceSchema, body=schemas.InvoiceStatusSchema)
 def invoice_status(values: dict, invoice_number: str):
     """The payment status: open, paid, partially_paid, overdue or credited."""
     return invoices.set_status(invoice_number, values["status"])

@@ -12,23 +12,19 @@ def order_list(after: int, limit: int, status: str | None = None):
     return order_queue.orders_after(after, status, limit)
 
 
-@bp.get("/orders/<int:order_id>")
-@bp.response(200, schemas.OrderSchema)
+@bp.call("GET", "/orders/<int:order_id>", schemas.OrderSchema)
 def order_read(order_id: int):
     return order_queue.order(order_id)
 
 
-@bp.post("/orders/<int:order_id>/deliver")
-@bp.response(200, schemas.OrderSchema)
+@bp.call("POST", "/orders/<int:order_id>/deliver", schemas.OrderSchema)
 def order_deliver(order_id: int):
     """The operator delivered it: as the console's "delivered" button, the same emails and events."""
     order_queue.deliver(order_id)
     return order_queue.order(order_id)
 
 
-@bp.post("/orders/<int:order_id>/reject")
-@bp.arguments(schemas.RejectSchema)
-@bp.response(200, schemas.OrderSchema)
+@bp.call("POST", "/orders/<int:order_id>/reject", schemas.OrderSchema, body=schemas.RejectSchema)
 def order_reject(values: dict, order_id: int):
     """Not delivered: the customer gets the reason by email, as from the console."""
     order_queue.reject(order_id, values["reason"])

@@ -15,9 +15,8 @@ def outage_list(after: int, limit: int, current: bool | None = None):
     return outages.outages_after(after, limit, current)
 
 
-@bp.post("/outages")
-@bp.arguments(schemas.OutageInputSchema)
-@bp.response(201, schemas.OutageSchema, description="Published; the affected customers are being told")
+@bp.call("POST", "/outages", schemas.OutageSchema,
+         status=201, body=schemas.OutageInputSchema, description="Published; the affected customers are being told")
 @idempotent
 def outage_create(values: dict):
     """Publish an outage, as the console's form: at postal codes or municipalities, or of all
@@ -26,15 +25,13 @@ def outage_create(values: dict):
     return outages.create(values, outages.group_ids(values.pop("groups")), codes, places), 201
 
 
-@bp.get("/outages/<int:outage_id>")
-@bp.response(200, schemas.OutageSchema)
+@bp.call("GET", "/outages/<int:outage_id>", schemas.OutageSchema)
 def outage_read(outage_id: int):
     return get(Outage, outage_id)
 
 
-@bp.post("/outages/<int:outage_id>/updates")
-@bp.arguments(schemas.OutageUpdateInputSchema)
-@bp.response(201, schemas.OutageSchema, description="Posted")
+@bp.call("POST", "/outages/<int:outage_id>/updates", schemas.OutageSchema,
+         status=201, body=schemas.OutageUpdateInputSchema, description="Posted")
 @idempotent
 def outage_update(values: dict, outage_id: int):
     """Post an update; it shows on the public page and in the feed at once."""
@@ -43,9 +40,7 @@ def outage_update(values: dict, outage_id: int):
     return outage, 201
 
 
-@bp.post("/outages/<int:outage_id>/resolve")
-@bp.arguments(schemas.OutageResolveSchema)
-@bp.response(200, schemas.OutageSchema)
+@bp.call("POST", "/outages/<int:outage_id>/resolve", schemas.OutageSchema, body=schemas.OutageResolveSchema)
 def outage_resolve(values: dict, outage_id: int):
     """Resolve it with a closing note; the customers told of its start are told it is over."""
     outage = get(Outage, outage_id)
