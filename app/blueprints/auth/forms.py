@@ -5,7 +5,13 @@ from app.forms import Form, code_field, new_password_field
 from app.i18n import lazy_gettext as _l
 
 
-def _password_field():
+def _login_field(label: str, message: str, max_length: int = 254) -> StringField:
+    """What a person logs in or asks a reset link with: a username the browser may fill in."""
+    return StringField(label, validators=[InputRequired(message=message), Length(max=max_length)],
+                       render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"})
+
+
+def _password_field() -> PasswordField:
     """Made where each login form declares it: WTForms orders fields as they were made, and the password
     comes after the login."""
     return PasswordField(
@@ -16,32 +22,19 @@ def _password_field():
 
 
 class LoginForm(Form):
-    login = StringField(
-        _l("Customer number or email address"),
-        validators=[InputRequired(message=_l("Write your customer number or email address.")),
-                    Length(max=254)],
-        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
-    )
+    login = _login_field(_l("Customer number or email address"), _l("Write your customer number or email address."))
     password = _password_field()
 
 
 class StaffLoginForm(LoginForm):
     """The same login; staff name themselves by username."""
 
-    login = StringField(
-        _l("Username"),
-        validators=[InputRequired(message=_l("Write your username.")), Length(max=64)],
-        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
-    )
+    login = _login_field(_l("Username"), _l("Write your username."), max_length=64)
     password = _password_field()
 
 
 class ForgotPasswordForm(Form):
-    login = StringField(
-        _l("Email address or customer number"),
-        validators=[InputRequired(message=_l("Write your email address or customer number.")), Length(max=254)],
-        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
-    )
+    login = _login_field(_l("Email address or customer number"), _l("Write your email address or customer number."))
 
 
 class SetPasswordForm(Form):
