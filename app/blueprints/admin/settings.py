@@ -59,8 +59,7 @@ def staff_change(account_id: int, action: str):
 
 
 def _tokens_page(form: ApiTokenForm, new_token: str | None = None):
-    return render("admin/api_tokens.html", form=form, tokens=api_tokens.tokens(), new_token=new_token,
-                  action_form=ActionForm(formdata=None), now=utcnow())
+    return render("admin/api_tokens.html", form=form, tokens=api_tokens.tokens(), new_token=new_token, now=utcnow())
 
 
 @bp.route("/asetukset/api", methods=["GET", "POST"])
@@ -78,45 +77,26 @@ def api_tokens_view():
 @bp.post("/asetukset/api/<int:token_id>/peruuta")
 @admin_required
 def api_token_revoke(token_id: int):
-    form = ActionForm()
-    if form.validate_on_submit():
-        api_tokens.revoke(token_id)
-        return done(_("The token is revoked: it no longer works."), url_for("admin.api_tokens_view"))
-    return _tokens_page(ApiTokenForm(formdata=None))
+    api_tokens.revoke(token_id)
+    return done(_("The token is revoked: it no longer works."), url_for("admin.api_tokens_view"))
 
 
-def _canned_page(form: CannedReplyForm, action_form: ActionForm | None = None):
-    return render("admin/canned_replies.html", replies=canned_replies.all_replies(), form=form,
-                  action_form=action_form or ActionForm(formdata=None))
-
-
-@bp.route("/asetukset/vastauspohjat", methods=["GET", "POST"])
+@bp.route("/asetukset/vastauspohjat", methods=["GET", "POST"], defaults={"canned_id": None},
+          endpoint="canned_replies_view")
+@bp.route("/asetukset/vastauspohjat/<int:canned_id>", methods=["GET", "POST"], endpoint="canned_reply")
 @admin_required
-def canned_replies_view():
-    """The canned replies, and the form that adds one."""
-    form = CannedReplyForm()
+def canned_replies_view(canned_id: int | None):
+    """The canned replies, and the form that adds one or, at a reply's own address, edits it."""
+    form = CannedReplyForm(obj=get(CannedReply, canned_id) if canned_id else None)
     if form.validate_on_submit():
-        canned_replies.save(None, form.name.data, form.body.data)
-        return done(_("The canned reply is added."), url_for("admin.canned_replies_view"))
-    return _canned_page(form)
-
-
-@bp.route("/asetukset/vastauspohjat/<int:canned_id>", methods=["GET", "POST"])
-@admin_required
-def canned_reply(canned_id: int):
-    canned = get(CannedReply, canned_id)
-    form = CannedReplyForm(obj=canned)
-    if form.validate_on_submit():
-        canned_replies.save(canned.id, form.name.data, form.body.data)
-        return done(_("Saved."), url_for("admin.canned_replies_view"))
-    return render("admin/canned_reply.html", canned=canned, form=form)
+        canned_replies.save(canned_id, form.name.data, form.body.data)
+        return done(_("Saved.") if canned_id else _("The canned reply is added."),
+                    url_for("admin.canned_replies_view"))
+    return render("admin/canned_replies.html", replies=canned_replies.all_replies(), form=form, canned_id=canned_id)
 
 
 @bp.post("/asetukset/vastauspohjat/<int:canned_id>/poista")
 @admin_required
 def canned_reply_delete(canned_id: int):
-    form = ActionForm()
-    if form.validate_on_submit():
-        canned_replies.delete(canned_id)
-        return done(_("The canned reply is removed."), url_for("admin.canned_replies_view"))
-    return _canned_page(CannedReplyForm(formdata=None), action_form=form)
+    canned_replies.delete(canned_id)
+    return done(_("The canned reply is removed."), url_for("admin.canned_replies_view"))
