@@ -97,6 +97,8 @@ def data_value(value, key: str = "", section: str = "") -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
+        # Every page's labelled sections: a template macro, given to all templates as a helper is.
+        section=app.jinja_env.get_template("_section.html").module.section,
         static_url=static_url, operator=operator, get_locale=get_locale, today=today,
         menu=menu, console_menu=console_menu, this_page=this_page, languages=languages,
         agreement_kinds=labels.AGREEMENT_KINDS, topics=labels.TOPICS,
