@@ -50,16 +50,29 @@ class Picker:
 
 @dataclass
 class Change:
+    subscription: Subscription
     channel: Channel
     changed: bool
     chosen: bool  # the channel's state after the request
-    count: int
-    limit: int
+    chosen_ids: set[int]  # every chosen channel after the request
     was_full: bool
+
+    @property
+    def count(self) -> int:
+        return len(self.chosen_ids)
+
+    @property
+    def limit(self) -> int:
+        return self.subscription.product.mix_size
 
     @property
     def full(self) -> bool:
         return self.count >= self.limit
+
+    def view(self) -> Picker:
+        """The picker as far as the changed channel's row and the counter show it, without reading
+        it again; the other rows change only when the limit is reached or left (`full != was_full`)."""
+        return Picker(subscription=self.subscription, has_card=True, chosen=self.chosen_ids)
 
     @property
     def message(self) -> str:
@@ -136,12 +149,12 @@ def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chos
     limit = subscription.product.mix_size
     was_full = len(choices) >= limit
 
-    def result(changed: bool, count: int) -> Change:
-        return Change(channel=channel, changed=changed, chosen=chosen, count=count, limit=limit,
-                      was_full=was_full)
+    def result(changed: bool, chosen_ids) -> Change:
+        return Change(subscription=subscription, channel=channel, changed=changed, chosen=chosen,
+                      chosen_ids=set(chosen_ids), was_full=was_full)
 
     if chosen == (channel.id in choices):
-        return result(False, len(choices))
+        return result(False, choices)
     if chosen:
         if channel.retired:
             raise DomainError(_l("%(name)s is no longer in the channel pool and cannot be chosen.",
@@ -166,5 +179,5 @@ def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chos
                        product=subscription.product.code, mix_size=limit,
                        channels=[{"id": i, "name": names[i]} for i in sorted(channel_ids)])
     db.session.commit()
-    return result(True, len(channel_ids))
+    return result(True, channel_ids)
 

@@ -36,6 +36,9 @@ def toggle(subscription_id: int, channel_id: int):
     if form.validate_on_submit():
         change = mix.toggle_channel(current_user.customer_id, subscription_id, channel_id,
                                     form.chosen.data == "1", today())
+        # The row and the counter are drawn from the change itself; the whole picker is read
+        # again only when the limit is reached or left.
+        context = {"view": change.view()} if change.full == change.was_full else _page_data()
         return done(change.message, url_for("mix.edit", _anchor=f"valinta-{channel_id}"), "mix/edit.html",
-                    "toggled", kind="success" if change.changed else "info", change=change, **_page_data())
+                    "toggled", kind="success" if change.changed else "info", change=change, **context)
     return render("mix/edit.html", "toggled", change=None, **_page_data(form))
