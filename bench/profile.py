@@ -30,7 +30,7 @@ from pyinstrument import Profiler
 from bench import wrk
 from bench.harness import BIN, Deployment
 from bench.portal import COMPRESSED, Portal, table
-from bench.server import TARGETS
+from bench.server import TARGETS, mix_toggle
 
 # First match wins; a frame no rule names gives its time to its caller's layer.
 LAYERS = [
@@ -67,33 +67,41 @@ def by_layer(frame, inherited: str = "other", totals: dict | None = None) -> dic
     return totals
 
 
-def cpu_per_request(client, path: str, requests: int, headers: dict) -> float:
+def sender(client, path: str, headers: dict, body: str | None = None):
+    """One request of a page (a GET), or of a form POST of `body` (the MIX toggle)."""
+    if body is None:
+        return lambda: client.get(path, headers=headers)
+    return lambda: client.post(path, data=body, headers=headers, content_type="application/x-www-form-urlencoded")
+
+
+def cpu_per_request(send, requests: int) -> float:
     """CPU seconds of one request, unprofiled: on a shared machine the CPU time of this process is
     steadier than the wall clock, which counts the time other people's work held the cores."""
     for _ in range(20):  # warm-up: templates compiled, caches filled, the pool open
-        assert client.get(path, headers=headers).status_code == 200, path
+        assert send().status_code == 200
     started = time.process_time()
     for _ in range(requests):
-        client.get(path, headers=headers)
+        send()
     return (time.process_time() - started) / requests
 
 
-def profile(client, path: str, requests: int, headers: dict) -> Profiler:
+def profile(send, requests: int) -> Profiler:
     profiler = Profiler(interval=0.0002)
     profiler.start()
     for _ in range(requests):
-        client.get(path, headers=headers)
+        send()
     profiler.stop()
     return profiler
 
 
-def under_wrk(portal: Portal, pid: int, path: str, side: str, seconds: int, connections: int) -> tuple[Counter, float]:
-    """py-spy's samples of the gunicorn under `pid` by layer while wrk loads `path`; and wrk's requests/s."""
-    headers = {**COMPRESSED, "Cookie": portal.cookies[side]} if portal.cookies[side] else COMPRESSED
-    wrk.run(portal.url + path, 1, 1, headers)  # warm up
+def under_wrk(portal: Portal, pid: int, path: str, headers: dict, body: str | None, seconds: int,
+              connections: int) -> tuple[Counter, float]:
+    """py-spy's samples of the gunicorn under `pid` by layer while wrk loads `path` (a POST of `body`
+    if given); and wrk's requests/s."""
+    wrk.run(portal.url + path, 1, 1, headers, body)  # warm up
     figures = {}
     load = threading.Thread(target=lambda: figures.update(wrk.run(portal.url + path, connections, seconds + 2,
-                                                                   headers)))
+                                                                   headers, body)))
     load.start()
     time.sleep(1)
     with tempfile.NamedTemporaryFile(suffix=".txt") as raw:
@@ -113,6 +121,15 @@ def under_wrk(portal: Portal, pid: int, path: str, side: str, seconds: int, conn
     return totals, figures["rps"]
 
 
+def requests(portal: Portal) -> list[tuple[str, str, dict, str | None]]:
+    """What is profiled, with the headers it is sent with (the side's cookie) and a POST's body:
+    the server benchmark's pages and its MIX toggle."""
+    pages = [(what, path, {**COMPRESSED, "Cookie": portal.cookies[side]} if portal.cookies[side] else COMPRESSED,
+              None) for what, side, path in TARGETS]
+    action, body, headers = mix_toggle(portal)
+    return [*pages, ("MIX toggle", action, {**COMPRESSED, **headers}, body)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="requests per page (default 200)")
@@ -124,8 +141,9 @@ def main() -> None:
     if args.under_wrk:
         with Deployment(workers=args.workers) as deployment:
             portal = Portal(deployment)
-            results = {what: under_wrk(portal, deployment.process.pid, path, side, args.under_wrk, args.connections)
-                       for what, side, path in TARGETS}
+            results = {what: under_wrk(portal, deployment.process.pid, path, headers, body, args.under_wrk,
+                                       args.connections)
+                       for what, path, headers, body in requests(portal)}
         names = [name for name, _ in LAYERS] + ["other"]
         rows = [[name, *(f"{100 * totals[name] / sum(totals.values()):.0f} %" for totals, _ in results.values())]
                 for name in names]
@@ -137,11 +155,11 @@ def main() -> None:
     with Deployment(workers=1) as deployment:
         portal = Portal(deployment)
         results = {}
-        for what, side, path in TARGETS:
+        for what, path, headers, body in requests(portal):
             with portal.app.app_context():
-                client = portal.client(side)
-                per_request = cpu_per_request(client, path, args.requests, COMPRESSED)
-                profiler = profile(client, path, args.requests, COMPRESSED)
+                send = sender(portal.app.test_client(use_cookies=False), path, headers, body)
+                per_request = cpu_per_request(send, args.requests)
+                profiler = profile(send, args.requests)
             results[what] = (by_layer(profiler.last_session.root_frame()), per_request)
             if args.tree == what:
                 print(profiler.output_text(unicode=True, show_all=False))
