@@ -1,4 +1,5 @@
 """Asiakkaat: search, the customer's page, edits, links, two-factor reset, closing."""
+import re
 from datetime import date
 
 import pytest
@@ -149,6 +150,32 @@ def test_agreements_and_cards(admin):
     response = admin.submit(f"{url}/kortit", {"new-card-card_number": "0100 2345 6789",
                                              "new-card-valid_until": "2028-12-31"}, page=url)
     refused(response)  # Matti's card
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_a_refused_row_keeps_what_was_typed_in_its_own_row(admin, htmx):
+    """The row's dates as typed, its message above the rows and pointed to by the field; the form that
+    adds a row stays empty and closed, and no id is on the page twice."""
+    matti = db.session.get(Customer, customer_id())
+    url = f"/hallinta/asiakkaat/{matti.id}"
+    agreement, card = matti.agreements[0], matti.pay_tv_cards[0]
+    for path, data, field, message in (
+            (f"{url}/sopimukset/{agreement.id}", {f"agreement-{agreement.id}-kind": agreement.kind,
+                                                  f"agreement-{agreement.id}-valid_from": "2019-03-01",
+                                                  f"agreement-{agreement.id}-valid_until": "2018-01-01"},
+             f"agreement-{agreement.id}-valid_until", "Päättymispäivä on ennen alkamispäivää."),
+            (f"{url}/kortit/{card.id}", {f"card-{card.id}-valid_until": "9999-01-01"},
+             f"card-{card.id}-valid_until", "Tarkista päivämäärä.")):
+        page = refused(admin.submit(path, data, page=url, htmx=htmx)).text
+        row = field.rsplit("-", 1)[0]
+        assert f'<div class="alert" role="alert" id="{row}-errors">' in page and message in page
+        typed = re.search(rf'<input [^>]*id="{field}"[^>]*>', page).group(0)
+        assert f'value="{data[field]}"' in typed and f'aria-describedby="{row}-errors"' in typed
+        ids = re.findall(r' id="([^"]+)"', page)
+        assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
+        assert "<details open>" not in page
+    db.session.expire_all()
+    assert db.session.get(PayTvCard, card.id).valid_until == card.valid_until
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "2200-01-01", "1.1.2026"])

@@ -20,9 +20,12 @@ def customers_index():
 
 
 def _show(customer, **forms):
-    """The customer's page; a form just posted (with its errors) takes the place of its empty one."""
+    """The customer's page; a form just posted (with its errors) takes the place of its empty one. A
+    row's refused form is in `agreement_rows` or `card_rows`, by the row's id."""
     forms.setdefault("agreement_form", AgreementForm(prefix="new-agreement", formdata=None))
     forms.setdefault("card_form", CardForm(prefix="new-card", formdata=None))
+    forms.setdefault("agreement_rows", {})
+    forms.setdefault("card_rows", {})
     forms.setdefault("close_form", CloseForm(formdata=None))
     forms.setdefault("action_form", ActionForm(formdata=None))
     return render("admin/customer.html", customer=customer, **customers.history(customer.id), **forms)
@@ -51,24 +54,33 @@ def customer_edit(customer_id: int):
 @bp.post("/asiakkaat/<int:customer_id>/sopimukset/<int:agreement_id>")
 def agreement_save(customer_id: int, agreement_id: int | None):
     customer = customers.get(customer_id)
-    form = AgreementForm(prefix=f"agreement-{agreement_id}" if agreement_id else "new-agreement")
+    if agreement_id is None:
+        form = AgreementForm(prefix="new-agreement")
+        refused = {"agreement_form": form}
+    else:
+        form = AgreementForm(prefix=f"agreement-{agreement_id}")
+        refused = {"agreement_rows": {agreement_id: form}}
     if form.validate_on_submit():
         customers.save_agreement(customer, agreement_id, form.kind.data, form.valid_from.data, form.valid_until.data)
         return _saved(customer, _("The agreement is saved."), "agreements")
-    return _show(customer, agreement_form=form)
+    return _show(customer, **refused)
 
 
 @bp.post("/asiakkaat/<int:customer_id>/kortit", defaults={"card_id": None})
 @bp.post("/asiakkaat/<int:customer_id>/kortit/<int:card_id>")
 def card_save(customer_id: int, card_id: int | None):
     customer = customers.get(customer_id)
-    form = CardForm(prefix=f"card-{card_id}" if card_id else "new-card")
-    if card_id:
-        form.card_number.validators = []
+    if card_id is None:
+        form = CardForm(prefix="new-card")
+        refused = {"card_form": form}
+    else:
+        form = CardForm(prefix=f"card-{card_id}")
+        form.card_number.validators = []  # a row changes the end date only
+        refused = {"card_rows": {card_id: form}}
     if form.validate_on_submit():
         customers.save_card(customer, card_id, form.card_number.data or "", form.valid_until.data)
         return _saved(customer, _("The pay-TV card is saved."), "cards")
-    return _show(customer, card_form=form)
+    return _show(customer, **refused)
 
 
 ACTIONS = {
