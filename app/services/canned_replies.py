@@ -32,7 +32,7 @@ def save(canned_id: int | None, name: str, body: str) -> CannedReply:
         errors["body"] = _l("Write the text.")
     if errors:
         raise DomainError.of(errors)
-    canned = get(CannedReply, canned_id) if canned_id else CannedReply()
+    canned = get(CannedReply, canned_id) if canned_id is not None else CannedReply()
     canned.name, canned.body = name, body
     db.session.add(canned)
     try:
@@ -40,7 +40,7 @@ def save(canned_id: int | None, name: str, body: str) -> CannedReply:
     except IntegrityError:  # another admin took the name after the check: the same refusal
         db.session.rollback()
         raise DomainError(NAME_TAKEN, "name") from None
-    audit.record("canned_reply.changed" if canned_id else "canned_reply.added", canned_reply=canned.name)
+    audit.record("canned_reply.changed" if canned_id is not None else "canned_reply.added", canned_reply=canned.name)
     db.session.commit()
     return canned
 

@@ -2,7 +2,7 @@
 import pytest
 
 from app.extensions import db
-from app.models import AuditEvent, Channel, MixChoice, Order, ProductGroup
+from app.models import Announcement, AuditEvent, CannedReply, Channel, MixChoice, Order, ProductGroup
 from app.services import billing
 from tests.helpers import product, refused
 
@@ -102,3 +102,15 @@ def test_names_in_swedish_and_english_reach_the_customers(admin, make_client):
     customer.login()
     customer.submit("/kieli", {"lang": "sv", "next": "/"}, page="/")
     assert "Sport Plus" in customer.get(f"/tilaa?ryhma={saved.group.code}").text
+
+
+@pytest.mark.parametrize("url", ["/hallinta/tuotteet/0", "/hallinta/tuoteryhmat/0", "/hallinta/mix-kanavat/0",
+                                 "/hallinta/tiedotteet/0", "/hallinta/asetukset/vastauspohjat/0"])
+def test_the_id_0_is_an_unknown_row_not_a_new_one(admin, url):
+    """An address with an id edits that row: 0 names none, as any id not in the table (it is not the
+    address without an id, which adds one)."""
+    before = [db.session.query(model).count() for model in (Channel, ProductGroup, CannedReply, Announcement)]
+    if "tuoteryhmat" not in url:  # a product group is only posted to
+        assert admin.get(url).status_code == 404
+    assert admin.submit(url, {"name": "Nolla", "body": "Nolla", "code": "nolla"}, page="/hallinta/").status_code == 404
+    assert [db.session.query(model).count() for model in (Channel, ProductGroup, CannedReply, Announcement)] == before

@@ -13,7 +13,7 @@ from app.web import done, render
 @bp.route("/tiedotteet", methods=["GET", "POST"], defaults={"announcement_id": None}, endpoint="announcements")
 @bp.route("/tiedotteet/<int:announcement_id>", methods=["GET", "POST"], endpoint="announcement_edit")
 def announcements_view(announcement_id: int | None):
-    item = get(Announcement, announcement_id) if announcement_id else None
+    item = get(Announcement, announcement_id) if announcement_id is not None else None
     form = AnnouncementForm(obj=item, audience_group_id=(item.audience_group_id or 0) if item else 0)
     form.audience_group_id.choices = [(0, _("All customers"))] + [
         (g.id, _("Customers with a product in %(group)s", group=g.label)) for g in ordering.groups()]

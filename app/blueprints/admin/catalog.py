@@ -28,7 +28,7 @@ def products(group_form: GroupForm | None = None):
 @bp.route("/tuotteet/<int:product_id>", methods=["GET", "POST"])
 @admin_required
 def product_edit(product_id: int | None):
-    product = get(Product, product_id) if product_id else None
+    product = get(Product, product_id) if product_id is not None else None
     form = ProductForm(obj=product, price=_decimal(product.price_cents) if product else None,
                        vat=f"{product.vat_basis_points / 100:g}".replace(".", ",") if product else "25,5")
     form.group_id.choices = [(g.id, g.label) for g in ordering.groups()]
@@ -43,7 +43,7 @@ def product_edit(product_id: int | None):
 @bp.post("/tuoteryhmat/<int:group_id>")
 @admin_required
 def group_save(group_id: int | None):
-    group = get(ProductGroup, group_id) if group_id else None
+    group = get(ProductGroup, group_id) if group_id is not None else None
     form = GroupForm()
     if form.validate_on_submit():
         catalog_admin.save_group(group, form.code.data, form.name.data, form.position.data or 0,
@@ -56,7 +56,7 @@ def group_save(group_id: int | None):
 @bp.route("/mix-kanavat/<int:channel_id>", methods=["GET", "POST"], endpoint="channel_edit")
 @admin_required
 def channels(channel_id: int | None):
-    channel = get(Channel, channel_id) if channel_id else None
+    channel = get(Channel, channel_id) if channel_id is not None else None
     form = ChannelForm(obj=channel)
     if form.validate_on_submit():
         catalog_admin.save_channel(channel, form.name.data, form.genre.data, form.description.data,

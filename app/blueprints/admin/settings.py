@@ -87,10 +87,10 @@ def api_token_revoke(token_id: int):
 @admin_required
 def canned_replies_view(canned_id: int | None):
     """The canned replies, and the form that adds one or, at a reply's own address, edits it."""
-    form = CannedReplyForm(obj=get(CannedReply, canned_id) if canned_id else None)
+    form = CannedReplyForm(obj=get(CannedReply, canned_id) if canned_id is not None else None)
     if form.validate_on_submit():
         canned_replies.save(canned_id, form.name.data, form.body.data)
-        return done(_("Saved.") if canned_id else _("The canned reply is added."),
+        return done(_("Saved.") if canned_id is not None else _("The canned reply is added."),
                     url_for("admin.canned_replies_view"))
     return render("admin/canned_replies.html", replies=canned_replies.all_replies(), form=form, canned_id=canned_id)
 
