@@ -61,8 +61,6 @@ LIBRARY_MESSAGES = [(re.compile(pattern), message) for pattern, message in (
     (r"Must be one of: (?P<choices>.*)\.", _l("One of: %(choices)s.")),
     (r"Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\.",
      _l("From %(min)s to %(max)s.")),
-    (r"Must be greater than or equal to (?P<min>\S+) and less than (?P<max>\S+)\.",
-     _l("At least %(min)s and less than %(max)s.")),
 )]
 
 
@@ -90,11 +88,15 @@ def _problem(code: int, detail=None, errors: dict | None = None, headers=()):
 
 def _flat(messages, path: str = "") -> dict:
     """marshmallow's nested messages ({"json": {"agreements": {0: {"kind": [...]}}}}) as
-    {"agreements.0.kind": "..."}; the location (json, query) is left out."""
+    {"agreements.0.kind": "..."}; the location (json, query) is left out, and what marshmallow says
+    of an object as a whole (`_schema`) is said of that object (of the `body` at the top)."""
     if isinstance(messages, dict):
         found = {}
         for key, value in messages.items():
-            inner = "" if not path and key in ("json", "query", "headers", "path") else f"{path}.{key}".lstrip(".")
+            if key == "_schema" or not path and key in ("json", "query", "headers", "path"):
+                inner = path
+            else:
+                inner = f"{path}.{key}".lstrip(".")
             found.update(_flat(value, inner))
         return found
     if isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):

@@ -37,7 +37,7 @@ def test_a_body_nested_too_deeply_is_not_json(client, api):
     assert response.status_code == 400 and response.mimetype == "application/problem+json"
 
 
-@pytest.mark.parametrize("value", [34.9, 2.589e-42, "34.9"])
+@pytest.mark.parametrize("value", [34.9, 2.589e-42, "34.9", "3490", " 3490 ", "٣٤٩٠", 10_000_000])
 def test_a_number_with_a_fraction_is_refused_not_cut(client, api, value):
     price = db.session.query(Product).filter_by(code="LAAJAKAISTA-100").one().price_cents
     response = client.put("/api/v1/catalog/products/LAAJAKAISTA-100/price",
@@ -45,6 +45,21 @@ def test_a_number_with_a_fraction_is_refused_not_cut(client, api, value):
     assert response.status_code == 422 and [e["field"] for e in response.json["errors"]] == ["price_cents"]
     db.session.expire_all()
     assert db.session.query(Product).filter_by(code="LAAJAKAISTA-100").one().price_cents == price
+
+
+@pytest.mark.parametrize("limit", ["١٠", "+5", "5.0", " 5"])
+def test_a_number_in_the_query_is_ascii_digits(client, api, limit):
+    response = client.get(f"/api/v1/customers?limit={limit}", headers=api)
+    assert response.status_code == 422 and [e["field"] for e in response.json["errors"]] == ["limit"]
+
+
+def test_a_moment_needs_its_time_of_day(client, api):
+    body = {"title": "Katko", "description": "Kaapeli", "severity": "major", "postal_codes": ["33100"],
+            "groups": ["broadband"]}
+    response = client.post("/api/v1/outages", json={**body, "started_at": "2026-11-29"}, headers=api)
+    assert response.status_code == 422 and [e["field"] for e in response.json["errors"]] == ["started_at"]
+    assert client.post("/api/v1/outages", json={**body, "started_at": "2026-11-29T08:00:00+02:00"},
+                       headers=api).status_code == 201
 
 
 def test_a_whole_number_written_with_a_point_is_taken(client, api):
@@ -135,3 +150,9 @@ def test_a_deleted_rows_id_is_never_given_again(client, api, rows, body):
     second = client.post(url, json=body, headers=api).json["id"]
     assert second != first
     assert client.delete(f"{url}/{first}", headers=api).status_code == 404
+
+
+@pytest.mark.parametrize("body", [[1, 2], "text", 5])
+def test_a_body_that_is_no_object_is_said_of_the_body(client, api, body):
+    response = client.put("/api/v1/customers/200001", json=body, headers=api)
+    assert response.status_code == 422 and [e["field"] for e in response.json["errors"]] == ["body"]

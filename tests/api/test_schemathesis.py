@@ -120,3 +120,13 @@ def test_the_documents_links_hold_in_sequences_of_calls(live_server, api, client
     Sequences.run(settings=settings(max_examples=2 * EXAMPLES, stateful_step_count=6, deadline=None,
                                     derandomize=True, database=None, suppress_health_check=list(HealthCheck)))
     assert followed == walked
+
+
+def test_every_operation_that_takes_a_body_says_it_may_refuse_it(client):
+    """A body that breaks a rule is a 422: the document says so wherever a body is sent, the Finvoice
+    upload's XML (which no schema describes) included."""
+    document = client.get("/api/v1/openapi.json").json
+    silent = [f"{method.upper()} {path}" for path, operations in document["paths"].items()
+              for method, operation in operations.items()
+              if "requestBody" in operation and "422" not in operation["responses"]]
+    assert silent == []

@@ -34,6 +34,7 @@ def invoice_create(values: dict):
     "required": True, "description": "A Finvoice 3.0 message, or several Finvoice elements under one root",
     "content": {"application/xml": {"schema": {"type": "string"}}}})
 @bp.alt_response(200, schema=schemas.InvoicesSchema, description="Every invoice was recorded already; nothing changed")
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY")  # the body is no JSON for webargs to document it
 @idempotent
 def invoice_import():
     """Record the invoices of a Finvoice 3.0 file, all or none, with the same checks as the JSON

@@ -2,6 +2,7 @@
 and becomes the OpenAPI document's schema."""
 import base64
 import binascii
+import re
 from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
@@ -46,11 +47,21 @@ class Text(fields.String):
 
 
 class Integer(fields.Integer):
-    """An integer; a number with a fraction (34.9) is refused, not cut to 34: a price or a rate
-    sent wrong must not be taken as another."""
+    """An integer as JSON writes one. A number with a fraction (34.9) is refused, not cut to 34, and so is
+    text ("3490", or "٣٤٩٠", which int() would read): a price or a rate sent wrong must not be taken as
+    another. A whole number written with a point (3490.0) is an integer, as JSON Schema says."""
 
     def _validated(self, value):
-        if isinstance(value, float) and not value.is_integer():
+        if isinstance(value, str) or isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class QueryInteger(fields.Integer):
+    """An integer in the address's query: ASCII digits only (int() would also read other scripts')."""
+
+    def _validated(self, value):
+        if not (isinstance(value, str) and value.isascii() and value.isdigit()):
             raise self.make_error("invalid", input=value)
         return super()._validated(value)
 
@@ -73,6 +84,9 @@ class Day(fields.Date):
         return day
 
 
+DATE_AND_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:")
+
+
 class UTCDateTimeField(fields.AwareDateTime):
     """A moment with its offset (UTC when none is given), as the database compares it, in `validators.YEARS`
     (one at 9999-12-31T23:59 is past what a local time can show)."""
@@ -81,6 +95,8 @@ class UTCDateTimeField(fields.AwareDateTime):
         super().__init__(default_timezone=UTC, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not DATE_AND_TIME.match(value):  # a day alone is no moment
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
         moment = super()._deserialize(value, attr, data, **kwargs)
         try:
             moment = moment.astimezone(UTC)
@@ -200,7 +216,7 @@ class CustomerSchema(Schema):
 class CustomerQuerySchema(Schema):
     updated_since = UTCDateTimeField(metadata={"description": "Only customers changed at or after this moment"})
     cursor = Cursor(metadata={"description": "`next_cursor` of the previous page"})
-    limit = Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
+    limit = QueryInteger(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
 
 
 class CustomerPageSchema(Schema):
@@ -235,9 +251,9 @@ class OrderSchema(Schema):
 
 class PageQuerySchema(Schema):
     """A list read in pages by id: each page starts after the last id of the one before."""
-    after = Integer(load_default=0, validate=validate.Range(0, DB_INT_MAX),
+    after = QueryInteger(load_default=0, validate=validate.Range(0, DB_INT_MAX),
                     metadata={"description": "Items with a greater id (the last id of the previous page)"})
-    limit = Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
+    limit = QueryInteger(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
 
 
 class OrderQuerySchema(PageQuerySchema):
@@ -254,7 +270,7 @@ class RejectSchema(Schema):
 
 
 class EventQuerySchema(PageQuerySchema):
-    limit = Integer(load_default=100, validate=validate.Range(1, PAGE_LIMIT))
+    limit = QueryInteger(load_default=100, validate=validate.Range(1, PAGE_LIMIT))
 
 
 class EventSchema(Schema):
@@ -285,7 +301,7 @@ class ProductSchema(Schema):
 
 
 class PriceSchema(Schema):
-    price_cents = Integer(required=True, validate=validate.Range(0, MAX_PRICE_CENTS, max_inclusive=False),
+    price_cents = Integer(required=True, validate=validate.Range(0, MAX_PRICE_CENTS - 1),
                           metadata={"description": "Per month, VAT included"})
     vat_basis_points = Integer(required=True, validate=validate.Range(0, 9999),
                                metadata={"description": "2550 = 25.5 %"})
