@@ -1,4 +1,5 @@
 """Form pieces shared by several areas, and the base of every form."""
+import re
 import uuid
 from datetime import UTC
 
@@ -9,7 +10,7 @@ from flask_wtf import FlaskForm  # noqa: TID251 (the one place it is derived fro
 from flask_wtf.file import MultipleFileField
 from werkzeug.datastructures import FileStorage
 from wtforms import HiddenField, PasswordField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.i18n import lazy_gettext as _l
@@ -99,15 +100,37 @@ class AttachmentsField(MultipleFileField):
             raise ValidationError(problem)
 
 
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
 class IntegerField(wtforms.IntegerField):
-    """A whole number an INTEGER column holds. WTForms would take a longer one and then overflow
-    in NumberRange's float check (a 500); here it is refused next to the field."""
+    """A whole number an INTEGER column holds, in ASCII digits: int() would also read other scripts'
+    digits, and WTForms would take a longer number and then overflow in NumberRange's float check (a
+    500). A number it cannot take gets one message next to the field, not that and the range's too.
+    `empty` is what the field left empty means (None: no number, for Optional() or the range to judge)."""
+
+    def __init__(self, *args, empty: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.empty = empty
 
     def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if self.data is not None and abs(self.data) > DB_INT_MAX:
+        if not valuelist:
+            return
+        text = valuelist[0].strip(SPACES)
+        self.data = self.empty
+        if not text:
+            return
+        if not WHOLE_NUMBER.fullmatch(text):
+            self.data = None
+            raise ValueError(str(_l("Write a whole number, e.g. 12.")))
+        if abs(number := int(text)) > DB_INT_MAX:
             self.data = None
             raise ValueError(str(_l("The number is too large.")))
+        self.data = number
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
 
 
 class _ParsedPlainly:

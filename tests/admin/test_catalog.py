@@ -1,4 +1,6 @@
 """Tuotteet and MIX-kanavat: admin only; a price change applies to new orders; retiring keeps selections."""
+import re
+
 import pytest
 
 from app.extensions import db
@@ -82,6 +84,22 @@ def test_channels_add_edit_retire(admin):
     assert "poistettu käytöstä" in admin.get("/hallinta/mix-kanavat").text
     admin.submit(f"/hallinta/mix-kanavat/{chosen.channel_id}/palauta", page="/hallinta/mix-kanavat")
     assert not db.session.get(Channel, chosen.channel_id).retired
+
+
+@pytest.mark.parametrize(("position", "message"), [
+    ("abc", "Kirjoita kokonaisluku, esim. 12."), ("1,5", "Kirjoita kokonaisluku, esim. 12."),
+    ("٣", "Kirjoita kokonaisluku, esim. 12."), ("99999999999999999999", "Luku on liian suuri."),
+    ("10001", "Täytyy olla välillä 0 - 10000.")])
+def test_a_position_that_is_no_number_in_range_gets_one_message(admin, position, message):
+    page = refused(admin.submit("/hallinta/mix-kanavat", {"name": "Testikanava", "position": position})).text
+    said = re.search(r'<p class="error" id="position-error">(.*?)</p>', page).group(1)
+    assert said.replace("&#34;", '"').strip() == message
+    assert 'value="Testikanava"' in page
+
+
+def test_an_empty_position_is_the_first_place(admin):
+    assert admin.submit("/hallinta/mix-kanavat", {"name": "Testikanava", "position": " "}).status_code == 303
+    assert db.session.query(Channel).filter_by(name="Testikanava").one().position == 0
 
 
 def test_names_in_swedish_and_english_reach_the_customers(admin, make_client):

@@ -46,7 +46,7 @@ def group_save(group_id: int | None):
     group = get(ProductGroup, group_id) if group_id is not None else None
     form = GroupForm()
     if form.validate_on_submit():
-        catalog_admin.save_group(group, form.code.data, form.name.data, form.position.data or 0,
+        catalog_admin.save_group(group, form.code.data, form.name.data, form.position.data,
                                  **translations(form))
         return done(_("The product group is saved."), url_for("admin.products"))
     return products(group_form=form)
@@ -60,7 +60,7 @@ def channels(channel_id: int | None):
     form = ChannelForm(obj=channel)
     if form.validate_on_submit():
         catalog_admin.save_channel(channel, form.name.data, form.genre.data, form.description.data,
-                                   form.position.data or 0, **translations(form))
+                                   form.position.data, **translations(form))
         return done(_("The channel is saved."), url_for("admin.channels"))
     return render("admin/channels.html", channels=catalog_admin.channels(), form=form, channel=channel)
 

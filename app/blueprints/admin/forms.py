@@ -134,6 +134,11 @@ def in_other_languages(kind: str) -> tuple:
                           render_kw={"rows": 3}))
 
 
+def position_field() -> IntegerField:
+    """Where a product, group or channel stands in its list; empty is the first place, 0."""
+    return IntegerField(_l("Position"), default=0, empty=0, validators=[NumberRange(min=0, max=10000)])
+
+
 class ProductForm(Form):
     group_id = SelectField(_l("Product group"), coerce=int)
     code = StringField(_l("Code"), validators=[InputRequired(message=_l("Write the code.")), Length(max=40)])
@@ -155,16 +160,16 @@ class ProductForm(Form):
     mix_size = IntegerField(_l("MIX size (channels)"), validators=[Optional(), NumberRange(min=1, max=200)])
     download_url = StringField(_l("Download address"), validators=[Length(max=500)], render_kw={"type": "url"})
     needs_licence_key = BooleanField(_l("Needs a licence key"))
-    mailbox_count = IntegerField(_l("Mailboxes included"), default=0, validators=[NumberRange(min=0, max=50)])
+    mailbox_count = IntegerField(_l("Mailboxes included"), default=0, empty=0, validators=[NumberRange(min=0, max=50)])
     sellable = BooleanField(_l("On sale"), default=True)
-    position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=10000)])
+    position = position_field()
 
 
 class GroupForm(Form):
     code = StringField(_l("Code"), validators=[InputRequired(message=_l("Write the code.")), Length(max=40)])
     name = StringField(_l("Name"), validators=[InputRequired(message=_l("Write the name.")), Length(max=100)])
     name_sv, name_en = in_other_languages("name")
-    position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=10000)])
+    position = position_field()
 
 
 class ChannelForm(Form):
@@ -173,7 +178,7 @@ class ChannelForm(Form):
     genre = StringField(_l("Genre"), validators=[Length(max=60)])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)], render_kw={"rows": 3})
     description_sv, description_en = in_other_languages("description")
-    position = IntegerField(_l("Position"), default=0, validators=[NumberRange(min=0, max=10000)])
+    position = position_field()
 
 
 class AnnouncementForm(Form):
