@@ -81,6 +81,12 @@ class CheckboxesField(SelectMultipleField):
         super().__init__(*args, invalid_choice_message=lambda count: str(_l("Choose from the options shown.")),
                          **kwargs)
 
+    def __iter__(self):
+        # A required choice is one box or more: no box is required by itself (each would be said to be).
+        for option in super().__iter__():
+            option.flags.required = False
+            yield option
+
 
 class AttachmentsField(MultipleFileField):
     """Files sent with a message, read as `attachments.Upload`s; the field left empty is no files.

@@ -19,6 +19,8 @@ def _made(response) -> str:
 def test_a_token_is_shown_once_and_stored_as_a_hash(admin, client):
     response = admin.submit(URL, {"name": "Laskutus", "scopes": ["customers:read", "orders:write"]})
     assert response.status_code == 200 and "Avain on luotu" in response.text
+    headings = re.findall(r"<h2[^>]*>([^<]+)</h2>", response.text)
+    assert "Tekemäsi avain" in headings and len(headings) == len(set(headings))
     token = _made(response)
     row = db.session.query(ApiToken).one()
     assert row.token_hash == api_tokens.digest(token) and token not in row.token_hash
@@ -33,6 +35,9 @@ def test_a_refused_token_form_keeps_what_was_typed(admin):
     response = admin.submit(URL, {"name": "Verkko<script>", "expires_on": (today() - timedelta(days=1)).isoformat()})
     response = refused(response)
     assert "Valitse vähintään yksi oikeus." in response.text and 'value="Verkko&lt;script&gt;"' in response.text
+    # One box or more is what is required: no box is said to be required by itself.
+    boxes = re.findall(r'<input[^>]*type="checkbox"[^>]*>', response.text)
+    assert boxes and not any("required" in box for box in boxes)
     past = admin.submit(URL, {"name": "Verkko", "scopes": ["orders:read"], "expires_on": today().isoformat()})
     past = refused(past)
     assert "tulevaisuudessa" in past.text
