@@ -202,11 +202,15 @@ def test_row_of_another_customer_is_404(admin):
 def test_reset_link_and_invitation(admin, smtp):
     cid = customer_id()
     url = f"/hallinta/asiakkaat/{cid}"
+    page = admin.get(url).text  # a customer with a password is sent a reset link, not an invitation
+    assert f'action="{url}/salasanalinkki"' in page and f'action="{url}/kutsu"' not in page
     assert admin.submit(f"{url}/salasanalinkki", page=url).status_code == 303
     refused(admin.submit(f"{url}/kutsu", page=url))  # has a password already
     db.session.add(Customer(customer_number="100010", name="Uusi Asiakas", email="uusi@example.fi"))
     db.session.commit()
     new = customer_id("100010")
+    page = admin.get(f"/hallinta/asiakkaat/{new}").text
+    assert f'action="/hallinta/asiakkaat/{new}/kutsu"' in page and "/salasanalinkki" not in page
     assert admin.submit(f"/hallinta/asiakkaat/{new}/kutsu", page=f"/hallinta/asiakkaat/{new}").status_code == 303
     from app.services import outbox
     outbox.deliver_due()
