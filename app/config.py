@@ -33,9 +33,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000")
     # SQLite writers queue on a lock file beside the database (app/sqlite.py) instead of waiting in
-    # SQLite's busy handler. Off until it measures better: on the shared 2-core machine it did not
-    # (docs/benchmarks.md; `python -m bench.lock` and `bench.writers --writer-lock on,off` compare).
-    SQLITE_WRITER_LOCK = env_bool("SQLITE_WRITER_LOCK", False)
+    # SQLite's busy handler: on a quiet machine it cut the MIX toggle's p95 at ten connections five-fold
+    # (docs/benchmarks.md, 3f; `python -m bench.lock` and `bench.writers --writer-lock on,off` compare).
+    SQLITE_WRITER_LOCK = env_bool("SQLITE_WRITER_LOCK", True)
 
     SESSION_COOKIE_NAME = "oh_session"
     SESSION_COOKIE_HTTPONLY = True
