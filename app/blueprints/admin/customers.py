@@ -50,16 +50,21 @@ def customer_edit(customer_id: int):
     return render("admin/customer_edit.html", customer=customer, form=form)
 
 
+def _row_form(form_class, one: str, row_id: int | None):
+    """The posted form of a customer's row of one kind (`one`: agreement, card), or of the form that
+    adds one; and how `_show` draws it if it is refused (in its row, or as the form that adds)."""
+    if row_id is None:
+        form = form_class(prefix=f"new-{one}")
+        return form, {f"{one}_form": form}
+    form = form_class(prefix=f"{one}-{row_id}")
+    return form, {f"{one}_rows": {row_id: form}}
+
+
 @bp.post("/asiakkaat/<int:customer_id>/sopimukset", defaults={"agreement_id": None})
 @bp.post("/asiakkaat/<int:customer_id>/sopimukset/<int:agreement_id>")
 def agreement_save(customer_id: int, agreement_id: int | None):
     customer = customers.get(customer_id)
-    if agreement_id is None:
-        form = AgreementForm(prefix="new-agreement")
-        refused = {"agreement_form": form}
-    else:
-        form = AgreementForm(prefix=f"agreement-{agreement_id}")
-        refused = {"agreement_rows": {agreement_id: form}}
+    form, refused = _row_form(AgreementForm, "agreement", agreement_id)
     if form.validate_on_submit():
         customers.save_agreement(customer, agreement_id, form.kind.data, form.valid_from.data, form.valid_until.data)
         return _saved(customer, _("The agreement is saved."), "agreements")
@@ -70,13 +75,9 @@ def agreement_save(customer_id: int, agreement_id: int | None):
 @bp.post("/asiakkaat/<int:customer_id>/kortit/<int:card_id>")
 def card_save(customer_id: int, card_id: int | None):
     customer = customers.get(customer_id)
-    if card_id is None:
-        form = CardForm(prefix="new-card")
-        refused = {"card_form": form}
-    else:
-        form = CardForm(prefix=f"card-{card_id}")
+    form, refused = _row_form(CardForm, "card", card_id)
+    if card_id is not None:
         form.card_number.validators = []  # a row changes the end date only
-        refused = {"card_rows": {card_id: form}}
     if form.validate_on_submit():
         customers.save_card(customer, card_id, form.card_number.data or "", form.valid_until.data)
         return _saved(customer, _("The pay-TV card is saved."), "cards")
