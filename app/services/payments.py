@@ -10,9 +10,10 @@ from datetime import date
 
 _WEIGHTS = (7, 3, 1)
 # A Finnish reference is 4-20 digits with its check digit; RF + 2 check digits + 1-21 characters.
-_FINNISH = re.compile(r"\d{4,20}")
-_RF = re.compile(r"RF\d{2}[0-9A-Z]{1,21}")
-_IBAN = re.compile(r"[A-Z]{2}\d{2}[0-9A-Z]{11,30}")
+# Digits are ASCII: \d (and int()) would take other scripts' digits, which no bank reads.
+_FINNISH = re.compile(r"[0-9]{4,20}")
+_RF = re.compile(r"RF[0-9]{2}[0-9A-Z]{1,21}")
+_IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[0-9A-Z]{11,30}")
 # The barcode's amount field holds at most 999 999,99 €; a larger amount is given as zeros.
 _BARCODE_MAX_CENTS = 99_999_999
 
@@ -31,7 +32,7 @@ def finnish_check_digit(base: str) -> int:
 
 def finnish_reference(base: str) -> str:
     """The reference of a base of 3-19 digits, with its check digit appended."""
-    if not base.isdigit() or not 3 <= len(base) <= 19:
+    if not re.fullmatch(r"[0-9]{3,19}", base):
         raise ValueError("A reference base is 3-19 digits.")
     return base + str(finnish_check_digit(base))
 

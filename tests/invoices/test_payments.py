@@ -103,3 +103,17 @@ def test_no_barcode_for_what_it_cannot_carry():
     assert payments.virtual_barcode(GUIDE_IBAN, 100, payments.rf_reference("ABC123"), None) is None
     assert payments.virtual_barcode(GUIDE_IBAN, 100, "1234562", None) is None
     assert payments.virtual_barcode("FI21 1234 5600 0007 86", 100, "1234561", None) is None
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def test_other_scripts_digits_are_no_reference_nor_iban():
+    """int() reads "٣" as 3, so a checksum alone would pass them; no bank reads them."""
+    reference, rf, iban = payments.finnish_reference("1234561"), payments.rf_reference("1234561"), "FI2112345600000785"
+    assert payments.is_valid_reference(reference) and payments.is_valid_reference(rf) and payments.is_valid_iban(iban)
+    assert not payments.is_valid_reference(reference.translate(ARABIC_INDIC))
+    assert not payments.is_valid_reference(rf.translate(ARABIC_INDIC))
+    assert not payments.is_valid_iban(iban.translate(ARABIC_INDIC))
+    with pytest.raises(ValueError):
+        payments.finnish_reference("123456".translate(ARABIC_INDIC))
