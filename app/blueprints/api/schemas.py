@@ -252,7 +252,7 @@ class OrderSchema(Schema):
 class PageQuerySchema(Schema):
     """A list read in pages by id: each page starts after the last id of the one before."""
     after = QueryInteger(load_default=0, validate=validate.Range(0, DB_INT_MAX),
-                    metadata={"description": "Items with a greater id (the last id of the previous page)"})
+                         metadata={"description": "Items with a greater id (the last id of the previous page)"})
     limit = QueryInteger(load_default=50, validate=validate.Range(1, PAGE_LIMIT))
 
 
