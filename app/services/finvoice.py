@@ -42,7 +42,7 @@ ROW_ELEMENTS = {
     "gross_cents": "RowAmount",
 }
 INVOICE_NUMBER = re.compile(r"[0-9A-Za-z-]{1,40}")
-AMOUNT = re.compile(r"^(-?)(\d{1,9})(?:,(\d{1,2}))?$")
+AMOUNT = re.compile(r"^(-?)([0-9]{1,9})(?:,([0-9]{1,2}))?$")  # ASCII digits: int() reads other scripts' too
 
 
 class _Wrong(Exception):
@@ -68,7 +68,7 @@ def _cents(text: str, hundredths: int = 2) -> int:
 
 def _date(parent: Element, path: str) -> date:
     text = _text(parent, path)
-    if parent.find(path).get("Format") != "CCYYMMDD" or not re.fullmatch(r"\d{8}", text):
+    if parent.find(path).get("Format") != "CCYYMMDD" or not re.fullmatch(r"[0-9]{8}", text):
         raise _Wrong(_l("Not a date in the format CCYYMMDD."))
     try:
         return date(int(text[:4]), int(text[4:6]), int(text[6:]))

@@ -71,6 +71,19 @@ def test_a_due_date_in_the_year_one_is_refused(client, api):
     assert not stored("2026-000123")
 
 
+def test_an_amount_or_a_date_in_other_scripts_digits_is_refused(client, api):
+    """int() reads "٢" as 2; a billing system's amount or date in them is a mistake, not a figure."""
+    arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    data = (FILES / "one.xml").read_text(encoding="utf-8")
+    data = data.replace(">20261115<", ">" + "20261115".translate(arabic) + "<", 1)
+    data = data.replace('"EUR">40,00<', '"EUR">' + "40,00".translate(arabic) + "<", 1)
+    response = client.post("/api/v1/invoices/finvoice", data=data.encode(), headers={**api, **XML})
+    assert response.status_code == 422 and errors(response) == {
+        "InvoiceDetails/PaymentTermsDetails/InvoiceDueDate": "Ei päivämäärä muotoa VVVVKKPP (CCYYMMDD).",
+        "InvoiceRow[1]/RowAmount": "Ei summa muotoa 48,83."}
+    assert not stored("2026-000123")
+
+
 def test_one_bad_invoice_of_many_refuses_the_whole_file(client, api):
     data = (FILES / "two.xml").read_bytes().replace(b"<BuyerPartyIdentifier>100001", b"<BuyerPartyIdentifier>999999")
     response = client.post("/api/v1/invoices/finvoice", data=data, headers={**api, **XML})
