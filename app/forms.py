@@ -2,14 +2,17 @@
 import re
 import uuid
 from datetime import UTC
+from functools import cache
 
 import wtforms
+from babel.support import Translations
 from flask import g
-from flask_babel import get_timezone
+from flask_babel import get_locale, get_timezone
 from flask_wtf import FlaskForm  # noqa: TID251 (the one place it is derived from)
 from flask_wtf.file import MultipleFileField
 from werkzeug.datastructures import FileStorage
 from wtforms import HiddenField, PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms.i18n import messages_path
 from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -19,6 +22,13 @@ from app.security import MAX_PASSWORD_LENGTH
 from app.services import attachments
 from app.validators import CHECK_THE_DATE, CHECK_THE_TIME, CONTROL_CHARACTERS, SPACES, YEARS, has_control_characters
 from app.web import DB_INT_MAX
+
+
+@cache
+def wtforms_messages(locale: str) -> Translations:
+    """WTForms' own messages in `locale`, read once per process: Flask-WTF reads the catalog from
+    disk again in every request that makes a form (0.19 ms, 4 % of a MIX toggle)."""
+    return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 class Form(FlaskForm):
@@ -33,6 +43,10 @@ class Form(FlaskForm):
     # A refusal about something that is not a field of the form (a part of an uploaded file) is
     # shown above the form; a form whose refusals name such parts says which with this.
     names_other_fields = False
+
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_messages(str(get_locale()))
 
     def validate(self, extra_validators=None) -> bool:
         """Every text field is taken without the spaces around it (a text area also without the

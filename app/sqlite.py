@@ -18,7 +18,9 @@ from 518–723 ms to 97–123 ms, at a somewhat higher median (docs/benchmarks.m
 Every transaction of a request that may write begins IMMEDIATE, also those after its first
 commit: a route may call two services that each commit (the login: the language, then the login
 record), and a deferred transaction that reads and then writes fails at once, without waiting,
-when another writer committed in between (SQLITE_BUSY_SNAPSHOT).
+when another writer committed in between (SQLITE_BUSY_SNAPSHOT). Only when a POST's services are
+done and its htmx answer is drawn (`end_writes`, called by `web.done`) does the request stop
+writing: the answer is rendered outside the lock.
 
 synchronous=NORMAL in WAL mode: a commit is durable against a crash of the process (it is in
 the WAL file, which the operating system keeps), not against a power cut or kernel crash,
@@ -34,6 +36,9 @@ from contextvars import ContextVar
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from app.extensions import db
 
 BUSY_TIMEOUT_MS = 15000
 _write_intent: ContextVar[bool] = ContextVar("sqlite_write_intent", default=True)
@@ -129,6 +134,36 @@ def _begin(connection) -> None:
     if isinstance(dbapi_connection, QueueingConnection):
         dbapi_connection.take_writer_lock()
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@event.listens_for(Session, "after_flush")
+def _wrote(session: Session, _context) -> None:
+    session.info["wrote"] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("wrote", None)
+
+
+def end_writes() -> None:
+    """A POST's services are done (`web.done` is drawing its answer): the request's transaction ends
+    and what the answer still reads begins deferred, so the answer is rendered outside the writer
+    lock (on Postgres, outside the rows a service locked with `with_for_update`). A service commits
+    what it writes, so what is left open has only read: it ends with a commit that keeps what was
+    read, and the answer is drawn without reading it all again. Anything written and not committed
+    (which no service leaves) is rolled back, as the request's end would."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted or session.info.get("wrote"):
+        session.rollback()
+    else:
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
+    _write_intent.set(False)
 
 
 def configure_sqlite(app: Flask) -> None:

@@ -28,6 +28,7 @@ from wtforms import Form as WTForm
 from app.models import Attachment, OperatorSettings
 from app.services import attachments, audit, refused_pages, settings
 from app.sessions import safe_next
+from app.sqlite import end_writes
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -113,6 +114,7 @@ def done(message: str | None, url: str, template: str | None = None, block: str 
     if message:
         flash(message, kind)
     if block and is_partial():
+        end_writes()
         response = render(template, block, **context)
         if push:
             response.headers["HX-Push-Url"] = url

@@ -10,6 +10,7 @@ from app import create_app
 from app.extensions import db
 from app.models import AuditEvent
 from app.services import audit
+from app.sqlite import end_writes
 
 
 def test_concurrent_read_then_write_transactions_all_succeed(app):
@@ -113,3 +114,18 @@ def test_a_post_writes_after_its_first_commit_and_code_after_a_get_writes(app):
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert begins == ["BEGIN IMMEDIATE", "BEGIN IMMEDIATE", "BEGIN", "BEGIN IMMEDIATE"]
+
+
+def test_what_is_written_and_not_committed_is_not_kept_by_the_answer(app):
+    """No service leaves a write uncommitted; if a view did (an attribute set for showing), ending
+    the transaction for the answer rolls it back, as the end of the request would."""
+    audit.record("test.kept", None)
+    db.session.commit()
+    with app.test_request_context("/", method="POST"):
+        app.preprocess_request()
+        event_row = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "test.kept"))
+        event_row.action = "test.changed"
+        end_writes()
+        assert event_row.action == "test.kept"  # read again after the rollback
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "test.kept")) == 1

@@ -5,8 +5,10 @@ import re
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
+from wtforms import SelectField
 
 from app.extensions import db
+from app.forms import Form
 from app.models import AuditEvent, Channel, OutboxMessage, Product
 from tests.helpers import customer, deliver_all
 
@@ -167,3 +169,18 @@ def test_channel_genre_and_description_follow_the_language(app, demo_data, lang,
         assert (channel.label, channel.genre_label, channel.summary) == ("Sport One", genre, summary)
         channel.genre = "Ravit"  # a genre the staff wrote themselves shows as written
         assert channel.genre_label == "Ravit"
+
+
+@pytest.mark.parametrize(("lang", "message"), [("fi", "Virheellinen valinta"), ("sv", "Inte ett giltigt val"),
+                                               ("en", "Not a valid choice.")])
+def test_wtforms_own_messages_follow_the_language(app, lang, message):
+    """WTForms' own catalog is read once per process and language (`forms.wtforms_messages`), and
+    each request still gets its reader's language."""
+    class Pick(Form):
+        kind = SelectField(choices=[("a", "A")])
+
+    for _ in range(2):
+        with app.test_request_context("/", method="POST", data={"kind": "x"}, headers={"Accept-Language": lang}):
+            form = Pick(meta={"csrf": False})
+            assert not form.validate()
+            assert form.kind.errors == [message]
