@@ -2,6 +2,7 @@
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -46,11 +47,24 @@ def _cost() -> tuple[int, int]:
     return current_app.config["PASSWORD_HASH_TIME_COST"], current_app.config["PASSWORD_HASH_MEMORY_KIB"]
 
 
+def _composed(password: str) -> str:
+    """The password in one Unicode form (NFC): "ä" typed on one keyboard may arrive as "a" and a
+    combining diaeresis from another, and the customer typed the same password."""
+    return unicodedata.normalize("NFC", password)
+
+
 def hash_password(password: str) -> str:
-    return _hasher(*_cost()).hash(password)
+    return _hasher(*_cost()).hash(_composed(password))
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """A hash made before passwords were composed holds the text as it was typed: a password that
+    composes differently is tried both ways."""
+    tries = dict.fromkeys([_composed(password), password])
+    return any(_verify(password_hash, text) for text in tries)
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
     try:
         return _hasher(*_cost()).verify(password_hash or _dummy_hash(*_cost()), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):

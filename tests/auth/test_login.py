@@ -1,10 +1,14 @@
 """Kirjautuminen (S1): who gets in, what they are told, and how sessions end."""
+import unicodedata
+
 import pytest
+from argon2 import PasswordHasher
 
 from app.extensions import db
 from app.models import Account, AuditEvent
+from app.security import hash_password, verify_password
 from tests.conftest import HTMX
-from tests.helpers import refused
+from tests.helpers import customer, refused
 
 WRONG = "Kirjautumistunnus tai salasana on väärä."
 
@@ -128,3 +132,20 @@ def test_partial_request_for_a_missing_page_gets_only_a_status_message(client, d
     assert response.status_code == 404
     assert response.text.startswith("<title>") and "<hx-partial" in response.text  # the page's title and status only
     assert "<html" not in response.text and "<h1" not in response.text
+
+
+def test_a_password_is_the_same_however_its_letters_are_composed(make_client, demo_data):
+    """"ä" typed as one character or as "a" and a combining diaeresis is the same password; a hash
+    made of the text as typed, before passwords were composed, still verifies."""
+    composed, decomposed = "Päivänsäde-Kello-71", unicodedata.normalize("NFD", "Päivänsäde-Kello-71")
+    assert composed != decomposed
+    account = customer().account
+    old_hash = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(decomposed)
+    for password_hash, typings in ((hash_password(decomposed), (composed, decomposed)),
+                                   (hash_password(composed), (composed, decomposed)),
+                                   (old_hash, (decomposed,))):
+        account.password_hash = password_hash
+        db.session.commit()
+        for typed in typings:
+            assert make_client().login("100001", typed).headers["Location"] == "/", (password_hash, typed)
+    assert not verify_password(account.password_hash, "Paivansade-Kello-71")
