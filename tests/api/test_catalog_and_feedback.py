@@ -53,6 +53,12 @@ def test_feedback_is_listed_by_status_and_its_status_set(client, api):
     assert response.status_code == 200 and response.json["status"] == "done"
     assert client.get("/api/v1/feedback?status=new", headers=api).json["items"] == []
     assert client.get(f"/api/v1/feedback/{item.id}", headers=api).json["staff_note"] == "Soitettu."
+    # Setting only the status keeps the note the console or an earlier call wrote; "" clears it.
+    again = client.put(f"/api/v1/feedback/{item.id}/status", json={"status": "answered"}, headers=api)
+    assert again.json["status"] == "answered" and again.json["staff_note"] == "Soitettu."
+    cleared = client.put(f"/api/v1/feedback/{item.id}/status", json={"status": "answered", "staff_note": ""},
+                         headers=api)
+    assert cleared.json["staff_note"] == ""
     bad = client.put(f"/api/v1/feedback/{item.id}/status", json={"status": "lost"}, headers=api)
     assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "status"
     assert client.get("/api/v1/feedback/2147483647", headers=api).status_code == 404

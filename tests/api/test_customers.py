@@ -110,6 +110,30 @@ def test_if_match_refuses_a_stale_write(client, api):
                       headers={**api, "If-Match": "*"}).status_code == 200
 
 
+def test_if_match_covers_the_customers_agreements_cards_and_closing(client, api):
+    """The customer's ETag is of its agreements and cards too: a write to them with a stale tag is
+    refused and changes nothing; with the current tag (or none) it applies."""
+    stale = client.get("/api/v1/customers/100001", headers=api).headers["ETag"]
+    client.put("/api/v1/customers/100001", json={**NEW, "email": ""}, headers=api)
+    before = client.get("/api/v1/customers/100001", headers=api).json
+    agreement, card = before["agreements"][0]["id"], before["pay_tv_cards"][0]["id"]
+    base = "/api/v1/customers/100001"
+    writes = [("PUT", f"{base}/agreements", {"agreements": []}),
+              ("POST", f"{base}/agreements", {"kind": "service", "valid_from": "2026-01-01", "valid_until": None}),
+              ("POST", f"{base}/agreements/{agreement}/end", {"valid_until": "2030-01-01"}),
+              ("DELETE", f"{base}/agreements/{agreement}", None),
+              ("PUT", f"{base}/pay-tv-cards", {"pay_tv_cards": []}),
+              ("DELETE", f"{base}/pay-tv-cards/{card}", None),
+              ("POST", f"{base}/close", None)]
+    for method, url, body in writes:
+        response = client.open(url, method=method, json=body, headers={**api, "If-Match": stale})
+        assert response.status_code == 412, (method, url, response.status_code)
+    assert client.get("/api/v1/customers/100001", headers=api).json == before
+    current = client.get(base, headers=api).headers["ETag"]
+    assert client.put(f"{base}/agreements", json={"agreements": before["agreements"]},
+                      headers={**api, "If-Match": current}).status_code == 200
+
+
 def test_close_ends_the_customers_login(client, api):
     response = client.post("/api/v1/customers/100001/close", headers=api)
     assert response.status_code == 200 and response.json["status"] == "closed"

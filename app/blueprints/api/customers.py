@@ -54,6 +54,14 @@ def _check_if_match(customer: Customer | None) -> None:
         raise PreconditionFailed(str(_l("The customer has changed since you read it: read it again.")))
 
 
+def _to_change(customer_number: str) -> Customer:
+    """The customer a write changes. The customer's ETag covers its agreements and cards, so a write
+    to any of them sent with If-Match applies only to the version it names, as a PUT of the customer."""
+    customer = customers.by_number(customer_number)
+    _check_if_match(customer)
+    return customer
+
+
 @bp.call("GET", "/customers", schemas.CustomerPageSchema, query=schemas.CustomerQuerySchema)
 def customer_list(limit: int, cursor: str | None = None, updated_since=None):
     """Customers in customer-number order, a page at a time; with `updated_since`, only those changed since."""
@@ -83,9 +91,10 @@ def customer_put(values: dict, customer_number: str):
 
 
 @bp.call("POST", "/customers/<customer_number>/close", schemas.CustomerSchema, headers=ETAG)
+@bp.alt_response(412, response="PRECONDITION_FAILED")
 def customer_close(customer_number: str):
     """The customer can no longer log in and every session ends; the records stay."""
-    customer = customers.by_number(customer_number)
+    customer = _to_change(customer_number)
     customers.close(customer)
     return customer, 200, {"ETag": etag(customer)}
 
@@ -121,28 +130,32 @@ def customer_rows(one: str, rows: str, schema: type[Schema], list_schema: type[S
         return customers.by_number(customer_number)
 
     @bp.call("PUT", collection, list_schema, body=list_schema, endpoint=f"{one}s_replace")
+    @bp.alt_response(412, response="PRECONDITION_FAILED")
     @saying("replace")
     def replace_all(values: dict, customer_number: str):
-        customer = customers.by_number(customer_number)
+        customer = _to_change(customer_number)
         replace(customer, values[rows.replace("-", "_")])
         return customer
 
     @bp.call("POST", collection, schema, status=201, body=schema, endpoint=f"{one}_add", description="Added")
+    @bp.alt_response(412, response="PRECONDITION_FAILED")
     @saying("add")
     @idempotent
     @bp.doc(**row_links(rows, id_name))
     def add_one(values: dict, customer_number: str):
-        return add(customers.by_number(customer_number), None, **values)
+        return add(_to_change(customer_number), None, **values)
 
     @bp.call("POST", f"{row}/end", schema, body=schemas.EndSchema, endpoint=f"{one}_end")
+    @bp.alt_response(412, response="PRECONDITION_FAILED")
     @saying("end")
     def end_one(values: dict, customer_number: str, **row_id: int):
-        return end(customers.by_number(customer_number), row_id[id_name], values["valid_until"])
+        return end(_to_change(customer_number), row_id[id_name], values["valid_until"])
 
     @bp.call("DELETE", row, None, status=204, endpoint=f"{one}_delete")
+    @bp.alt_response(412, response="PRECONDITION_FAILED")
     @saying("delete")
     def delete_one(customer_number: str, **row_id: int):
-        delete(customers.by_number(customer_number), row_id[id_name])
+        delete(_to_change(customer_number), row_id[id_name])
         return nothing(204)
 
 

@@ -18,9 +18,9 @@ def feedback_read(feedback_id: int):
 
 @bp.call("PUT", "/feedback/<int:feedback_id>/status", schemas.FeedbackSchema, body=schemas.FeedbackStatusSchema)
 def feedback_status(values: dict, feedback_id: int):
-    """Set the status and the staff's note, as in the console."""
+    """Set the status and the staff's note, as in the console; without `staff_note` the note stays."""
     item = inbox.get(feedback_id)
-    inbox.update(item, values["status"], values["staff_note"])
+    inbox.update(item, values["status"], values.get("staff_note", item.staff_note))
     return item
 
 

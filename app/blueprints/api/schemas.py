@@ -372,7 +372,8 @@ class FeedbackListSchema(Schema):
 
 class FeedbackStatusSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(inbox.STATUSES))
-    staff_note = Text(multiline=True, load_default="", validate=validate.Length(max=5000))
+    staff_note = Text(multiline=True, validate=validate.Length(max=5000),
+                      metadata={"description": "Left out, the note stays as it is"})
 
 
 class EndSubscriptionSchema(Schema):
