@@ -55,11 +55,15 @@ class Form(FlaskForm):
         control characters, so no form can forget to: they would reach an email, a provisioning
         event or Postgres, which stores no NUL. A text area lets line breaks and tabs through, as
         does a hidden field (one carries the checked import file to its confirmation, as it was).
-        A password is never stored nor shown, and is taken as typed."""
+        A password is never stored nor shown, and is taken as typed. A text area's line breaks are
+        one character each, as the browser's `maxlength` and the counter count them (a browser sends
+        each as CR LF)."""
         for field in self:
             if isinstance(field, StringField) and not isinstance(field, (PasswordField, HiddenField)):
                 around = SPACES + "\t\r\n" if isinstance(field, TextAreaField) else SPACES
                 field.data = (field.data or "").strip(around)
+                if isinstance(field, TextAreaField):
+                    field.data = field.data.replace("\r\n", "\n").replace("\r", "\n")
                 if field.raw_data:  # what InputRequired looks at
                     field.raw_data = [field.data]
         valid = super().validate(extra_validators)

@@ -72,6 +72,16 @@ def normalise_email(value: str) -> str | None:
         return None
 
 
+def normalise_domain(value: str) -> str | None:
+    """A domain name as DNS and the mail servers write it (lower case, an international name in its
+    ASCII form: äänekoski.fi is xn--nekoski-4waa.fi), or None. email_validator's rules for the part
+    after the @ sign: labels of letters, digits and hyphens, at least one full stop."""
+    try:
+        return validate_email(f"postmaster@{value}", check_deliverability=False).ascii_domain.lower()
+    except EmailNotValidError:
+        return None
+
+
 def normalise_phone(value: str) -> str | None:
     """A Finnish or international phone number in international format, or None if it is not one.
 
@@ -96,6 +106,19 @@ class PhoneNumber:
         normalised = normalise_phone(field.data)
         if normalised is None:
             raise ValidationError(BAD_PHONE)
+        field.data = normalised
+
+
+BAD_DOMAIN = _l("Write a domain name, for example ipp.fi.")
+
+
+class MailDomain:
+    """A domain name; the field's data becomes the form the mail servers are given (`normalise_domain`)."""
+
+    def __call__(self, form, field):
+        normalised = normalise_domain(field.data or "")
+        if normalised is None:
+            raise ValidationError(BAD_DOMAIN)
         field.data = normalised
 
 

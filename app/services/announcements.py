@@ -4,6 +4,7 @@ from datetime import date
 
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
@@ -50,10 +51,17 @@ def for_customer(customer_id: int, day: date) -> list[Announcement]:
 
 
 def dismiss(customer_id: int, announcement_id: int, day: date) -> None:
+    """Close an announcement shown to the customer. Closing it again (a double click, a second tab)
+    changes nothing, as does a press answered at the same moment."""
+    if db.session.get(AnnouncementDismissal, (announcement_id, customer_id)) is not None:
+        return
     if announcement_id not in {a.id for a in for_customer(customer_id, day)}:
         raise NotFound()
     db.session.add(AnnouncementDismissal(announcement_id=announcement_id, customer_id=customer_id))
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same press in another request won the race: it is closed
+        db.session.rollback()
 
 
 def all_announcements(page: int):

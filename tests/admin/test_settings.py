@@ -56,6 +56,23 @@ def test_a_wrong_reserved_address_is_shown_next_to_the_list(admin, entry):
     db.session.expire_all()
     settings = db.session.get(OperatorSettings, 1)
     assert settings.reserved_local_parts == before and settings.phone == "03 450 51"
+@pytest.mark.parametrize(("typed", "stored"), [("IPP.FI", "ipp.fi"), (" Ipp.fi ", "ipp.fi"),
+                                                ("äänekoski.fi", "xn--nekoski-4waa.fi"), ("<x>.fi", None),
+                                                ("ipp", None), ("-ipp.fi", None), ("ipp..fi", None),
+                                                ("ipp.fi/x", None)])
+def test_the_mail_domain_is_a_domain_name_as_the_mail_servers_write_it(admin, typed, stored):
+    """The domain goes into mailbox addresses and the mail servers' lookups, which compare it as written."""
+    response = admin.submit(URL, {**OPERATOR, "mail_domain": typed})
+    db.session.expire_all()
+    if stored:
+        assert response.status_code == 303
+        assert db.session.get(OperatorSettings, 1).mail_domain == stored
+    else:
+        page = refused(response).text
+        assert 'id="mail_domain-error"' in page and "Kirjoita verkkotunnus, esimerkiksi ipp.fi." in page
+        assert db.session.get(OperatorSettings, 1).mail_domain == "ipp.fi"
+
+
 def test_opening_hours_are_shown_in_the_readers_language_or_in_finnish_marked_as_finnish(admin, make_client):
     data = {"name": "IPP", "phone": "03 450 51", "hours": "ma–pe 9–17", "hours_sv": "mån–fre 9–17",
             "hours_en": "", "mail_domain": "ipp.fi"}

@@ -201,3 +201,14 @@ def test_event_payload_is_json(logged_in):
     event = db.session.query(OutboxMessage).filter_by(channel="webhook").one()
     data = json.loads(event.payload_json)["data"]
     assert data["wished_end_date"] == (today() + timedelta(days=30)).isoformat()
+
+
+def test_a_line_break_is_one_character_as_the_counter_counts_it(logged_in):
+    """A browser sends each line break as CR LF; `maxlength` and the counter count one. 4 990 letters and
+    ten line breaks are the whole 5 000, and are stored with one character for each break."""
+    message = "\r\n".join(["a" * 454] * 10 + ["a" * 450])
+    assert len(message.replace("\r\n", "\n")) == 5000
+    assert send(logged_in, feedback(message=message)).status_code == 303
+    assert db.session.query(Feedback).one().message == message.replace("\r\n", "\n")
+    assert send(logged_in, feedback(message=message + "a")).status_code == 303  # the keep-and-303 of a refusal
+    assert db.session.query(Feedback).count() == 1

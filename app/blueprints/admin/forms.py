@@ -16,7 +16,7 @@ from app.i18n import lazy_gettext as _l
 from app.labels import AGREEMENT_KINDS, FEEDBACK_STATUSES, LANGUAGES, OUTAGE_SEVERITIES
 from app.services import api_tokens
 from app.services.billing import MONTH
-from app.validators import BAD_PHONE, PhoneNumber, PostalCode
+from app.validators import BAD_PHONE, MailDomain, PhoneNumber, PostalCode
 
 
 class CustomerForm(Form):
@@ -231,7 +231,7 @@ class OperatorForm(Form):
     email = EmailField(_l("Customer service email"), validators=[
         Optional(), Email(message=_l("Check the email address."), check_deliverability=False), Length(max=254)])
     mail_domain = StringField(_l("Mail domain"), validators=[InputRequired(message=_l("Write the domain.")),
-                                                             Length(max=190)],
+                                                             Length(max=190), MailDomain()],
                               description=_l("The customers' mailboxes are under this domain."))
     reserved_local_parts = TextAreaField(
         _l("Reserved addresses"), validators=[Length(max=20_000)], render_kw={"rows": 6, "spellcheck": "false"},
