@@ -4,7 +4,7 @@ Orders keep the price the customer agreed to (Order.price_cents), so a new price
 new orders only; the billing export reads the order's price.
 """
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -41,15 +41,16 @@ def product(code: str) -> Product:
     return found
 
 
+HUNDREDTHS = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
+
+
 def _hundredths(text: str, below: int, message, field: str) -> int:
-    """'12,90' -> 1290: a finite number of at most two decimals, at least 0 and less than `below`."""
-    try:
-        value = Decimal(text.strip().replace(" ", "").replace(",", "."))
-        if not (value.is_finite() and 0 <= value < below and value == value.quantize(Decimal("0.01"))):
-            raise InvalidOperation(text)
-    except InvalidOperation as error:  # also what Decimal says of NaN, sNaN and Infinity when compared
-        raise DomainError(message, field=field) from error
-    return int(value * 100)
+    """'12,90' or '1 000,00' -> 1290 or 100000: digits with at most two decimals (not Decimal's "1e3",
+    "NaN" or "-0"), less than `below`."""
+    plain = re.sub(r"\s", "", text).replace(",", ".")
+    if not HUNDREDTHS.fullmatch(plain) or not Decimal(plain) < below:
+        raise DomainError(message, field=field)
+    return int(Decimal(plain) * 100)
 
 
 def by_codes(codes) -> dict[str, Product]:
@@ -68,23 +69,37 @@ def parse_percent(text: str, field: str) -> int:
     return _hundredths(text.replace("%", ""), 100, _l("Write the VAT rate as a percentage, e.g. 25,5."), field)
 
 
+def _parsed(problems: dict, parse, text: str, field: str) -> int | None:
+    """`parse(text, field)`, or None with its refusal added to `problems`."""
+    try:
+        return parse(text, field)
+    except DomainError as error:
+        problems.update(error.errors)
+        return None
+
+
 def save_product(product: Product | None, price: str, vat: str, **values) -> Product:
+    """Every refusal at once, each on its field."""
     values["code"] = values["code"].strip().upper()
     values["description"] = (values.get("description") or "").strip()
+    problems = {}
     if not re.fullmatch(r"[A-Z0-9][A-Z0-9_-]{0,39}", values["code"]):
-        raise DomainError(_l("The code is letters A–Z, digits and dashes."), field="code")
-    if db.session.scalar(select(Product.id).where(Product.code == values["code"],
-                                                  Product.id != (product.id if product else -1))):
-        raise DomainError(_l("Another product has this code."), field="code")
+        problems["code"] = _l("The code is letters A–Z, digits and dashes.")
+    elif db.session.scalar(select(Product.id).where(Product.code == values["code"],
+                                                    Product.id != (product.id if product else -1))):
+        problems["code"] = _l("Another product has this code.")
     values["family"] = (values.get("family") or "").strip() or None
     if (values["family"] is None) != (values.get("rank") is None):
-        raise DomainError(_l("A family needs a rank, and a rank a family."), field="rank")
+        problems["rank"] = _l("A family needs a rank, and a rank a family.")
     values["download_url"] = (values.get("download_url") or "").strip() or None
     if values["download_url"] and not values["download_url"].startswith("https://"):
-        raise DomainError(_l("The download address must start with https://."), field="download_url")
-    price_cents, vat_points = parse_euros(price, "price"), parse_percent(vat, "vat")
+        problems["download_url"] = _l("The download address must start with https://.")
+    price_cents = _parsed(problems, parse_euros, price, "price")
+    vat_points = _parsed(problems, parse_percent, vat, "vat")
     if db.session.get(ProductGroup, values["group_id"]) is None:
-        raise DomainError(_l("Choose a product group."), field="group_id")
+        problems["group_id"] = _l("Choose a product group.")
+    if problems:
+        raise DomainError.of(problems)
     created = product is None
     if created:
         product = Product()

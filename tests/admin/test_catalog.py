@@ -48,13 +48,36 @@ def test_price_change_applies_to_new_orders_only(admin):
     ("download_url", "http://x", "https://"), ("vat", "abc", "prosentteina"),
     ("mix_size", "9" * 40, "liian suuri"), ("price", "NaN", "euroina"), ("price", "sNaN", "euroina"),
     ("price", "Infinity", "euroina"), ("price", "1E+999999", "euroina"), ("price", "9" * 20, "euroina"),
-    ("price", "100000", "euroina"), ("vat", "NaN", "prosentteina"), ("vat", "-Infinity", "prosentteina")])
+    ("price", "100000", "euroina"), ("vat", "NaN", "prosentteina"), ("vat", "-Infinity", "prosentteina"),
+    ("price", "1e3", "euroina"), ("vat", "1e1", "prosentteina"), ("price", "-0", "euroina"), ("price", "0x10", "euroina"),
+    ("price", "١٢", "euroina")])
 def test_bad_product_values_are_refused(admin, field, value, message):
     p = product("SPORT-PLUS")
     response = admin.submit(f"/hallinta/tuotteet/{p.id}", {**PRODUCT, "group_id": str(p.group_id), field: value})
     response = refused(response)
     assert message in response.text
     assert product("SPORT-PLUS").price_cents == 1490
+
+
+def test_every_refusal_of_a_product_comes_at_once(admin):
+    """The form's checks (the price and VAT as the catalogue reads them among them) come at once; then the
+    catalogue's own (a code taken, a family without a rank, the download address) at once."""
+    p = product("SPORT-PLUS")
+    response = admin.submit(f"/hallinta/tuotteet/{p.id}", {**PRODUCT, "group_id": str(p.group_id), "price": "-5",
+                                                             "vat": "125", "term_months": "0", "code": "MIX-6",
+                                                             "download_url": "http://x"})
+    page = refused(response).text
+    for field in ("price", "vat", "term_months"):
+        assert f'id="{field}-error"' in page, field
+    assert product("SPORT-PLUS").price_cents == 1490
+    response = admin.submit(f"/hallinta/tuotteet/{p.id}", {**PRODUCT, "group_id": str(p.group_id), "family": "mix",
+                                                             "code": "MIX-6", "download_url": "http://x"})
+    page = refused(response).text
+    for field in ("rank", "code", "download_url"):
+        assert f'id="{field}-error"' in page, field
+    assert admin.submit(f"/hallinta/tuotteet/{p.id}", {**PRODUCT, "group_id": str(p.group_id),
+                                                       "price": "1 000,00"}).status_code == 303
+    assert product("SPORT-PLUS").price_cents == 100000
 
 
 def test_new_group_and_product_not_on_sale(admin):

@@ -9,12 +9,21 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from app.forms import AttachmentsField, CheckboxesField, DayField, Form, IntegerField, OperatorTimeField, form_key_field
 from app.i18n import lazy_gettext as _l
 from app.labels import AGREEMENT_KINDS, FEEDBACK_STATUSES, LANGUAGES, OUTAGE_SEVERITIES
-from app.services import api_tokens
+from app.services import DomainError, api_tokens, catalog_admin
 from app.services.billing import MONTH
 from app.validators import BAD_PHONE, MailDomain, PhoneNumber, PostalCode
 
@@ -139,6 +148,17 @@ def position_field() -> IntegerField:
     return IntegerField(_l("Position"), default=0, empty=0, validators=[NumberRange(min=0, max=10000)])
 
 
+def parsed_by(parse):
+    """A field's check by the service's own reading of it (`parse(text, field)`), so that its refusal
+    comes with the form's other messages, not after them."""
+    def check(_form, field):
+        try:
+            parse(field.data or "", field.name)
+        except DomainError as error:
+            raise ValidationError(str(error.message)) from error
+    return check
+
+
 class ProductForm(Form):
     group_id = SelectField(_l("Product group"), coerce=int)
     code = StringField(_l("Code"), validators=[InputRequired(message=_l("Write the code.")), Length(max=40)])
@@ -147,9 +167,10 @@ class ProductForm(Form):
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)], render_kw={"rows": 3})
     description_sv, description_en = in_other_languages("description")
     price = StringField(_l("Price per month with VAT (€)"), validators=[
-        InputRequired(message=_l("Write the price in euros, e.g. 12,90."))],
+        InputRequired(message=_l("Write the price in euros, e.g. 12,90.")), parsed_by(catalog_admin.parse_euros)],
         description=_l("Applies to new orders only."), render_kw={"inputmode": "decimal"})
-    vat = StringField(_l("VAT %"), default="25,5", validators=[InputRequired(message=_l("Write the VAT rate."))],
+    vat = StringField(_l("VAT %"), default="25,5", validators=[InputRequired(message=_l("Write the VAT rate.")),
+                                                               parsed_by(catalog_admin.parse_percent)],
                       render_kw={"inputmode": "decimal"})
     term_months = IntegerField(_l("Fixed term in months"), validators=[Optional(), NumberRange(min=1, max=120)],
                                description=_l("Empty: until further notice."))
