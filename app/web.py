@@ -25,6 +25,7 @@ from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 from wtforms import Form as WTForm
 
+from app.extensions import login_manager
 from app.models import Attachment, OperatorSettings
 from app.services import attachments, audit, refused_pages, settings
 from app.sessions import safe_next
@@ -120,6 +121,26 @@ def done(message: str | None, url: str, template: str | None = None, block: str 
             response.headers["HX-Push-Url"] = url
         return response
     return redirect(url, 303)
+
+
+def to_login(endpoint: str = "auth.login"):
+    """A visitor without a session goes to the login page and, after it, back: to the page asked for,
+    or for a form sent after the session ended, to the form's page (`form_page()`; the address the
+    form was sent to may take no GET). htmx is told to load the login page as a whole page, not to
+    put it in the part it asked for."""
+    next_url = request.full_path.rstrip("?") if request.method in ("GET", "HEAD") else form_page()
+    url = url_for(endpoint, next=next_url)
+    if request.headers.get("HX-Request"):
+        response = make_response("", 200)  # htmx reads HX-Redirect only from a 2xx answer
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@login_manager.unauthorized_handler
+def must_log_in():
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return to_login(login_manager.login_view)
 
 
 def this_page() -> str:

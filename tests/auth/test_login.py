@@ -1,4 +1,5 @@
 """Kirjautuminen (S1): who gets in, what they are told, and how sessions end."""
+import re
 import unicodedata
 
 import pytest
@@ -7,7 +8,7 @@ from argon2 import PasswordHasher
 from app.extensions import db
 from app.models import Account, AuditEvent
 from app.security import hash_password, verify_password
-from tests.conftest import HTMX
+from tests.conftest import CSRF, HTMX
 from tests.helpers import customer, refused
 
 WRONG = "Kirjautumistunnus tai salasana on väärä."
@@ -149,3 +150,26 @@ def test_a_password_is_the_same_however_its_letters_are_composed(make_client, de
         for typed in typings:
             assert make_client().login("100001", typed).headers["Location"] == "/", (password_hash, typed)
     assert not verify_password(account.password_hash, "Paivansade-Kello-71")
+
+
+def test_a_form_sent_after_the_session_ended_leads_back_to_its_page(client, make_client, demo_data):
+    """The session ended (here: logged out on another device) while the MIX page was open; the toggle's
+    address takes no GET, so the login leads back to the page the form is on, and htmx loads the login
+    page as a whole page instead of putting it in the row."""
+    client.login()
+    page = client.get("/mix").text
+    action = re.search(r'action="(/mix/\d+/kanavat/\d+)"', page).group(1)
+    token = CSRF.search(page).group(1)
+    customer().account.session_version += 1
+    db.session.commit()
+    sent = {"data": {"chosen": "1", "csrf_token": token}, "headers": {"Referer": "http://localhost/mix"}}
+    plain = client.post(action, **sent)
+    assert plain.status_code == 302 and plain.headers["Location"] == "/kirjaudu?next=/mix"
+    htmx = client.post(action, data=sent["data"], headers={**sent["headers"], **HTMX})
+    assert htmx.status_code == 200 and htmx.headers["HX-Redirect"] == "/kirjaudu?next=/mix" and htmx.data == b""
+    without_referer = client.post(action, data=sent["data"])
+    assert without_referer.headers["Location"] == "/kirjaudu"
+    response = client.submit("/kirjaudu?next=%2Fmix", {"login": "100001", "password": "Lumi-Ranta-Kello-71"})
+    assert response.headers["Location"] == "/mix"
+    console = make_client().get("/hallinta/asiakkaat", headers=HTMX)  # the console's login the same way
+    assert console.headers["HX-Redirect"] == "/hallinta/kirjaudu?next=/hallinta/asiakkaat"

@@ -1,8 +1,10 @@
 """Hallinta: the staff console under /hallinta. Staff only; some sections for admins only."""
 from functools import wraps
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort
 from flask_login import current_user
+
+from app.web import to_login
 
 bp = Blueprint("admin", __name__, url_prefix="/hallinta")
 
@@ -11,7 +13,7 @@ bp = Blueprint("admin", __name__, url_prefix="/hallinta")
 def staff_only():
     """Customers never reach the console (403); anonymous visitors go to the staff login."""
     if not current_user.is_authenticated:
-        return redirect(url_for("auth.staff_login", next=request.full_path.rstrip("?")))
+        return to_login("auth.staff_login")
     if not current_user.is_staff:
         abort(403)
     return None
