@@ -27,6 +27,7 @@ from app.security import hash_password
 from app.services.billing import vat_part
 from app.services.mailboxes import hash_mailbox_password
 from app.services.payments import finnish_reference
+from app.validators import normalise_phone
 
 LOGINS_TEXT = """Demo logins ({url}/kirjaudu):
   100001 / Lumi-Ranta-Kello-71   (or matti.virtanen@example.fi) everything: card, MIX 6, TURVAPAKETTI
@@ -189,7 +190,8 @@ def load() -> None:
 
 
 def _customer(number, name, email, password, kinds, since, street, phone) -> Customer:
-    customer = Customer(customer_number=number, name=name, email=email, phone=phone,
+    """A demo customer as the import or the console would store them (the phone in international format)."""
+    customer = Customer(customer_number=number, name=name, email=email, phone=normalise_phone(phone),
                         street_address=street, postal_code="33100", city="Tampere")
     customer.agreements = [Agreement(kind=kind, valid_from=since) for kind in kinds]
     customer.account = Account(role="customer", password_hash=hash_password(password))

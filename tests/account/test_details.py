@@ -36,7 +36,7 @@ def logged_in(client, demo_data):
 def test_details_show_everything_read_only_but_the_email(logged_in):
     page = logged_in.get("/kayttajatiedot")
     assert page.status_code == 200
-    for text in ("Matti Virtanen", "100001", "Hämeenkatu 10 A 5", "33100 Tampere", "040 123 4567", OLD,
+    for text in ("Matti Virtanen", "100001", "Hämeenkatu 10 A 5", "33100 Tampere", "+358 40 1234567", OLD,
                  "Liittymäsopimus", "Laskutussopimus", "0100 2345 6789", "03 450 51", "MIX 6"):
         assert text in page.text, text
     assert "Jääkiekkokausi" not in page.text  # ended

@@ -49,7 +49,7 @@ def test_contact_details_come_from_the_operator_settings(logged_in):
     for topic in ("Palaute", "Laskutus", "Tekninen tuki", "Irtisanominen", "Muu"):
         assert f">{topic}</option>" in page.text
     # prefilled from the account, and without JavaScript the termination fields are on the page
-    assert 'value="matti.virtanen@example.fi"' in page.text and 'value="040 123 4567"' in page.text
+    assert 'value="matti.virtanen@example.fi"' in page.text and 'value="+358 40 1234567"' in page.text
     assert "MIX 6" in page.text and 'name="wished_end_date"' in page.text
     assert "Jääkiekkokausi" not in page.text  # ended: nothing to terminate
 
