@@ -6,7 +6,7 @@ new orders only; the billing export reads the order's price.
 import re
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -150,7 +150,9 @@ def channels() -> list[Channel]:
 def save_channel(channel: Channel | None, name: str, genre: str, description: str, position: int,
                  **translations) -> None:
     name = name.strip()
-    if db.session.scalar(select(Channel.id).where(Channel.name == name, Channel.id != (channel.id if channel else -1))):
+    # "Sport One" and "sport one" would be two rows the customer cannot tell apart on the MIX page.
+    if db.session.scalar(select(Channel.id).where(func.lower(Channel.name) == name.lower(),
+                                                  Channel.id != (channel.id if channel else -1))):
         raise DomainError(_l("Another channel has this name."), field="name")
     if channel is None:
         channel = Channel()

@@ -49,8 +49,8 @@ def test_price_change_applies_to_new_orders_only(admin):
     ("mix_size", "9" * 40, "liian suuri"), ("price", "NaN", "euroina"), ("price", "sNaN", "euroina"),
     ("price", "Infinity", "euroina"), ("price", "1E+999999", "euroina"), ("price", "9" * 20, "euroina"),
     ("price", "100000", "euroina"), ("vat", "NaN", "prosentteina"), ("vat", "-Infinity", "prosentteina"),
-    ("price", "1e3", "euroina"), ("vat", "1e1", "prosentteina"), ("price", "-0", "euroina"), ("price", "0x10", "euroina"),
-    ("price", "١٢", "euroina")])
+    ("price", "1e3", "euroina"), ("vat", "1e1", "prosentteina"), ("price", "-0", "euroina"),
+    ("price", "0x10", "euroina"), ("price", "١٢", "euroina")])
 def test_bad_product_values_are_refused(admin, field, value, message):
     p = product("SPORT-PLUS")
     response = admin.submit(f"/hallinta/tuotteet/{p.id}", {**PRODUCT, "group_id": str(p.group_id), field: value})
@@ -95,7 +95,9 @@ def test_channels_add_edit_retire(admin):
     response = admin.submit("/hallinta/mix-kanavat", {"name": "Formula TV", "genre": "Urheilu", "position": "20"})
     assert response.status_code == 303
     channel = db.session.query(Channel).filter_by(name="Formula TV").one()
-    refused(admin.submit("/hallinta/mix-kanavat", {"name": "Sport One"}))
+    for taken in ("Sport One", "sport one ", "SPORT ONE"):  # one name to the customer, however written
+        page = refused(admin.submit("/hallinta/mix-kanavat", {"name": taken})).text
+        assert "Tämän niminen kanava on jo olemassa." in page
     assert admin.submit(f"/hallinta/mix-kanavat/{channel.id}", {"name": "Formula 1 TV", "genre": "Urheilu"}
                         ).status_code == 303
     assert db.session.get(Channel, channel.id).name == "Formula 1 TV"
