@@ -304,9 +304,13 @@ def group_ids(codes: list[str]) -> list[int]:
     return [found[c] for c in codes]
 
 
-def outages_after(after: int, limit: int, current: bool | None = None) -> list[Outage]:
-    """Outages in id order after the id `after`; only the unresolved (or resolved) ones if asked."""
+def outages_after(after: int, limit: int, now: datetime, current: bool | None = None) -> list[Outage]:
+    """Outages in id order after the id `after`; if asked, only those on at `now` (begun and not
+    resolved, as the public page shows them) or only the resolved ones. One that begins later is in
+    neither."""
     query = select(Outage).options(*SHOWN).where(Outage.id > after)
-    if current is not None:
-        query = query.where(Outage.resolved_at.is_(None) if current else Outage.resolved_at.is_not(None))
+    if current:
+        query = query.where(Outage.resolved_at.is_(None), Outage.started_at <= now)
+    elif current is not None:
+        query = query.where(Outage.resolved_at.is_not(None))
     return list(db.session.scalars(query.order_by(Outage.id).limit(limit)))

@@ -69,6 +69,13 @@ def test_listing_by_state_in_pages(client, api):
     assert [o["id"] for o in client.get("/api/v1/outages?current=false", headers=api).json["items"]] == [ids[1]]
     after = client.get(f"/api/v1/outages?after={ids[0]}&limit=1", headers=api).json["items"]
     assert [o["id"] for o in after] == [ids[1]]
+    # One that begins tomorrow is not on yet, as the public page says: in neither list until it begins.
+    later = client.post("/api/v1/outages", json=outage(title="Huomenna", started_at=(
+        utcnow() + timedelta(days=1)).isoformat()), headers=api).json["id"]
+    assert later not in [o["id"] for o in client.get("/api/v1/outages?current=true", headers=api).json["items"]]
+    assert later not in [o["id"] for o in client.get("/api/v1/outages?current=false", headers=api).json["items"]]
+    assert "Huomenna" not in client.get("/hairiot").text
+    assert later in [o["id"] for o in client.get("/api/v1/outages", headers=api).json["items"]]
 
 
 def test_a_read_token_cannot_publish(client, make_token, demo_data):
@@ -97,3 +104,15 @@ def test_long_texts_keep_their_line_breaks_and_no_text_takes_a_control_character
     schema = client.get("/api/v1/openapi.json").json["components"]["schemas"]["OutageInput"]["properties"]
     assert schema["title"]["pattern"] == TEXT_PATTERN and schema["description"]["pattern"] == MULTILINE_TEXT_PATTERN
     assert db.session.query(Outage).count() == 1
+
+
+def test_a_moment_needs_its_offset_from_utc(client, api):
+    """10:00 without an offset could be UTC or Helsinki's 10:00, two or three hours apart: refused on its field."""
+    refused = client.post("/api/v1/outages", json=outage(started_at="2026-11-29T10:00:00"), headers=api)
+    assert refused.status_code == 422
+    assert refused.json["errors"] == [{"field": "started_at", "detail": "Anna aika ja sen ero UTC-aikaan, esimerkiksi "
+                                       "2026-11-28T08:40:00+02:00 tai 2026-11-28T06:40:00Z."}]
+    assert db.session.query(Outage).count() == 0
+    for written in ("2026-11-29T12:00:00+02:00", "2026-11-29T10:00:00Z", "2026-11-29T10:00:00+00:00"):
+        made = client.post("/api/v1/outages", json=outage(started_at=written), headers=api)
+        assert made.status_code == 201 and made.json["started_at"].startswith("2026-11-29T10:00:00"), written

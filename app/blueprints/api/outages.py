@@ -11,8 +11,8 @@ bp = resource("outages", __name__, "Outages of the network and telling customers
 
 @bp.page("/outages", schemas.OutageQuerySchema, schemas.OutagesSchema)
 def outage_list(after: int, limit: int, current: bool | None = None):
-    """Outages in id order after `after`; `current=true` for those still on."""
-    return outages.outages_after(after, limit, current)
+    """Outages in id order after `after`; `current=true` for those on now (begun, not resolved)."""
+    return outages.outages_after(after, limit, utcnow(), current)
 
 
 @bp.call("POST", "/outages", schemas.OutageSchema,

@@ -85,18 +85,21 @@ class Day(fields.Date):
 
 
 DATE_AND_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:")
+WITH_OFFSET = re.compile(r".*([Zz]|[+-][0-9]{2}:?[0-9]{2})")
+NO_OFFSET = _l("Give the time with its offset from UTC, for example 2026-11-28T08:40:00+02:00 or "
+               "2026-11-28T06:40:00Z.")
 
 
 class UTCDateTimeField(fields.AwareDateTime):
-    """A moment with its offset (UTC when none is given), as the database compares it, in `validators.YEARS`
-    (one at 9999-12-31T23:59 is past what a local time can show)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(default_timezone=UTC, **kwargs)
+    """A moment with its offset, as RFC 3339 writes it, in `validators.YEARS` (one at 9999-12-31T23:59
+    is past what a local time can show). A time without an offset is refused: it could be UTC or the
+    operator's local time, which differ by two or three hours."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and not DATE_AND_TIME.match(value):  # a day alone is no moment
             raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
+        if isinstance(value, str) and not WITH_OFFSET.fullmatch(value):
+            raise ValidationError(str(NO_OFFSET))
         moment = super()._deserialize(value, attr, data, **kwargs)
         try:
             moment = moment.astimezone(UTC)
@@ -523,7 +526,9 @@ class OutageInputSchema(Schema):
 
 
 class OutageQuerySchema(PageQuerySchema):
-    current = fields.Boolean(metadata={"description": "true: only those still on; false: only resolved ones"})
+    current = fields.Boolean(metadata={"description": "true: only those on now (begun, not resolved), as the public "
+                                                      "page shows them; false: only resolved ones. One that begins "
+                                                      "later is in neither."})
 
 
 class OutagesSchema(Schema):
