@@ -72,6 +72,22 @@ def normalise_email(value: str) -> str | None:
         return None
 
 
+# 6–20 ASCII digits, a space or a dash allowed between any two, as a number is printed on a card.
+CARD_NUMBER_PATTERN = "^(?:[0-9][ -]?){5,19}[0-9]$"
+BAD_CARD_NUMBER = _l("A card number is 6–20 digits, for example 0100 2345 6789.")
+
+
+def normalise_card_number(value: str) -> str | None:
+    """A pay-TV card's number as it is stored and shown, its digits in groups of four ("0100 2345 6789"),
+    however it was written (`CARD_NUMBER_PATTERN`), or None: "0100-2345-6789" is the same card, so it
+    cannot be given to a second customer."""
+    value = value.strip(SPACES)
+    if not re.fullmatch(CARD_NUMBER_PATTERN, value):
+        return None
+    digits = re.sub("[ -]", "", value)
+    return " ".join(digits[i:i + 4] for i in range(0, len(digits), 4))
+
+
 def normalise_domain(value: str) -> str | None:
     """A domain name as DNS and the mail servers write it (lower case, an international name in its
     ASCII form: äänekoski.fi is xn--nekoski-4waa.fi), or None. email_validator's rules for the part

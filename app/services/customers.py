@@ -21,6 +21,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.customer import phone_prefix, search_words
 from app.services import DomainError, NotFound, accounts, audit, invoices, outbox, subscriptions, two_factor
+from app.validators import BAD_CARD_NUMBER, normalise_card_number
 
 PAGE_SIZE = 25
 CONTACT_FIELDS = ("name", "street_address", "postal_code", "city", "phone", "email", "locale")
@@ -155,7 +156,10 @@ def delete_agreement(customer: Customer, agreement_id: int) -> None:
 def save_card(customer: Customer, card_id: int | None, card_number: str, valid_until: date) -> PayTvCard:
     """Add a card (no id; its number unused by anyone) or change the validity of the customer's own one."""
     if card_id is None:
-        card = PayTvCard(card_number=card_number.strip())
+        number = normalise_card_number(card_number)
+        if number is None:
+            raise DomainError(BAD_CARD_NUMBER, field="card_number")
+        card = PayTvCard(card_number=number)
         customer.pay_tv_cards.append(card)
     else:
         card = _owned(customer.pay_tv_cards, card_id)
@@ -281,11 +285,13 @@ def replace_agreements(customer: Customer, agreements: list[dict]) -> None:
 def replace_cards(customer: Customer, cards: list[dict]) -> None:
     """The customer's pay-TV cards become exactly these ({card_number, valid_until}); a card of
     another customer's is refused on its line."""
-    numbers = [c["card_number"].strip() for c in cards]
+    numbers = [normalise_card_number(c["card_number"]) for c in cards]
     problems = {}
     for i, number in enumerate(numbers):
-        if not number:
+        if not cards[i]["card_number"].strip():
             problems[f"pay_tv_cards.{i}.card_number"] = _l("Write the card number.")
+        elif number is None:
+            problems[f"pay_tv_cards.{i}.card_number"] = BAD_CARD_NUMBER
         elif numbers.index(number) != i:
             problems[f"pay_tv_cards.{i}.card_number"] = _l("The same card is in the list twice.")
     taken = set(db.session.scalars(select(PayTvCard.card_number).where(

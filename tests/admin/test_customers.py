@@ -147,9 +147,19 @@ def test_agreements_and_cards(admin):
     assert response.status_code == 303
     card = db.session.query(PayTvCard).filter_by(card_number="0100 9999 0000").one()
     assert card.customer_id == cid
-    response = admin.submit(f"{url}/kortit", {"new-card-card_number": "0100 2345 6789",
+    for written in ("0100 2345 6789", "0100-2345-6789", "010023456789"):  # Matti's card, however written
+        response = admin.submit(f"{url}/kortit", {"new-card-card_number": written,
+                                                 "new-card-valid_until": "2028-12-31"}, page=url)
+        assert "Tämä kortin numero on jo käytössä." in refused(response).text
+    for not_a_number in ("x", "-1", "<b>1</b>", "０１００２３４５", "12345", "0100--2345"):
+        response = admin.submit(f"{url}/kortit", {"new-card-card_number": not_a_number,
+                                                 "new-card-valid_until": "2028-12-31"}, page=url)
+        page = refused(response).text
+        assert "Kortin numerossa on 6–20 numeroa, esimerkiksi 0100 2345 6789." in page, not_a_number
+    response = admin.submit(f"{url}/kortit", {"new-card-card_number": "0100-5555-77",
                                              "new-card-valid_until": "2028-12-31"}, page=url)
-    refused(response)  # Matti's card
+    assert response.status_code == 303
+    assert db.session.query(PayTvCard).filter_by(card_number="0100 5555 77").one().customer_id == cid
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])

@@ -196,6 +196,19 @@ def test_cards_are_replaced_and_another_customers_card_is_refused(client, api):
                        json={"pay_tv_cards": body["pay_tv_cards"] * 2}, headers=api)
     assert twice.status_code == 422 and twice.json["errors"][0]["field"] == "pay_tv_cards.1.card_number"
     assert _cards(client.get("/api/v1/customers/100002/pay-tv-cards", headers=api)) == [theirs]
+    # A number is the same card however it is written; it is answered in groups of four.
+    for written in ("0100-8888-0002", "010088880002"):
+        again = client.put("/api/v1/customers/100001/pay-tv-cards",
+                           json={"pay_tv_cards": [{**theirs, "card_number": written}]}, headers=api)
+        assert again.status_code == 422 and again.json["errors"][0]["field"] == "pay_tv_cards.0.card_number"
+    bad = client.put("/api/v1/customers/100001/pay-tv-cards", json={"pay_tv_cards": [
+        {**theirs, "card_number": "x"}, {**theirs, "card_number": "０１００２３４５"}]}, headers=api)
+    assert [e["field"] for e in bad.json["errors"]] == ["pay_tv_cards.0.card_number", "pay_tv_cards.1.card_number"]
+    added = client.post("/api/v1/customers/100001/pay-tv-cards",
+                        json={"card_number": "0100-7777-12", "valid_until": "2029-01-31"}, headers=api)
+    assert added.status_code == 201 and added.json["card_number"] == "0100 7777 12"
+    assert client.post("/api/v1/customers/100001/pay-tv-cards", json={"card_number": "-1", "valid_until": "2029-01-31"},
+                       headers=api).json["errors"][0]["field"] == "card_number"
 
 
 def test_a_list_read_can_be_sent_back_as_it_is(client, api):

@@ -15,6 +15,7 @@ from app.services import inbox, invoices
 from app.services.catalog_admin import MAX_PRICE_CENTS
 from app.services.customer_import import LIMITS
 from app.validators import (
+    CARD_NUMBER_PATTERN,
     CHECK_THE_DATE,
     CHECK_THE_TIME,
     CONTROL_CHARACTERS,
@@ -166,7 +167,9 @@ class AgreementSchema(Row):
 
 
 class PayTvCardSchema(Row):
-    card_number = Text(required=True, validate=validate.Length(min=1, max=40))
+    card_number = Text(required=True, validate=validate.Length(min=1, max=40),
+                       metadata={"pattern": CARD_NUMBER_PATTERN, "description": "Stored and answered in groups of four "
+                                                                                "digits: 0100 2345 6789"})
     valid_until = Day(required=True)
 
 
