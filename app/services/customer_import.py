@@ -36,6 +36,8 @@ class Row:
     kinds: list[str] = field(default_factory=list)
     since: date | None = None
     exists: bool = False
+    # The file's columns: a contact column the file leaves out keeps what is stored (the API's PUT has them all).
+    present: frozenset[str] = frozenset(COLUMNS)
 
 
 @dataclass
@@ -127,7 +129,7 @@ def preview(text: str) -> Preview:
     records = _records(_reader(text))
     _, header = next(records, (0, []))
     header = [h.strip().lower() for h in header or []]
-    missing = [c for c in COLUMNS if c not in header]
+    missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise DomainError(_l("The first line must name the columns; missing: %(columns)s",
                              columns=", ".join(missing)), field="file")
@@ -144,9 +146,9 @@ def preview(text: str) -> Preview:
         if len(record) != len(header):
             errors.append((line, str(_l("%(n)d columns instead of %(m)d", n=len(record), m=len(header)))))
             continue
-        values = {c: record[header.index(c)].strip() for c in COLUMNS}
+        values = {c: record[header.index(c)].strip() if c in header else "" for c in COLUMNS}
         values["email"] = values["email"].lower()
-        row = Row(line, values)
+        row = Row(line, values, present=frozenset(header) & frozenset(COLUMNS))
         problems = [message for _column, message in _check(row)]
         number = values["customer_number"]
         if number in numbers:
@@ -186,10 +188,12 @@ def _email_owners(emails: list[str]) -> dict[str, str]:
 def _save(customer: Customer, row: Row) -> None:
     """A checked row onto its customer (new or not): the one way the import and the API write a customer.
 
-    An empty email or language keeps the customer's own; agreements are added, never removed."""
+    An empty email or language keeps the customer's own, as does a column the file does not have;
+    agreements are added, never removed."""
     v = row.values
     for column in ("name", "street_address", "postal_code", "city", "phone"):
-        setattr(customer, column, v[column])
+        if column in row.present:
+            setattr(customer, column, v[column])
     customer.email = v["email"] or customer.email
     customer.locale = v["language"] or customer.locale or "fi"
     for kind in row.kinds:

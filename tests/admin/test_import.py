@@ -87,13 +87,32 @@ def test_oversized_fields_and_address_lists_are_line_errors(admin):
 
 
 def test_missing_columns_and_comma_files(admin):
-    response = upload(admin, "customer_number;name\n1;A\n")
+    response = upload(admin, "name;city\nA;Tampere\n")
     response = refused(response)
-    assert "puuttuu: street_address" in response.text
+    assert "puuttuu: customer_number" in response.text
     comma = EXAMPLE.replace(";", ",").replace("connection,billing", "connection billing") \
                    .replace("connection,service,billing", "connection service billing")
     preview = customer_import.preview(comma)
     assert not preview.errors and len(preview.rows) == 4
+
+
+def test_only_the_number_and_name_are_needed_and_a_column_left_out_keeps_what_is_stored(admin):
+    """As the README's table says: the other columns may be left out of the file; a new customer's are
+    then empty, and an existing customer's stay as they are (an empty cell would empty them)."""
+    liisa = db.session.query(Customer).filter_by(customer_number="100002").one()
+    street, phone, email = liisa.street_address, liisa.phone, liisa.email
+    text = "customer_number;name\n300010;Minimal Oy\n100002;Liisa Korhonen-Virta\n"
+    assert "1 uusi asiakas, 1 päivitetään." in upload(admin, text).text
+    assert confirm(admin, text).status_code == 303
+    db.session.expire_all()
+    new = db.session.query(Customer).filter_by(customer_number="300010").one()
+    assert (new.name, new.street_address, new.phone, new.email, new.locale) == ("Minimal Oy", "", "", None, "fi")
+    liisa = db.session.query(Customer).filter_by(customer_number="100002").one()
+    assert (liisa.name, liisa.street_address, liisa.phone, liisa.email) == ("Liisa Korhonen-Virta", street, phone, email)
+    emptied = "customer_number;name;street_address\n100002;Liisa Korhonen-Virta;\n"
+    assert confirm(admin, emptied).status_code == 303
+    db.session.expire_all()
+    assert db.session.query(Customer).filter_by(customer_number="100002").one().street_address == ""
 
 
 def test_example_file_is_served(admin):

@@ -79,7 +79,7 @@ def test_staff_day(browse, demo_data, js):
     page.get_by_label("CSV-tiedosto").set_input_files(csv_file(EXAMPLE))
     page.get_by_role("button", name="Esikatsele").click()
     page.get_by_role("button", name="Tuo 4 asiakasta").click()
-    expect(page.get_by_role("status")).to_contain_text("Tuotu: 3 uutta asiakasta, 1 päivitetty.")
+    expect(page.get_by_role("status")).to_contain_text("Tuotu: 3 uutta asiakasta, 1 asiakas päivitetty.")
 
     page.get_by_role("navigation", name="Hallinnan valikko").get_by_role("link", name="Lisenssiavaimet").click()
     page.get_by_label("Tuote").select_option(label="F-Secure TURVAPAKETTI 5 laitetta")

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from flask import Response, current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.blueprints.admin import bp
 from app.blueprints.admin.forms import ConfirmImportForm, ImportForm
@@ -28,7 +29,9 @@ def customer_import_confirm():
     confirm = ConfirmImportForm()
     if confirm.validate_on_submit():
         result = customer_import.import_customers(confirm.content.data)
-        return done(_("Imported: %(new)d new customers, %(updated)d updated.", new=result.new, updated=result.updated),
+        return done(_("Imported: %(new)s, %(updated)s.",
+                      new=ngettext("%(num)d new customer", "%(num)d new customers", result.new),
+                      updated=ngettext("%(num)d customer updated", "%(num)d customers updated", result.updated)),
                     url_for("admin.customer_import"))
     return render("admin/import.html", form=ImportForm(formdata=None), result=None, confirm=confirm)
 
