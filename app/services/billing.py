@@ -23,6 +23,7 @@ from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Customer, Order, Product, Subscription
 from app.services import DomainError
+from app.validators import YEARS
 
 # Statuses that were in force on their days; pending and cancelled subscriptions never are.
 BILLED = ("active", "ended")
@@ -56,20 +57,23 @@ class CustomerCharges:
         return sum(line.vat_cents for line in self.lines)
 
 
-# 2026-11: what a month is, in the console's form, its export addresses and here; the digits 0-9 only
-# (\d would take other scripts' digits, which int() reads but no header may carry), and nothing after it.
+# 2026-11: what a month is (the console's form and its export addresses read it with parse_month); the
+# digits 0-9 only (\d would take other scripts' digits, which int() reads but no header may carry), and
+# nothing after it.
 MONTH = r"[0-9]{4}-(0[1-9]|1[0-2])\Z"
 
 
-def parse_month(text: str) -> tuple[date, date]:
-    """'2026-11' -> the first and last day of November 2026."""
+def parse_month(text: str, field: str = "month") -> tuple[date, date]:
+    """'2026-11' -> the first and last day of November 2026; a month of `validators.YEARS` only."""
     try:
         if not re.match(MONTH, text.strip()):
             raise ValueError(text)
         year, month = (int(part) for part in text.strip().split("-"))
+        if year not in YEARS:  # the years every date field takes
+            raise ValueError(text)
         first = date(year, month, 1)
     except (ValueError, TypeError) as error:
-        raise DomainError(_l("Give the month as YYYY-MM, e.g. 2026-11."), field="month") from error
+        raise DomainError(_l("Give the month as YYYY-MM, e.g. 2026-11."), field=field) from error
     return first, date(year, month, calendar.monthrange(year, month)[1])
 
 

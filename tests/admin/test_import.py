@@ -108,7 +108,8 @@ def test_only_the_number_and_name_are_needed_and_a_column_left_out_keeps_what_is
     new = db.session.query(Customer).filter_by(customer_number="300010").one()
     assert (new.name, new.street_address, new.phone, new.email, new.locale) == ("Minimal Oy", "", "", None, "fi")
     liisa = db.session.query(Customer).filter_by(customer_number="100002").one()
-    assert (liisa.name, liisa.street_address, liisa.phone, liisa.email) == ("Liisa Korhonen-Virta", street, phone, email)
+    assert liisa.name == "Liisa Korhonen-Virta" and (liisa.street_address, liisa.phone, liisa.email) == (street, phone,
+                                                                                                         email)
     emptied = "customer_number;name;street_address\n100002;Liisa Korhonen-Virta;\n"
     assert confirm(admin, emptied).status_code == 303
     db.session.expire_all()

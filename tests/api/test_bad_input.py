@@ -53,6 +53,14 @@ def test_a_number_in_the_query_is_ascii_digits(client, api, limit):
     assert response.status_code == 422 and [e["field"] for e in response.json["errors"]] == ["limit"]
 
 
+@pytest.mark.parametrize(("url", "field"), [("/api/v1/customers?limit=-1", "limit"),
+                                            ("/api/v1/events?after=-5", "after"), ("/api/v1/customers?limit=0", "limit")])
+def test_a_number_out_of_range_is_told_its_range(client, api, url, field):
+    response = client.get(url, headers=api)
+    assert response.status_code == 422 and [e["field"] for e in response.json["errors"]] == [field]
+    assert "Ei kokonaisluku" not in response.json["errors"][0]["detail"], response.json
+
+
 def test_a_moment_needs_its_time_of_day(client, api):
     body = {"title": "Katko", "description": "Kaapeli", "severity": "major", "postal_codes": ["33100"],
             "groups": ["broadband"]}

@@ -31,6 +31,19 @@ def test_a_retry_gets_the_first_answer_and_another_request_is_refused(client, ap
     assert count(rows) == before + 1
 
 
+def test_a_retry_that_writes_the_same_json_another_way_is_the_same_request(client, api):
+    """Keys in another order, other spacing: the same object, so the first answer, not a refusal."""
+    headers = {**api, "Idempotency-Key": "reordered", "Content-Type": "application/json"}
+    url = "/api/v1/customers/100002/agreements"
+    before = count(Agreement)
+    first = client.post(url, data='{"kind": "billing", "valid_from": "2026-12-01"}', headers=headers)
+    again = client.post(url, data='{"valid_from":"2026-12-01",\n "kind":"billing"}', headers=headers)
+    assert first.status_code == again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert count(Agreement) == before + 1
+    other = client.post(url, data='{"valid_from": "2026-12-02", "kind": "billing"}', headers=headers)
+    assert other.status_code == 422
+
+
 def test_a_key_of_spaces_is_refused_not_ignored(client, api):
     """Ignored, it would let the retry it was sent for add a second agreement."""
     before = count(Agreement)

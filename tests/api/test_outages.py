@@ -116,3 +116,9 @@ def test_a_moment_needs_its_offset_from_utc(client, api):
     for written in ("2026-11-29T12:00:00+02:00", "2026-11-29T10:00:00Z", "2026-11-29T10:00:00+00:00"):
         made = client.post("/api/v1/outages", json=outage(started_at=written), headers=api)
         assert made.status_code == 201 and made.json["started_at"].startswith("2026-11-29T10:00:00"), written
+
+
+def test_a_postal_code_is_taken_without_the_spaces_around_it(client, api):
+    """As every text of the API: " 33100 " is 33100."""
+    made = client.post("/api/v1/outages", json=outage(postal_codes=[" 33100 "]), headers=api)
+    assert made.status_code == 201 and made.json["postal_codes"] == ["33100"]

@@ -16,15 +16,13 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
 from app.forms import AttachmentsField, CheckboxesField, DayField, Form, IntegerField, OperatorTimeField, form_key_field
 from app.i18n import lazy_gettext as _l
 from app.labels import AGREEMENT_KINDS, FEEDBACK_STATUSES, LANGUAGES, OUTAGE_SEVERITIES
-from app.services import DomainError, api_tokens, catalog_admin
-from app.services.billing import MONTH
+from app.services import DomainError, api_tokens, billing, catalog_admin
 from app.validators import BAD_PHONE, MailDomain, PhoneNumber, PostalCode
 
 
@@ -287,8 +285,8 @@ class MonthForm(Form):
         csrf = False
 
     kuukausi = StringField(_l("Month"), validators=[
-        DataRequired(message=_l("Give the month as YYYY-MM, e.g. 2026-11.")),
-        Regexp(MONTH, message=_l("Give the month as YYYY-MM, e.g. 2026-11."))], render_kw={"type": "month"})
+        DataRequired(message=_l("Give the month as YYYY-MM, e.g. 2026-11.")), parsed_by(billing.parse_month)],
+        render_kw={"type": "month"})
 
 
 SCOPE_CHOICES = [choice for group, what in api_tokens.GROUPS.items() for choice in (

@@ -68,6 +68,18 @@ def idempotent(view):
     return Blueprint.doc(parameters=[IDEMPOTENCY_KEY])(view)
 
 
+def _fingerprint() -> str:
+    """What a retry must repeat: the method, the path and the body; a JSON body as what it says, its
+    keys in order and without its spacing, so a retry that writes the same object another way is the
+    same request. A body that is no JSON is taken as it is (the view refuses it)."""
+    body = request.get_data()
+    try:
+        body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except (ValueError, RecursionError):
+        pass
+    return hashlib.sha256(b"\n".join((request.method.encode(), request.path.encode(), body))).hexdigest()
+
+
 def _claim():
     """Before a marked view: take the request's key, or answer a retry as the first time."""
     sent = request.headers.get("Idempotency-Key")
@@ -79,9 +91,7 @@ def _claim():
         raise BadRequest(str(_l("The Idempotency-Key is empty.")))
     if len(key) > IDEMPOTENCY_KEY["schema"]["maxLength"]:
         raise BadRequest(str(_l("The Idempotency-Key is too long.")))
-    digest = hashlib.sha256(b"\n".join((request.method.encode(), request.path.encode(),
-                                         request.get_data()))).hexdigest()
-    claim = idempotency.claim(g.api_token.id, key, digest)
+    claim = idempotency.claim(g.api_token.id, key, _fingerprint())
     if claim.mismatch:
         raise UnprocessableEntity(str(_l("This Idempotency-Key was used with another request.")))
     if claim.busy:

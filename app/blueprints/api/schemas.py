@@ -59,10 +59,11 @@ class Integer(fields.Integer):
 
 
 class QueryInteger(fields.Integer):
-    """An integer in the address's query: ASCII digits only (int() would also read other scripts')."""
+    """An integer in the address's query: ASCII digits only (int() would also read other scripts'),
+    with a minus sign if it has one, so that -1 is told the field's range, not that it is no number."""
 
     def _validated(self, value):
-        if not (isinstance(value, str) and value.isascii() and value.isdigit()):
+        if not (isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value)):
             raise self.make_error("invalid", input=value)
         return super()._validated(value)
 
@@ -517,7 +518,7 @@ class OutageInputSchema(Schema):
     description_en = Text(multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=5000))
     severity = fields.String(load_default="major", validate=validate.OneOf(SEVERITIES))
     all_customers = fields.Boolean(load_default=False)
-    postal_codes = fields.List(fields.String(validate=validate.Length(max=10)), load_default=list,
+    postal_codes = fields.List(Text(validate=validate.Length(max=10)), load_default=list,
                                validate=validate.Length(max=1000))
     municipalities = fields.List(Text(validate=validate.Length(min=1, max=100)), load_default=list,
                                  validate=validate.Length(max=200))
