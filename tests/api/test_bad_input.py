@@ -53,8 +53,9 @@ def test_a_number_in_the_query_is_ascii_digits(client, api, limit):
     assert response.status_code == 422 and [e["field"] for e in response.json["errors"]] == ["limit"]
 
 
-@pytest.mark.parametrize(("url", "field"), [("/api/v1/customers?limit=-1", "limit"),
-                                            ("/api/v1/events?after=-5", "after"), ("/api/v1/customers?limit=0", "limit")])
+@pytest.mark.parametrize(("url", "field"), [
+    ("/api/v1/customers?limit=-1", "limit"), ("/api/v1/events?after=-5", "after"),
+    ("/api/v1/customers?limit=0", "limit")])
 def test_a_number_out_of_range_is_told_its_range(client, api, url, field):
     response = client.get(url, headers=api)
     assert response.status_code == 422 and [e["field"] for e in response.json["errors"]] == [field]
