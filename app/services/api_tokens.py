@@ -21,7 +21,7 @@ GROUPS = {
     "catalog": _l("Catalog and licence keys"),
     "feedback": _l("Feedback and termination notices"),
     "invoices": _l("Invoices and their payment status"),
-    "outages": _l("Outages, their updates and resolving them"),
+    "outages": _l("Outages and their updates"),  # "Read:" and "Change:" say what may be done
 }
 SCOPES = tuple(f"{group}:{access}" for group in GROUPS for access in ("read", "write"))
 PREFIX = "oh_"
