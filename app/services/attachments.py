@@ -64,14 +64,22 @@ def detected_type(data: bytes) -> str | None:
 
 def display_name(name: str, content_type: str | None = None) -> str:
     """The uploaded name as shown: its last part only, without control characters or leading dots,
-    at most MAX_NAME_LENGTH characters with its extension kept; "file.pdf" when nothing is left."""
+    at most MAX_NAME_LENGTH characters with its extension kept; "file.pdf" when nothing is left. A
+    stored file's name ends in its type's extension ("kuva.exe" of a PNG is "kuva.exe.png"), so a
+    download opens as what it is."""
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().lstrip(".").strip()
+    if name and content_type in EXTENSIONS and os.path.splitext(name)[1].lower() not in _extensions(content_type):
+        name += EXTENSIONS[content_type]
     if len(name) > MAX_NAME_LENGTH:
         stem, extension = os.path.splitext(name)
         extension = extension[:20]
         name = stem[:MAX_NAME_LENGTH - len(extension)] + extension
     return name or "file" + EXTENSIONS.get(content_type or "", "")
+
+
+def _extensions(content_type: str) -> tuple[str, ...]:
+    return (".jpg", ".jpeg") if content_type == "image/jpeg" else (EXTENSIONS[content_type],)
 
 
 def problem(uploads: list[Upload]) -> str | None:

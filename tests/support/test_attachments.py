@@ -57,12 +57,22 @@ def test_the_type_is_what_the_content_is(data, kind):
 
 
 @pytest.mark.parametrize("sent,shown", [
-    ("../../etc/passwd", "passwd"), ("a/../../b.pdf", "b.pdf"), ("C:\\Users\\matti\\kuva.png", "kuva.png"),
-    ("..", "file.pdf"), ("", "file.pdf"), (".htaccess", "htaccess"), ("kuit\x00ti\u202e.pdf", "kuitti.pdf"),
+    ("../../etc/passwd", "passwd.pdf"), ("a/../../b.pdf", "b.pdf"), ("C:\\Users\\matti\\kuva.PDF", "kuva.PDF"),
+    ("..", "file.pdf"), ("", "file.pdf"), (".htaccess", "htaccess.pdf"), ("kuit\x00ti\u202e.pdf", "kuitti.pdf"),
     ("Kuitti a\u0308.pdf", "Kuitti ä.pdf"), ("x" * 300 + ".pdf", "x" * 251 + ".pdf"),
+    # A name ends in what the file is, so that a download opens as that.
+    ("kuva.png", "kuva.png.pdf"), ("ohjelma\u202egnp.exe", "ohjelmagnp.exe.pdf"),
+    ("x" * 300 + ".exe", "x" * 251 + ".pdf"),
 ])
 def test_the_uploaded_name_is_only_shown_its_last_part_cleaned(sent, shown):
     assert attachments.display_name(sent, "application/pdf") == shown
+
+
+@pytest.mark.parametrize("sent,kind,shown", [
+    ("kuva.jpeg", "image/jpeg", "kuva.jpeg"), ("kuva.JPG", "image/jpeg", "kuva.JPG"),
+    ("kuva.png", "image/jpeg", "kuva.png.jpg"), ("a.exe", "image/png", "a.exe.png")])
+def test_a_name_ends_in_its_types_extension(sent, kind, shown):
+    assert attachments.display_name(sent, kind) == shown
 
 
 def test_every_problem_of_the_files_is_told_at_once():
@@ -173,9 +183,9 @@ def test_path_tricks_in_a_name_reach_no_file(matti, tmp_path):
         ("../../../../etc/passwd", PNG), ("a/../../b.pdf", PDF), ("..\\..\\win.ini", GIF))})
     assert response.status_code == 303
     assert [a.name for a in db.session.scalars(select(Attachment).order_by(Attachment.id))] == [
-        "passwd", "b.pdf", "win.ini"]
+        "passwd.png", "b.pdf", "win.ini.gif"]
     new = stored_files() - before
-    assert len(new) == 3 and not {"passwd", "b.pdf", "win.ini"} & new
+    assert len(new) == 3 and not {"passwd", "passwd.png", "b.pdf", "win.ini", "win.ini.gif"} & new
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
@@ -227,14 +237,14 @@ def test_three_files_of_five_mb_fit_in_one_request(matti):
 
 def test_the_download_is_an_attachment_of_its_detected_type(matti):
     feedback = support.send(customer_id("100001"), support.Message(
-        topic="support", message="Liite.", attachments=[Upload("Kuitti ä \"x\".png", PDF)]))
+        topic="support", message="Liite.", attachments=[Upload("Kuitti ä \"x\".pdf", PDF)]))
     attachment = feedback.attachments[0]
     response = matti.get(f"{url(feedback)}/liite/{attachment.id}")
     assert response.status_code == 200 and response.data == PDF
     assert response.headers["Content-Type"] == "application/pdf"
     assert response.headers["Content-Disposition"] == (
         # RFC 6266: an ASCII name for old clients (the quote escaped), RFC 5987's UTF-8 one for the rest.
-        'attachment; filename="Kuitti a \\"x\\".png"; filename*=UTF-8\'\'Kuitti%20%C3%A4%20%22x%22.png')
+        'attachment; filename="Kuitti a \\"x\\".pdf"; filename*=UTF-8\'\'Kuitti%20%C3%A4%20%22x%22.pdf')
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
 
