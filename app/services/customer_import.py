@@ -201,6 +201,13 @@ def _save(customer: Customer, row: Row) -> None:
             customer.agreements.append(Agreement(kind=kind, valid_from=row.since))
 
 
+def problems_of(values: dict[str, str]) -> dict[str, str]:
+    """The first problem of each of these columns by a row's checks (not the ones that ask the database),
+    for the API to say with the other refusals of its body."""
+    row = Row(0, {c: str(values.get(c) or "").strip() for c in COLUMNS})
+    return {column: message for column, message in dict(reversed(_check(row))).items() if column in values}
+
+
 def upsert_customer(values: dict[str, str]) -> tuple[Customer, bool]:
     """One customer by number, as a row of the import (the API's PUT): the same checks, the same
     conflict rule for email, the same `_save`. Returns the customer and whether it is new."""

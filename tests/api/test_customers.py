@@ -314,3 +314,13 @@ def test_every_refusal_is_said_in_the_requests_language(client, api):
     not_json = client.put("/api/v1/customers/100900", data="{", headers={**api, "Content-Type": "application/json"})
     assert not_json.status_code == 400
     assert not_json.json["errors"] == [{"field": "body", "detail": "Runko ei ole JSONia."}]
+
+
+def test_a_customers_every_refusal_comes_at_once(client, api):
+    """The body's own refusals (a language) and the import's rules (a blank name, a postal code, a
+    phone number) in one answer, not round after round."""
+    response = client.put("/api/v1/customers/100001", json={"name": "  ", "postal_code": "1", "phone": "123",
+                                                            "language": "de"}, headers=api)
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json["errors"]} == {"name", "postal_code", "phone", "language"}
+    assert customer("100001").name == "Matti Virtanen"

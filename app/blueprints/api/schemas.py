@@ -5,13 +5,13 @@ import binascii
 import re
 from datetime import UTC
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from app.i18n import lazy_gettext as _l
 from app.models.customer import AGREEMENT_KINDS
 from app.models.invoice import INVOICE_STATUSES
 from app.models.outage import SEVERITIES
-from app.services import inbox, invoices
+from app.services import customer_import, inbox, invoices
 from app.services.catalog_admin import MAX_PRICE_CENTS
 from app.services.customer_import import LIMITS
 from app.validators import (
@@ -203,6 +203,13 @@ class CustomerInputSchema(Schema):
     email = _limited("email", load_default="", allow_none=True)
     language = fields.String(load_default="", validate=validate.OneOf(
         ("", "fi", "sv", "en"), error=_l("One of fi, sv and en; empty keeps the customer's own.")))
+
+    @validates_schema(skip_on_field_errors=False)
+    def _by_the_imports_rules(self, data: dict, **_kwargs) -> None:
+        """The import's checks of the fields that were read (a postal code, a phone number…), so that
+        their refusals come with the fields' own, not after them."""
+        if found := customer_import.problems_of(data):
+            raise ValidationError(found)
 
 
 class CustomerSchema(Schema):
