@@ -123,6 +123,17 @@ def bigger_exists(product: Product) -> bool:
                                  Product.sellable.is_(True)).limit(1)) is not None
 
 
+def announce(subscription: Subscription) -> None:
+    """Queue `mix.changed` with the package's whole channel list as it now is (flushed), which a
+    receiver puts in place of what it has."""
+    channels = db.session.execute(
+        select(Channel.id, Channel.name).join(MixChoice, MixChoice.channel_id == Channel.id)
+        .where(MixChoice.subscription_id == subscription.id).order_by(Channel.id)).all()
+    outbox.queue_event("mix.changed", subscription.customer_id, subscription_id=subscription.id,
+                       product=subscription.product.code, mix_size=subscription.product.mix_size,
+                       channels=[{"id": i, "name": name} for i, name in channels])
+
+
 def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chosen: bool,
                    day: date) -> Change:
     """Add (`chosen`) or remove one channel of the customer's MIX package.
@@ -174,10 +185,7 @@ def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chos
 
     audit.record("mix.channel_added" if chosen else "mix.channel_removed", customer_id,
                  subscription_id=subscription.id, channel_id=channel.id, channel=channel.name)
-    names = dict(db.session.execute(select(Channel.id, Channel.name).where(Channel.id.in_(channel_ids))).all())
-    outbox.queue_event("mix.changed", customer_id, subscription_id=subscription.id,
-                       product=subscription.product.code, mix_size=limit,
-                       channels=[{"id": i, "name": names[i]} for i in sorted(channel_ids)])
+    announce(subscription)
     db.session.commit()
     return result(True, channel_ids)
 

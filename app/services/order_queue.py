@@ -6,7 +6,7 @@ from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Order, Product, Subscription
 from app.models.base import today
-from app.services import DomainError, NotFound, audit, get, licences, ordering, outbox
+from app.services import DomainError, NotFound, audit, get, licences, mix, ordering, outbox
 
 OPEN = ("new", "pending")
 
@@ -68,6 +68,17 @@ def reject(order_id: int, reason: str) -> None:
         licences.restore_replaced(subscription)
         subscription.status = "cancelled"
     audit.record("order.rejected", order.customer_id, order=order.id, reason=reason)
+    # The operator's systems were told of the order: they are told it is off, and what is in force
+    # again (a MIX package's channels as they were before the upgrade).
+    old = order.replaces_subscription
+    in_force = old if old is not None and old.status == "active" else None
+    outbox.queue_event("order.rejected", order.customer_id, order_id=order.id, kind=order.kind,
+                       product=order.product.code, subscription_id=order.subscription_id,
+                       replaces_subscription_id=order.replaces_subscription_id,
+                       in_force_subscription_id=in_force.id if in_force else None)
+    if in_force is not None and in_force.product.is_mix:
+        db.session.flush()
+        mix.announce(in_force)
     if order.customer.email:
         outbox.queue_email(order.customer.email, "order_rejected", order.customer.locale,
                            order.customer_id, order=order, restored=order.replaces_subscription)

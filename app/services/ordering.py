@@ -13,9 +13,10 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import i18n
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.models import Customer, Order, Product, ProductGroup, Subscription
+from app.models import Customer, Feedback, FeedbackSubscription, Order, Product, ProductGroup, Subscription
 from app.models.base import today
 from app.services import DomainError, NotFound, audit, licences, outbox, subscriptions
 
@@ -30,6 +31,8 @@ NOT_IN_GROUP = _l("This product is not in the chosen product group.")
 NOT_IN_FORCE = _l("This service is no longer in force, so it cannot be upgraded.")
 UPGRADE_WAITING = _l("An upgrade of this service is waiting for our customer service, so it cannot be "
                      "upgraded again now.")
+TERMINATION_OPEN = _l("Your termination notice of this service is being handled, so it cannot be upgraded now. "
+                      "Our customer service can help.")
 
 
 @dataclass
@@ -206,6 +209,7 @@ class UpgradeOptions:
     subscription: Subscription
     offers: list[Offer]
     reason: str | None
+    price_cents: int  # what the customer pays for it now (`agreed_prices`)
 
 
 def upgrade_options(customer_id: int, subscription_id: int) -> UpgradeOptions:
@@ -220,7 +224,7 @@ def upgrade_options(customer_id: int, subscription_id: int) -> UpgradeOptions:
     ).all()
     reason = _not_upgradable(subscription, day)
     return UpgradeOptions(subscription, [Offer(p, reason or _customer_reason(customer, p, day)) for p in higher],
-                          reason)
+                          reason, agreed_prices([subscription])[subscription.id])
 
 
 def _not_upgradable(subscription: Subscription, day: date) -> str | None:
@@ -229,7 +233,33 @@ def _not_upgradable(subscription: Subscription, day: date) -> str | None:
         return NOT_IN_FORCE
     if successor(subscription) is not None:
         return UPGRADE_WAITING
+    if subscription.id in _ending([subscription]):
+        return _ending_reason(subscription)
     return None
+
+
+def _agreed_end(subscription: Subscription) -> bool:
+    """An end date other than the subscription's own term's: a termination notice handled."""
+    own = licences.end_date(subscription.starts_on, subscription.product.term_months)
+    return subscription.ends_on is not None and subscription.ends_on != own
+
+
+def _ending(subscriptions: list[Subscription]) -> set[int]:
+    """Those of `subscriptions` the customer has asked to end: an end agreed or a termination notice
+    still open. An upgrade would run on as if the notice had never been sent, so they are not upgraded."""
+    agreed = {s.id for s in subscriptions if _agreed_end(s)}
+    rest = [s.id for s in subscriptions if s.id not in agreed]
+    noticed = set(db.session.scalars(
+        select(FeedbackSubscription.subscription_id).join(Feedback, Feedback.id == FeedbackSubscription.feedback_id)
+        .where(FeedbackSubscription.subscription_id.in_(rest), Feedback.status != "done"))) if rest else set()
+    return agreed | noticed
+
+
+def _ending_reason(subscription: Subscription) -> str:
+    if _agreed_end(subscription):
+        return str(_l("This service ends on %(day)s as agreed, so it cannot be upgraded. Our customer service "
+                      "can help.", day=i18n.day(subscription.ends_on)))
+    return str(TERMINATION_OPEN)
 
 
 def _upgradable(customer_id: int, subscription_id: int, lock: bool = False) -> Subscription:
@@ -342,6 +372,15 @@ class OrderedServices:
         return sum(self.prices[s.id] for s in self.in_force)
 
 
+def agreed_prices(held: list[Subscription]) -> dict[int, int]:
+    """Each subscription's monthly price as the customer ordered it (later price changes do not touch
+    it), as billing charges it; the product's for one that came without an order (imported)."""
+    ordered_at = dict(db.session.execute(
+        select(Order.subscription_id, Order.price_cents).where(Order.subscription_id.in_([s.id for s in held]))
+    ).all()) if held else {}
+    return {s.id: ordered_at.get(s.id, s.product.price_cents) for s in held}
+
+
 def ordered_services(customer_id: int) -> OrderedServices:
     day = today()
     everything = subscriptions.subscriptions_of(customer_id)
@@ -356,18 +395,15 @@ def ordered_services(customer_id: int) -> OrderedServices:
         select(Order).options(joinedload(Order.product))
         .where(Order.customer_id == customer_id, Order.status == "rejected").order_by(Order.id.desc())
     )) if any(s.status == "cancelled" for s in everything) else []
-    # The price the customer ordered at (later price changes do not touch it), as billing charges it.
-    ordered_at = dict(db.session.execute(
-        select(Order.subscription_id, Order.price_cents).where(Order.subscription_id.in_([s.id for s in everything]))
-    ).all()) if everything else {}
+    ending = _ending([s for s in current if s.state(day) == "in_force"])
     return OrderedServices(
         current=current,
         ended=[s for s in everything if s.state(day) == "ended"],
         # Offered only where the upgrade can be ordered: no "Upgrade" that leads to a refusal.
         upgradable={s.id for s in current if s.state(day) == "in_force" and s.id not in waiting
-                    and s.product.family and s.product.rank < top_rank.get(s.product.family, 0)
+                    and s.id not in ending and s.product.family and s.product.rank < top_rank.get(s.product.family, 0)
                     and _customer_reason(customer, s.product, day) is None},
         rejected=rejected,
-        prices={s.id: ordered_at.get(s.id, s.product.price_cents) for s in everything},
+        prices=agreed_prices(everything),
         day=day,
     )

@@ -8,9 +8,9 @@ import time_machine
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Feedback, LicenceKey, MixChoice, Order, Subscription
+from app.models import Feedback, LicenceKey, MixChoice, Order, OutboxMessage, Subscription
 from app.models.base import today
-from app.services import DomainError, billing, demo, inbox, mix, order_queue, ordering, outbox
+from app.services import DomainError, billing, demo, inbox, licences, mix, order_queue, ordering, outbox
 from tests.conftest import HTMX
 from tests.helpers import customer, product, refused
 from tests.orders.conftest import empty_pool, form_data, snapshot, text
@@ -73,19 +73,42 @@ def test_a_rejected_mix_upgrade_gives_back_the_old_channels(demo_data):
     order_queue.reject(order.id, "Kanavapaketti ei ole saatavilla alueellasi.")
     assert state(old) == before
     assert mix.mix_subscription(matti, today()).id == old.id
+    # The operator's systems are told: the order is off, and the old package's channels are in force again.
+    events = db.session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "webhook")
+                                .order_by(OutboxMessage.id)).all()
+    rejected = next(e.payload["data"] for e in events if e.topic == "order.rejected")
+    assert rejected["order_id"] == order.id and rejected["in_force_subscription_id"] == old.id
+    last = [e.payload["data"] for e in events if e.topic == "mix.changed"][-1]
+    assert last["subscription_id"] == old.id and last["product"] == "MIX-6"
+    assert [c["id"] for c in last["channels"]] == before[4]
 
 
-def test_a_rejected_upgrade_of_a_terminated_subscription_gives_back_its_end_date(demo_data):
+def test_a_subscription_being_terminated_is_not_upgraded(demo_data):
+    """An upgrade ran on until further notice as if the notice had never been sent (and was billed so):
+    a subscription with a termination notice open, or with the end it agreed, is not upgraded, and
+    Tilatut palvelut offers no upgrade of it. One whose notice is done without an end date is."""
+    matti = customer("100001").id
     old = held("100001", "LAAJAKAISTA-100")
     notice = Feedback(customer_id=old.customer_id, reference="x", topic="termination", message="x",
                       wished_end_date=today() + timedelta(days=20), subscriptions=[old])
     db.session.add(notice)
     db.session.commit()
+    with pytest.raises(DomainError, match="Irtisanomisilmoituksesi tästä palvelusta on käsittelyssä"):
+        upgrade("100001", "LAAJAKAISTA-100", "LAAJAKAISTA-300")
+    assert old.id not in ordering.ordered_services(matti).upgradable
     inbox.end_subscription(notice, old.id, today() + timedelta(days=20))
-    before = state(old)
-    order = upgrade("100001", "LAAJAKAISTA-100", "LAAJAKAISTA-300")
-    order_queue.reject(order.id, "Ei saatavilla.")
-    assert state(old) == before and before[2] == today() + timedelta(days=20)
+    notice.status = "done"
+    db.session.commit()
+    day = (today() + timedelta(days=20)).strftime("%-d.%-m.%Y")
+    with pytest.raises(DomainError, match=f"Tämä palvelu päättyy sovitusti {day}"):
+        upgrade("100001", "LAAJAKAISTA-100", "LAAJAKAISTA-300")
+    assert old.id not in ordering.ordered_services(matti).upgradable
+    assert held("100001", "LAAJAKAISTA-100").ends_on == today() + timedelta(days=20)
+    withdrawn = held("100001", "LAAJAKAISTA-100")
+    withdrawn.ends_on = None  # the customer changed their mind and staff took the end back
+    db.session.commit()
+    assert old.id in ordering.ordered_services(matti).upgradable
+    assert upgrade("100001", "LAAJAKAISTA-100", "LAAJAKAISTA-300").status in ("new", "pending")
 
 
 def test_an_upgraded_order_is_rejected_only_after_the_newer_one(demo_data):
@@ -254,12 +277,13 @@ def test_a_subscription_with_an_upgrade_waiting_is_not_ended_under_it(demo_data)
 def test_an_upgrade_coming_into_force_late_never_lengthens_what_it_replaces(demo_data):
     empty_pool("TURVAPAKETTI-5")
     old = held("100001", "TURVAPAKETTI-3")
+    # A fixed term of a year that ends in three days (an end agreed by a notice is not upgraded at all).
     ends_on = today() + timedelta(days=3)
-    notice = Feedback(customer_id=old.customer_id, reference="w", topic="termination", message="x",
-                      wished_end_date=ends_on, subscriptions=[old])
-    db.session.add(notice)
+    old.product.term_months = 12
+    old.starts_on = (ends_on + timedelta(days=1)).replace(year=ends_on.year - 1)
+    old.ends_on = licences.end_date(old.starts_on, 12)
     db.session.commit()
-    inbox.end_subscription(notice, old.id, ends_on)
+    assert old.ends_on == ends_on
     order = upgrade("100001", "TURVAPAKETTI-3", "TURVAPAKETTI-5")  # waits for a key
     with time_machine.travel(datetime.now(HELSINKI) + timedelta(days=10), tick=False):
         db.session.add(LicenceKey(product=product("TURVAPAKETTI-5"), key="FSTP-LATE-1"))

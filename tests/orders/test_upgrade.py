@@ -30,6 +30,21 @@ def test_upgrade_page_lists_higher_ranks_with_the_difference(login):
     assert "Muutoksia pienempään palveluun ei tehdä täällä" in page and "03 450 51" in page
 
 
+def test_the_upgrade_page_counts_from_the_price_the_customer_pays(login):
+    """A price change applies to new orders: the customer who ordered at 29,90 € still pays it, so the
+    page says that, and the difference is counted from it."""
+    client = login("100002")
+    subscription = subscription_of("100002", "LAAJAKAISTA-300")
+    paid = db.session.scalar(select(Order.price_cents).where(Order.subscription_id == subscription.id))
+    product("LAAJAKAISTA-300").price_cents = paid + 500
+    db.session.commit()
+    page = text(client.get(f"/tilatut-palvelut/{subscription.id}/paivita"))
+    euros = f"{paid // 100},{paid % 100:02d} €/kk"
+    assert f"hintaan {euros}" in page, page
+    difference = product("LAAJAKAISTA-1000").price_cents - paid
+    assert f"{difference // 100},{difference % 100:02d} €/kk nykyistä enemmän" in page
+
+
 def test_nothing_higher_says_so(login):
     client = login("100002")
     subscription = subscription_of("100002", "LAAJAKAISTA-300")
