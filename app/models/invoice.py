@@ -9,6 +9,7 @@ from app.models.base import UTCDateTime, utcnow
 from app.models.customer import Customer
 
 INVOICE_STATUSES = ("open", "paid", "partially_paid", "overdue", "credited")
+UNPAID = ("open", "partially_paid", "overdue")
 
 
 class Invoice(db.Model):
@@ -33,6 +34,11 @@ class Invoice(db.Model):
     customer: Mapped[Customer] = relationship()
     lines: Mapped[list["InvoiceLine"]] = relationship(
         back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.position")
+
+    def status_on(self, day: date) -> str:
+        """The status as the customer is shown it on `day`: one not paid in full is overdue once its due
+        date has passed, though the billing system may report it a day late (`invoices.overdue_of`)."""
+        return "overdue" if self.status in UNPAID and self.due_date < day else self.status
 
     __table_args__ = (
         CheckConstraint("status IN ('open', 'paid', 'partially_paid', 'overdue', 'credited')", name="status"),

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload, undefer
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Customer, Invoice, InvoiceLine, InvoicePreferenceRequest
-from app.models.invoice import INVOICE_CHANNELS
+from app.models.invoice import INVOICE_CHANNELS, UNPAID
 from app.services import DomainError, NotFound, audit, finvoice, outbox, payments
 from app.validators import CHECK_THE_DATE, YEARS
 
@@ -206,7 +206,7 @@ def overdue_of(customer_id: int, day: date) -> list[Invoice]:
     The due date decides, not only the status "overdue": the billing system may report it a day late.
     """
     return list(db.session.scalars(select(Invoice).where(
-        Invoice.customer_id == customer_id, Invoice.status.in_(("open", "partially_paid", "overdue")),
+        Invoice.customer_id == customer_id, Invoice.status.in_(UNPAID),
         Invoice.due_date < day).order_by(Invoice.due_date, Invoice.id)))
 
 

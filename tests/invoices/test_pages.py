@@ -2,6 +2,7 @@
 PDF for its owner only."""
 import gzip
 import json
+import re
 from datetime import date, timedelta
 
 from app.extensions import db
@@ -32,7 +33,8 @@ def test_invoices_are_listed_newest_first(client, demo_data):
     page = logged_in(client).get("/laskut").text
     newest, *older = matti_invoices()
     assert page.index(newest.number) < page.index(older[0].number) < page.index(older[1].number)
-    assert f'href="/laskut/{newest.id}"' in page and "avoin" in page and "maksettu" in page
+    # The newest is past its due date and unpaid: overdue, as Etusivu says (its status is "open").
+    assert f'href="/laskut/{newest.id}"' in page and "erääntynyt" in page and "maksettu" in page
     assert newest.invoice_date.strftime("%-d.%-m.%Y") in page and "€" in page
 
 
@@ -55,8 +57,8 @@ def test_the_page_in_swedish_and_english(client, demo_data):
     client = logged_in(client)
     invoice = matti_invoices()[0]
     url = f"/laskut/{invoice.id}"
-    for language, words in (("sv", ("Fakturor", "Referensnummer", "Virtuell streckkod", "öppen", "(25,5 %)")),
-                            ("en", ("Invoices", "Reference number", "Virtual barcode", "open", "(25.5 %)"))):
+    for language, words in (("sv", ("Fakturor", "Referensnummer", "Virtuell streckkod", "förfallen", "(25,5 %)")),
+                            ("en", ("Invoices", "Reference number", "Virtual barcode", "overdue", "(25.5 %)"))):
         client.submit("/kieli", {"lang": language, "next": url}, page=url)
         page = client.get(url).text
         assert all(word in page for word in words), language
@@ -151,3 +153,18 @@ def test_upcoming_charges_are_only_the_customers_own(client, demo_data):
     page = text(logged_in(client, "100003").get("/laskut"))
     upcoming = page.split('<h2 id="upcoming">Tulevat veloitukset</h2>')[1]
     assert "Laajakaista 100M" in upcoming and "MIX 6" not in upcoming and "Laajakaista 300M" not in upcoming
+
+
+def test_an_unpaid_invoice_past_its_due_date_is_shown_overdue(client, demo_data):
+    """As Etusivu lists it: the due date decides, though the billing system may report the status a
+    day late; a paid one stays paid."""
+    late = record_invoice(customer_number="100001", number="2026-000888", status="open",
+                          invoice_date=(today() - timedelta(days=30)).isoformat(),
+                          due_date=(today() - timedelta(days=1)).isoformat())
+    logged_in(client)
+    assert "erääntynyt" in text(client.get(f"/laskut/{late.id}"))
+    row = re.search(r"<tr><td><a[^>]*>2026-000888</a>.*?</tr>", client.get("/laskut").text).group(0)
+    assert "erääntynyt" in row and "2026-000888" in text(client.get("/"))
+    late.status = "paid"
+    db.session.commit()
+    assert "erääntynyt" not in text(client.get(f"/laskut/{late.id}"))

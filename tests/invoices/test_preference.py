@@ -1,5 +1,7 @@
 """Laskutustapa: the customer asks to get their invoices another way; the request reaches the
 billing system as an event and the staff on the customer's page."""
+import re
+
 import pytest
 
 from app.extensions import db
@@ -41,6 +43,9 @@ def test_with_htmx_only_the_section_comes_back(matti):
     assert '<section id="preference"' in response.text[:200]
     assert "Pyysit: Sähköpostilla" in response.text and 'hx-target="#status"' in response.text
     assert len(response.data) < 2048
+    # The way asked for stays chosen, in the answer and on the page.
+    for html in (response.text, matti.get("/laskut").text):
+        assert re.search(r'<option[^>]*selected[^>]*value="email"|<option[^>]*value="email"[^>]*selected', html)
     event = db.session.query(OutboxMessage).filter_by(topic="invoice_preference.requested").one()
     assert event.payload["data"]["email"] == "matti.virtanen@example.fi"
 

@@ -18,9 +18,11 @@ def _index(form: PreferenceForm | None = None) -> dict:
     upcoming = billing.month_so_far(customer_id, today())
     # The billing export's lines name the products in Finnish, as the billing system wants them.
     products = catalog_admin.by_codes(line.product_code for line in upcoming.lines) if upcoming else {}
+    preference = invoices.preference_of(customer_id)
+    # The choice last asked for stays chosen (a fresh form would show the first way again).
+    shown = PreferenceForm(formdata=None, data={"channel": preference.channel} if preference else None)
     return dict(invoices=invoices.of_customer(customer_id), upcoming=upcoming, products=products,
-                preference=invoices.preference_of(customer_id),
-                preference_form=form or PreferenceForm(formdata=None))
+                preference=preference, preference_form=form or shown, day=today())
 
 
 @bp.get("/laskut")
@@ -46,7 +48,7 @@ def preference():
 @login_required
 def show(invoice_id: int):
     invoice = invoices.owned(current_user.customer.id, invoice_id)
-    return render("invoices/show.html", invoice=invoice, barcode=invoices.barcode(invoice))
+    return render("invoices/show.html", invoice=invoice, barcode=invoices.barcode(invoice), day=today())
 
 
 @bp.get("/laskut/<int:invoice_id>/pdf")
