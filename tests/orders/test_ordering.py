@@ -258,7 +258,12 @@ def test_an_empty_pool_accepts_the_order_as_pending(login):
     assert order.status == "pending" and order.subscription.status == "pending"
     assert order.subscription.licence_key is None
     assert not db.session.scalars(select(OutboxMessage).where(OutboxMessage.topic == "ota_kayttoon")).all()
-    assert "odottaa asiakaspalvelumme käsittelyä" in text(client.get(response.headers["Location"]))
+    receipt = text(client.get(response.headers["Location"]))
+    assert "odottaa asiakaspalvelumme käsittelyä" in receipt
+    # It starts on the day it is ready: no day is promised, on the page or in the email.
+    assert "<dt>Alkaa</dt><dd>kun se on valmis</dd>" in receipt and "<dt>Päättyy</dt>" not in receipt
+    mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.topic == "order_receipt"))
+    assert "Voimassa: siitä päivästä, kun se on valmis" in str(mail.payload)
     services = text(client.get("/tilatut-palvelut"))
     assert "tulossa – odottaa asiakaspalvelun käsittelyä" in services
     event = db.session.scalar(select(OutboxMessage).where(OutboxMessage.topic == "order.created"))
