@@ -91,6 +91,12 @@ def test_new_group_and_product_not_on_sale(admin):
     assert "ei myynnissä" in admin.get("/hallinta/tuotteet").text
 
 
+def test_the_channel_list_names_the_genres_in_the_readers_language(admin):
+    admin.submit("/kieli", {"lang": "en", "next": "/hallinta/mix-kanavat"}, page="/hallinta/mix-kanavat")
+    page = admin.get("/hallinta/mix-kanavat").text
+    assert "Sport One</a> <span class=\"note\">Sports</span>" in page and ">Urheilu<" not in page
+
+
 def test_channels_add_edit_retire(admin):
     response = admin.submit("/hallinta/mix-kanavat", {"name": "Formula TV", "genre": "Urheilu", "position": "20"})
     assert response.status_code == 303
