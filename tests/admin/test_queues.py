@@ -1,5 +1,5 @@
 """Tilaukset, Palautteet ja irtisanomiset, Tapahtumaloki and failing messages."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -143,6 +143,18 @@ def test_termination_ends_subscription_on_the_given_day(admin, smtp):
     outbox.deliver_due()
     assert "MIX 6" in smtp.messages[0]["Subject"]
     assert wished.strftime("%-d.%-m.%Y") in smtp.messages[0].get_content()
+
+
+def test_the_end_form_offers_no_day_after_the_subscriptions_own_end(admin):
+    """A wish past a fixed term's end: the form offers the term's last day, which the rule takes."""
+    matti = db.session.get(Customer, customer_id())
+    mix = db.session.query(Subscription).join(Product).filter(
+        Subscription.customer_id == matti.id, Product.code == "MIX-6").one()
+    mix.ends_on = today() + timedelta(days=40)
+    db.session.commit()
+    item = feedback(topic="termination", subscriptions=[mix], wished=date(2199, 12, 31))
+    page = admin.get(f"/hallinta/palautteet/{item.id}").text
+    assert f'value="{mix.ends_on.isoformat()}"' in page and 'value="2199-12-31"' not in page
 
 
 def test_subscription_not_named_in_the_notice_is_404(admin):

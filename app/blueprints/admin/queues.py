@@ -70,8 +70,10 @@ def feedback_assign(feedback_id: int):
 def _feedback_context(item, form, posted: tuple[int, EndSubscriptionForm] | None = None,
                       reply_form: StaffReplyForm | None = None, **context) -> dict:
     """The message and its forms; `posted` = (subscription id, form) shows that end form as sent."""
-    end_forms = {s.id: EndSubscriptionForm(prefix=f"end-{s.id}", formdata=None, ends_on=item.wished_end_date)
-                 for s in item.subscriptions}
+    # The day the customer wished for, but never after the subscription's own (fixed-term) end,
+    # which a notice cannot pass (`inbox.end_subscription`).
+    end_forms = {s.id: EndSubscriptionForm(prefix=f"end-{s.id}", formdata=None, ends_on=min(
+        (day for day in (item.wished_end_date, s.ends_on) if day), default=None)) for s in item.subscriptions}
     if posted:
         end_forms[posted[0]] = posted[1]
     return dict(item=item, form=form, end_forms=end_forms,
