@@ -1,4 +1,5 @@
 """Tilaukset, Palautteet ja irtisanomiset, Tapahtumaloki and failing messages."""
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -73,6 +74,9 @@ def test_reject_needs_a_reason_and_cancels_the_subscription(admin, smtp):
     assert order.status == "rejected"
     # Cancelled, not ended: it is never billed and never listed as a service that was in force.
     assert order.subscription.status == "cancelled" and order.subscription.ends_on is None
+    page = admin.get(f"/hallinta/asiakkaat/{order.customer_id}").text
+    listed = re.search(rf"<li>{re.escape(order.product.label)} · [^<]*</li>", page).group(0)
+    assert "peruttu" in listed and "toistaiseksi" not in listed  # it never ran: no validity
     outbox.deliver_due()
     assert len(smtp.messages) == 1
     assert smtp.messages[0]["To"] == "liisa.korhonen@example.fi"
