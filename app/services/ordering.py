@@ -395,13 +395,13 @@ def ordered_services(customer_id: int) -> OrderedServices:
         select(Order).options(joinedload(Order.product))
         .where(Order.customer_id == customer_id, Order.status == "rejected").order_by(Order.id.desc())
     )) if any(s.status == "cancelled" for s in everything) else []
-    ending = _ending([s for s in current if s.state(day) == "in_force"])
     return OrderedServices(
         current=current,
         ended=[s for s in everything if s.state(day) == "ended"],
-        # Offered only where the upgrade can be ordered: no "Upgrade" that leads to a refusal.
+        # Offered only where the upgrade can be ordered: no "Upgrade" that leads to a refusal (but for a
+        # termination notice still open, which would cost every page a statement: the upgrade page says it).
         upgradable={s.id for s in current if s.state(day) == "in_force" and s.id not in waiting
-                    and s.id not in ending and s.product.family and s.product.rank < top_rank.get(s.product.family, 0)
+                    and not _agreed_end(s) and s.product.family and s.product.rank < top_rank.get(s.product.family, 0)
                     and _customer_reason(customer, s.product, day) is None},
         rejected=rejected,
         prices=agreed_prices(everything),

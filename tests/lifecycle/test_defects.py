@@ -85,8 +85,9 @@ def test_a_rejected_mix_upgrade_gives_back_the_old_channels(demo_data):
 
 def test_a_subscription_being_terminated_is_not_upgraded(demo_data):
     """An upgrade ran on until further notice as if the notice had never been sent (and was billed so):
-    a subscription with a termination notice open, or with the end it agreed, is not upgraded, and
-    Tilatut palvelut offers no upgrade of it. One whose notice is done without an end date is."""
+    a subscription with a termination notice open, or with the end it agreed, is not upgraded (the
+    upgrade page says why), and Tilatut palvelut offers no upgrade of one with an agreed end. One whose
+    notice is done without an end date is."""
     matti = customer("100001").id
     old = held("100001", "LAAJAKAISTA-100")
     notice = Feedback(customer_id=old.customer_id, reference="x", topic="termination", message="x",
@@ -95,7 +96,7 @@ def test_a_subscription_being_terminated_is_not_upgraded(demo_data):
     db.session.commit()
     with pytest.raises(DomainError, match="Irtisanomisilmoituksesi tästä palvelusta on käsittelyssä"):
         upgrade("100001", "LAAJAKAISTA-100", "LAAJAKAISTA-300")
-    assert old.id not in ordering.ordered_services(matti).upgradable
+    assert ordering.upgrade_options(matti, old.id).reason.startswith("Irtisanomisilmoituksesi")
     inbox.end_subscription(notice, old.id, today() + timedelta(days=20))
     notice.status = "done"
     db.session.commit()
