@@ -10,8 +10,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app import i18n
 from app.extensions import db
@@ -222,19 +222,44 @@ def upgrade_options(customer_id: int, subscription_id: int) -> UpgradeOptions:
                               Product.rank > subscription.product.rank, Product.sellable.is_(True))
         .order_by(Product.rank)
     ).all()
-    reason = _not_upgradable(subscription, day)
+    standing = _standing(subscription)
+    reason = _not_upgradable(subscription, day, standing)
     return UpgradeOptions(subscription, [Offer(p, reason or _customer_reason(customer, p, day)) for p in higher],
-                          reason, agreed_prices([subscription])[subscription.id])
+                          reason, standing.price_cents)
 
 
-def _not_upgradable(subscription: Subscription, day: date) -> str | None:
-    """Why this subscription cannot be upgraded now, if it cannot."""
+@dataclass(frozen=True)
+class _Standing:
+    waiting: bool  # an upgrade of it waits for customer service
+    noticed: bool  # a termination notice of it is still open
+    price_cents: int  # what the customer pays for it (`agreed_prices`)
+
+
+def _standing(subscription: Subscription) -> _Standing:
+    """What an upgrade of the subscription depends on beyond itself, in one statement."""
+    later = aliased(Subscription)
+    waiting, noticed, ordered_at = db.session.execute(select(
+        exists().where(later.replaces_id == subscription.id, later.status != "cancelled"),
+        exists().where(FeedbackSubscription.subscription_id == subscription.id,
+                       FeedbackSubscription.feedback_id == Feedback.id, Feedback.status != "done"),
+        select(Order.price_cents).where(Order.subscription_id == subscription.id).limit(1).scalar_subquery(),
+    )).one()
+    return _Standing(waiting, noticed, subscription.product.price_cents if ordered_at is None else ordered_at)
+
+
+def _not_upgradable(subscription: Subscription, day: date, standing: _Standing) -> str | None:
+    """Why this subscription cannot be upgraded now, if it cannot. One whose end the customer has
+    asked for (an end agreed, or a termination notice still open) is not: the upgrade would run on
+    as if the notice had never been sent."""
     if subscription.state(day) != "in_force":
         return NOT_IN_FORCE
-    if successor(subscription) is not None:
+    if standing.waiting:
         return UPGRADE_WAITING
-    if subscription.id in _ending([subscription]):
-        return _ending_reason(subscription)
+    if _agreed_end(subscription):
+        return str(_l("This service ends on %(day)s as agreed, so it cannot be upgraded. Our customer service "
+                      "can help.", day=i18n.day(subscription.ends_on)))
+    if standing.noticed:
+        return TERMINATION_OPEN
     return None
 
 
@@ -242,24 +267,6 @@ def _agreed_end(subscription: Subscription) -> bool:
     """An end date other than the subscription's own term's: a termination notice handled."""
     own = licences.end_date(subscription.starts_on, subscription.product.term_months)
     return subscription.ends_on is not None and subscription.ends_on != own
-
-
-def _ending(subscriptions: list[Subscription]) -> set[int]:
-    """Those of `subscriptions` the customer has asked to end: an end agreed or a termination notice
-    still open. An upgrade would run on as if the notice had never been sent, so they are not upgraded."""
-    agreed = {s.id for s in subscriptions if _agreed_end(s)}
-    rest = [s.id for s in subscriptions if s.id not in agreed]
-    noticed = set(db.session.scalars(
-        select(FeedbackSubscription.subscription_id).join(Feedback, Feedback.id == FeedbackSubscription.feedback_id)
-        .where(FeedbackSubscription.subscription_id.in_(rest), Feedback.status != "done"))) if rest else set()
-    return agreed | noticed
-
-
-def _ending_reason(subscription: Subscription) -> str:
-    if _agreed_end(subscription):
-        return str(_l("This service ends on %(day)s as agreed, so it cannot be upgraded. Our customer service "
-                      "can help.", day=i18n.day(subscription.ends_on)))
-    return str(TERMINATION_OPEN)
 
 
 def _upgradable(customer_id: int, subscription_id: int, lock: bool = False) -> Subscription:
@@ -287,7 +294,7 @@ def upgrade(customer_id: int, subscription_id: int, product_code: str, idempoten
     old = _upgradable(customer_id, subscription_id, lock=True)
     product = _sellable(product_code)
     day = today()
-    reason = _not_upgradable(old, day)
+    reason = _not_upgradable(old, day, _standing(old))
     if reason:
         raise DomainError(reason)
     if product.family != old.product.family or product.rank <= old.product.rank:
