@@ -212,6 +212,15 @@ def remove_alias(mailbox: Mailbox, alias_id: int) -> MailAlias:
     return alias
 
 
+def delete(mailbox: Mailbox) -> None:
+    """The staff remove a mailbox and its aliases (the customer can only turn one off). The mail system
+    is told (`mailbox.changed`, `deleted`, with the mailbox as it was) and removes its mail; the
+    address is free again."""
+    _changed(mailbox, "deleted")
+    db.session.delete(mailbox)
+    db.session.commit()
+
+
 def set_active(mailbox: Mailbox, active: bool) -> None:
     """A disabled mailbox keeps its mail but neither logs in nor receives."""
     if active and not mailbox.active:

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from app.extensions import db
-from app.models import Account, AuditEvent, Customer, OutboxMessage, PayTvCard
-from app.services import customers, outbox, two_factor
+from app.models import Account, AuditEvent, Customer, MailAlias, Mailbox, OutboxMessage, PayTvCard
+from app.services import customers, mailboxes, outbox, two_factor
 from app.services.two_factor import TOTP
 from tests.helpers import STAFF_TOTP_SECRET, customer_id, refused, statements
 
@@ -263,3 +263,23 @@ def test_customer_cannot_post_console_actions(client, demo_data, url):
     response = client.submit(url.format(cid=customer_id()), {"confirm": "y"}, page="/salasanan-vaihto")
     assert response.status_code == 403
     assert db.session.get(Customer, customer_id()).status == "active"
+
+
+def test_staff_remove_a_customers_mailbox_and_its_mail(admin):
+    """What customers ask customer service for (their page says so): the mailbox and its aliases go, the
+    mail system is told to remove the mail, the address is free again; another customer's id is 404."""
+    matti, liisa = customer_id(), customer_id("100002")
+    mailbox = db.session.query(Mailbox).filter_by(customer_id=matti).first()
+    mailbox_id, address, url = mailbox.id, mailbox.address, f"/hallinta/asiakkaat/{matti}"
+    mailboxes.add_alias(mailbox, "matti.alias")
+    page = admin.get(url).text
+    assert f"Poista {address} ja sen posti" in page
+    assert admin.submit(f"/hallinta/asiakkaat/{liisa}/postilaatikot/{mailbox.id}/poista", page=url).status_code == 404
+    response = admin.submit(f"{url}/postilaatikot/{mailbox.id}/poista", page=url)
+    assert response.status_code == 303 and response.location == f"{url}#mailboxes"
+    assert f"Sähköpostilaatikko {address} ja sen posti on poistettu." in admin.get(url).text
+    db.session.expire_all()
+    assert db.session.get(Mailbox, mailbox_id) is None and db.session.query(MailAlias).count() == 0
+    event = db.session.query(OutboxMessage).filter_by(topic="mailbox.changed").order_by(OutboxMessage.id.desc()).first()
+    assert event.payload["data"]["action"] == "deleted" and event.payload["data"]["mailbox"]["address"] == address
+    assert db.session.query(AuditEvent).filter_by(action="mailbox.deleted").one().actor_name == "Ylläpito"

@@ -89,7 +89,7 @@ def world(demo_data) -> World:
     console = {
         "customer_id": matti.id, "agreement_id": matti.agreements[0].id, "card_id": matti.pay_tv_cards[0].id,
         "order_id": mine["order_id"], "feedback_id": feedback.id, "attachment_id": mine["attachment_id"],
-        "subscription_id": mix.id,
+        "subscription_id": mix.id, "mailbox_id": mine["mailbox_id"],
         "announcement_id": mine["announcement_id"], "product_id": mix.product_id,
         "group_id": mix.product.group_id, "channel_id": mix.mix_choices[0].channel_id,
         "account_id": db.session.scalar(select(Account.id).filter_by(username=STAFF_MEMBER[0])),

@@ -72,6 +72,7 @@ ACCESS = {
     "admin.card_save": STAFF,
     "admin.customer_action": STAFF,
     "admin.customer_close": STAFF,
+    "admin.mailbox_delete": STAFF,
     "admin.orders": STAFF,
     "admin.order_deliver": STAFF,
     "admin.order_reject": STAFF,

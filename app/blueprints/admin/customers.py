@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from app.blueprints.admin import bp
 from app.blueprints.admin.forms import ActionForm, AgreementForm, CardForm, CloseForm, CustomerForm
 from app.i18n import lazy_gettext as _l
-from app.services import accounts, customers
+from app.services import accounts, customers, mailboxes
 from app.web import done, int_arg, render
 
 
@@ -100,6 +100,16 @@ def customer_action(customer_id: int, action: str):
         service(customer)
         return _saved(customer, str(message))
     return _show(customer, action_form=form)
+
+
+@bp.post("/asiakkaat/<int:customer_id>/postilaatikot/<int:mailbox_id>/poista")
+def mailbox_delete(customer_id: int, mailbox_id: int):
+    """A mailbox and its mail removed, which customers ask customer service for (their page says so)."""
+    customer = customers.get(customer_id)
+    mailbox = mailboxes.owned(customer.id, mailbox_id)
+    address = mailbox.address  # the row is gone after the commit
+    mailboxes.delete(mailbox)
+    return _saved(customer, _("The mailbox %(address)s and its mail are removed.", address=address), "mailboxes")
 
 
 @bp.post("/asiakkaat/<int:customer_id>/sulje")
