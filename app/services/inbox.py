@@ -144,6 +144,9 @@ def end_subscription(feedback: Feedback, subscription_id: int, ends_on: date) ->
         feedback.status = "in_progress"
     audit.record("subscription.ending", feedback.customer_id, subscription=subscription.id,
                  ends_on=ends_on, feedback=feedback.reference)
+    # The operator's systems stop the service and its billing on that day, as the customer is told.
+    outbox.queue_event("subscription.ending", feedback.customer_id, subscription_id=subscription.id,
+                       product=subscription.product.code, ends_on=ends_on, feedback_reference=feedback.reference)
     customer = feedback.customer
     if customer.email:
         outbox.queue_email(customer.email, "subscription_ending", customer.locale, customer.id,

@@ -141,6 +141,10 @@ def test_termination_ends_subscription_on_the_given_day(admin, smtp):
     assert response.status_code == 303
     assert db.session.get(Subscription, mix.id).ends_on == wished
     assert db.session.get(Feedback, item.id).status == "in_progress"
+    # The operator's systems are told, as the customer is.
+    event = db.session.query(OutboxMessage).filter_by(topic="subscription.ending").one()
+    assert event.payload["data"] == {"subscription_id": mix.id, "product": "MIX-6", "ends_on": wished.isoformat(),
+                                     "feedback_reference": item.reference}
     # The event log reads what the event recorded as My data does: field names and dates in Finnish.
     log = admin.get("/hallinta/tapahtumaloki?tapahtuma=subscription.ending").text
     assert f"Päättyy: {wished:%-d.%-m.%Y}" in log and item.reference in log
