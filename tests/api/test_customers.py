@@ -104,6 +104,11 @@ def test_if_match_refuses_a_stale_write(client, api):
     assert stale.status_code == 412 and stale.mimetype == "application/problem+json"
     assert stale.json["detail"] == "Asiakkaan tiedot ovat muuttuneet lukemisesi jälkeen: lue ne uudelleen."
     assert customer("100001").name == "Aino Uusi"
+    for malformed in (etag.strip('"'), "", "  "):  # no quotes, or nothing: no condition a write could meet
+        bad = client.put("/api/v1/customers/100001", json={**NEW, "name": "Joku Muu", "email": ""},
+                         headers={**api, "If-Match": malformed})
+        assert bad.status_code == 400 and "If-Match" in bad.json["detail"], malformed
+    assert customer("100001").name == "Aino Uusi"
     missing = client.put("/api/v1/customers/200009", json=NEW, headers={**api, "If-Match": "*"})
     assert missing.status_code == 412
     assert client.put("/api/v1/customers/100001", json={**NEW, "email": ""},

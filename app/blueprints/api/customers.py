@@ -2,10 +2,11 @@
 their agreements and pay-TV cards (the whole list, or one added, ended or deleted) and subscriptions."""
 import hashlib
 import json
+import re
 
 from flask import request
 from marshmallow import Schema
-from werkzeug.exceptions import PreconditionFailed
+from werkzeug.exceptions import BadRequest, PreconditionFailed
 
 from app.blueprints.api import PREFIX, idempotent, nothing, resource, schemas
 from app.i18n import lazy_gettext as _l
@@ -48,9 +49,20 @@ def etag(customer: Customer) -> str:
     return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
 
 
+# RFC 9110's If-Match: "*", or entity tags in quotes (a weak one W/"…"), separated by commas.
+IF_MATCH = re.compile(r'\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*')
+
+
 def _check_if_match(customer: Customer | None) -> None:
-    """A write sent with If-Match applies only to the version it names (412 otherwise); "*" to any."""
-    if request.if_match and (customer is None or not request.if_match.contains_raw(etag(customer))):
+    """A write sent with If-Match applies only to the version it names (412 otherwise); "*" to any.
+    A tag without its quotes, or an empty header, is refused (400): read as no condition, the write a
+    client meant to guard would apply whatever the version."""
+    sent = request.headers.get("If-Match")
+    if sent is None:
+        return
+    if not IF_MATCH.fullmatch(sent.strip()):
+        raise BadRequest(str(_l('If-Match takes the ETag as a read gave it, in its quotes ("…"), or *.')))
+    if customer is None or not request.if_match.contains_raw(etag(customer)):
         raise PreconditionFailed(str(_l("The customer has changed since you read it: read it again.")))
 
 
