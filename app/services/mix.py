@@ -124,8 +124,8 @@ def bigger_exists(product: Product) -> bool:
 
 
 def announce(subscription: Subscription) -> None:
-    """Queue `mix.changed` with the package's whole channel list as it now is (flushed), which a
-    receiver puts in place of what it has."""
+    """Queue `mix.changed` with the package's whole channel list as the transaction has it (the query
+    flushes what is pending), which a receiver puts in place of what it has."""
     channels = db.session.execute(
         select(Channel.id, Channel.name).join(MixChoice, MixChoice.channel_id == Channel.id)
         .where(MixChoice.subscription_id == subscription.id).order_by(Channel.id)).all()

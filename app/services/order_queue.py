@@ -77,7 +77,6 @@ def reject(order_id: int, reason: str) -> None:
                        replaces_subscription_id=order.replaces_subscription_id,
                        in_force_subscription_id=in_force.id if in_force else None)
     if in_force is not None and in_force.product.is_mix:
-        db.session.flush()
         mix.announce(in_force)
     if order.customer.email:
         outbox.queue_email(order.customer.email, "order_rejected", order.customer.locale,
