@@ -97,7 +97,7 @@ def configure_secret_key(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (registers the tables)
-    from app.i18n import select_locale
+    from app.i18n import install_gettext, select_locale
     from app.sqlite import configure_sqlite
 
     configure_sqlite(app)
@@ -107,6 +107,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(app.root_path, "..", "translations"))
+    install_gettext(app)
     compress.init_app(app)
     limiter.init_app(app)
     api.init_app(app)

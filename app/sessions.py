@@ -8,12 +8,12 @@ one, the second step (a code) — mandatory for staff, who set it up at their fi
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db, login_manager
 from app.i18n import LANGUAGE_COOKIE
+from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 from app.models import Account, Customer
 from app.models.base import utcnow

@@ -4,10 +4,10 @@ from datetime import date, datetime
 
 from flask import Flask, current_app
 from flask_babel import format_decimal, get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import i18n, labels
+from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 from app.models.base import today
 from app.services import payments, support

@@ -15,11 +15,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
+from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 from app.models import Customer, Order, Product, Subscription
 from app.services import DomainError

@@ -1,9 +1,9 @@
 """Lisenssiavaimet: the staff fill a security product's key pool; waiting orders get keys at once."""
-from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
+from app.i18n import ngettext
 from app.models import LicenceKey, Product, Subscription
 from app.services import DomainError, audit, licences
 from app.validators import has_control_characters

@@ -7,11 +7,11 @@ BEGIN IMMEDIATE), so concurrent additions are counted one after another.
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
+from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 from app.models import Channel, Customer, MixChoice, Product, Subscription
 from app.services import DomainError, NotFound, audit, ordering, outbox

@@ -1,7 +1,6 @@
 import json
 
 from flask import flash, make_response, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import sessions
@@ -16,6 +15,7 @@ from app.blueprints.account.forms import (
     TwoFactorEnableForm,
 )
 from app.extensions import limiter
+from app.i18n import gettext as _
 from app.i18n import remember_language
 from app.models.base import today
 from app.services import accounts, personal_data, profile, subscriptions, two_factor

@@ -1,10 +1,10 @@
 """Tiedotteet: announcements on the customers' Etusivu."""
 from flask import url_for
-from flask_babel import gettext as _
 
 from app.blueprints.admin import bp
 from app.blueprints.admin.customers import page_number
 from app.blueprints.admin.forms import AnnouncementForm
+from app.i18n import gettext as _
 from app.models import Announcement
 from app.services import announcements, get, ordering
 from app.web import done, render

@@ -3,10 +3,10 @@ system's invoices in as a Finvoice file."""
 import click
 from flask import Response, request, url_for
 from flask.cli import AppGroup
-from flask_babel import gettext as _
 
 from app.blueprints.admin import bp
 from app.blueprints.admin.forms import FinvoiceForm, MonthForm
+from app.i18n import gettext as _
 from app.models.base import today
 from app.services import DomainError, billing, invoices
 from app.web import done, render

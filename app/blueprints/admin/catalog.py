@@ -1,9 +1,9 @@
 """Tuotteet and MIX-kanavat: the catalog and the channel pool, for admins only."""
 from flask import url_for
-from flask_babel import gettext as _
 
 from app.blueprints.admin import admin_required, bp
 from app.blueprints.admin.forms import ChannelForm, GroupForm, ProductForm
+from app.i18n import gettext as _
 from app.models import Channel, Product, ProductGroup
 from app.services import catalog_admin, get, ordering
 from app.web import done, render

@@ -1,9 +1,9 @@
 """Asiakkaat: search, a customer's page, and what the staff change for a customer."""
 from flask import request, url_for
-from flask_babel import gettext as _
 
 from app.blueprints.admin import bp
 from app.blueprints.admin.forms import ActionForm, AgreementForm, CardForm, CloseForm, CustomerForm
+from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 from app.services import accounts, customers, mailboxes
 from app.web import done, int_arg, render

@@ -2,11 +2,11 @@
 from pathlib import Path
 
 from flask import Response, current_app, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from app.blueprints.admin import bp
 from app.blueprints.admin.forms import ConfirmImportForm, ImportForm
+from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.services import customer_import
 from app.web import done, render
 

@@ -1,10 +1,10 @@
 """Häiriötiedotteet: the staff announce an outage, post updates and resolve it."""
 from flask import url_for
-from flask_babel import gettext as _
 
 from app.blueprints.admin import bp
 from app.blueprints.admin.customers import page_number
 from app.blueprints.admin.forms import OutageForm, OutageResolveForm, OutageUpdateForm
+from app.i18n import gettext as _
 from app.models import Outage
 from app.models.base import utcnow
 from app.services import get, ordering, outages

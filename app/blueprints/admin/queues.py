@@ -1,11 +1,11 @@
 """Tilaukset, Palautteet ja irtisanomiset, Tapahtumaloki and failing messages: the staff's queues."""
 from flask import request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.blueprints.admin import bp
 from app.blueprints.admin.customers import page_number
 from app.blueprints.admin.forms import ActionForm, EndSubscriptionForm, FeedbackForm, RejectForm, StaffReplyForm
+from app.i18n import gettext as _
 from app.models import CannedReply
 from app.services import attachments, audit_log, canned_replies, get, inbox, order_queue, ordering
 from app.web import done, int_arg, redraw, render, send_attachment, takes_files

@@ -1,6 +1,5 @@
 """Asetukset: the operator's details, the staff accounts, the API tokens and the canned replies, for admins only."""
 from flask import flash, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.blueprints.admin import admin_required, bp
@@ -13,6 +12,7 @@ from app.blueprints.admin.forms import (
     StaffChangeForm,
     StaffForm,
 )
+from app.i18n import gettext as _
 from app.models import CannedReply
 from app.models.base import utcnow
 from app.services import api_tokens, canned_replies, get, mailboxes, settings

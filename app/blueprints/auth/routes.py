@@ -1,7 +1,6 @@
 """Logging in and out, for customers at /kirjaudu and staff at /hallinta/kirjaudu: one form,
 one second step, one logout (app/sessions.py starts and ends the sessions)."""
 from flask import redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import sessions
@@ -15,6 +14,7 @@ from app.blueprints.auth.forms import (
     TotpSetupForm,
 )
 from app.extensions import limiter
+from app.i18n import gettext as _
 from app.services import accounts, two_factor
 from app.web import done, render
 

@@ -1,8 +1,8 @@
 from flask import url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.blueprints.dashboard import bp
+from app.i18n import gettext as _
 from app.models.base import today, utcnow
 from app.services import announcements, invoices, ordering, outages, subscriptions
 from app.web import done, render

@@ -1,12 +1,12 @@
 import io
 
 from flask import send_file, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.blueprints.invoices import bp
 from app.blueprints.invoices.forms import PreferenceForm
 from app.extensions import limiter
+from app.i18n import gettext as _
 from app.labels import INVOICE_CHANNELS
 from app.models.base import today
 from app.services import billing, catalog_admin, invoices

@@ -3,13 +3,13 @@ the mailbox's section (htmx) or the page (without JavaScript)."""
 from collections.abc import Callable
 
 from flask import session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import sessions
 from app.blueprints.mail import bp
 from app.blueprints.mail.forms import MailboxCreateForm, section_form, section_forms
 from app.extensions import limiter
+from app.i18n import gettext as _
 from app.models import Mailbox
 from app.services import mailboxes
 from app.web import done, operator, render

@@ -1,9 +1,9 @@
 from flask import request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.blueprints.orders import bp
 from app.blueprints.orders.forms import ConfirmOrderForm, UpgradeForm
+from app.i18n import gettext as _
 from app.services import ordering
 from app.web import done, render
 

@@ -1,10 +1,10 @@
 from flask import url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import i18n
 from app.blueprints.support import bp
 from app.blueprints.support.forms import FeedbackForm, ReplyForm
+from app.i18n import gettext as _
 from app.labels import TOPICS
 from app.models.base import today, utcnow
 from app.services import attachments, outages, subscriptions, support
