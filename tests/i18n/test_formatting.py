@@ -67,3 +67,17 @@ def test_the_vat_rate_is_written_each_languages_way(app, lang, expected):
     with app.test_request_context(), force_locale(lang):
         template = app.jinja_env.from_string('{% from "orders/_product.html" import vat %}{{ vat(p) }}')
         assert template.render(p=Product()) == expected
+
+
+def test_the_request_catalog_follows_a_language_forced_for_a_moment(app):
+    """Strings are looked up in a catalog kept for the request: an email rendered in its recipient's
+    language in the middle of a Finnish page is in that language, and the page goes on in Finnish."""
+    with app.test_request_context(headers={"Accept-Language": "fi"}):
+        render = app.jinja_env.from_string("{{ _('Log out') }} · {{ ngettext('%(num)d key added.', "
+                                           "'%(num)d keys added.', 2) }}").render
+        finnish = (i18n.gettext("Log out"), render())
+        with force_locale("sv"):
+            assert (i18n.gettext("Log out"), render()) == ("Logga ut", "Logga ut · 2 nycklar har lagts till.")
+            assert str(i18n.lazy_gettext("Log out")) == "Logga ut"
+        assert (i18n.gettext("Log out"), render()) == finnish
+        assert finnish == ("Kirjaudu ulos", "Kirjaudu ulos · 2 avainta lisätty.")
