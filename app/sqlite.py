@@ -31,6 +31,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import Flask, request
@@ -164,6 +165,18 @@ def end_writes() -> None:
         finally:
             session.expire_on_commit = True
     _write_intent.set(False)
+
+
+@contextmanager
+def reading():
+    """What runs inside only reads, also in a request that writes: its transactions begin deferred
+    (on a connection of its own inside a POST, BEGIN IMMEDIATE would wait for the writer lock that the
+    request itself holds)."""
+    token = _write_intent.set(False)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
 
 
 def configure_sqlite(app: Flask) -> None:

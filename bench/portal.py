@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 import brotli
 from sqlalchemy import event, select
 
-from app import create_app
+from app import create_app, kept
 from app.extensions import db
 from app.models import Announcement, Channel, Customer, Feedback, Order, Outage, Product, Subscription
 from app.models.base import utcnow
@@ -202,8 +202,9 @@ class Portal:
         """SQL statements of one request in-process, and its status."""
         statements = []
 
-        def count(*args):
-            statements.append(args[2])
+        def count(conn, _cursor, statement, *_args):
+            if not kept.copy_read(conn):  # once per process and change (app/kept.py), not per page
+                statements.append(statement)
 
         client = self.client(side)
         with self.app.app_context():

@@ -17,11 +17,12 @@ import re
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, exists, false, func, or_, select
+from sqlalchemy import exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
+from app.kept import Kept
 from app.models import (
     Customer,
     Outage,
@@ -34,7 +35,7 @@ from app.models import (
     Subscription,
 )
 from app.models.base import utcnow
-from app.models.outage import SEVERITIES, outage_group
+from app.models.outage import SEVERITIES
 from app.services import DomainError, NotFound, audit, outbox
 from app.validators import POSTAL_CODE
 
@@ -129,36 +130,30 @@ def _in_force(customer_id, day) -> list:
             or_(Subscription.ends_on.is_(None), Subscription.ends_on >= day)]
 
 
-def _affecting_a_customer():
-    """The current outages at the customer's address (:postal_code, :city) and on their services
-    (:customer_id's subscriptions in force on :day), newest first. Built once: Etusivu asks on
-    every visit, and building the statement cost more than running it."""
-    customer_id, day = bindparam("customer_id"), bindparam("day")
-    at_address = exists().where(OutageArea.outage_id == Outage.id, or_(
-        (OutageArea.kind == "postal_code") & (OutageArea.value == bindparam("postal_code")),
-        (OutageArea.kind == "municipality") & (OutageArea.value == bindparam("city"))))
-    in_force = _in_force(customer_id, day)
-    in_group = exists().where(outage_group.c.outage_id == Outage.id, Product.group_id == outage_group.c.group_id,
-                              Subscription.product_id == Product.id, *in_force)
-    any_service = exists().where(*in_force)
-    every_group = ~exists().where(outage_group.c.outage_id == Outage.id)
-    return (select(Outage).options(*SHOWN)
-            .where(Outage.resolved_at.is_(None), Outage.started_at <= bindparam("now"),
-                   or_(Outage.all_customers, at_address), or_(in_group, every_group & any_service))
-            .order_by(Outage.started_at.desc()))
+def _unresolved(session) -> list[Outage]:
+    """Every outage not resolved yet, newest first, with what a page shows of it."""
+    return list(session.scalars(select(Outage).options(*SHOWN).where(Outage.resolved_at.is_(None))
+                                .order_by(Outage.started_at.desc())))
 
 
-AFFECTING_A_CUSTOMER = _affecting_a_customer()
+# Every customer at an outage's address sees it on Etusivu, often all at once (the morning it began):
+# the outages are read once per process and change (app/kept.py), not once per page.
+UNRESOLVED = Kept("outages", ("outage", "outage_area", "outage_group", "outage_update", "product_group"), _unresolved)
 
 
 def affecting(customer: Customer, now: datetime) -> list[Outage]:
-    """The outages Etusivu and Asiakaspalvelu show the customer: one statement (and the
-    outages' areas, groups and updates)."""
+    """The outages Etusivu and Asiakaspalvelu show the customer, newest first: begun, not resolved, at
+    their address, on their services (as `affected` finds the customers of one). No statement when
+    none is at their address, else one for the product groups of their subscriptions in force."""
     if customer.status != "active":
         return []
-    return list(db.session.scalars(AFFECTING_A_CUSTOMER, {
-        "customer_id": customer.id, "day": now.date(), "now": now,
-        "postal_code": customer.postal_code, "city": customer.city}))
+    here = [o for o in UNRESOLVED.get() if o.started_at <= now and (
+        o.all_customers or customer.postal_code in o.postal_codes or customer.city in o.municipalities)]
+    if not here:
+        return []
+    groups = set(db.session.scalars(select(Product.group_id).join(Subscription, Subscription.product_id == Product.id)
+                                    .where(*_in_force(customer.id, now.date()))))
+    return [o for o in here if (groups & {g.id for g in o.groups} if o.groups else groups)]
 
 
 def _public(now: datetime, postal_code: str = ""):

@@ -1,37 +1,22 @@
 """Asetukset: the operator's details and the staff accounts (admins only).
 
 Every page shows the operator's details (name, phone, hours), so each process keeps a copy
-instead of reading them per request: `current_operator()`. The copy is kept while a small
-generation file in the instance directory is unchanged (one per database: test runs and
-tools that open another database in the same process or directory keep their copies apart);
-any process whose transaction writes the operator_settings table (the console's form, the
-demo, a restore, a test) writes a new generation when it commits, so every process of the
-server reads the new details on its next request. A change made outside the portal (the
-sqlite3 shell, psql) is seen after a restart.
+(`app/kept.py`) instead of reading them per request: `current_operator()`.
 """
-import functools
-import hashlib
 import re
-import secrets
-import threading
-from pathlib import Path
 
-from flask import current_app
-from sqlalchemy import event, inspect, select
-from sqlalchemy.engine import URL, Engine
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
+from app.kept import Kept
 from app.models import Account, OperatorSettings
 from app.security import hash_password
 from app.services import DomainError, NotFound, accounts, audit, mailboxes
 
 OPERATOR_FIELDS = ("name", "phone", "hours", "hours_sv", "hours_en", "email", "mail_domain", "reserved_local_parts")
 
-
-_cached: dict[str, tuple[str, OperatorSettings]] = {}
-_written = threading.local()  # this thread's transaction wrote operator_settings
+SAVED = Kept("operator-settings", ("operator_settings",), lambda session: session.get(OperatorSettings, 1))
 
 
 def operator_settings() -> OperatorSettings:
@@ -40,74 +25,7 @@ def operator_settings() -> OperatorSettings:
 
 def current_operator() -> OperatorSettings | None:
     """The operator's saved details, as a copy outside any database session (None before they are saved)."""
-    generation = _generation()
-    cached = _cached.get(_database())
-    if cached and cached[0] == generation:
-        return cached[1]
-    row = db.session.get(OperatorSettings, 1)
-    if row is None:
-        return None
-    copy = OperatorSettings(**{column.key: getattr(row, column.key)
-                               for column in inspect(OperatorSettings).column_attrs})
-    _cached[_database()] = (generation, copy)
-    return copy
-
-
-def _database() -> str:
-    return _digest(db.engine.url)
-
-
-@functools.cache
-def _digest(url: URL) -> str:
-    """Once per database URL a process meets, not on every request that reads the details."""
-    return hashlib.sha256(url.render_as_string(hide_password=False).encode()).hexdigest()[:16]
-
-
-def _generation_path() -> Path:
-    return Path(current_app.instance_path) / f"operator-settings-{_database()}.generation"
-
-
-def _generation() -> str:
-    try:
-        return _generation_path().read_text()
-    except FileNotFoundError:
-        return ""
-
-
-def _new_generation() -> None:
-    _cached.clear()
-    try:
-        path = _generation_path()
-    except RuntimeError:  # no application: nothing of this process caches the details
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(secrets.token_hex(8))
-
-
-@event.listens_for(Engine, "before_cursor_execute")
-def _note_write(_conn, _cursor, statement, *_args) -> None:
-    if "operator_settings" in statement and not statement.lstrip().upper().startswith("SELECT"):
-        _written.pending = True
-
-
-@event.listens_for(Engine, "commit")
-def _before_commit(_conn) -> None:
-    # Once before the commit (for a commit without an ORM session, such as a restore) and once
-    # after it (below): a process that read the old details in between reads them again.
-    if getattr(_written, "pending", False):
-        _new_generation()
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(_session) -> None:
-    if getattr(_written, "pending", False):
-        _written.pending = False
-        _new_generation()
-
-
-@event.listens_for(Engine, "rollback")
-def _rolled_back(_conn) -> None:
-    _written.pending = False
+    return SAVED.get()
 
 
 def save_operator(**values) -> None:

@@ -94,7 +94,7 @@ def test_etusivu_and_the_fan_out_agree_on_who_is_affected(admin):
     now = utcnow()
     for outage in db.session.query(Outage):
         by_fan_out = set(db.session.scalars(outages.affected(outage, now)))
-        by_page = {c.id for c in db.session.query(Customer) if outage in outages.affecting(c, now)}
+        by_page = {c.id for c in db.session.query(Customer) if outage.id in {o.id for o in outages.affecting(c, now)}}
         assert by_fan_out == by_page, outage.title
     assert {o.title for o in outages.affecting(customer("100003"), now)} == {
         "Laajakaista 33100", "Kaikki, kaikki palvelut"}

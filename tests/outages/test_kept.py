@@ -1,0 +1,75 @@
+"""Each process keeps the unresolved outages (app/kept.py): what Etusivu shows is never older than
+the last change, whichever process made it and whenever the page's own transaction began."""
+import subprocess
+import sys
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Customer, Outage, ProductGroup, Subscription
+from app.models.base import utcnow
+from app.services import outages
+from app.sqlite import reading
+from tests.helpers import customer
+from tests.outages.conftest import group_id, publish
+
+PUBLISH_IN_ANOTHER_PROCESS = """
+import sys
+from app import create_app
+from app.models.base import utcnow
+from app.services import outages
+app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": sys.argv[1]})
+with app.app_context():
+    outages.create({"title": "Toisen prosessin katko", "description": "", "severity": "major",
+                    "started_at": utcnow()}, [], ["33100"], [])
+"""
+
+
+def titles(number: str) -> set[str]:
+    return {o.title for o in outages.affecting(customer(number), utcnow())}
+
+
+def test_an_outage_another_process_publishes_is_seen_by_a_transaction_begun_before(admin):
+    """Another gunicorn worker publishes while this request's transaction is open (on SQLite its
+    snapshot is then older than the change): the kept outages are read on a connection of their own."""
+    publish(admin)
+    assert titles("100001") == {"Laajakaistakatko Tampereella"}
+    db.session.rollback()
+    with reading():  # as a GET's: the other process need not wait for it
+        db.session.scalars(select(Customer.id)).all()  # this request's transaction has begun
+    url = db.engine.url.render_as_string(hide_password=False)
+    subprocess.run([sys.executable, "-c", PUBLISH_IN_ANOTHER_PROCESS, url], check=True, timeout=60)
+    assert titles("100001") == {"Laajakaistakatko Tampereella", "Toisen prosessin katko"}
+    assert titles("100001") == {"Laajakaistakatko Tampereella", "Toisen prosessin katko"}  # kept
+
+
+def test_a_resolved_outage_and_a_renamed_service_are_seen_at_once(admin, make_client):
+    publish(admin, group_ids=[group_id("broadband")])
+    matti = make_client()
+    matti.login()
+    assert "Laajakaistakatko Tampereella" in matti.get("/").text
+    group = db.session.get(ProductGroup, group_id("broadband"))
+    group.name = "Valokuitu"
+    db.session.commit()
+    assert "Palvelut: Valokuitu" in matti.get("/").text
+    outage = db.session.scalars(select(Outage)).one()
+    outages.resolve(outage, "Korjattu.", utcnow())
+    assert "Laajakaistakatko Tampereella" not in matti.get("/").text
+
+
+def test_an_outage_shows_when_it_begins_and_not_before(admin):
+    start = utcnow() + timedelta(hours=2)
+    outages.create({"title": "Huoltokatko", "description": "", "severity": "minor", "started_at": start},
+                   [], ["33100"], [])
+    assert outages.affecting(customer("100001"), utcnow()) == []
+    assert [o.title for o in outages.affecting(customer("100001"), start)] == ["Huoltokatko"]
+
+
+def test_a_customer_without_services_in_force_is_not_affected(admin):
+    publish(admin, "Kaikki palvelut", postal_codes="", all_customers="y", group_ids=[])
+    db.session.execute(update(Subscription).where(Subscription.customer_id == customer("100001").id)
+                       .values(status="cancelled"))
+    db.session.commit()
+    assert titles("100001") == set()
+    assert titles("100003") == {"Kaikki palvelut"}
