@@ -42,12 +42,13 @@ def sqlite_url(directory: str | None = None) -> str:
 
 
 class Deployment:
-    """gunicorn serving `app` (default: the portal) over `database_url`.
+    """gunicorn serving `app` (default: the portal) over `database_url`, with `workers` (None:
+    deploy/gunicorn.conf.py's own count).
 
     `data` is "demo" (migrate, then load the demo), "none" (migrate only) or "keep"
     (the database is ready; touch nothing)."""
 
-    def __init__(self, database_url: str | None = None, workers: int = 2, data: str = "demo",
+    def __init__(self, database_url: str | None = None, workers: int | None = 2, data: str = "demo",
                  app: str = "wsgi:app", env: dict | None = None, threads: int = 1):
         self.database_url = database_url or sqlite_url()
         self.workers = workers
@@ -92,7 +93,8 @@ class Deployment:
         self.prepare()
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "--config", str(GUNICORN_CONFIG), "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(self.workers), "--threads", str(self.threads), "--log-level", "warning", self.app],
+             *(["--workers", str(self.workers)] if self.workers else []), "--threads", str(self.threads),
+             "--log-level", "warning", self.app],
             cwd=ROOT, env=self.env, start_new_session=True, stdout=self.log, stderr=subprocess.STDOUT,
         )
         try:

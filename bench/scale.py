@@ -223,7 +223,7 @@ def main() -> None:
     parser.add_argument("--customers", default="1000,1000000", help="comma-separated counts, smallest first")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per page")
     parser.add_argument("--connections", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the README: two per core)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep an existing bench_scale_<n> database (migrated to the head) instead of a fresh one")
     parser.add_argument("--seed", type=int, default=7, help="picks the measured customer")

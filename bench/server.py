@@ -6,7 +6,7 @@ same run is the yardstick, and the portal's share of its requests per second the
 Then every page's SQL statements per request (in-process, counted by SQLAlchemy) and the
 peak memory of each gunicorn worker (VmHWM).
 
-    .venv/bin/python -m bench.server [--seconds 5] [--connections 1 10 50] [--workers 4] [--database-url URL]
+    .venv/bin/python -m bench.server [--seconds 5] [--connections 1 10 50] [--workers N] [--database-url URL]
 
 `--database-url` names an empty database (Postgres) to migrate and fill with the demo; SQLite in a
 temporary directory without it.
@@ -51,7 +51,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5, help="wrk's duration of each run (default 5)")
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 10, 50])
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers, as the README runs it (4)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: deploy/gunicorn.conf.py's, one per core)")
     parser.add_argument("--database-url", default=None, help="an empty database (default: SQLite, temporary)")
     args = parser.parse_args()
     load_args = (args.connections, args.seconds)
@@ -69,6 +70,7 @@ def main() -> None:
         table_rows += rows("MIX toggle (POST, htmx)", load(portal.url + action, *load_args, {**COMPRESSED, **headers},
                                                            body), args.connections, hello)
         memory = peak_memory(deployment)
+        workers = len(deployment.worker_pids())
         pages, _skipped = portal.pages()
         statements = [[f"`{page.path}`", page.side, *portal.statements(page.side, page.path)] for page in pages]
         statements.append([f"`{action}` (MIX toggle)", "customer",
@@ -76,7 +78,7 @@ def main() -> None:
                                               content_type="application/x-www-form-urlencoded")])
 
     kind = "Postgres" if (args.database_url or "").startswith("postgresql") else "SQLite"
-    print(f"gunicorn, {args.workers} workers, {args.seconds} s per run; {kind} with the demo data\n")
+    print(f"gunicorn, {workers} workers, {args.seconds} s per run; {kind} with the demo data\n")
     print(table(["what", "connections", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors", "of hello"],
                 table_rows), end="\n\n")
     print(table(["page", "side", "SQL statements", "status"], statements), end="\n\n")

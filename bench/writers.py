@@ -249,7 +249,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--customers", type=int, default=20, help="concurrent customers (threads)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the README: two per core)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
     parser.add_argument("--threads", default="1,4", help="gunicorn threads per worker, one run each")
     parser.add_argument("--pool", type=int, default=10000, help="benchmark customers generated")
     parser.add_argument("--writer-lock", default="on",

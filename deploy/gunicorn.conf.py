@@ -11,8 +11,11 @@ from pathlib import Path
 from gunicorn.glogging import Logger
 
 bind = "127.0.0.1:8000"  # nginx in front (deploy/nginx/omahallinta.conf)
-# Two workers per core; with more than one, the rate limits need RATELIMIT_STORAGE_URI on Redis.
-workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1))
+# One worker per core, at least two: a request is CPU work between loopback reads, and with two per core
+# the workers took turns on the cores and each request cost 15-25 % more CPU, the MIX toggle's p95 at
+# ten connections 57-62 ms instead of 39 (docs/benchmarks.md, 3h). With more than one, the rate limits
+# need RATELIMIT_STORAGE_URI on Redis.
+workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, os.cpu_count() or 1))
 threads = 1
 timeout = 30
 graceful_timeout = 30

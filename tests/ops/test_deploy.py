@@ -1,6 +1,7 @@
 """The deployment files of deploy/, checked by the programs that will read them: systemd's own
 verifier and security analysis on the units, `nginx -t` on the site, the body limit against the
 portal's, the example environment file against the Configuration table of the README."""
+import os
 import re
 import runpy
 import shutil
@@ -96,6 +97,15 @@ def test_the_example_environment_file_names_only_real_settings():
 
 def gunicorn_settings() -> dict:
     return runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+
+
+def test_gunicorn_runs_one_worker_per_core_and_at_least_two(monkeypatch):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    for cores, workers in ((1, 2), (2, 2), (8, 8), (None, 2)):
+        monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
+        assert gunicorn_settings()["workers"] == workers
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert gunicorn_settings()["workers"] == 3
 
 
 def test_gunicorn_warns_when_its_workers_would_count_failed_logins_apart(monkeypatch):
