@@ -112,15 +112,8 @@ def picker(customer: Customer, day: date) -> Picker:
         select(Channel)
         .where(Channel.retired.is_(False) | Channel.id.in_(view.chosen))
         .order_by(Channel.position, Channel.name)))
-    view.bigger_exists = bigger_exists(subscription.product)
+    view.bigger_exists = ordering.higher_on_sale(subscription.product)  # the advice at the limit names one only then
     return view
-
-
-def bigger_exists(product: Product) -> bool:
-    """Whether a bigger MIX package is on sale: the advice at the limit names one only then."""
-    return product.family is not None and db.session.scalar(
-        select(Product.id).where(Product.family == product.family, Product.rank > product.rank,
-                                 Product.sellable.is_(True)).limit(1)) is not None
 
 
 def announce(subscription: Subscription) -> None:
@@ -170,7 +163,7 @@ def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chos
         if channel.retired:
             raise DomainError(_l("%(name)s is no longer in the channel pool and cannot be chosen.",
                                  name=channel.label))
-        if was_full and bigger_exists(subscription.product):
+        if was_full and ordering.higher_on_sale(subscription.product):
             raise DomainError(_l("All %(limit)d channels of your MIX package are chosen. Remove a channel "
                                  "first, or change to a bigger MIX package.", limit=limit))
         if was_full:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from app import i18n
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
+from app.kept import Kept
 from app.models import Customer, Feedback, FeedbackSubscription, Order, Product, ProductGroup, Subscription
 from app.models.base import today
 from app.services import DomainError, NotFound, audit, licences, outbox, subscriptions
@@ -388,13 +389,26 @@ def agreed_prices(held: list[Subscription]) -> dict[int, int]:
     return {s.id: ordered_at.get(s.id, s.product.price_cents) for s in held}
 
 
+def _top_ranks(session) -> dict[str, int]:
+    """The highest rank on sale in each product family."""
+    return dict(session.execute(
+        select(Product.family, func.max(Product.rank))
+        .where(Product.family.is_not(None), Product.sellable.is_(True)).group_by(Product.family)).all())
+
+
+# Etusivu and Tilatut palvelut offer an upgrade, and the MIX page a bigger package, only where a higher
+# rank is on sale: each process keeps the catalogue's top ranks (app/kept.py).
+TOP_RANKS = Kept("top-ranks", ("product",), _top_ranks)
+
+
+def higher_on_sale(product: Product) -> bool:
+    """Whether a higher rank of the product's family is on sale."""
+    return product.family is not None and product.rank < TOP_RANKS.get().get(product.family, product.rank)
+
+
 def ordered_services(customer_id: int) -> OrderedServices:
     day = today()
     everything = subscriptions.subscriptions_of(customer_id)
-    top_rank = dict(db.session.execute(
-        select(Product.family, func.max(Product.rank))
-        .where(Product.family.is_not(None), Product.sellable.is_(True)).group_by(Product.family)
-    ).all()) if everything else {}
     current = [s for s in everything if s.state(day) in ("in_force", "coming")]
     waiting = {s.replaces_id for s in current if s.replaces_id}
     customer = _customer(customer_id) if current else None
@@ -408,7 +422,7 @@ def ordered_services(customer_id: int) -> OrderedServices:
         # Offered only where the upgrade can be ordered: no "Upgrade" that leads to a refusal (but for a
         # termination notice still open, which would cost every page a statement: the upgrade page says it).
         upgradable={s.id for s in current if s.state(day) == "in_force" and s.id not in waiting
-                    and not _agreed_end(s) and s.product.family and s.product.rank < top_rank.get(s.product.family, 0)
+                    and not _agreed_end(s) and higher_on_sale(s.product)
                     and _customer_reason(customer, s.product, day) is None},
         rejected=rejected,
         prices=agreed_prices(everything),

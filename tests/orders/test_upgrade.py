@@ -48,10 +48,16 @@ def test_the_upgrade_page_counts_from_the_price_the_customer_pays(login):
 def test_nothing_higher_says_so(login):
     client = login("100002")
     subscription = subscription_of("100002", "LAAJAKAISTA-300")
+    upgrade = f'href="/tilatut-palvelut/{subscription.id}/paivita"'
+    assert upgrade in client.get("/tilatut-palvelut").text
     product("LAAJAKAISTA-1000").sellable = False
     db.session.commit()
     page = text(client.get(f"/tilatut-palvelut/{subscription.id}/paivita"))
     assert "Sinulla on jo tämän palvelun suurin vaihtoehto." in page
+    assert upgrade not in client.get("/tilatut-palvelut").text  # the kept top ranks (app/kept.py) saw it
+    product("LAAJAKAISTA-1000").sellable = True
+    db.session.commit()
+    assert upgrade in client.get("/tilatut-palvelut").text
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
