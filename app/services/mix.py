@@ -136,9 +136,9 @@ def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chos
     changes nothing.
     """
     subscription = db.session.scalar(
-        select(Subscription)
+        select(Subscription).options(joinedload(Subscription.product, innerjoin=True))
         .where(Subscription.id == subscription_id, Subscription.customer_id == customer_id)
-        .with_for_update()
+        .with_for_update(of=Subscription)  # the product's row is read, not locked: every toggle reads it
     )
     channel = db.session.get(Channel, channel_id)
     if subscription is None or channel is None or not subscription.product.is_mix:
