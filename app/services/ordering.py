@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app import i18n
@@ -62,8 +62,34 @@ def new_idempotency_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+@dataclass
+class Catalogue:
+    """The product groups and what is on sale in each, in the order Tilaa shows them."""
+
+    groups: list[ProductGroup]
+    on_sale: dict[int, list[Product]]  # by group id
+    top_ranks: dict[str, int]  # the highest rank on sale in each family
+
+
+def _catalogue(session) -> Catalogue:
+    groups = list(session.scalars(select(ProductGroup).order_by(ProductGroup.position, ProductGroup.id)))
+    on_sale = {group.id: [] for group in groups}
+    top_ranks = {}
+    for product in session.scalars(select(Product).options(joinedload(Product.group))
+                                   .where(Product.sellable.is_(True)).order_by(Product.position, Product.id)):
+        on_sale[product.group_id].append(product)
+        if product.family:
+            top_ranks[product.family] = max(product.rank, top_ranks.get(product.family, product.rank))
+    return Catalogue(groups, on_sale, top_ranks)
+
+
+# Tilaa shows it, Etusivu and Tilatut palvelut offer an upgrade and the MIX page a bigger package only where
+# a higher rank is on sale: each process keeps the catalogue (app/kept.py). An order reads its product again.
+CATALOGUE = Kept("catalogue", ("product", "product_group"), _catalogue)
+
+
 def groups() -> list[ProductGroup]:
-    return list(db.session.scalars(select(ProductGroup).order_by(ProductGroup.position, ProductGroup.id)))
+    return CATALOGUE.get().groups
 
 
 def _customer(customer_id: int, lock: bool = False) -> Customer:
@@ -147,20 +173,17 @@ def catalog(customer_id: int, group_code: str | None) -> Catalog:
 
     A fixed number of queries, however many products or subscriptions there are.
     """
-    all_groups = groups()
-    chosen = next((g for g in all_groups if g.code == group_code), None)
+    kept = CATALOGUE.get()
+    chosen = next((g for g in kept.groups if g.code == group_code), None)
     if chosen is None:
         if group_code:
             raise NotFound(group_code)
-        chosen = all_groups[0] if all_groups else None
+        chosen = kept.groups[0] if kept.groups else None
     if chosen is None:
-        return Catalog(all_groups, None, [])
-    products = db.session.scalars(
-        select(Product).where(Product.group_id == chosen.id, Product.sellable.is_(True))
-        .order_by(Product.position, Product.id)
-    ).all()
+        return Catalog(kept.groups, None, [])
+    products = kept.on_sale[chosen.id]
     customer, held, day = _customer(customer_id), _held(customer_id), today()
-    return Catalog(all_groups, chosen, [_offer(customer, p, held, day) for p in products],
+    return Catalog(kept.groups, chosen, [_offer(customer, p, held, day) for p in products],
                    refusal(customer, day, bool(products) and all(p.requires_pay_tv_card for p in products)))
 
 
@@ -389,21 +412,9 @@ def agreed_prices(held: list[Subscription]) -> dict[int, int]:
     return {s.id: ordered_at.get(s.id, s.product.price_cents) for s in held}
 
 
-def _top_ranks(session) -> dict[str, int]:
-    """The highest rank on sale in each product family."""
-    return dict(session.execute(
-        select(Product.family, func.max(Product.rank))
-        .where(Product.family.is_not(None), Product.sellable.is_(True)).group_by(Product.family)).all())
-
-
-# Etusivu and Tilatut palvelut offer an upgrade, and the MIX page a bigger package, only where a higher
-# rank is on sale: each process keeps the catalogue's top ranks (app/kept.py).
-TOP_RANKS = Kept("top-ranks", ("product",), _top_ranks)
-
-
 def higher_on_sale(product: Product) -> bool:
     """Whether a higher rank of the product's family is on sale."""
-    return product.family is not None and product.rank < TOP_RANKS.get().get(product.family, product.rank)
+    return product.family is not None and product.rank < CATALOGUE.get().top_ranks.get(product.family, product.rank)
 
 
 def ordered_services(customer_id: int) -> OrderedServices:

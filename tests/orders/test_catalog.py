@@ -4,7 +4,7 @@ import gzip
 import pytest
 
 from app.extensions import db
-from app.models import Product
+from app.models import Product, ProductGroup
 from tests.conftest import HTMX
 from tests.helpers import customer, page_statements, product
 from tests.orders.conftest import text
@@ -85,6 +85,19 @@ def test_a_bigger_service_held_means_customer_service_for_a_smaller_one(login):
 def test_unsellable_products_are_not_shown(login):
     product("JUNIOR").sellable = False
     assert "Lastenkanava Junior" not in login().get("/tilaa?ryhma=tv").text
+
+
+def test_a_change_to_the_catalogue_is_on_tilaa_at_once(login):
+    """Each process keeps the catalogue (app/kept.py): a price, a product taken off sale and a new group are
+    seen on the next page all the same."""
+    client = login()
+    assert "Lastenkanava Junior" in client.get("/tilaa?ryhma=tv").text
+    product("JUNIOR").sellable = False
+    product("SPORT-PLUS").price_cents = 1590
+    db.session.add(ProductGroup(code="muut", name="Muut palvelut", position=99))
+    db.session.commit()
+    page = text(client.get("/tilaa?ryhma=tv"))
+    assert "Lastenkanava Junior" not in page and "15,90 €/kk" in page and "Muut palvelut" in page
 
 
 @pytest.mark.parametrize("group", ["tv", "mix", "security", "broadband", "email"])
