@@ -10,7 +10,7 @@ from app import i18n, labels
 from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 from app.models.base import today
-from app.services import payments, support
+from app.services import payments
 from app.services.announcements import linkify
 from app.web import operator, static_url, this_page
 
@@ -47,8 +47,8 @@ CONSOLE_MENU = (
 
 def menu(counted: bool = False) -> list[tuple[str, str, int]]:
     """The customer's menu: (endpoint, label, how many unread things wait there, when `counted`)."""
-    customer_id = counted and current_user.is_authenticated and current_user.customer_id
-    unread = support.unread_replies(customer_id) if customer_id else 0
+    customer = counted and current_user.is_authenticated and current_user.customer
+    unread = customer.unread_replies if customer else 0
     return [(endpoint, label, unread if endpoint == "support.index" else 0) for endpoint, label in MENU]
 
 

@@ -5,8 +5,8 @@ receipt and, for a termination notice, the written proof) followed by its replie
 """
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.extensions import db
 from app.models.account import Account
@@ -68,6 +68,16 @@ class Feedback(db.Model):
         """The attachments of one message: a reply's, or (None) the first message's."""
         reply_id = reply.id if reply is not None else None
         return [a for a in self.attachments if a.reply_id == reply_id]
+
+
+
+# The menu's count of the staff's replies the customer has not read, on every page: read with the
+# session's customer (app/sessions.py) rather than by a statement of its own, over the customer/unread
+# index, skipping the conversations with nothing new.
+Customer.unread_replies = column_property(
+    select(func.coalesce(func.sum(Feedback.unread_replies), 0))
+    .where(Feedback.customer_id == Customer.id, Feedback.unread_replies > 0)
+    .correlate_except(Feedback).scalar_subquery(), deferred=True)
 
 
 class FeedbackSubscription(db.Model):

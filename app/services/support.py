@@ -189,13 +189,6 @@ def open_conversation(customer_id: int, reference: str) -> Feedback:
     return feedback
 
 
-def unread_replies(customer_id: int) -> int:
-    """How many of the staff's replies the customer has not read: the menu's count on every page, so one
-    statement over the customer/unread index that skips the conversations with nothing new."""
-    return db.session.scalar(select(func.coalesce(func.sum(Feedback.unread_replies), 0)).where(
-        Feedback.customer_id == customer_id, Feedback.unread_replies > 0))
-
-
 def conversations_of(customer_id: int) -> list[Feedback]:
     """The customer's latest conversations, the most recently active first."""
     return list(db.session.scalars(
