@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy.orm import joinedload, selectinload, undefer
+from sqlalchemy.orm import joinedload, undefer
 
 from app.extensions import db, login_manager
 from app.i18n import LANGUAGE_COOKIE
@@ -134,7 +134,7 @@ def load_account(session_id: str) -> Account | None:
     if not (account_id.isdigit() and version.isdigit()):
         return None
     account = db.session.get(Account, int(account_id), options=[
-        joinedload(Account.customer).options(selectinload(Customer.agreements), undefer(Customer.unread_replies))])
+        joinedload(Account.customer).options(joinedload(Customer.agreements), undefer(Customer.unread_replies))])
     if account is None or account.session_version != int(version):
         return None
     max_age = current_app.config["SESSION_MAX_AGE"].total_seconds()
