@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from app.extensions import db
 from app.models import AuditEvent, Customer, Outage
 from app.models.base import utcnow
-from app.services import outages
+from app.services import outages, subscriptions
 from tests.helpers import customer, deliver_all, page_statements, refused
 from tests.outages.conftest import URL, group_id, publish
 
@@ -95,7 +95,9 @@ def test_etusivu_and_the_fan_out_agree_on_who_is_affected(admin):
     for outage in db.session.query(Outage):
         by_fan_out = set(db.session.scalars(outages.affected(outage, now)))
         by_page = {c.id for c in db.session.query(Customer) if outage.id in {o.id for o in outages.affecting(c, now)}}
-        assert by_fan_out == by_page, outage.title
+        by_etusivu = {c.id for c in db.session.query(Customer)  # with the subscriptions the page has read
+                      if outage.id in {o.id for o in outages.affecting(c, now, subscriptions.subscriptions_of(c.id))}}
+        assert by_fan_out == by_page == by_etusivu, outage.title
     assert {o.title for o in outages.affecting(customer("100003"), now)} == {
         "Laajakaista 33100", "Kaikki, kaikki palvelut"}
 

@@ -12,13 +12,14 @@ from app.web import done, render
 @login_required
 def index():
     customer = current_user.customer
+    services = ordering.ordered_services(customer.id)
     return render(
         "dashboard/index.html",
         customer=customer,
-        services=ordering.ordered_services(customer.id),
+        services=services,
         pending=subscriptions.pending_orders_of(customer.id),
         announcements=announcements.for_customer(customer.id, today()),
-        outages=outages.affecting(customer, utcnow()),
+        outages=outages.affecting(customer, utcnow(), services.current),
         overdue=invoices.overdue_of(customer.id, today()),
     )
 
