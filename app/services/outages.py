@@ -141,23 +141,16 @@ def _unresolved(session) -> list[Outage]:
 UNRESOLVED = Kept("outages", ("outage", "outage_area", "outage_group", "outage_update", "product_group"), _unresolved)
 
 
-def affecting(customer: Customer, now: datetime, held: list[Subscription] | None = None) -> list[Outage]:
+def affecting(customer: Customer, now: datetime, held: list[Subscription]) -> list[Outage]:
     """The outages Etusivu and Asiakaspalvelu show the customer, newest first: begun, not resolved, at
-    their address, on their services (as `affected` finds the customers of one). No statement when
-    none is at their address, else one for the product groups of their subscriptions in force, unless
-    the page has read the subscriptions already (`held`, with their products)."""
+    their address, on their services (as `affected` finds the customers of one), from the subscriptions
+    the page has read (`held`, with their products). No statement: the outages are kept."""
     if customer.status != "active":
         return []
-    here = [o for o in UNRESOLVED.get() if o.started_at <= now and (
-        o.all_customers or customer.postal_code in o.postal_codes or customer.city in o.municipalities)]
-    if not here:
-        return []
-    if held is None:
-        groups = set(db.session.scalars(select(Product.group_id).join(Subscription.product)
-                                        .where(*_in_force(customer.id, now.date()))))
-    else:
-        groups = {s.product.group_id for s in held if s.is_in_force(now.date())}
-    return [o for o in here if (groups & {g.id for g in o.groups} if o.groups else groups)]
+    groups = {s.product.group_id for s in held if s.is_in_force(now.date())}
+    return [o for o in UNRESOLVED.get() if o.started_at <= now and (
+        o.all_customers or customer.postal_code in o.postal_codes or customer.city in o.municipalities)
+        and (groups & {g.id for g in o.groups} if o.groups else groups)]
 
 
 def _public(now: datetime, postal_code: str = ""):

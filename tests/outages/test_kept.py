@@ -2,14 +2,14 @@
 the last change, whichever process made it and whenever the page's own transaction began."""
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Customer, Outage, ProductGroup, Subscription
 from app.models.base import utcnow
-from app.services import outages
+from app.services import outages, subscriptions
 from app.sqlite import reading
 from tests.helpers import customer
 from tests.outages.conftest import group_id, publish
@@ -18,7 +18,7 @@ PUBLISH_IN_ANOTHER_PROCESS = """
 import sys
 from app import create_app
 from app.models.base import utcnow
-from app.services import outages
+from app.services import outages, subscriptions
 app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": sys.argv[1]})
 with app.app_context():
     outages.create({"title": "Toisen prosessin katko", "description": "", "severity": "major",
@@ -26,8 +26,12 @@ with app.app_context():
 """
 
 
+def affecting(number: str, now: datetime) -> list[Outage]:
+    return outages.affecting(customer(number), now, subscriptions.subscriptions_of(customer(number).id))
+
+
 def titles(number: str) -> set[str]:
-    return {o.title for o in outages.affecting(customer(number), utcnow())}
+    return {o.title for o in affecting(number, utcnow())}
 
 
 def test_an_outage_another_process_publishes_is_seen_by_a_transaction_begun_before(admin):
@@ -62,8 +66,8 @@ def test_an_outage_shows_when_it_begins_and_not_before(admin):
     start = utcnow() + timedelta(hours=2)
     outages.create({"title": "Huoltokatko", "description": "", "severity": "minor", "started_at": start},
                    [], ["33100"], [])
-    assert outages.affecting(customer("100001"), utcnow()) == []
-    assert [o.title for o in outages.affecting(customer("100001"), start)] == ["Huoltokatko"]
+    assert affecting("100001", utcnow()) == []
+    assert [o.title for o in affecting("100001", start)] == ["Huoltokatko"]
 
 
 def test_a_customer_without_services_in_force_is_not_affected(admin):

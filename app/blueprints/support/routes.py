@@ -6,15 +6,16 @@ from app.blueprints.support import bp
 from app.blueprints.support.forms import FeedbackForm, ReplyForm
 from app.i18n import gettext as _
 from app.labels import TOPICS
+from app.models import Subscription
 from app.models.base import today, utcnow
 from app.services import attachments, outages, subscriptions, support
 from app.web import done, render, send_attachment, takes_files
 
 
-def _form() -> FeedbackForm:
+def _form(held: list[Subscription]) -> FeedbackForm:
     customer = current_user.customer
     form = FeedbackForm(contact_email=customer.email or "", contact_phone=customer.phone)
-    in_force = subscriptions.in_force(subscriptions.subscriptions_of(customer.id), today())
+    in_force = subscriptions.in_force(held, today())
     form.subscriptions.choices = [(str(s.id), s.product.label) for s in in_force]
     form.fault_subscription.choices = [("", _("Choose")), *form.subscriptions.choices]
     return form
@@ -25,14 +26,15 @@ def _form() -> FeedbackForm:
 @takes_files
 def index():
     """Contact details and the feedback form, with the fields of a termination notice."""
-    form = _form()
+    held = subscriptions.subscriptions_of(current_user.customer_id)
+    form = _form(held)
     if form.validate_on_submit():
         feedback = support.send(current_user.customer_id, form.message_to_send())
         return done(_("Thank you! Your message was received with the reference %(ref)s. "
                       "A receipt is on its way to your email.", ref=feedback.reference),
                     url_for("support.conversation", reference=feedback.reference))
     return render("support/index.html", form=form, today_iso=today().isoformat(), now_local=i18n.local_minute(utcnow()),
-                  outages=outages.affecting(current_user.customer, utcnow()),
+                  outages=outages.affecting(current_user.customer, utcnow(), held),
                   conversations=support.conversations_of(current_user.customer_id))
 
 
