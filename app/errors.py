@@ -208,7 +208,9 @@ def register(app: Flask) -> None:
         return _page(error.code or 500)
 
     @app.errorhandler(OperationalError)
-    def database_down(_error):
+    def database_down(error: OperationalError):
+        # The database away, or (on SQLite) "database is locked": either way the admin should read it.
+        app.logger.warning("database unavailable: %s", error.orig)
         _without_database()
         return (_problem if is_api_request() else _page)(ServiceUnavailable.code)
 

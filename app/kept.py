@@ -1,14 +1,15 @@
 """Copies each process keeps of what rarely changes and many pages show, and how a change reaches them.
 
-Every page shows the operator's details, and Etusivu of every customer at an outage's address shows
-the same outage with its areas, services and updates: reading them for each request cost more than
-the rest of the page's statements (docs/benchmarks.md). So each process keeps a copy (`Kept`) while a
-small generation file in the instance directory is unchanged (one per copy and database: test runs
-and tools that open another database in the same process or directory keep theirs apart). A process
-whose transaction writes one of the copy's tables writes a new generation when it commits, so every
-process of the server reads a new copy on its next request; it writes one just before the commit as
-well, so a process that read the old rows in between reads them again. A change made outside the
-portal (the sqlite3 shell, psql) is seen after a restart.
+Every page shows the operator's details, Tilaa the catalogue, and Etusivu of every customer at an
+outage's address the same outage with its areas, services and updates: reading them for each request
+cost more than the rest of the page's statements (docs/benchmarks.md). So each process keeps a copy
+(`Kept`) for at most `SECONDS`, and only while a small generation file in the instance directory is
+unchanged (one per copy and database: test runs and tools that open another database in the same
+process or directory keep theirs apart). A process whose transaction writes one of the copy's tables
+writes a new generation when it commits, so every process of the server reads a new copy on its next
+request; it writes one just before the commit as well, so a process that read the old rows in between
+reads them again. A change made through another server (whose instance directory is its own; README,
+"More than one server") or outside the portal (the sqlite3 shell, psql) is seen within `SECONDS`.
 
 A copy is read on a connection of its own, after the generation file: the request's transaction may
 have begun before another process committed and wrote its generation, and on SQLite it then reads
@@ -19,6 +20,7 @@ import hashlib
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +35,8 @@ from app.sqlite import reading
 _copies: list["Kept"] = []
 _written = threading.local()  # the copies whose tables this thread's transaction wrote
 _OWN_READ = "kept_copy"  # the execution option of a copy's own connection
+SECONDS = 5
+clock = time.monotonic  # a test moves it on
 
 
 class Kept:
@@ -42,17 +46,17 @@ class Kept:
     def __init__(self, name: str, tables: tuple[str, ...], read: Callable[[Session], object]):
         self.name, self.read = name, read
         self.writes = re.compile(rf"\b(?:{'|'.join(tables)})\b")
-        self._kept: dict[str, tuple[str, object]] = {}
+        self._kept: dict[str, tuple[str, float, object]] = {}  # by database: generation, when read, copy
         _copies.append(self)
 
     def get(self):
-        generation = self._generation()
+        generation, now = self._generation(), clock()
         kept = self._kept.get(_database())
-        if kept and kept[0] == generation:
-            return kept[1]
+        if kept and kept[0] == generation and now - kept[1] < SECONDS:
+            return kept[2]
         with reading(), Session(db.engine.execution_options(**{_OWN_READ: True})) as session:
             copy = self.read(session)
-        self._kept[_database()] = (generation, copy)
+        self._kept[_database()] = (generation, now, copy)
         return copy
 
     def _path(self) -> Path:

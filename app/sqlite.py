@@ -151,9 +151,28 @@ def _ended(session: Session, transaction) -> None:
 def end_writes() -> None:
     """A POST's services are done (`web.done` is drawing its answer): the request's transaction ends
     and what the answer still reads begins deferred, so the answer is rendered outside the writer
-    lock (on Postgres, outside the rows a service locked with `with_for_update`). A service commits
-    what it writes, so what is left open has only read: it ends with a commit that keeps what was
-    read, and the answer is drawn without reading it all again. Anything written and not committed
+    lock (on Postgres, outside the rows a service locked with `with_for_update`)."""
+    _end_transaction()
+    _write_intent.set(False)
+
+
+@contextmanager
+def writing():
+    """A write in a request that only reads (a GET: opening a conversation marks its replies read).
+    What was read so far ends, and the write begins IMMEDIATE, as a POST's: the deferred transaction
+    that has read would fail at once, without waiting, if another writer had committed since
+    (SQLITE_BUSY_SNAPSHOT). After it, the request reads on outside the writer lock."""
+    _end_transaction()
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def _end_transaction() -> None:
+    """A service commits what it writes, so what is left open has only read: it ends with a commit
+    that keeps what was read, and nothing is read again for it. Anything written and not committed
     (which no service leaves) is rolled back, as the request's end would."""
     session = db.session()
     if session.new or session.dirty or session.deleted or session.info.get("wrote"):
@@ -164,7 +183,6 @@ def end_writes() -> None:
             session.commit()
         finally:
             session.expire_on_commit = True
-    _write_intent.set(False)
 
 
 @contextmanager

@@ -4,6 +4,7 @@ import sys
 
 from sqlalchemy import event
 
+from app import kept
 from app.extensions import db
 from app.models import OperatorSettings
 from app.services import settings
@@ -63,3 +64,20 @@ def test_a_change_by_another_process_is_seen_at_once(client, demo_data):
 def test_before_the_details_are_saved_pages_name_the_portal(client):
     assert "Omahallinta" in client.get("/kirjaudu").text
     assert settings.current_operator() is None
+
+
+def test_a_change_through_another_server_is_seen_within_seconds(client, demo_data, monkeypatch):
+    """Another server (or psql) writes the details without this server's generation file: the copy is
+    kept no longer than kept.SECONDS."""
+    assert "03 450 51" in client.get("/kirjaudu").text
+    db.session.commit()
+    raw = db.engine.raw_connection()  # the driver's own connection: none of the portal's listeners hear it
+    try:
+        raw.cursor().execute("UPDATE operator_settings SET phone = '03 450 58'")
+        raw.commit()
+    finally:
+        raw.close()
+    assert "03 450 51" in client.get("/kirjaudu").text  # kept
+    later = kept.clock() + kept.SECONDS
+    monkeypatch.setattr(kept, "clock", lambda: later)
+    assert "03 450 58" in client.get("/kirjaudu").text

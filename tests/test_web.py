@@ -112,7 +112,7 @@ def test_unexpected_error_gets_a_finnish_500_page_without_a_trace(app, client, m
     assert "Jokin meni vikaan" in response.text and "boom" not in response.text
 
 
-def test_database_outage_gets_a_503_page(client, monkeypatch):
+def test_database_outage_gets_a_503_page_and_a_line_in_the_log(client, monkeypatch, caplog):
     from sqlalchemy.exc import OperationalError
 
     from app.services import accounts
@@ -124,6 +124,7 @@ def test_database_outage_gets_a_503_page(client, monkeypatch):
     response = client.submit("/kirjaudu", {"login": "100001", "password": "whatever-it-is"})
     assert response.status_code == 503
     assert "tilapäisesti" in response.text
+    assert "database unavailable: connection refused" in caplog.text
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):

@@ -11,12 +11,17 @@ def utcnow() -> datetime:
 
 def today() -> date:
     """The operator's calendar day; dates of agreements and subscriptions follow it."""
+    return day_of(utcnow())
+
+
+def day_of(moment: datetime) -> date:
+    """The operator's calendar day at `moment`."""
     from flask_babel import get_timezone
 
     try:
-        return datetime.now(get_timezone()).date()
+        return moment.astimezone(get_timezone()).date()
     except RuntimeError:  # outside an app context (unit tests of pure helpers)
-        return date.today()
+        return moment.astimezone().date()
 
 
 class UTCDateTime(TypeDecorator):

@@ -34,7 +34,7 @@ from app.models import (
     ProductGroup,
     Subscription,
 )
-from app.models.base import utcnow
+from app.models.base import day_of, utcnow
 from app.models.outage import SEVERITIES
 from app.services import DomainError, NotFound, audit, outbox
 from app.validators import POSTAL_CODE
@@ -118,7 +118,7 @@ def affected(outage: Outage, now: datetime):
         query = query.where(or_(false(), *(
             [Customer.postal_code.in_(outage.postal_codes)] if outage.postal_codes else []), *(
             [Customer.city.in_(outage.municipalities)] if outage.municipalities else [])))
-    in_force = _in_force(Customer.id, now.date())
+    in_force = _in_force(Customer.id, day_of(now))
     if outage.groups:
         in_force += [Subscription.product_id == Product.id, Product.group_id.in_([g.id for g in outage.groups])]
     return query.where(exists().where(*in_force))
@@ -147,7 +147,7 @@ def affecting(customer: Customer, now: datetime, held: list[Subscription]) -> li
     the page has read (`held`, with their products). No statement: the outages are kept."""
     if customer.status != "active":
         return []
-    groups = {s.product.group_id for s in held if s.is_in_force(now.date())}
+    groups = {s.product.group_id for s in held if s.is_in_force(day_of(now))}
     return [o for o in UNRESOLVED.get() if o.started_at <= now and (
         o.all_customers or customer.postal_code in o.postal_codes or customer.city in o.municipalities)
         and (groups & {g.id for g in o.groups} if o.groups else groups)]

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import Column, inspect, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -32,7 +32,7 @@ SECTIONS = (
 # Secrets and hashes never leave the server, not even to their owner.
 _NEVER = {"password_hash", "totp_secret", "totp_last_step", "session_version", "code_hash"}
 # An invoice's PDF copy is a download of its own on its page (/laskut/<id>/pdf), not data in the file.
-_FILES = ("pdf", "has_pdf")
+_FILES = ("pdf",)
 # What the staff write for themselves is not about the customer but about their work.
 _STAFF_ONLY = {"staff_note", "handler_id"}
 # An event the staff (or the portal itself) made shows what was done to the customer's data, in
@@ -47,8 +47,8 @@ def _row(obj, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     out = {}
     for column in inspect(obj).mapper.column_attrs:
         key = column.key
-        if key in _NEVER or key in skip:
-            continue
+        if key in _NEVER or key in skip or not isinstance(column.expression, Column):
+            continue  # a secret, left out here, or computed from what is stored (whether a PDF is there)
         value = getattr(obj, key)
         out[key] = value.isoformat() if isinstance(value, date | datetime) else value
     return out

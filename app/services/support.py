@@ -21,6 +21,7 @@ from app.models import Customer, Feedback, FeedbackReply
 from app.models.base import today, utcnow
 from app.services import DomainError, NotFound, attachments, audit, outbox, subscriptions
 from app.services.attachments import Upload
+from app.sqlite import writing
 
 MESSAGES_PER_HOUR = 10
 MAX_MESSAGE_LENGTH = 5000
@@ -184,8 +185,9 @@ def open_conversation(customer_id: int, reference: str) -> Feedback:
     """The customer's conversation as they open it: the staff's replies in it are read from now on."""
     feedback = find(customer_id, reference)
     if feedback.unread_replies:
-        feedback.unread_replies = 0
-        db.session.commit()
+        with writing():
+            feedback.unread_replies = 0
+            db.session.commit()
     return feedback
 
 

@@ -42,6 +42,7 @@ def test_json_download_has_everything_but_secrets(logged_in):
     assert newest["gross_cents"] == sum(line["gross_cents"] for line in newest["lines"])
     assert {"number", "reference", "iban", "due_date", "status"} <= newest.keys()
     assert "pdf" not in newest and "has_pdf" not in newest
+    assert "unread_replies" not in data["customer"]  # the menu's count, computed from the messages below
     assert {"login", "feedback.received", "personal_data.exported"} <= {e["action"] for e in data["audit_events"]}
     text = response.text
     for secret in ("password_hash", "$argon2", "totp_secret", "session_version", "ARGON2ID"):

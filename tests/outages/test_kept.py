@@ -2,13 +2,14 @@
 the last change, whichever process made it and whenever the page's own transaction began."""
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Customer, Outage, ProductGroup, Subscription
-from app.models.base import utcnow
+from app.models.base import today, utcnow
 from app.services import outages, subscriptions
 from app.sqlite import reading
 from tests.helpers import customer
@@ -77,3 +78,19 @@ def test_a_customer_without_services_in_force_is_not_affected(admin):
     db.session.commit()
     assert titles("100001") == set()
     assert titles("100003") == {"Kaikki palvelut"}
+
+
+def test_after_midnight_a_service_that_ended_yesterday_is_not_affected(admin):
+    """Pages and the fan-out count in the operator's days: at 00:30 in Helsinki (22:30 UTC the day before)
+    a broadband that ended yesterday is over, on Etusivu, Asiakaspalvelu and for the notices alike."""
+    publish(admin)  # broadband at 33100
+    matti = customer("100001")
+    broadband = next(s for s in subscriptions.subscriptions_of(matti.id) if s.product.code.startswith("LAAJAKAISTA"))
+    broadband.ends_on = today()
+    db.session.commit()
+    after_midnight = datetime.combine(today() + timedelta(days=1), time(0, 30), ZoneInfo("Europe/Helsinki"))
+    assert after_midnight.astimezone(UTC).date() == today()  # still the day it ended, in UTC
+    outage = db.session.scalars(select(Outage)).one()
+    assert affecting("100001", after_midnight) == []
+    assert matti.id not in set(db.session.scalars(outages.affected(outage, after_midnight)))
+    assert {o.title for o in affecting("100001", after_midnight - timedelta(hours=1))} == {outage.title}

@@ -224,3 +224,26 @@ def test_the_unread_count_is_one_statement_whatever_the_number_of_conversations(
         assert "5 lukematonta vastausta" in matti.get("/tilatut-palvelut").text
     assert len(seen) == one
     assert len([s for s, _params in seen if "FROM feedback" in s]) == 1
+
+
+def test_a_conversation_opened_while_another_writer_commits_is_marked_read(matti, monkeypatch):
+    """Opening a conversation is a GET that writes: on SQLite its read began first, and a write in that
+    transaction failed at once (a 503) if another customer's change had been committed in between."""
+    feedback = started()
+    staff_replied(feedback)
+    found = support.find
+
+    def find_while_another_writes(*args, **kwargs):
+        feedback = found(*args, **kwargs)
+        other = db.engine.raw_connection()  # another request's connection, committing its change now
+        try:
+            other.cursor().execute("UPDATE customer SET phone = '+358401234599' WHERE customer_number = '100002'")
+            other.commit()
+        finally:
+            other.close()
+        return feedback
+
+    monkeypatch.setattr(support, "find", find_while_another_writes)
+    assert matti.get(url(feedback)).status_code == 200
+    db.session.rollback()
+    assert db.session.get(Feedback, feedback.id).unread_replies == 0
