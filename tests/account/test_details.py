@@ -224,7 +224,8 @@ def test_language_is_kept_on_the_account(logged_in, make_client):
     response = logged_in.submit("/kayttajatiedot/kieli", {"locale": "en"}, page="/kayttajatiedot")
     assert response.status_code == 303
     assert matti().locale == "en"
-    assert "User details" in logged_in.get("/kayttajatiedot").text
+    page = logged_in.get("/kayttajatiedot").text
+    assert "User details" in page and "Your language was saved." in page  # said in the language chosen
     other = make_client()
     other.login()
     assert '<html lang="en">' in other.get("/").text  # another device follows the account

@@ -1,6 +1,7 @@
 import json
 
 from flask import flash, make_response, redirect, request, url_for
+from flask_babel import refresh
 from flask_login import current_user, login_required
 
 from app import sessions
@@ -108,6 +109,7 @@ def language():
     form = LanguageForm()
     if form.validate_on_submit():
         profile.set_language(current_user, form.locale.data)
+        refresh()  # the confirmation is said in the language just chosen
         return remember_language(done(_("Your language was saved."), url_for("account.details")), form.locale.data)
     return render("account/details.html", **_details(language_form=form))
 
