@@ -40,8 +40,8 @@ clock = time.monotonic  # a test moves it on
 
 
 class Kept:
-    """What `read(session)` returns, kept by the process until `tables` are written (the objects are
-    detached: what the pages use must be loaded by `read`)."""
+    """What `read(session)` returns, kept by the process until `tables` are written, for at most
+    `SECONDS` (the objects are detached: what the pages use must be loaded by `read`)."""
 
     def __init__(self, name: str, tables: tuple[str, ...], read: Callable[[Session], object]):
         self.name, self.read = name, read
