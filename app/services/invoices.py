@@ -225,7 +225,10 @@ def request_preference(customer: Customer, channel: str) -> InvoicePreferenceReq
     if channel == "email" and not customer.email:
         raise DomainError(_l("We have no email address of yours; add one under User details first."),
                           field="channel")
-    db.session.refresh(customer, with_for_update=True)  # the same request sent twice at once: asked once
+    # The same request sent twice at once: asked once. (Not `refresh`: it would lock with the joins the
+    # session's customer was loaded with, and Postgres locks no row on an outer join's nullable side.)
+    db.session.scalars(select(Customer).where(Customer.id == customer.id).with_for_update()
+                       .execution_options(populate_existing=True)).one()
     latest = preference_of(customer.id)
     if latest is not None and latest.channel == channel:
         raise DomainError(_l("You have asked for this already; the request is with customer service."),
