@@ -70,7 +70,6 @@ class Feedback(db.Model):
         return [a for a in self.attachments if a.reply_id == reply_id]
 
 
-
 # The menu's count of the staff's replies the customer has not read, on every page: read with the
 # session's customer (app/sessions.py) rather than by a statement of its own, over the customer/unread
 # index, skipping the conversations with nothing new.

@@ -112,7 +112,8 @@ def picker(customer: Customer, day: date) -> Picker:
         select(Channel)
         .where(Channel.retired.is_(False) | Channel.id.in_(view.chosen))
         .order_by(Channel.position, Channel.name)))
-    view.bigger_exists = ordering.higher_on_sale(subscription.product)  # the advice at the limit names one only then
+    # The advice at the limit names a bigger package only when one is on sale.
+    view.bigger_exists = bool(ordering.CATALOGUE.get().higher(subscription.product))
     return view
 
 
@@ -163,7 +164,7 @@ def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chos
         if channel.retired:
             raise DomainError(_l("%(name)s is no longer in the channel pool and cannot be chosen.",
                                  name=channel.label))
-        if was_full and ordering.higher_on_sale(subscription.product):
+        if was_full and ordering.CATALOGUE.get().higher(subscription.product):
             raise DomainError(_l("All %(limit)d channels of your MIX package are chosen. Remove a channel "
                                  "first, or change to a bigger MIX package.", limit=limit))
         if was_full:

@@ -68,19 +68,22 @@ class Catalogue:
 
     groups: list[ProductGroup]
     on_sale: dict[int, list[Product]]  # by group id
-    top_ranks: dict[str, int]  # the highest rank on sale in each family
+
+    def higher(self, product: Product) -> list[Product]:
+        """The higher ranks of the product's family on sale, lowest first: what it can be upgraded to."""
+        if product.family is None:
+            return []
+        return sorted((p for products in self.on_sale.values() for p in products
+                       if p.family == product.family and p.rank > product.rank), key=lambda p: p.rank)
 
 
 def _catalogue(session) -> Catalogue:
     groups = list(session.scalars(select(ProductGroup).order_by(ProductGroup.position, ProductGroup.id)))
     on_sale = {group.id: [] for group in groups}
-    top_ranks = {}
     for product in session.scalars(select(Product).options(joinedload(Product.group))
                                    .where(Product.sellable.is_(True)).order_by(Product.position, Product.id)):
         on_sale[product.group_id].append(product)
-        if product.family:
-            top_ranks[product.family] = max(product.rank, top_ranks.get(product.family, product.rank))
-    return Catalogue(groups, on_sale, top_ranks)
+    return Catalogue(groups, on_sale)
 
 
 # Tilaa shows it, Etusivu and Tilatut palvelut offer an upgrade and the MIX page a bigger package only where
@@ -241,11 +244,7 @@ def upgrade_options(customer_id: int, subscription_id: int) -> UpgradeOptions:
     the same rules the confirmation will check."""
     subscription = _upgradable(customer_id, subscription_id)
     customer, day = _customer(customer_id), today()
-    higher = db.session.scalars(
-        select(Product).where(Product.family == subscription.product.family,
-                              Product.rank > subscription.product.rank, Product.sellable.is_(True))
-        .order_by(Product.rank)
-    ).all()
+    higher = CATALOGUE.get().higher(subscription.product)
     standing = _standing(subscription)
     reason = _not_upgradable(subscription, day, standing)
     return UpgradeOptions(subscription, [Offer(p, reason or _customer_reason(customer, p, day)) for p in higher],
@@ -412,14 +411,10 @@ def agreed_prices(held: list[Subscription]) -> dict[int, int]:
     return {s.id: ordered_at.get(s.id, s.product.price_cents) for s in held}
 
 
-def higher_on_sale(product: Product) -> bool:
-    """Whether a higher rank of the product's family is on sale."""
-    return product.family is not None and product.rank < CATALOGUE.get().top_ranks.get(product.family, product.rank)
-
-
 def ordered_services(customer_id: int) -> OrderedServices:
     day = today()
     everything = subscriptions.subscriptions_of(customer_id)
+    catalogue = CATALOGUE.get()
     current = [s for s in everything if s.state(day) in ("in_force", "coming")]
     waiting = {s.replaces_id for s in current if s.replaces_id}
     customer = _customer(customer_id) if current else None
@@ -433,7 +428,7 @@ def ordered_services(customer_id: int) -> OrderedServices:
         # Offered only where the upgrade can be ordered: no "Upgrade" that leads to a refusal (but for a
         # termination notice still open, which would cost every page a statement: the upgrade page says it).
         upgradable={s.id for s in current if s.state(day) == "in_force" and s.id not in waiting
-                    and not _agreed_end(s) and higher_on_sale(s.product)
+                    and not _agreed_end(s) and catalogue.higher(s.product)
                     and _customer_reason(customer, s.product, day) is None},
         rejected=rejected,
         prices=agreed_prices(everything),
