@@ -7,12 +7,43 @@ proxy does exactly that to the connections that pass through it (`down()`, `up()
 can also lose one transaction's COMMIT on the way (`lose_next_order_commit`): before it
 reaches the server (the order is not written) or after (written, but the portal never
 hears so), the two cases a connection lost at commit time can be.
+
+To see the order's INSERT the proxy reads the messages of Postgres's protocol, not the bytes
+of each chunk: a message can come in two chunks, and psycopg prepares a statement run five
+times on one connection, after which its executions carry the statement's name, not its text.
 """
 import socket
 import threading
 
 ORDER_INSERT = b'INSERT INTO "order"'
 COMMIT = b"COMMIT"
+# Requests a client may send before its startup message, each answered by one byte.
+ENCRYPTION_REQUESTS = {80877103, 80877104}  # SSLRequest, GSSENCRequest
+
+
+class Frontend:
+    """The messages a client sends, split from the chunks they arrive in."""
+
+    def __init__(self):
+        self.pending = b""
+        self.started = False  # past the startup message, which has no type byte
+
+    def feed(self, data: bytes) -> list[tuple[bytes, bytes]]:
+        """The (type, body) of every message that `data` completes."""
+        self.pending += data
+        messages = []
+        while True:
+            head = 5 if self.started else 4
+            if len(self.pending) < head:
+                return messages
+            length = int.from_bytes(self.pending[head - 4:head], "big") + head - 4
+            if len(self.pending) < length:
+                return messages
+            message, self.pending = self.pending[:length], self.pending[length:]
+            if self.started:
+                messages.append((message[:1], message[5:]))
+            else:
+                self.started = int.from_bytes(message[4:8], "big") not in ENCRYPTION_REQUESTS
 
 
 class Link:
@@ -20,8 +51,28 @@ class Link:
 
     def __init__(self, client: socket.socket, server: socket.socket):
         self.client, self.server = client, server
+        self.sent = Frontend()
+        self.order_statements: set[bytes] = set()  # names of the prepared order INSERTs
         self.wrote_order = False
         self.lose_reply = False
+
+    def sends(self, data: bytes) -> tuple[bool, bool]:
+        """Whether `data` runs the order's INSERT, and whether it sends a COMMIT."""
+        inserts = commits = False
+        for kind, body in self.sent.feed(data):
+            if kind == b"Q":  # a query without parameters
+                commits |= body.startswith(COMMIT)
+                inserts |= body.startswith(ORDER_INSERT)
+            elif kind == b"P":  # Parse: the statement's name, then its text
+                name, text = body.split(b"\0", 2)[:2]
+                commits |= text.startswith(COMMIT)
+                if text.startswith(ORDER_INSERT):
+                    self.order_statements.add(name)
+                else:
+                    self.order_statements.discard(name)  # the unnamed statement, parsed again
+            elif kind == b"B":  # Bind: the portal's name, then the statement's
+                inserts |= body.split(b"\0", 2)[1] in self.order_statements
+        return inserts, commits
 
     def close(self) -> None:
         for end in (self.client, self.server):
@@ -103,9 +154,10 @@ class PostgresProxy:
 
     def _to_server(self, link: Link, data: bytes) -> bool:
         """False: the connection is lost here, before `data` reaches Postgres."""
-        if self.lost_commit and ORDER_INSERT in data:
+        inserts, commits = link.sends(data)
+        if self.lost_commit and inserts:
             link.wrote_order = True
-        if link.wrote_order and COMMIT in data:
+        if link.wrote_order and commits:
             when, self.lost_commit, link.wrote_order = self.lost_commit, None, False
             if when == "before":
                 return False
