@@ -14,6 +14,7 @@ from flask_babel import (
 )
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_eval_context
 from markupsafe import Markup, escape
 
 LANGUAGE_COOKIE = "lang"
@@ -29,14 +30,17 @@ TIME_FORMATS = {"sv": "HH.mm", "en": "HH:mm"}
 def catalog():
     """The translations of the language shown now. Flask-Babel finds them again for every string
     (a dozen lookups of the request's context each: a tenth of Etusivu's CPU time); this keeps them
-    for the request, and looks again when the language changes (`force_locale`, `refresh`)."""
+    beside Flask-Babel's own locale of the request, and looks again when that changes (`force_locale`
+    sets another, `refresh` clears it)."""
+    babel = g.get("_flask_babel") if g else None  # Flask-Babel's namespace of the context
+    kept = getattr(babel, "catalog", None)
+    if kept is not None and kept[0] is getattr(babel, "babel_locale", None):
+        return kept[1]
     locale = get_locale()
     if locale is None:  # no application context: Flask-Babel's untranslated catalog
         return get_translations()
-    kept = g.get("catalog")
-    if kept is None or kept[0] is not locale:
-        kept = g.catalog = (locale, get_translations())
-    return kept[1]
+    g._flask_babel.catalog = (locale, get_translations())
+    return g._flask_babel.catalog[1]
 
 
 def gettext(string: str, **variables) -> str:
@@ -50,12 +54,29 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     return catalog().ungettext(singular, plural, num) % {"num": num, **variables}
 
 
+def _in_template(eval_ctx, text: str, variables: dict) -> str:
+    """As Jinja's own newstyle gettext: the translation is the template's own markup, the values put
+    into it are escaped, and it is always formatted (a template writes a per cent sign as `%%`)."""
+    return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704 (the catalog's text)
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx, string: str, **variables) -> str:
+    return _in_template(eval_ctx, catalog().ugettext(string), variables)
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
+    return _in_template(eval_ctx, catalog().ungettext(singular, plural, num), {"num": num, **variables})
+
+
 def install_gettext(app) -> None:
-    """Templates translate through the request's catalog too (Flask-Babel installs its own lookups)."""
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda string: catalog().ugettext(string),
-        ngettext=lambda singular, plural, num: catalog().ungettext(singular, plural, num),
-        newstyle=True)
+    """Templates translate through the request's catalog too, in one call a string: Jinja's own
+    newstyle callables reach the translation through three calls of the template's context (13 µs
+    a string, 36 strings on Etusivu). `newstyle_gettext` is what Jinja's own would set: a string's
+    values are passed to the call, which escapes them."""
+    app.jinja_env.newstyle_gettext = True
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
 
 
 class LazyText(LazyString):

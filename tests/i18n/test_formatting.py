@@ -81,3 +81,19 @@ def test_the_request_catalog_follows_a_language_forced_for_a_moment(app):
             assert str(i18n.lazy_gettext("Log out")) == "Logga ut"
         assert (i18n.gettext("Log out"), render()) == finnish
         assert finnish == ("Kirjaudu ulos", "Kirjaudu ulos · 2 avainta lisätty.")
+
+
+def test_a_templates_strings_escape_their_values_and_keep_their_own_markup(app):
+    """A translated string in a template is the template's own text (a per cent sign is written
+    `%%`, with or without values); a value put into it is escaped, in the singular and the plural."""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        render = app.jinja_env.from_string(
+            "{{ _('Welcome, %(name)s', name=name) }} | {{ ngettext('%(num)d key added.', '%(num)d keys added.', "
+            "1) }} | {{ _('every page and every state of a page (forms with errors, content updated in place, "
+            "the staff console) is audited automatically in a real browser with two checkers, axe-core and IBM Equal "
+            "Access Accessibility Checker, at the width of a computer screen (1280 px), of a phone (412 px) and at "
+            "320 px, which is what a 1280 px screen shows when zoomed to 400 %%; the audit also checks that no page "
+            "has to be scrolled sideways and that no identifier repeats on a page;') }}").render
+        welcome, added, audited = render(name="<b>Aino</b>").split(" | ")
+    assert (welcome, added) == ("Welcome, &lt;b&gt;Aino&lt;/b&gt;", "1 key added.")
+    assert "zoomed to 400 %;" in audited
