@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, undefer
 
 from app.extensions import db, login_manager
@@ -126,6 +127,12 @@ def end():
     return redirect(login_page(account), 303)
 
 
+# Every request of a session reads it, so the statement is built once (as announcements.for_customer):
+# a select built anew has its cache key worked out again, which costs more than running it.
+SESSION_ACCOUNT = select(Account).where(Account.id == bindparam("account_id")).options(
+    joinedload(Account.customer).options(joinedload(Customer.agreements), undefer(Customer.unread_replies)))
+
+
 @login_manager.user_loader
 def load_account(session_id: str) -> Account | None:
     """The session's account, while its version is current, the account may have a session,
@@ -133,8 +140,7 @@ def load_account(session_id: str) -> Account | None:
     account_id, _sep, version = session_id.partition(":")
     if not (account_id.isdigit() and version.isdigit()):
         return None
-    account = db.session.get(Account, int(account_id), options=[
-        joinedload(Account.customer).options(joinedload(Customer.agreements), undefer(Customer.unread_replies))])
+    account = db.session.scalars(SESSION_ACCOUNT, {"account_id": int(account_id)}).unique().one_or_none()
     if account is None or account.session_version != int(version):
         return None
     max_age = current_app.config["SESSION_MAX_AGE"].total_seconds()

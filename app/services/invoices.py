@@ -7,7 +7,7 @@ follows its payment status, and shows each invoice to its own customer only.
 from collections import Counter
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload, undefer
 
@@ -200,14 +200,18 @@ def barcode(invoice: Invoice) -> str | None:
 
 
 
+# Etusivu asks on every visit: built once, as subscriptions.SUBSCRIPTIONS.
+OVERDUE = select(Invoice).where(
+    Invoice.customer_id == bindparam("customer_id"), Invoice.status.in_(UNPAID),
+    Invoice.due_date < bindparam("day")).order_by(Invoice.due_date, Invoice.id)
+
+
 def overdue_of(customer_id: int, day: date) -> list[Invoice]:
     """The customer's invoices not paid in full whose due date has passed, oldest first (for Etusivu).
 
     The due date decides, not only the status "overdue": the billing system may report it a day late.
     """
-    return list(db.session.scalars(select(Invoice).where(
-        Invoice.customer_id == customer_id, Invoice.status.in_(UNPAID),
-        Invoice.due_date < day).order_by(Invoice.due_date, Invoice.id)))
+    return list(db.session.scalars(OVERDUE, {"customer_id": customer_id, "day": day}))
 
 
 def preference_of(customer_id: int) -> InvoicePreferenceRequest | None:

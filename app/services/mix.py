@@ -7,7 +7,7 @@ BEGIN IMMEDIATE), so concurrent additions are counted one after another.
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -128,6 +128,14 @@ def announce(subscription: Subscription) -> None:
                        channels=[{"id": i, "name": name} for i, name in channels])
 
 
+# Every toggle runs these: built once, as subscriptions.SUBSCRIPTIONS.
+TOGGLED_PACKAGE = (select(Subscription).options(joinedload(Subscription.product, innerjoin=True))
+                   .where(Subscription.id == bindparam("subscription_id"),
+                          Subscription.customer_id == bindparam("customer_id"))
+                   .with_for_update(of=Subscription))  # the product's row is read, not locked: every toggle reads it
+CHOICES = select(MixChoice).where(MixChoice.subscription_id == bindparam("subscription_id"))
+
+
 def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chosen: bool,
                    day: date) -> Change:
     """Add (`chosen`) or remove one channel of the customer's MIX package.
@@ -136,11 +144,7 @@ def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chos
     channel outside the pool is NotFound. Asking for the state the channel already has
     changes nothing.
     """
-    subscription = db.session.scalar(
-        select(Subscription).options(joinedload(Subscription.product, innerjoin=True))
-        .where(Subscription.id == subscription_id, Subscription.customer_id == customer_id)
-        .with_for_update(of=Subscription)  # the product's row is read, not locked: every toggle reads it
-    )
+    subscription = db.session.scalar(TOGGLED_PACKAGE, {"subscription_id": subscription_id, "customer_id": customer_id})
     channel = db.session.get(Channel, channel_id)
     if subscription is None or channel is None or not subscription.product.is_mix:
         raise NotFound()
@@ -149,8 +153,7 @@ def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chos
     if subscription.customer.valid_pay_tv_card(day) is None:
         raise DomainError(_l("Choosing MIX channels needs a valid pay-TV card."))
 
-    choices = {c.channel_id: c for c in db.session.scalars(
-        select(MixChoice).where(MixChoice.subscription_id == subscription.id))}
+    choices = {c.channel_id: c for c in db.session.scalars(CHOICES, {"subscription_id": subscription.id})}
     limit = subscription.product.mix_size
     was_full = len(choices) >= limit
 

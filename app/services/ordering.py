@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app import i18n
@@ -106,13 +106,17 @@ def _customer(customer_id: int, lock: bool = False) -> Customer:
                               .with_for_update().execution_options(populate_existing=True)).one()
 
 
+# Tilaa and every page of services read these: built once, as subscriptions.SUBSCRIPTIONS.
+HELD = (select(Subscription).options(joinedload(Subscription.product))
+        .where(Subscription.customer_id == bindparam("customer_id"), Subscription.status.in_(("active", "pending")))
+        .order_by(Subscription.id))
+ORDERED_PRICES = select(Order.subscription_id, Order.price_cents).where(
+    Order.subscription_id.in_(bindparam("subscription_ids", expanding=True)))
+
+
 def _held(customer_id: int) -> list[Subscription]:
     """Subscriptions that count for the rules: in force or waiting for the operator."""
-    return list(db.session.scalars(
-        select(Subscription).options(joinedload(Subscription.product))
-        .where(Subscription.customer_id == customer_id, Subscription.status.in_(("active", "pending")))
-        .order_by(Subscription.id)
-    ))
+    return list(db.session.scalars(HELD, {"customer_id": customer_id}))
 
 
 def _sellable(product_code: str) -> Product:
@@ -405,9 +409,9 @@ class OrderedServices:
 def agreed_prices(held: list[Subscription]) -> dict[int, int]:
     """Each subscription's monthly price as the customer ordered it (later price changes do not touch
     it), as billing charges it; the product's for one that came without an order (imported)."""
-    ordered_at = dict(db.session.execute(
-        select(Order.subscription_id, Order.price_cents).where(Order.subscription_id.in_([s.id for s in held]))
-    ).all()) if held else {}
+    if not held:
+        return {}
+    ordered_at = dict(db.session.execute(ORDERED_PRICES, {"subscription_ids": [s.id for s in held]}).all())
     return {s.id: ordered_at.get(s.id, s.product.price_cents) for s in held}
 
 
