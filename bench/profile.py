@@ -3,7 +3,9 @@
 The portal is deployed as the server benchmark deploys it (a fresh SQLite database with the
 demo data, production configuration); the pages are then requested in-process through the
 Flask test client with the demo customer's cookie, `--requests` times each after a warm-up:
-first unprofiled, for the CPU time of one request, then under pyinstrument. Every sample is
+first unprofiled, for the CPU time of one request, then under pyinstrument. Each request has an
+application context of its own, as under gunicorn: the session's account is loaded, and the
+language found, for every request. Every sample is
 given to the innermost frame that belongs to a layer (SQLAlchemy called from the user loader
 counts as SQL; gettext called from a template as Babel), and the table shows each layer's
 share of the page's time.
@@ -156,10 +158,9 @@ def main() -> None:
         portal = Portal(deployment)
         results = {}
         for what, path, headers, body in requests(portal):
-            with portal.app.app_context():
-                send = sender(portal.app.test_client(use_cookies=False), path, headers, body)
-                per_request = cpu_per_request(send, args.requests)
-                profiler = profile(send, args.requests)
+            send = sender(portal.app.test_client(use_cookies=False), path, headers, body)
+            per_request = cpu_per_request(send, args.requests)
+            profiler = profile(send, args.requests)
             results[what] = (by_layer(profiler.last_session.root_frame()), per_request)
             if args.tree == what:
                 print(profiler.output_text(unicode=True, show_all=False))
