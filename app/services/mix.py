@@ -27,6 +27,7 @@ class Picker:
     chosen: set[int] = field(default_factory=set)
     bigger_exists: bool = False
     may_order: bool = False  # a MIX package, or a bigger one: else the page offers no link that leads to a refusal
+    price_cents: int = 0  # what the customer pays for the package (`ordering.agreed_prices`), not today's list price
 
     @property
     def editable(self) -> bool:
@@ -105,6 +106,7 @@ def picker(customer: Customer, day: date) -> Picker:
                   may_order=ordering.refusal(customer, day, needs_pay_tv_card=True) is None)
     if subscription is None:
         return view
+    view.price_cents = ordering.agreed_prices([subscription])[subscription.id]
     view.chosen = set(db.session.scalars(
         select(MixChoice.channel_id).where(MixChoice.subscription_id == subscription.id)))
     # Retired channels stay where they are chosen; nobody is offered them anew.

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Channel, Customer, OutboxMessage, Subscription
+from app.models import Channel, Customer, Order, OutboxMessage, Subscription
 from tests.conftest import HTMX
 from tests.helpers import count, refused, statements
-from tests.mix.conftest import chosen_ids, events
+from tests.mix.conftest import chosen_ids, events, subscription
 
 PAGE_BUDGET = 8 * 1024
 PARTIAL_BUDGET = 2 * 1024
@@ -178,3 +178,16 @@ def test_sixty_channel_pool_within_budget_and_statements_constant(client, matti)
     response = toggle(client, matti, matti.free[1], htmx=True)
     assert response.text.count(" disabled>") == 54
     assert gz(response) <= PARTIAL_BUDGET, gz(response)
+
+
+def test_the_page_shows_the_price_the_package_was_ordered_at(client, matti):
+    """A list price raised later does not change what the customer pays (billing.charges), so the
+    MIX page says what Etusivu and Tilatut palvelut say."""
+    package = subscription(matti.subscription_id)
+    db.session.add(Order(customer_id=matti.customer_id, product=package.product, subscription=package,
+                         status="delivered", idempotency_key="mix-6", price_cents=1690, vat_basis_points=2550))
+    package.product.price_cents = 1990
+    db.session.commit()
+    client.login()
+    page = client.get("/mix").text
+    assert f"{package.product.label}</strong> · 16,90\xa0€/kk" in page and "19,90" not in page
