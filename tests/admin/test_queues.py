@@ -110,7 +110,7 @@ def test_inbox_is_oldest_first_and_filters(admin):
     assert "P-TERM" in terminations and "P-OLD" not in terminations
     overview = admin.get("/hallinta/").text
     assert "<strong>2</strong> uutta palautetta" in overview
-    assert "<strong>1</strong> uutta irtisanomista" in overview
+    assert "<strong>1</strong> uusi irtisanominen" in overview  # one, not "1 uutta irtisanomista"
 
 
 def test_status_and_internal_note(admin):
@@ -186,7 +186,7 @@ def test_failing_messages_are_listed(admin):
     db.session.add(OutboxMessage(channel="email", topic="invitation", payload_json="{}", status="failed",
                                  attempts=5, last_error="SMTPConnectError: refused"))
     db.session.commit()
-    assert "<strong>1</strong> epäonnistunutta viestiä" in admin.get("/hallinta/").text
+    assert "<strong>1</strong> epäonnistunut viesti" in admin.get("/hallinta/").text
     assert "SMTPConnectError" in admin.get("/hallinta/viestit").text
 
 
