@@ -21,7 +21,7 @@ from flask import (
 )
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.routing import IntegerConverter
 from wtforms import Form as WTForm
 
@@ -139,7 +139,10 @@ def to_login(endpoint: str = "auth.login"):
 
 @login_manager.unauthorized_handler
 def must_log_in():
-    flash(login_manager.login_message, login_manager.login_message_category)
+    message = escape(login_manager.login_message)
+    # Said once, however many pages were asked for before the login page came (a second tab, htmx).
+    if not any(escape(waiting) == message for _kind, waiting in session.get("_flashes", ())):
+        flash(login_manager.login_message, login_manager.login_message_category)
     return to_login(login_manager.login_view)
 
 

@@ -153,6 +153,13 @@ def regions(text: str) -> tuple[str, str]:
     return region("status", "status"), region("alerts", "alert")
 
 
+def test_being_asked_to_log_in_is_said_once_however_many_pages_asked(client, demo_data):
+    for path in ("/tilaa", "/laskut", "/mix"):
+        assert client.get(path).status_code == 302
+    status, _alerts = regions(client.get("/kirjaudu").text)
+    assert status.count("Kirjaudu ensin sisään.") == 1
+
+
 def test_messages_are_of_three_kinds_each_in_its_region(client, demo_data):
     # Information: being asked to log in is neither a success nor an error.
     status, alerts = regions(client.get(client.get("/").location).text)
