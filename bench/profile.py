@@ -8,7 +8,8 @@ application context of its own, as under gunicorn: the session's account is load
 language found, for every request. Every sample is
 given to the innermost frame that belongs to a layer (SQLAlchemy called from the user loader
 counts as SQL; gettext called from a template as Babel), and the table shows each layer's
-share of the page's time.
+share of the page's time. Below the table, the floor every page stands on: bare Flask, the
+portal's /healthz and the accessibility statement through the same test client.
 
     .venv/bin/python -m bench.profile [--requests 200] [--tree Etusivu]
     .venv/bin/python -m bench.profile --under-wrk 20 [--connections 10] [--workers 2]
@@ -31,6 +32,7 @@ from pyinstrument import Profiler
 
 from bench import wrk
 from bench.harness import BIN, Deployment
+from bench.hello import app as hello
 from bench.portal import COMPRESSED, Portal, table
 from bench.server import TARGETS, mix_toggle
 
@@ -171,6 +173,17 @@ def main() -> None:
                  *(f"{seconds * 1000:.2f}" for _, seconds in results.values())])
     print(f"In-process, {args.requests} requests per page, production configuration, SQLite with the demo data\n")
     print(table(["layer", *results], rows))
+    print("\nThe floor under every page, CPU time of one request through the same test client, ms: "
+          + ", ".join(f"{what} {seconds * 1000:.2f}" for what, seconds in floor(portal, args.requests)))
+
+
+def floor(portal: Portal, requests: int) -> list[tuple[str, float]]:
+    """What a request costs before a page's own work: bare Flask, the portal's probe (no session, no
+    template) and the accessibility statement (the layout every page shares, around fixed text)."""
+    anonymous = sender(portal.app.test_client(use_cookies=False), "/saavutettavuusseloste", COMPRESSED)
+    return [("bare Flask", cpu_per_request(sender(hello.test_client(), "/", COMPRESSED), requests)),
+            ("/healthz", cpu_per_request(sender(portal.app.test_client(), "/healthz", COMPRESSED), requests)),
+            ("accessibility statement", cpu_per_request(anonymous, requests))]
 
 
 if __name__ == "__main__":
