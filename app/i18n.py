@@ -39,8 +39,9 @@ def catalog():
     locale = get_locale()
     if locale is None:  # no application context: Flask-Babel's untranslated catalog
         return get_translations()
-    g._flask_babel.catalog = (locale, get_translations())
-    return g._flask_babel.catalog[1]
+    translations = get_translations()
+    g._flask_babel.catalog = (locale, translations)
+    return translations
 
 
 def gettext(string: str, **variables) -> str:

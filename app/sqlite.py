@@ -163,11 +163,8 @@ def writing():
     that has read would fail at once, without waiting, if another writer had committed since
     (SQLITE_BUSY_SNAPSHOT). After it, the request reads on outside the writer lock."""
     _end_transaction()
-    token = _write_intent.set(True)
-    try:
+    with _intent(writes=True):
         yield
-    finally:
-        _write_intent.reset(token)
 
 
 def _end_transaction() -> None:
@@ -185,12 +182,16 @@ def _end_transaction() -> None:
             session.expire_on_commit = True
 
 
-@contextmanager
 def reading():
     """What runs inside only reads, also in a request that writes: its transactions begin deferred
     (on a connection of its own inside a POST, BEGIN IMMEDIATE would wait for the writer lock that the
     request itself holds)."""
-    token = _write_intent.set(False)
+    return _intent(writes=False)
+
+
+@contextmanager
+def _intent(writes: bool):
+    token = _write_intent.set(writes)
     try:
         yield
     finally:

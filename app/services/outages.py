@@ -147,7 +147,8 @@ def affecting(customer: Customer, now: datetime, held: list[Subscription]) -> li
     the page has read (`held`, with their products). No statement: the outages are kept."""
     if customer.status != "active":
         return []
-    groups = {s.product.group_id for s in held if s.is_in_force(day_of(now))}
+    day = day_of(now)
+    groups = {s.product.group_id for s in held if s.is_in_force(day)}
     return [o for o in UNRESOLVED.get() if o.started_at <= now and (
         o.all_customers or customer.postal_code in o.postal_codes or customer.city in o.municipalities)
         and (groups & {g.id for g in o.groups} if o.groups else groups)]
