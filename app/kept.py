@@ -44,8 +44,7 @@ class Kept:
     `SECONDS` (the objects are detached: what the pages use must be loaded by `read`)."""
 
     def __init__(self, name: str, tables: tuple[str, ...], read: Callable[[Session], object]):
-        self.name, self.read = name, read
-        self.writes = re.compile(rf"\b(?:{'|'.join(tables)})\b")
+        self.name, self.read, self.tables = name, read, frozenset(tables)
         self._kept: dict[str, tuple[str, float, object]] = {}  # by database: generation, when read, copy
         _copies.append(self)
 
@@ -88,12 +87,20 @@ def _digest(url: URL) -> str:
     return hashlib.sha256(url.render_as_string(hide_password=False).encode()).hexdigest()[:16]
 
 
+# The table a statement writes: the one it inserts into, updates or deletes from, or makes, changes or
+# drops (a restore). Only that name counts: a column that shares a kept table's name (the outbox's
+# `channel`) is not a write of the table.
+_WRITTEN_TABLE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|'
+                            r'(?:CREATE|ALTER|DROP)\s+TABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?)\s+"?(\w+)', re.IGNORECASE)
+
+
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_write(_conn, _cursor, statement, *_args) -> None:
-    if statement.lstrip()[:6].upper() == "SELECT":
+    if not (written := _WRITTEN_TABLE.match(statement)):
         return
+    table = written[1].lower()
     for kept in _copies:
-        if kept.writes.search(statement):
+        if table in kept.tables:
             _written.copies = getattr(_written, "copies", set()) | {kept}
 
 

@@ -109,13 +109,11 @@ def picker(customer: Customer, day: date) -> Picker:
     view.price_cents = ordering.agreed_prices([subscription])[subscription.id]
     view.chosen = set(db.session.scalars(
         select(MixChoice.channel_id).where(MixChoice.subscription_id == subscription.id)))
+    catalogue = ordering.CATALOGUE.get()
     # Retired channels stay where they are chosen; nobody is offered them anew.
-    view.channels = list(db.session.scalars(
-        select(Channel)
-        .where(Channel.retired.is_(False) | Channel.id.in_(view.chosen))
-        .order_by(Channel.position, Channel.name)))
+    view.channels = [channel for channel in catalogue.channels if not channel.retired or channel.id in view.chosen]
     # The advice at the limit names a bigger package only when one is on sale.
-    view.bigger_exists = bool(ordering.CATALOGUE.get().higher(subscription.product))
+    view.bigger_exists = bool(catalogue.higher(subscription.product))
     return view
 
 
@@ -130,11 +128,17 @@ def announce(subscription: Subscription) -> None:
                        channels=[{"id": i, "name": name} for i, name in channels])
 
 
-# Every toggle runs these: built once, as subscriptions.SUBSCRIPTIONS.
-TOGGLED_PACKAGE = (select(Subscription).options(joinedload(Subscription.product, innerjoin=True))
+# Every toggle runs these: built once, as subscriptions.SUBSCRIPTIONS. The package comes with what its
+# rules read, in one statement: its product, the customer's pay-TV cards (the customer is the session's
+# own, whose cards no page has loaded yet) and the channel asked for. Only the subscription is locked:
+# every toggle reads the product and the channel.
+TOGGLED_PACKAGE = (select(Subscription, Channel)
+                   .outerjoin(Channel, Channel.id == bindparam("channel_id"))
+                   .options(joinedload(Subscription.product, innerjoin=True),
+                            joinedload(Subscription.customer, innerjoin=True).joinedload(Customer.pay_tv_cards))
                    .where(Subscription.id == bindparam("subscription_id"),
                           Subscription.customer_id == bindparam("customer_id"))
-                   .with_for_update(of=Subscription))  # the product's row is read, not locked: every toggle reads it
+                   .with_for_update(of=Subscription))
 CHOICES = select(MixChoice).where(MixChoice.subscription_id == bindparam("subscription_id"))
 
 
@@ -146,8 +150,9 @@ def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chos
     channel outside the pool is NotFound. Asking for the state the channel already has
     changes nothing.
     """
-    subscription = db.session.scalar(TOGGLED_PACKAGE, {"subscription_id": subscription_id, "customer_id": customer_id})
-    channel = db.session.get(Channel, channel_id)
+    subscription, channel = db.session.execute(TOGGLED_PACKAGE, {
+        "subscription_id": subscription_id, "customer_id": customer_id, "channel_id": channel_id,
+    }).unique().one_or_none() or (None, None)
     if subscription is None or channel is None or not subscription.product.is_mix:
         raise NotFound()
     if not subscription.is_in_force(day):

@@ -17,7 +17,7 @@ from app import i18n
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.kept import Kept
-from app.models import Customer, Feedback, FeedbackSubscription, Order, Product, ProductGroup, Subscription
+from app.models import Channel, Customer, Feedback, FeedbackSubscription, Order, Product, ProductGroup, Subscription
 from app.models.base import today
 from app.services import DomainError, NotFound, audit, licences, outbox, subscriptions
 
@@ -64,10 +64,12 @@ def new_idempotency_key() -> str:
 
 @dataclass
 class Catalogue:
-    """The product groups and what is on sale in each, in the order Tilaa shows them."""
+    """The product groups and what is on sale in each, in the order Tilaa shows them, and the MIX
+    channel pool, retired channels too, in the order the MIX page shows it."""
 
     groups: list[ProductGroup]
     on_sale: dict[int, list[Product]]  # by group id
+    channels: list[Channel]
 
     def higher(self, product: Product) -> list[Product]:
         """The higher ranks of the product's family on sale, lowest first: what it can be upgraded to."""
@@ -83,12 +85,14 @@ def _catalogue(session) -> Catalogue:
     for product in session.scalars(select(Product).options(joinedload(Product.group))
                                    .where(Product.sellable.is_(True)).order_by(Product.position, Product.id)):
         on_sale[product.group_id].append(product)
-    return Catalogue(groups, on_sale)
+    channels = list(session.scalars(select(Channel).order_by(Channel.position, Channel.name)))
+    return Catalogue(groups, on_sale, channels)
 
 
 # Tilaa shows it, Etusivu and Tilatut palvelut offer an upgrade and the MIX page a bigger package only where
-# a higher rank is on sale: each process keeps the catalogue (app/kept.py). An order reads its product again.
-CATALOGUE = Kept("catalogue", ("product", "product_group"), _catalogue)
+# a higher rank is on sale, and the MIX page lists the channel pool: each process keeps the catalogue
+# (app/kept.py). An order reads its product again, a MIX toggle its channel.
+CATALOGUE = Kept("catalogue", ("product", "product_group", "channel"), _catalogue)
 
 
 def groups() -> list[ProductGroup]:

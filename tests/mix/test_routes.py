@@ -3,8 +3,9 @@ import gzip
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from app import kept
 from app.extensions import db
 from app.models import Channel, Customer, Order, OutboxMessage, Subscription
 from tests.conftest import HTMX
@@ -191,3 +192,29 @@ def test_the_page_shows_the_price_the_package_was_ordered_at(client, matti):
     client.login()
     page = client.get("/mix").text
     assert f"{package.product.label}</strong> · 16,90\xa0€/kk" in page and "19,90" not in page
+
+
+def test_the_pool_is_kept_and_a_change_to_it_is_seen_at_once(client, matti):
+    """The MIX page takes the channel pool from the catalogue each process keeps (app/kept.py). A toggle
+    queues a message in the outbox, whose `channel` column is not the channel table: the copy is kept.
+    A channel renamed or retired is on the next page."""
+    copy_reads = []
+
+    def note(conn, _cursor, statement, *_args):
+        if kept.copy_read(conn):
+            copy_reads.append(statement)
+
+    client.login()
+    client.get("/mix")
+    assert toggle(client, matti, matti.free[0]).status_code == 303 and events()
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        page = client.get("/mix").text
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert copy_reads == [] and page.count('class="toggle"') == 18
+    renamed, retired = db.session.get(Channel, matti.free[1]), db.session.get(Channel, matti.free[2])
+    renamed.name, retired.retired = "Uusi <Kanava>", True
+    db.session.commit()
+    page = client.get("/mix").text
+    assert "Uusi &lt;Kanava&gt;" in page and retired.name not in page and page.count('class="toggle"') == 17
