@@ -128,9 +128,12 @@ def end():
 
 
 # Every request of a session reads it, so the statement is built once (as announcements.for_customer):
-# a select built anew has its cache key worked out again, which costs more than running it.
+# a select built anew has its cache key worked out again, which costs more than running it. The customer
+# comes with what the rules of most pages read: the agreements (logging in, ordering) and the pay-TV cards
+# (Etusivu, Tilaa, the MIX page and every toggle), which a lazy load would read in a statement of its own.
 SESSION_ACCOUNT = select(Account).where(Account.id == bindparam("account_id")).options(
-    joinedload(Account.customer).options(joinedload(Customer.agreements), undefer(Customer.unread_replies)))
+    joinedload(Account.customer).options(joinedload(Customer.agreements), joinedload(Customer.pay_tv_cards),
+                                         undefer(Customer.unread_replies)))
 
 
 @login_manager.user_loader

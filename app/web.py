@@ -219,9 +219,9 @@ def send_attachment(attachment: Attachment):
 
 def operator() -> OperatorSettings:
     """The operator's details, kept by the process until they change (services/settings.py)."""
-    if "operator" not in g:
-        g.operator = settings.current_operator() or unnamed_operator()
-    return g.operator
+    if (details := g.get("operator")) is None:  # once per request: the layout asks five times
+        details = g.operator = settings.current_operator() or unnamed_operator()
+    return details
 
 
 def unnamed_operator() -> OperatorSettings:

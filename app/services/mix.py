@@ -128,14 +128,12 @@ def announce(subscription: Subscription) -> None:
                        channels=[{"id": i, "name": name} for i, name in channels])
 
 
-# Every toggle runs these: built once, as subscriptions.SUBSCRIPTIONS. The package comes with what its
-# rules read, in one statement: its product, the customer's pay-TV cards (the customer is the session's
-# own, whose cards no page has loaded yet) and the channel asked for. Only the subscription is locked:
-# every toggle reads the product and the channel.
+# Every toggle runs these: built once, as subscriptions.SUBSCRIPTIONS. The package comes with its product
+# and the channel asked for, in one statement; only the subscription is locked: every toggle reads the
+# product and the channel.
 TOGGLED_PACKAGE = (select(Subscription, Channel)
                    .outerjoin(Channel, Channel.id == bindparam("channel_id"))
-                   .options(joinedload(Subscription.product, innerjoin=True),
-                            joinedload(Subscription.customer, innerjoin=True).joinedload(Customer.pay_tv_cards))
+                   .options(joinedload(Subscription.product, innerjoin=True))
                    .where(Subscription.id == bindparam("subscription_id"),
                           Subscription.customer_id == bindparam("customer_id"))
                    .with_for_update(of=Subscription))
@@ -152,7 +150,7 @@ def toggle_channel(customer_id: int, subscription_id: int, channel_id: int, chos
     """
     subscription, channel = db.session.execute(TOGGLED_PACKAGE, {
         "subscription_id": subscription_id, "customer_id": customer_id, "channel_id": channel_id,
-    }).unique().one_or_none() or (None, None)
+    }).one_or_none() or (None, None)
     if subscription is None or channel is None or not subscription.product.is_mix:
         raise NotFound()
     if not subscription.is_in_force(day):
