@@ -1,8 +1,8 @@
 """What a customer has: subscriptions, their MIX channel choices, and the orders behind them."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import UTCDateTime, is_valid_on, utcnow
@@ -38,6 +38,12 @@ class Subscription(db.Model):
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
         Index("ix_subscription_customer_status", "customer_id", "status"),
     )
+
+    @property
+    def agreed_price_cents(self) -> int:
+        """What the customer pays a month, as billing charges it: the price it was ordered at, which later
+        price changes do not touch; the product's for one that came without an order (imported)."""
+        return self.product.price_cents if self.ordered_price_cents is None else self.ordered_price_cents
 
     def is_in_force(self, day: date) -> bool:
         return self.status == "active" and is_valid_on(self.starts_on, self.ends_on, day)
@@ -93,3 +99,10 @@ class Order(db.Model):
         ),
         Index("ix_order_customer_created", "customer_id", "created_at"),
     )
+
+
+# The price of the order that made the subscription: a column of the subscription's own statement where a
+# page shows the price (`undefer`), so no page reads the orders apart. Deferred elsewhere.
+Subscription.ordered_price_cents = column_property(
+    select(Order.price_cents).where(Order.subscription_id == Subscription.id).order_by(Order.id).limit(1)
+    .scalar_subquery(), deferred=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer
 
 from app.extensions import db
 from app.i18n import gettext as _
@@ -27,7 +27,6 @@ class Picker:
     chosen: set[int] = field(default_factory=set)
     bigger_exists: bool = False
     may_order: bool = False  # a MIX package, or a bigger one: else the page offers no link that leads to a refusal
-    price_cents: int = 0  # what the customer pays for the package (`ordering.agreed_prices`), not today's list price
 
     @property
     def editable(self) -> bool:
@@ -91,7 +90,7 @@ def mix_subscription(customer_id: int, day: date) -> Subscription | None:
     """The customer's MIX package in force; the highest tier if there are several."""
     candidates = db.session.scalars(
         select(Subscription).join(Subscription.product)
-        .options(joinedload(Subscription.product))
+        .options(joinedload(Subscription.product), undefer(Subscription.ordered_price_cents))
         .where(Subscription.customer_id == customer_id, Subscription.status == "active",
                Product.mix_size.is_not(None))
     ).all()
@@ -106,7 +105,6 @@ def picker(customer: Customer, day: date) -> Picker:
                   may_order=ordering.refusal(customer, day, needs_pay_tv_card=True) is None)
     if subscription is None:
         return view
-    view.price_cents = ordering.agreed_prices([subscription])[subscription.id]
     view.chosen = set(db.session.scalars(
         select(MixChoice.channel_id).where(MixChoice.subscription_id == subscription.id)))
     catalogue = ordering.CATALOGUE.get()

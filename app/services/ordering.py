@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import bindparam, exists, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload, undefer
 
 from app import i18n
 from app.extensions import db
@@ -114,8 +114,6 @@ def _customer(customer_id: int, lock: bool = False) -> Customer:
 HELD = (select(Subscription).options(joinedload(Subscription.product))
         .where(Subscription.customer_id == bindparam("customer_id"), Subscription.status.in_(("active", "pending")))
         .order_by(Subscription.id))
-ORDERED_PRICES = select(Order.subscription_id, Order.price_cents).where(
-    Order.subscription_id.in_(bindparam("subscription_ids", expanding=True)))
 
 
 def _held(customer_id: int) -> list[Subscription]:
@@ -244,7 +242,6 @@ class UpgradeOptions:
     subscription: Subscription
     offers: list[Offer]
     reason: str | None
-    price_cents: int  # what the customer pays for it now (`agreed_prices`)
 
 
 def upgrade_options(customer_id: int, subscription_id: int) -> UpgradeOptions:
@@ -256,26 +253,24 @@ def upgrade_options(customer_id: int, subscription_id: int) -> UpgradeOptions:
     standing = _standing(subscription)
     reason = _not_upgradable(subscription, day, standing)
     return UpgradeOptions(subscription, [Offer(p, reason or _customer_reason(customer, p, day)) for p in higher],
-                          reason, standing.price_cents)
+                          reason)
 
 
 @dataclass(frozen=True)
 class _Standing:
     waiting: bool  # an upgrade of it waits for customer service
     noticed: bool  # a termination notice of it is still open
-    price_cents: int  # what the customer pays for it (`agreed_prices`)
 
 
 def _standing(subscription: Subscription) -> _Standing:
     """What an upgrade of the subscription depends on beyond itself, in one statement."""
     later = aliased(Subscription)
-    waiting, noticed, ordered_at = db.session.execute(select(
+    waiting, noticed = db.session.execute(select(
         exists().where(later.replaces_id == subscription.id, later.status != "cancelled"),
         exists().where(FeedbackSubscription.subscription_id == subscription.id,
                        FeedbackSubscription.feedback_id == Feedback.id, Feedback.status != "done"),
-        select(Order.price_cents).where(Order.subscription_id == subscription.id).limit(1).scalar_subquery(),
     )).one()
-    return _Standing(waiting, noticed, subscription.product.price_cents if ordered_at is None else ordered_at)
+    return _Standing(waiting, noticed)
 
 
 def _not_upgradable(subscription: Subscription, day: date, standing: _Standing) -> str | None:
@@ -301,7 +296,7 @@ def _agreed_end(subscription: Subscription) -> bool:
 
 
 def _upgradable(customer_id: int, subscription_id: int, lock: bool = False) -> Subscription:
-    query = (select(Subscription).options(joinedload(Subscription.product))
+    query = (select(Subscription).options(joinedload(Subscription.product), undefer(Subscription.ordered_price_cents))
              .where(Subscription.id == subscription_id, Subscription.customer_id == customer_id))
     if lock:
         query = query.with_for_update(of=Subscription)
@@ -397,7 +392,6 @@ class OrderedServices:
     ended: list[Subscription]
     upgradable: set[int]
     rejected: list[Order]
-    prices: dict[int, int]  # subscription id: its monthly price on the invoice, VAT included
     day: date
 
     @property
@@ -407,16 +401,7 @@ class OrderedServices:
     @property
     def monthly_total_cents(self) -> int:
         """What the services in force cost a month, as the invoice sums them (app/services/billing.py)."""
-        return sum(self.prices[s.id] for s in self.in_force)
-
-
-def agreed_prices(held: list[Subscription]) -> dict[int, int]:
-    """Each subscription's monthly price as the customer ordered it (later price changes do not touch
-    it), as billing charges it; the product's for one that came without an order (imported)."""
-    if not held:
-        return {}
-    ordered_at = dict(db.session.execute(ORDERED_PRICES, {"subscription_ids": [s.id for s in held]}).all())
-    return {s.id: ordered_at.get(s.id, s.product.price_cents) for s in held}
+        return sum(s.agreed_price_cents for s in self.in_force)
 
 
 def ordered_services(customer_id: int) -> OrderedServices:
@@ -439,6 +424,5 @@ def ordered_services(customer_id: int) -> OrderedServices:
                     and not _agreed_end(s) and catalogue.higher(s.product)
                     and _customer_reason(customer, s.product, day) is None},
         rejected=rejected,
-        prices=agreed_prices(everything),
         day=day,
     )

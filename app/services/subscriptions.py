@@ -2,7 +2,7 @@
 from datetime import date
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer
 
 from app.extensions import db
 from app.models import Order, Subscription
@@ -11,7 +11,8 @@ from app.models import Order, Subscription
 # announcements.for_customer): a select built anew has its cache key worked out again, which costs
 # more than running it.
 SUBSCRIPTIONS = (select(Subscription)
-                 .options(joinedload(Subscription.product), joinedload(Subscription.licence_key))
+                 .options(joinedload(Subscription.product), joinedload(Subscription.licence_key),
+                          undefer(Subscription.ordered_price_cents))
                  .where(Subscription.customer_id == bindparam("customer_id"))
                  .order_by(Subscription.starts_on.desc(), Subscription.id.desc()))
 PENDING_ORDERS = (select(Order).options(joinedload(Order.product))
