@@ -148,7 +148,11 @@ def test_channel_outside_the_pool_and_other_subscriptions_are_404(client, matti)
 def test_bad_form_and_missing_login(client, matti):
     assert client.get("/mix").status_code in (302, 303)
     client.login()
-    refused(toggle(client, matti, matti.free[0], chosen="maybe"))
+    for htmx in (False, True):  # only a request made by hand sends another value: said in the picker's alert
+        page = refused(toggle(client, matti, matti.free[0], chosen="maybe", htmx=htmx)).text
+        assert ('<div class="alert" id="form-error" role="alert"><p>Pyynnöstä ei käynyt ilmi, lisätäänkö vai '
+                'poistetaanko kanava. Valitse kanava uudelleen.</p></div>') in page
+        assert 'class="toggle"' in page  # the picker, to choose again
     assert client.post(url(matti, matti.free[0]), data={"chosen": "1"}).status_code == 400  # no CSRF
     assert chosen_ids(matti.subscription_id) == set(matti.chosen)
 
