@@ -17,7 +17,7 @@ from app.services.two_factor import TOTP
 # The demo logins (app/services/demo.py).
 PASSWORDS = {"100001": "Lumi-Ranta-Kello-71", "100002": "Sade-Metsa-Tuoli-38", "100003": "Kuu-Joki-Lamppu-55",
              "100004": "Tuuli-Kivi-Poyta-12", "yllapito": "Hallinta-Demo-2026-x"}
-STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+STAFF_TOTP_SECRET = "26BGQPJCXZZSKBZLMLJIQOCFSJPAE3VE"
 
 
 def invoice_body(**changes) -> dict:

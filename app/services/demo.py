@@ -34,7 +34,7 @@ LOGINS_TEXT = """Demo logins ({url}/kirjaudu):
   100002 / Sade-Metsa-Tuoli-38   billing agreement, no pay-TV card
   100003 / Kuu-Joki-Lamppu-55    connection agreement, no billing agreement
   100004 / Tuuli-Kivi-Poyta-12   no valid agreement: cannot log in
-  staff yllapito / Hallinta-Demo-2026-x, TOTP secret JBSWY3DPEHPK3PXP
+  staff yllapito / Hallinta-Demo-2026-x, TOTP secret 26BGQPJCXZZSKBZLMLJIQOCFSJPAE3VE
 Mail sent in development: {url}/kehitys/posti"""
 
 GROUPS = [
@@ -185,7 +185,7 @@ def load() -> None:
     db.session.add_all([matti, liisa, pekka, anna])
     db.session.add(Account(username="yllapito", display_name="Ylläpito", role="admin",
                            password_hash=hash_password("Hallinta-Demo-2026-x"),
-                           totp_secret="JBSWY3DPEHPK3PXP", totp_enabled=True))
+                           totp_secret="26BGQPJCXZZSKBZLMLJIQOCFSJPAE3VE", totp_enabled=True))
     db.session.commit()
 
 

@@ -1,5 +1,6 @@
 """The second step of logging in, shared by customers who switch TOTP on and by staff."""
 
+import pyotp
 import pytest
 
 from app.extensions import db
@@ -9,7 +10,7 @@ from app.services import DomainError, two_factor
 from app.services.two_factor import TOTP
 from tests.helpers import refused
 
-SECRET = "JBSWY3DPEHPK3PXP"
+SECRET = "26BGQPJCXZZSKBZLMLJIQOCFSJPAE3VE"
 
 
 @pytest.fixture
@@ -26,6 +27,20 @@ def test_enable_needs_a_valid_code_from_the_new_secret(demo_data):
     with pytest.raises(DomainError):
         two_factor.enable(account, SECRET, "000000")
     assert not account.totp_enabled
+
+
+def test_an_80_bit_secret_of_an_older_set_up_still_verifies(demo_data):
+    """pyotp refuses secrets under 112 bits; staff and customers who set up an authenticator with an
+    80-bit key (what many set-ups made) are not locked out. New secrets are 160 bits."""
+    old_secret = "JBSWY3DPEHPK3PXP"
+    with pytest.raises(ValueError):
+        pyotp.TOTP(old_secret)
+    account = db.session.query(Account).filter_by(username="yllapito").one()
+    account.totp_secret, account.totp_last_step = old_secret, 0
+    two_factor.check(account, TOTP(old_secret).now())
+    with pytest.raises(DomainError):
+        two_factor.check(account, "000000")
+    assert len(two_factor.new_secret()) * 5 == 160
 
 
 def test_login_asks_for_the_code_after_the_password(client, matti_with_totp):

@@ -13,7 +13,7 @@ from app.services.two_factor import TOTP
 from tests.helpers import PASSWORDS, customer, deliver_all, refused, statements
 
 NEW_PASSWORD = "Kahvi-Purjevene-Lokakuu-9"
-SECRET = "JBSWY3DPEHPK3PXP"
+SECRET = "26BGQPJCXZZSKBZLMLJIQOCFSJPAE3VE"
 
 
 def reset_link(client, login: str) -> str:

@@ -24,7 +24,7 @@ from app.services import support
 from app.services.two_factor import TOTP
 from tests.browser.conftest import PHONE, axe_violations, axe_violations_without_js, sideways_scroll
 
-SECRET = "JBSWY3DPEHPK3PXP"
+SECRET = "26BGQPJCXZZSKBZLMLJIQOCFSJPAE3VE"
 EXAMPLE = (Path(__file__).resolve().parents[2] / "docs" / "customers-example.csv").read_bytes()
 
 

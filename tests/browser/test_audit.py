@@ -60,7 +60,7 @@ from tests.helpers import emailed_link
 ANONYMOUS, MATTI, LIISA, PEKKA, STAFF = "anonymous", "100001", "100002", "100003", "yllapito"
 PASSWORDS = {MATTI: "Lumi-Ranta-Kello-71", LIISA: "Sade-Metsa-Tuoli-38", PEKKA: "Kuu-Joki-Lamppu-55",
              STAFF: "Hallinta-Demo-2026-x"}
-STAFF_SECRET = "JBSWY3DPEHPK3PXP"
+STAFF_SECRET = "26BGQPJCXZZSKBZLMLJIQOCFSJPAE3VE"
 NEW_STAFF, NEW_STAFF_PASSWORD = "uusi.jasen", "Ulappa-Kompassi-Majakka-64"
 
 # Whose page a route is: by endpoint, else by blueprint, else the customer with everything.
