@@ -8,7 +8,8 @@ def test_demo_loads_into_an_empty_database_and_prints_the_logins(runner):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     for login in ("100001 / Lumi-Ranta-Kello-71", "100002 / Sade-Metsa-Tuoli-38", "100003 / Kuu-Joki-Lamppu-55",
-                  "100004 / Tuuli-Kivi-Poyta-12", "yllapito / Hallinta-Demo-2026-x", "26BGQPJCXZZSKBZLMLJIQOCFSJPAE3VE"):
+                  "100004 / Tuuli-Kivi-Poyta-12", "yllapito / Hallinta-Demo-2026-x",
+                  "26BGQPJCXZZSKBZLMLJIQOCFSJPAE3VE"):
         assert login in result.output
     groups = [g.name for g in db.session.query(ProductGroup).order_by(ProductGroup.position)]
     assert groups == ["TV-kanavat", "MIX-paketit", "Tietoturva", "Laajakaista", "Sähköposti"]
