@@ -29,15 +29,17 @@ $(AUDIT_ENGINE): tests/browser/package.json tests/browser/package-lock.json
 translations: | $(BIN)/python
 	$(BIN)/pybabel compile -d translations
 
-# Migrate, load the demo once, then the outbox worker and gunicorn; Ctrl-C stops both.
-# One gunicorn process (with threads), so the in-memory rate limits are one count: the README's
-# limits hold as written. More processes need RATELIMIT_STORAGE_URI on Redis.
+# Migrate, load the demo once, then the outbox worker and gunicorn; Ctrl-C (or a TERM) stops both.
+# The trap stops the two by their process ids: `kill 0` would signal the shell itself too, which
+# ran the trap again until the shell crashed. One gunicorn process (with threads), so the in-memory
+# rate limits are one count: the README's limits hold as written. More processes need
+# RATELIMIT_STORAGE_URI on Redis.
 run: $(VENV)/.runtime translations
 	APP_CONFIG=development $(BIN)/flask db upgrade
 	APP_CONFIG=development $(BIN)/flask demo --if-empty
-	@trap 'kill 0' INT TERM; \
-	APP_CONFIG=development $(BIN)/flask worker & \
-	APP_CONFIG=development $(BIN)/gunicorn --config deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 1 --threads 4 wsgi:app & \
+	@trap 'kill $$worker $$server 2>/dev/null; wait; exit 0' INT TERM; \
+	APP_CONFIG=development $(BIN)/flask worker & worker=$$!; \
+	APP_CONFIG=development $(BIN)/gunicorn --config deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 1 --threads 4 wsgi:app & server=$$!; \
 	wait
 
 # One pytest worker per core (pytest-xdist), tests dealt out one by one but tests/ops/ kept on one

@@ -33,8 +33,9 @@ def post_login(base: str, login: str, password: str) -> int | str:
 def test_make_run_holds_the_login_limit_of_the_readme(tmp_path):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}", "MAIL_DIR": str(tmp_path / "mail")}
+    log = (tmp_path / "run.log").open("w")
     server = subprocess.Popen(["make", "--no-print-directory", "run", f"PORT={port}"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -50,5 +51,16 @@ def test_make_run_holds_the_login_limit_of_the_readme(tmp_path):
         assert statuses == ["refused"] * 10
         assert post_login(base, "100001", "Lumi-Ranta-Kello-71") == 429
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        os.killpg(server.pid, signal.SIGTERM)  # a TERM to the whole group, as a service manager stops it
         server.wait(timeout=30)
+    # Both stopped, and the shell that started them stopped them without crashing (its trap once sent
+    # the TERM to itself too, again and again, until it died of a segmentation fault).
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            os.killpg(server.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "a process of make run outlived it"
+        time.sleep(0.2)
+    assert "Segmentation fault" not in (tmp_path / "run.log").read_text()
