@@ -1,29 +1,21 @@
 """Language selection and locale-aware formatting of money, numbers and dates."""
 from datetime import date, datetime
 
+from babel.numbers import format_currency, format_decimal
 from flask import current_app, g, has_request_context, request
-from flask_babel import (
-    format_currency,
-    format_date,
-    format_datetime,
-    format_decimal,
-    format_time,
-    get_locale,
-    get_translations,
-    to_user_timezone,
-)
+from flask_babel import format_date, format_datetime, format_time, get_locale, get_translations, to_user_timezone
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup, escape
 
 LANGUAGE_COOKIE = "lang"
-# Dates and times as written in Finland in every language: the CLDR short date is right for
-# Finnish (24.11.2026); Swedish in Finland writes 24.11.2026 too (CLDR's sv is Sweden's 2026-11-24);
-# English spells the month (24 Nov 2026), as 11/24/26 reads differently on each side of the
-# Atlantic. Times are on the 24-hour clock everywhere.
-DATE_FORMATS = {"sv": "d.M.y", "en": "d MMM y"}
-DATETIME_FORMATS = {"sv": "d.M.y 'kl.' HH.mm", "en": "d MMM y, HH:mm"}
+# Dates, money and numbers as written in Finland in every language: 24.11.2026, 12,90 €, 25,5 (CLDR's sv
+# is Sweden's 2026-11-24, its en 11/24/26 and €12.90). Times are on the 24-hour clock everywhere, with the
+# separator each language uses in Finland.
+FINLAND = "fi_FI"  # the numbers' locale: a decimal comma, a space between thousands, the euro sign after
+DATE_FORMAT = "d.M.y"
+DATETIME_FORMATS = {"sv": "d.M.y 'kl.' HH.mm", "en": "d.M.y, HH:mm"}
 TIME_FORMATS = {"sv": "HH.mm", "en": "HH:mm"}
 
 
@@ -138,29 +130,29 @@ def localized(obj, field: str) -> Markup:
 
 
 def money(cents: int) -> str:
-    """12,90 € in Finnish and Swedish, €12.90 in English."""
-    return format_currency(cents / 100, "EUR")
+    """12,90 € in every language."""
+    return format_currency(cents / 100, "EUR", locale=FINLAND)
 
 
 def monthly(cents: int) -> str:
-    """12,90 €/kk in Finnish, 12,90 €/mån in Swedish, €12.90/month in English."""
+    """12,90 €/kk in Finnish, 12,90 €/mån in Swedish, 12,90 €/month in English."""
     return gettext("%(price)s/month", price=money(cents))
 
 
-def number(value: float | int) -> str:
-    """25,5 in Finnish and Swedish, 25.5 in English."""
-    return format_decimal(value)
+def number(value: float | int, pattern: str | None = None) -> str:
+    """25,5 in every language; `pattern` as Babel's (#,##0.#)."""
+    return format_decimal(value, pattern, locale=FINLAND)
 
 
 def day(value: date | None) -> str:
-    """24.11.2026 in Finnish and Swedish, 24 Nov 2026 in English."""
+    """24.11.2026 in every language, a timestamp on the operator's calendar day."""
     if value is None:
         return ""
-    return format_date(value, DATE_FORMATS.get(str(get_locale()), "short"))
+    return format_date(value, DATE_FORMAT)
 
 
 def moment(value: datetime) -> str:
-    """24.11.2026 klo 14.05 in Finnish, 24.11.2026 kl. 14.05 in Swedish, 24 Nov 2026, 14:05 in English,
+    """24.11.2026 klo 14.05 in Finnish, 24.11.2026 kl. 14.05 in Swedish, 24.11.2026, 14:05 in English,
     in the operator's time zone."""
     return format_datetime(value, DATETIME_FORMATS.get(str(get_locale()), "short"))
 

@@ -3,7 +3,7 @@ import contextlib
 from datetime import date, datetime
 
 from flask import Flask, current_app
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
 from app import i18n, labels
@@ -62,14 +62,14 @@ def languages() -> list[tuple[str, str]]:
 
 
 def gigabytes(megabytes: int) -> str:
-    return _("%(size)s GB", size=format_decimal(megabytes / 1024, format="#,##0.#"))
+    return _("%(size)s GB", size=i18n.number(megabytes / 1024, "#,##0.#"))
 
 
 def file_size(size: int) -> str:
     """An attachment's size as a reader of the page writes it: "1,2 Mt", "340 kt"."""
     if size >= 1024 * 1024:
-        return _("%(size)s MB", size=format_decimal(size / (1024 * 1024), format="#,##0.#"))
-    return _("%(size)s kB", size=format_decimal(max(1, -(-size // 1024)), format="#,##0"))
+        return _("%(size)s MB", size=i18n.number(size / (1024 * 1024), "#,##0.#"))
+    return _("%(size)s kB", size=i18n.number(max(1, -(-size // 1024)), "#,##0"))
 
 
 def data_value(value, key: str = "", section: str = "") -> str:

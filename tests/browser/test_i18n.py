@@ -46,7 +46,7 @@ def test_switching_to_svenska_and_english(browse, demo_data, js):
     log_in_as(page, "en")  # the choice made before logging in becomes the account's
     assert page.get_by_role("heading", level=1).inner_text() == "Welcome, Matti Virtanen"
     services = page.get_by_role("region", name="Your services in force").inner_text()
-    assert "Broadband 100M" in services and "€29.90/month" in services
+    assert "Broadband 100M" in services and "29,90\xa0€/month" in services
     switch_to(page, "sv")
     services = page.get_by_role("region", name="Dina gällande tjänster").inner_text()
     assert "Bredband 100M" in services and "29,90\xa0€/mån" in services

@@ -121,8 +121,8 @@ def test_product_names_follow_the_language_and_fall_back_to_finnish(client, demo
     assert "I kraft från 1.3.2019, tills vidare" in swedish
     customer().locale = "en"
     english = client.get("/").text
-    assert "Broadband 100M" in english and "€29.90/month" in english
-    assert "Valid from 1 Mar 2019, until further notice" in english
+    assert "Broadband 100M" in english and "29,90\xa0€/month" in english
+    assert "Valid from 1.3.2019, until further notice" in english
     # A name with no English version shows in Finnish.
     product = db.session.scalar(select(Product).where(Product.code == "LAAJAKAISTA-100"))
     product.name_en = None

@@ -58,7 +58,7 @@ def test_the_page_in_swedish_and_english(client, demo_data):
     invoice = matti_invoices()[0]
     url = f"/laskut/{invoice.id}"
     for language, words in (("sv", ("Fakturor", "Referensnummer", "Virtuell streckkod", "förfallen", "(25,5 %)")),
-                            ("en", ("Invoices", "Reference number", "Virtual barcode", "overdue", "(25.5 %)"))):
+                            ("en", ("Invoices", "Reference number", "Virtual barcode", "overdue", "(25,5 %)"))):
         client.submit("/kieli", {"lang": language, "next": url}, page=url)
         page = client.get(url).text
         assert all(word in page for word in words), language
