@@ -45,6 +45,22 @@ def test_the_upgrade_page_counts_from_the_price_the_customer_pays(login):
     assert f"{difference // 100},{difference % 100:02d} €/kk nykyistä enemmän" in page
 
 
+def test_a_higher_rank_that_costs_less_or_the_same_says_so(login):
+    """A price agreed before a change of prices may be above a higher rank's price today: never a
+    negative "more than now"."""
+    client = login("100002")
+    subscription = subscription_of("100002", "LAAJAKAISTA-300")
+    paid = db.session.scalar(select(Order.price_cents).where(Order.subscription_id == subscription.id))
+    product("LAAJAKAISTA-1000").price_cents = paid - 690
+    db.session.commit()
+    page = text(client.get(f"/tilatut-palvelut/{subscription.id}/paivita"))
+    assert "6,90 €/kk nykyistä vähemmän" in page and "-6,90" not in page
+    product("LAAJAKAISTA-1000").price_cents = paid
+    db.session.commit()
+    page = text(client.get(f"/tilatut-palvelut/{subscription.id}/paivita"))
+    assert "Sama hinta kuin nyt" in page and "0,00 €/kk" not in page
+
+
 def test_nothing_higher_says_so(login):
     client = login("100002")
     subscription = subscription_of("100002", "LAAJAKAISTA-300")
