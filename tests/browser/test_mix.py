@@ -2,7 +2,10 @@
 JavaScript (checked with axe), the limit, the missing pay-TV card. axe with JavaScript: test_audit."""
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from app.extensions import db
+from app.models import Channel
 from tests.browser.conftest import axe_violations_without_js, log_in
 
 LIISA = ("100002", "Sade-Metsa-Tuoli-38")
@@ -78,6 +81,20 @@ def test_without_javascript_the_same_by_form_posts(browse, demo_data):
     page.wait_for_url("**/mix#valinta-1")
     assert counter(page) == "5 / 6 kanavaa valittu" and disabled_count(page) == 0
     assert axe_violations_without_js(page) == ""
+
+
+def test_a_refusal_is_gone_from_the_picker_after_the_next_toggle(browse, demo_data):
+    """A channel retired while the page was open is refused in the picker's alert; the next toggle that
+    succeeds answers with its row only, and takes the refusal away (it no longer holds)."""
+    page = browse()
+    open_mix(page)
+    db.session.scalar(select(Channel).where(Channel.name == "Elokuva Klassikot")).retired = True
+    db.session.commit()
+    toggle(page, "Elokuva Klassikot").click()
+    expect(page.locator("#form-error")).to_contain_text("Elokuva Klassikot ei ole enää kanavavalikoimassa")
+    toggle(page, "Sarja TV").click()
+    expect(page.locator("#mix-counter")).to_have_text("5 / 6 kanavaa valittu")
+    expect(page.locator("#form-error")).to_have_count(0)
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
