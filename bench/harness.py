@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 CUSTOMER = ("100001", "Lumi-Ranta-Kello-71")
-STAFF = ("yllapito", "Hallinta-Demo-2026-x", "JBSWY3DPEHPK3PXP")
+STAFF = ("yllapito", "Hallinta-Demo-2026-x", "26BGQPJCXZZSKBZLMLJIQOCFSJPAE3VE")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 

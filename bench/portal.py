@@ -154,6 +154,9 @@ class Portal:
         # After a page with a form, the cookie carries the CSRF secret, so tokens from any page fit it.
         customer.get("/")
         staff.get("/hallinta/")
+        for side, browser, page in (("customer", customer, "/"), ("staff", staff, "/hallinta/")):
+            if browser.send(page).status != 200:  # else every page of the side would measure a redirect
+                raise RuntimeError(f"the demo {side} could not log in to {self.url}")
         self.cookies = {"public": "", "customer": customer.cookie_header(), "console": staff.cookie_header()}
 
     def fetch(self, path: str, side: str = "public", **kwargs) -> Response:
