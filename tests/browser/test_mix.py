@@ -92,6 +92,8 @@ def test_a_refusal_is_gone_from_the_picker_after_the_next_toggle(browse, demo_da
     db.session.commit()
     toggle(page, "Elokuva Klassikot").click()
     expect(page.locator("#form-error")).to_contain_text("Elokuva Klassikot ei ole enää kanavavalikoimassa")
+    # The pressed toggle is gone from the redrawn picker: focus is on what was said, not lost to the page.
+    expect(page.locator("#mix-alert")).to_be_focused()
     toggle(page, "Sarja TV").click()
     expect(page.locator("#mix-counter")).to_have_text("5 / 6 kanavaa valittu")
     expect(page.locator("#form-error")).to_have_count(0)
