@@ -152,7 +152,7 @@ def day(value: date | None) -> str:
 
 
 def moment(value: datetime) -> str:
-    """24.11.2026 klo 14.05 in Finnish, 24.11.2026 kl. 14.05 in Swedish, 24.11.2026, 14:05 in English,
+    """24.11.2026 14.05 in Finnish, 24.11.2026 kl. 14.05 in Swedish, 24.11.2026, 14:05 in English,
     in the operator's time zone."""
     return format_datetime(value, DATETIME_FORMATS.get(str(get_locale()), "short"))
 

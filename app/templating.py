@@ -74,7 +74,7 @@ def file_size(size: int) -> str:
 
 def data_value(value, key: str = "", section: str = "") -> str:
     """A value of "My data" as a page shows it: a stored code as its label (labels.DATA_VALUES),
-    dates and times as written in Finland, money in euros, yes and no in the reader's language;
+    dates, times and numbers as written in Finland, money in euros, yes and no in the reader's language;
     the JSON file keeps them as stored."""
     if value is None or value == "":
         return "–"
@@ -87,6 +87,8 @@ def data_value(value, key: str = "", section: str = "") -> str:
         return i18n.money(value)
     if key.endswith("_basis_points") and isinstance(value, int):
         return f"{i18n.number(value / 100)} %"
+    if isinstance(value, int) and not (key == "id" or key.endswith(("_id", "number"))):  # a quota: 5 120
+        return i18n.number(value)
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
         with contextlib.suppress(ValueError):
             if len(value) == 10:

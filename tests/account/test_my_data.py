@@ -91,7 +91,8 @@ def test_readable_page_and_audit(logged_in):
     page = response.text
     for text in ("<dt>Asiakasnumero</dt><dd>100001</dd>", "<dt>Postinumero</dt>", '<th scope="col">Alkaa</th>',
                  "<td>1.3.2019</td>", "<td>Laajakaista 100M</td>", '<h2 id="s-invoices">Laskut</h2>',
-                 '<th scope="col">Eräpäivä</th>', "<td>15.11.2026</td>", "ALV: 25,5 %"):
+                 '<th scope="col">Eräpäivä</th>', "<td>15.11.2026</td>", "ALV: 25,5 %",
+                 "<td>5\xa0120</td>"):  # the mailbox's quota in MB, numbers as written in Finland
         assert text in page, text
     assert "customer_number" not in page and "starts_on" not in page and "2019-03-01" not in page
     assert page.count("<table>") == len(re.findall(r'<div class="scroll" role="region"', page))

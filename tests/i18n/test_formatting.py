@@ -60,7 +60,7 @@ def test_filters_are_available_to_templates(app):
 
 
 @pytest.mark.parametrize(("lang", "expected"), [("fi", "sis. alv 25,5 %"), ("sv", "inklusive moms 25,5 %"),
-                                                ("en", "including VAT 25,5%")])
+                                                ("en", "including VAT 25,5 %")])
 def test_the_vat_rate_is_written_each_languages_way(app, lang, expected):
     class Product:
         vat_basis_points = 2550
