@@ -201,10 +201,12 @@ def form_key_field() -> HiddenField:
     return HiddenField(default=lambda: uuid.uuid4().hex, validators=[Length(max=40)])
 
 
-def new_password_field(label=None) -> PasswordField:
+def new_password_field(label=None, required=None) -> PasswordField:
+    """`required`: a validator in place of InputRequired (`SaidByService` where the service refuses an
+    empty password together with the form's other refusals)."""
     return PasswordField(
         label or _l("New password"),
-        validators=[InputRequired(message=_l("Write a new password.")),
+        validators=[required or InputRequired(message=_l("Write a new password.")),
                     Length(max=MAX_PASSWORD_LENGTH,
                            message=_l("The password can be at most %(max)d characters long."))],
         render_kw={"autocomplete": "new-password", "minlength": 12, "maxlength": MAX_PASSWORD_LENGTH},

@@ -144,3 +144,15 @@ class PostalCode:
     def __call__(self, form, field):
         if field.data and not POSTAL_CODE.fullmatch(field.data):
             raise ValidationError(BAD_POSTAL_CODE)
+
+
+class SaidByService:
+    """A field that must be filled, where the service says so among its other refusals of the same
+    request (a mailbox's address and password): only marks the field required (its `required`
+    attribute), so the form's own validation does not stop the request before every refusal is
+    known."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        """Nothing here: the service refuses an empty value, with the request's other refusals."""

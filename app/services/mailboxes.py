@@ -110,8 +110,16 @@ def create_mailbox(customer_id: int, local_part: str, password: str) -> Mailbox:
                           field="local_part")
     settings = _operator_mail()
     domain = settings.mail_domain.lower()
-    address = _free_address(local_part, settings, "local_part")
-    _check_password(customer, password, address, "password")
+    # The address's refusal and the password's come in one answer.
+    errors = {}
+    try:
+        address = _free_address(local_part, settings, "local_part")
+    except DomainError as refusal:
+        errors, address = refusal.errors, ""
+    if problem := _password_refusal(customer, password, address):
+        errors["password"] = problem
+    if errors:
+        raise DomainError.of(errors)
     mailbox = Mailbox(customer_id=customer_id, address=address, local_part=address.split("@")[0],
                       domain=domain, password_hash=hash_mailbox_password(password))
     db.session.add(mailbox)
@@ -133,7 +141,8 @@ def change_password(mailbox: Mailbox, password: str, account, auth_at, account_p
                               field="account_password")
         accounts.check_password(account, account_password, field="account_password")
         reauthenticated = True
-    _check_password(mailbox.customer, password, mailbox.address, "new_password")
+    if problem := _password_refusal(mailbox.customer, password, mailbox.address):
+        raise DomainError(problem, field="new_password")
     mailbox.password_hash = hash_mailbox_password(password)
     _changed(mailbox, "password_changed")
     db.session.commit()
@@ -300,23 +309,25 @@ def _free_address(local_part: str, settings: OperatorSettings, field: str) -> st
     return address
 
 
-def _check_password(customer: Customer, password: str, address: str, field: str) -> None:
-    personal = [customer.name, customer.customer_number, customer.email or "", address]
-    problem = password_problem(password or "", personal)
-    if problem:
-        raise DomainError(problem, field=field)
+def _password_refusal(customer: Customer, password: str, address: str):
+    """Why a mailbox may not have this password, or None."""
+    if not password:
+        return _l("Write a new password.")
+    return password_problem(password, [customer.name, customer.customer_number, customer.email or "", address])
 
 
 def _forward_targets(mailbox: Mailbox, addresses: list[str]) -> list[str]:
     targets: list[str] = []
+    refused = []  # every address the list gets wrong, in one answer
     for raw in addresses:
         if len(raw) > 254:
-            raise DomainError(_l("An email address can be at most 254 characters long."), field="addresses")
-        address = normalise_email(raw)
-        if address is None:
-            raise DomainError(_l("%(address)s is not a valid email address.", address=raw), field="addresses")
-        if address not in targets:
+            refused.append(str(_l("An email address can be at most 254 characters long.")))
+        elif (address := normalise_email(raw)) is None:
+            refused.append(str(_l("%(address)s is not a valid email address.", address=raw)))
+        elif address not in targets:
             targets.append(address)
+    if refused:
+        raise DomainError(" ".join(dict.fromkeys(refused)), field="addresses")
     if len(targets) > MAX_FORWARDS:
         raise DomainError(_l("You can forward to at most %(n)d addresses.", n=MAX_FORWARDS), field="addresses")
     own = {mailbox.address} | {a.address for a in mailbox.aliases if a.kind == "alias"}

@@ -132,6 +132,37 @@ def test_bad_new_mailbox_is_a_422_with_the_reason_and_nothing_written(matti, loc
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+@pytest.mark.parametrize("local_part,password,messages", [
+    ("bad name!", "", ["Käytä vain", "Kirjoita uusi salasana."]),
+    ("bad name!", "lyhyt", ["Käytä vain", "vähintään 12"]),
+    ("postmaster", "salasana1234", ["varattu", "liian"]),
+    ("", "", ["Kirjoita osoitteen alkuosa ennen @-merkkiä.", "Kirjoita uusi salasana."]),
+])
+def test_the_address_and_the_password_are_refused_in_one_answer(matti, local_part, password, messages, htmx):
+    before = snapshot()
+    response = refused(send(matti, PAGE, {"new-local_part": local_part, "new-password": password}, htmx))
+    for message in messages:
+        assert message in response.text
+    assert response.text.count('aria-invalid="true"') == 2
+    if htmx:
+        assert "2 kenttää vaatii huomiota" in response.text
+    assert snapshot() == before
+
+
+def test_the_answer_to_a_saved_form_takes_focus_to_the_mailboxs_heading(matti, mid):
+    """The button pressed is gone after the swap (its form closed, an alias removed): focus goes to
+    the section's heading, not to the page's start."""
+    response = send(matti, f"{PAGE}/{mid}/edelleenlahetys", {f"m{mid}-fw-addresses": "matti@example.com"}, True)
+    assert_partial(response, 200, "edelleenlähetys on tallennettu")
+    assert f'<h2 id="mailbox-{mid}-title" tabindex="-1" autofocus>' in response.text
+    created = send(matti, PAGE, {"new-local_part": "liisa.v", "new-password": PASSWORD}, True)
+    new_id = box("liisa.v@ipp.fi").id
+    assert f'<h2 id="mailbox-{new_id}-title" tabindex="-1" autofocus>' in created.text
+    assert created.text.count(" autofocus") == 1
+    assert " autofocus" not in matti.get(PAGE).text  # a page of its own keeps the browser's focus
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_change_the_mailbox_password(matti, mid, htmx):
     old = box().password_hash
     response = send(matti, f"{PAGE}/{mid}/salasana", {f"m{mid}-pw-new_password": "Uusi-Posti-Sana-2026"}, htmx)
@@ -210,6 +241,15 @@ def test_bad_forwarding_is_refused(matti, mid, addresses, message, htmx):
     response = send(matti, f"{PAGE}/{mid}/edelleenlahetys", {f"m{mid}-fw-addresses": addresses}, htmx)
     response = refused(response)
     assert message in response.text
+    assert snapshot() == before
+
+
+def test_every_bad_forwarding_address_is_named_at_once(matti, mid):
+    before = snapshot()
+    response = refused(send(matti, f"{PAGE}/{mid}/edelleenlahetys",
+                            {f"m{mid}-fw-addresses": "ei-osoite\nmatti@example.com\ntoinen@"}, True))
+    assert "ei-osoite ei ole kelvollinen sähköpostiosoite." in response.text
+    assert "toinen@ ei ole kelvollinen sähköpostiosoite." in response.text
     assert snapshot() == before
 
 

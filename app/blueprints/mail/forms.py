@@ -1,10 +1,11 @@
 from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
 from app.forms import DayField, Form, new_password_field
 from app.i18n import lazy_gettext as _l
 from app.security import MAX_PASSWORD_LENGTH
 from app.services.mailboxes import MAX_BODY, MAX_SUBJECT
+from app.validators import SaidByService
 
 LOCAL_PART_HINT = _l("Lowercase letters a–z, digits, full stops, hyphens and underscores; 2–64 characters.")
 
@@ -18,8 +19,9 @@ class MailForm(Form):
 
 
 def local_part_field(label) -> StringField:
-    return StringField(label, validators=[InputRequired(message=_l("Write the part of the address before the @ sign.")),
-                                          Length(max=64)],
+    """The service checks the address (filled, its characters, free, not reserved), so that its
+    refusal comes with the password's (mailboxes.create_mailbox)."""
+    return StringField(label, validators=[SaidByService(), Length(max=64)],
                        description=LOCAL_PART_HINT,
                        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
 
@@ -30,7 +32,7 @@ def date_field(label) -> DayField:
 
 class MailboxCreateForm(MailForm):
     local_part = local_part_field(_l("Address before the @ sign"))
-    password = new_password_field(_l("Password of the mailbox"))
+    password = new_password_field(_l("Password of the mailbox"), required=SaidByService())
 
 
 class MailboxPasswordForm(MailForm):

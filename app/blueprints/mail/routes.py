@@ -38,7 +38,7 @@ def _own(mailbox_id: int) -> Mailbox:
 
 def _saved(mailbox: Mailbox, message: str):
     return done(message, url_for("mail.index", _anchor=f"mailbox-{mailbox.id}"), "mail/index.html",
-                "mailbox", **_page(), mailbox=mailbox)
+                "mailbox", **_page(), mailbox=mailbox, focus=mailbox.id)
 
 
 def _section_form(rule: str, section: str, *limits: Callable):
@@ -74,7 +74,7 @@ def create():
         mailbox = mailboxes.create_mailbox(current_user.customer_id, form.local_part.data, form.password.data)
         return done(_("The mailbox %(address)s is ready.", address=mailbox.address),
                     url_for("mail.index", _anchor=f"mailbox-{mailbox.id}"), "mail/index.html", "mailboxes",
-                    **_page())
+                    **_page(), focus=mailbox.id)
     return render("mail/index.html", "mailboxes", **_page(create_form=form))
 
 
