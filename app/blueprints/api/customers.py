@@ -9,6 +9,7 @@ from marshmallow import Schema
 from werkzeug.exceptions import BadRequest, PreconditionFailed
 
 from app.blueprints.api import PREFIX, idempotent, nothing, resource, schemas
+from app.extensions import compress
 from app.i18n import lazy_gettext as _l
 from app.models import Customer
 from app.services import DomainError, accounts, customer_import, customers, subscriptions
@@ -62,8 +63,15 @@ def _check_if_match(customer: Customer | None) -> None:
         return
     if not IF_MATCH.fullmatch(sent.strip()):
         raise BadRequest(str(_l('If-Match takes the ETag as a read gave it, in its quotes ("…"), or *.')))
-    if customer is None or not request.if_match.contains_raw(etag(customer)):
+    if customer is None or not any(request.if_match.contains_raw(tag) for tag in _as_read(etag(customer))):
         raise PreconditionFailed(str(_l("The customer has changed since you read it: read it again.")))
+
+
+def _as_read(tag: str) -> list[str]:
+    """The tag as a read may have given it: Flask-Compress writes the content coding into a compressed
+    answer's strong tag (`"…:gzip"`), so a client that accepts compression (curl --compressed, most
+    HTTP libraries) reads that form and sends it back."""
+    return [tag, *(f'{tag[:-1]}:{coding}"' for coding in compress.enabled_algorithms)]
 
 
 def _to_change(customer_number: str) -> Customer:
