@@ -138,6 +138,21 @@ class MailDomain:
         field.data = normalised
 
 
+class Utf8Text:
+    """An uploaded text file in UTF-8 (a byte order mark allowed); the field's `text` is what it says.
+    A file in another encoding (Latin-1 from an older spreadsheet) is refused: read as UTF-8 with
+    replacements, its ä and ö would be stored as "�"."""
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        try:
+            field.text = field.data.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError(_l('The file is not UTF-8: save it as UTF-8 text (in a spreadsheet program, '
+                                     '"CSV UTF-8").')) from None
+
+
 class PostalCode:
     """A Finnish postal code (five digits) when one is given."""
 

@@ -6,6 +6,7 @@ the given start date; nothing is ever removed by an import.
 """
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,7 +19,7 @@ from app.i18n import lazy_gettext as _l
 from app.models import Agreement, Customer
 from app.models.customer import AGREEMENT_KINDS
 from app.services import DomainError, audit
-from app.validators import POSTAL_CODE, has_control_characters, normalise_email, normalise_phone
+from app.validators import POSTAL_CODE, YEARS, has_control_characters, normalise_email, normalise_phone
 
 COLUMNS = ("customer_number", "name", "street_address", "postal_code", "city", "phone", "email", "language",
            "agreements", "agreements_from")
@@ -55,33 +56,32 @@ class Preview:
 
 
 def _date(text: str) -> date:
+    """A day as d.m.yyyy or yyyy-mm-dd, in the years every date field takes (`validators.YEARS`)."""
     for pattern in ("%d.%m.%Y", "%Y-%m-%d"):
         try:
-            return datetime.strptime(text, pattern).date()
+            day = datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+        if day.year in YEARS:
+            return day
     raise ValueError(text)
 
 
-def _reader(text: str):
-    text = text.lstrip("\ufeff")
-    first = text.split("\n", 1)[0]
-    return csv.reader(io.StringIO(text), delimiter=";" if first.count(";") >= first.count(",") else ",")
-
-
-def _records(reader):
-    """(line number, cells) of every record; the cells are None when the line cannot be read as CSV
-    (a field over the csv module's limit of 131 072 characters, or quotes that never close), so a
-    bad line is a line error of the preview like any other."""
-    while True:
+def _records(text: str):
+    """(line number, cells) of every line of the file. Each line is a record of its own: no column
+    takes a line break (it is a control character), so a quote left open is that line's error, not
+    a field that swallows the lines after it and is reported on the last of them. The cells are
+    None when the line cannot be read as CSV (a field over the csv module's limit of 131 072
+    characters, or quotes that do not close on the line), so a bad line is a line error of the
+    preview like any other."""
+    lines = io.StringIO(text.lstrip("\ufeff"), newline=None)  # \r\n and \r end a line as \n does
+    first = lines.readline()
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    for number, line in enumerate(itertools.chain([first], lines), 1):
         try:
-            record = next(reader)
-        except StopIteration:
-            return
+            yield number, next(csv.reader([line.rstrip("\n")], delimiter=delimiter, strict=True), [])
         except csv.Error:
-            yield reader.line_num, None
-        else:
-            yield reader.line_num, record
+            yield number, None
 
 
 def _check(row: Row) -> list[tuple[str, str]]:
@@ -126,7 +126,7 @@ def _check(row: Row) -> list[tuple[str, str]]:
 
 def preview(text: str) -> Preview:
     """Every row read and checked; `errors` lists (line number, message), sorted by line."""
-    records = _records(_reader(text))
+    records = _records(text)
     _, header = next(records, (0, []))
     header = [h.strip().lower() for h in header or []]
     missing = [c for c in REQUIRED if c not in header]

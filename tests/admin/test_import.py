@@ -86,6 +86,41 @@ def test_oversized_fields_and_address_lists_are_line_errors(admin):
     assert db.session.query(Customer).filter(Customer.email.like("%evil.example%")).count() == 0
 
 
+HEADER = "customer_number;name;postal_code;phone;email;language;agreements;agreements_from\n"
+
+
+def test_a_quote_left_open_is_its_own_lines_error_and_the_lines_after_it_are_checked(admin):
+    """A quote that does not close is told on its line; it does not take the following lines into
+    one field and report them as one line of too few columns."""
+    text = (HEADER + '300003;"Unclosed quote;33100;;;;;\n'
+            + "abc;Fine;33100;;;;;\n"
+            + "300021;Fine2;33100;;;;;\n")
+    response = refused(upload(admin, text))
+    assert "Rivi 2: riviä ei voi lukea" in response.text
+    assert "Rivi 3: customer_number" in response.text
+    assert "Rivi 4" not in response.text
+    crlf = customer_import.preview(text.replace("\n", "\r\n"))
+    assert [line for line, _message in crlf.errors] == [2, 3] and len(crlf.rows) == 2
+
+
+def test_a_file_not_in_utf8_is_refused(admin):
+    before = db.session.query(Customer).count()
+    data = {"file": (io.BytesIO((HEADER + "300010;Järvinen;33100;;;;;\n").encode("latin-1")), "asiakkaat.csv")}
+    response = refused(admin.submit(URL, data, content_type="multipart/form-data"))
+    assert "Tiedosto ei ole UTF-8-muotoinen" in response.text
+    assert "J\ufffdrvinen" not in response.text and "vahvista" not in response.text
+    assert db.session.query(Customer).count() == before
+    with_mark = {"file": (io.BytesIO(("\ufeff" + HEADER + "300010;Järvinen;33100;;;;;\n").encode("utf-8")), "a.csv")}
+    assert "Järvinen" in admin.submit(URL, with_mark, content_type="multipart/form-data").text
+
+
+def test_an_agreement_from_outside_the_years_every_date_takes_is_a_line_error(admin):
+    text = HEADER + "300011;Aino;33100;;;;billing;0001-01-01\n300012;Eino;33100;;;;billing;31.12.9999\n"
+    response = refused(upload(admin, text))
+    assert "Rivi 2: agreements_from ei ole päivämäärä" in response.text
+    assert "Rivi 3: agreements_from ei ole päivämäärä" in response.text
+
+
 def test_missing_columns_and_comma_files(admin):
     response = upload(admin, "name;city\nA;Tampere\n")
     response = refused(response)

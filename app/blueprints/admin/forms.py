@@ -23,7 +23,7 @@ from app.forms import AttachmentsField, CheckboxesField, DayField, Form, Integer
 from app.i18n import lazy_gettext as _l
 from app.labels import AGREEMENT_KINDS, FEEDBACK_STATUSES, LANGUAGES, OUTAGE_SEVERITIES
 from app.services import DomainError, api_tokens, billing, catalog_admin
-from app.validators import BAD_PHONE, MailDomain, PhoneNumber, PostalCode
+from app.validators import BAD_PHONE, MailDomain, PhoneNumber, PostalCode, Utf8Text
 
 
 class CustomerForm(Form):
@@ -97,12 +97,11 @@ class LicenceKeysForm(Form):
     product_id = SelectField(_l("Product"), coerce=int)
     keys = TextAreaField(_l("Keys"), validators=[Optional(), Length(max=200_000)],
                          description=_l("One key per line."), render_kw={"rows": 8, "spellcheck": "false"})
-    keys_file = FileField(_l("Or a text file of keys"), validators=[Optional()],
+    keys_file = FileField(_l("Or a text file of keys"), validators=[Optional(), Utf8Text()],
                           render_kw={"accept": ".txt,.csv,text/plain"})
 
     def key_text(self) -> str:
-        upload = self.keys_file.data
-        return upload.read().decode("utf-8-sig", errors="replace") if upload else (self.keys.data or "")
+        return self.keys_file.text if self.keys_file.data else (self.keys.data or "")
 
 
 class FinvoiceForm(Form):
@@ -115,13 +114,13 @@ class FinvoiceForm(Form):
 
 
 class ImportForm(Form):
-    file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose the file."))],
+    file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose the file.")), Utf8Text()],
                      description=_l("From the billing system: semicolon- or comma-separated, UTF-8, "
                                     "the first line names the columns."),
                      render_kw={"accept": ".csv,text/csv"})
 
     def text(self) -> str:
-        return self.file.data.read().decode("utf-8-sig", errors="replace")
+        return self.file.text
 
 
 class ConfirmImportForm(Form):
