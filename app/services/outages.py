@@ -57,9 +57,9 @@ def municipalities(text: str) -> list[str]:
     return sorted({m.strip() for m in re.split(r"[,;\n]+", text) if m.strip()})
 
 
-def create(fields: dict, group_ids: list[int], codes: list[str], places: list[str]) -> Outage:
-    """A new outage; the affected customers are told by the worker."""
-    codes, places = sorted(set(codes)), sorted(set(places))  # each place once, however often it was named
+def refusals(fields: dict, codes: list[str], places: list[str]) -> dict:
+    """What `create` refuses of an outage's fields and places, by field. The console's form asks too
+    when its own checks refuse something, so that every refusal comes in one answer."""
     errors = {}
     if bad := [c for c in codes if not POSTAL_CODE.fullmatch(c)]:
         errors["postal_codes"] = _l("A postal code is five digits: %(codes)s", codes=", ".join(bad))
@@ -67,8 +67,16 @@ def create(fields: dict, group_ids: list[int], codes: list[str], places: list[st
         errors["postal_codes"] = _l("Give the postal codes or municipalities, or choose all customers.")
     if fields.get("severity") not in SEVERITIES:
         errors["severity"] = _l("Choose the severity.")
-    if fields.get("estimated_fix_at") and fields["estimated_fix_at"] < fields["started_at"]:
+    started, fix = fields.get("started_at"), fields.get("estimated_fix_at")
+    if started and fix and fix < started:
         errors["estimated_fix_at"] = _l("The estimated fix is before the start.")
+    return errors
+
+
+def create(fields: dict, group_ids: list[int], codes: list[str], places: list[str]) -> Outage:
+    """A new outage; the affected customers are told by the worker."""
+    codes, places = sorted(set(codes)), sorted(set(places))  # each place once, however often it was named
+    errors = refusals(fields, codes, places)
     groups = list(db.session.scalars(select(ProductGroup).where(ProductGroup.id.in_(group_ids))))
     if len(groups) != len(set(group_ids)):
         errors["group_ids"] = _l("Choose a product group.")

@@ -78,6 +78,21 @@ def test_bad_input_is_refused_field_by_field_and_kept(admin):
     assert db.session.query(Outage).count() == 0
 
 
+def test_the_forms_own_refusals_and_the_services_come_in_one_answer(admin):
+    """A mistyped time and no place at all: both are said at once, not the place after the time
+    is mended; the rules are the service's own (`outages.refusals`)."""
+    text = refused(publish(admin, "", postal_codes="", municipalities="", started_at="0001-01-01T00:00",
+                           estimated_fix_at="")).text
+    assert "Kirjoita otsikko." in text
+    assert 'id="started_at-error"' in text and "Tarkista aika." in text
+    assert "Anna postinumerot tai kunnat tai valitse kaikki asiakkaat." in text
+    assert text.count('aria-invalid="true"') == 3
+    text = refused(publish(admin, "", postal_codes="331", started_at="2026-11-30T12:00",
+                           estimated_fix_at="2026-11-30T10:00")).text
+    assert "Postinumero on viisi numeroa: 331" in text and "Arvioitu korjausaika on ennen alkamista." in text
+    assert db.session.query(Outage).count() == 0
+
+
 def test_console_counts_affected_and_told(admin, smtp):
     publish(admin)
     deliver_all()

@@ -22,7 +22,7 @@ from wtforms.validators import (
 from app.forms import AttachmentsField, CheckboxesField, DayField, Form, IntegerField, OperatorTimeField, form_key_field
 from app.i18n import lazy_gettext as _l
 from app.labels import AGREEMENT_KINDS, FEEDBACK_STATUSES, LANGUAGES, OUTAGE_SEVERITIES
-from app.services import DomainError, api_tokens, billing, catalog_admin
+from app.services import DomainError, api_tokens, billing, catalog_admin, outages
 from app.validators import BAD_PHONE, MailDomain, PhoneNumber, PostalCode, Utf8Text
 
 
@@ -226,6 +226,18 @@ class OutageForm(Form):
                                  description=_l("Separated by commas, written as in the customers' addresses."))
     started_at = OperatorTimeField(_l("Started"), validators=[InputRequired(message=_l("Give the start time."))])
     estimated_fix_at = OperatorTimeField(_l("Estimated fix"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        """A form its own checks refuse is not sent to `outages.create`: its rules are asked here, so
+        that a missing place comes in the same answer as a mistyped time."""
+        valid = super().validate(extra_validators)
+        if not valid:
+            fields = {name: self[name].data for name in ("all_customers", "severity", "started_at", "estimated_fix_at")}
+            places = outages.postal_codes(self.postal_codes.data), outages.municipalities(self.municipalities.data)
+            for name, message in outages.refusals(fields, *places).items():
+                if not self[name].errors:
+                    self[name].errors.append(message)
+        return valid
 
 
 class OutageUpdateForm(Form):
