@@ -57,15 +57,16 @@ def municipalities(text: str) -> list[str]:
     return sorted({m.strip() for m in re.split(r"[,;\n]+", text) if m.strip()})
 
 
-def refusals(fields: dict, codes: list[str], places: list[str]) -> dict:
-    """What `create` refuses of an outage's fields and places, by field. The console's form asks too
-    when its own checks refuse something, so that every refusal comes in one answer."""
+def refusals(fields: dict, codes: list[str] | None, places: list[str] | None) -> dict:
+    """What `create` refuses of an outage's fields and places, by field. The console's form and the
+    API's schema ask too when their own checks refuse something, so that every refusal comes in one
+    answer; what they could not read (a field left out of `fields`, places None) is not judged."""
     errors = {}
-    if bad := [c for c in codes if not POSTAL_CODE.fullmatch(c)]:
+    if bad := [c for c in codes or () if not POSTAL_CODE.fullmatch(c)]:
         errors["postal_codes"] = _l("A postal code is five digits: %(codes)s", codes=", ".join(bad))
-    if not fields.get("all_customers") and not codes and not places:
+    if codes is not None and places is not None and not fields.get("all_customers") and not codes and not places:
         errors["postal_codes"] = _l("Give the postal codes or municipalities, or choose all customers.")
-    if fields.get("severity") not in SEVERITIES:
+    if "severity" in fields and fields["severity"] not in SEVERITIES:
         errors["severity"] = _l("Choose the severity.")
     started, fix = fields.get("started_at"), fields.get("estimated_fix_at")
     if started and fix and fix < started:

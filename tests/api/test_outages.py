@@ -40,7 +40,12 @@ def test_every_problem_is_named_at_once_and_nothing_is_stored(client, api):
         postal_codes=["331"], groups=["nope"], severity="critical",
         estimated_fix_at=(utcnow() - timedelta(days=1)).isoformat()), headers=api)
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
-    assert {e["field"] for e in response.json["errors"]} == {"groups"}  # the codes are read first
+    assert {e["field"] for e in response.json["errors"]} == {"groups", "postal_codes", "estimated_fix_at"}
+    # A field the schema refuses and the service's rules: one answer, not one after the other.
+    rounds = client.post("/api/v1/outages", json=outage(started_at="2026-11-30", groups=["nope"], postal_codes=[],
+                                                        severity="bad"), headers=api)
+    assert {e["field"] for e in rounds.json["errors"]} == {"started_at", "groups", "postal_codes", "severity"}
+    assert len(rounds.json["errors"]) == 4  # the severity said once, by its field
     response = client.post("/api/v1/outages", json=outage(
         postal_codes=["331"], estimated_fix_at=(utcnow() - timedelta(days=1)).isoformat()), headers=api)
     assert {e["field"] for e in response.json["errors"]} == {"postal_codes", "estimated_fix_at"}

@@ -11,7 +11,7 @@ from app.i18n import lazy_gettext as _l
 from app.models.customer import AGREEMENT_KINDS
 from app.models.invoice import INVOICE_STATUSES
 from app.models.outage import SEVERITIES
-from app.services import customer_import, inbox, invoices
+from app.services import DomainError, customer_import, inbox, invoices, outages
 from app.services.catalog_admin import MAX_PRICE_CENTS
 from app.services.customer_import import LIMITS
 from app.validators import (
@@ -534,6 +534,18 @@ class OutageInputSchema(Schema):
                          metadata={"description": "Codes of the affected product groups; none: every service"})
     started_at = UTCDateTimeField(required=True)
     estimated_fix_at = UTCDateTimeField(load_default=None, allow_none=True)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _by_the_outages_rules(self, data: dict, **_kwargs) -> None:
+        """The service's rules of the fields that were read (a place, the estimated fix after the start,
+        groups that exist), so that their refusals come with the fields' own, not after them."""
+        found = outages.refusals(data, data.get("postal_codes"), data.get("municipalities"))
+        try:
+            outages.group_ids(data.get("groups", []))
+        except DomainError as refusal:
+            found.update(refusal.errors)
+        if found:
+            raise ValidationError({field: str(message) for field, message in found.items()})
 
 
 class OutageQuerySchema(PageQuerySchema):
