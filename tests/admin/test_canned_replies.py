@@ -97,8 +97,26 @@ def test_files_already_chosen_for_the_reply_do_not_stop_a_canned_reply(staff, ht
     assert db.session.query(FeedbackReply).count() == 0
 
 
-def test_an_unknown_canned_reply_is_404(staff):
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_a_canned_reply_removed_meanwhile_keeps_what_was_typed_and_says_why(staff, htmx):
+    """An admin may remove the canned reply while the page is open: the reply typed so far comes back
+    with the reason on its field, not a 404 page that loses it."""
     item = support.send(customer_id(), support.Message(topic="support", message="Netti pätkii."))
     url = f"/hallinta/palautteet/{item.id}"
     for unknown in (999999, "99999999999999999999", "x", ""):  # past what the database's ids hold too
-        assert staff.submit(f"{url}/vastauspohja", {"pohja": unknown}, page=url).status_code == 404, unknown
+        response = refused(staff.submit(f"{url}/vastauspohja", {"pohja": unknown, "reply-body": "Hei Matti,"},
+                                        page=url, htmx=htmx))
+        assert "Vastauspohja on poistettu. Valitse toinen." in response.text, unknown
+        assert ">\r\nHei Matti,</textarea>" in response.text and 'aria-invalid="true"' in response.text
+    assert db.session.query(FeedbackReply).count() == 0
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_a_canned_reply_that_takes_the_reply_over_its_limit_is_told_at_once(staff, htmx):
+    item = support.send(customer_id(), support.Message(topic="support", message="Netti pätkii."))
+    url = f"/hallinta/palautteet/{item.id}"
+    typed = "x" * 4990
+    response = refused(staff.submit(f"{url}/vastauspohja", {"pohja": canned().id, "reply-body": typed},
+                                    page=url, htmx=htmx))
+    assert typed in response.text and 'aria-invalid="true"' in response.text and "5000" in response.text
+    assert db.session.query(FeedbackReply).count() == 0

@@ -5,9 +5,10 @@ from flask_login import current_user
 from app.blueprints.admin import bp
 from app.blueprints.admin.customers import page_number
 from app.blueprints.admin.forms import ActionForm, EndSubscriptionForm, FeedbackForm, RejectForm, StaffReplyForm
+from app.extensions import db
 from app.i18n import gettext as _
 from app.models import CannedReply
-from app.services import attachments, audit_log, canned_replies, get, inbox, order_queue, ordering
+from app.services import attachments, audit_log, canned_replies, inbox, order_queue, ordering
 from app.web import done, int_arg, redraw, render, send_attachment, takes_files
 
 
@@ -102,9 +103,15 @@ def feedback_canned(feedback_id: int):
     """"Käytä": the chosen canned reply is added after what the reply says so far (with htmx in the reply's
     field alone); nothing is sent. The button is in the reply's own form, so what was typed comes along."""
     item = inbox.get(feedback_id)
-    canned = get(CannedReply, int_arg("pohja", 0, request.form))
     form = StaffReplyForm(prefix="reply")
-    form.body.data = canned_replies.added_to(form.body.data or "", canned.body)
+    canned = db.session.get(CannedReply, int_arg("pohja", 0, request.form))
+    if canned is None:  # removed since the page was drawn: what was typed stays, and is told why
+        form.body.errors = [_("That canned reply has been removed. Choose another.")]
+    else:
+        form.body.data = canned_replies.added_to(form.body.data or "", canned.body)
+        # The reply's own checks now: one over its limit is told here, not only when it is sent.
+        form.body.raw_data = [form.body.data]
+        form.body.validate(form)
     return redraw("admin/feedback.html", "reply_body", **_feedback_context(item, FeedbackForm(obj=item, formdata=None),
                                                                            reply_form=form, focus=True))
 
