@@ -83,6 +83,23 @@ def test_reject_needs_a_reason_and_cancels_the_subscription(admin, smtp):
     assert "Kortti ei kelpaa tälle kanavalle." in smtp.messages[0].get_content()
 
 
+def test_the_reject_page_of_a_handled_order_offers_no_form(admin, make_client):
+    """Handled since the queue was read: the page says so instead of a reason to write in vain; a reason
+    sent from a page opened before comes back refused with what was written."""
+    order = place()
+    url = f"/hallinta/tilaukset/{order.id}/hylkaa"
+    assert 'name="reason"' in admin.get(url).text
+    opened_before = admin.csrf_token(url)
+    assert admin.submit(f"/hallinta/tilaukset/{order.id}/toimitettu", {}, page="/hallinta/tilaukset").status_code == 303
+    page = admin.get(url).text
+    assert "Tilaus on jo käsitelty." in page and 'name="reason"' not in page and "Hylkää</button>" not in page
+    late = admin.post(url, data={"reason": "Myöhässä", "csrf_token": opened_before},
+                      headers={"Referer": "http://localhost" + url})
+    late = refused(late)
+    assert "Tilaus on jo käsitelty." in late.text and "Myöhässä" in late.text
+    assert db.session.get(Order, order.id).status == "delivered"
+
+
 def test_unknown_order_is_404(admin):
     assert admin.get("/hallinta/tilaukset/99999/hylkaa").status_code == 404
 
