@@ -88,6 +88,16 @@ class Form(FlaskForm):
         return False
 
 
+class SelectField(wtforms.SelectField):
+    """A choice from a list. A value not among the choices (only a request made by hand sends one) is
+    refused in the portal's words, as the checkboxes' are (WTForms' own say it in their own way, and
+    in English on a Finnish page)."""
+
+    def __init__(self, *args, **kwargs):
+        message = _l("Choose from the options shown.")
+        super().__init__(*args, invalid_choice_message=message, invalid_value_message=message, **kwargs)
+
+
 class CheckboxesField(SelectMultipleField):
     """Several choices as checkboxes; the template draws them in a fieldset with their legend. A value
     not among them is refused in the portal's words (WTForms' own has no Finnish or Swedish)."""

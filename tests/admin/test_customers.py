@@ -108,6 +108,17 @@ CONTACT = {"name": "Matti Virtanen", "street_address": "Hämeenkatu 10 A 5", "po
            "phone": "040 123 4567", "email": "matti.virtanen@example.fi", "locale": "fi"}
 
 
+def test_a_choice_not_offered_is_refused_in_the_portals_words(admin):
+    """Only a request made by hand sends one; the refusal is the portal's own, in the page's language."""
+    url = f"/hallinta/asiakkaat/{customer_id()}/muokkaa"
+    assert "Valitse annetuista vaihtoehdoista." in refused(admin.submit(url, {**CONTACT, "locale": "de"})).text
+    admin.submit("/kieli", {"lang": "sv", "next": url}, page=url)
+    assert "Välj bland de givna alternativen." in refused(admin.submit(url, {**CONTACT, "locale": "de"})).text
+    keys = "/hallinta/lisenssiavaimet"
+    refusal = refused(admin.submit(keys, {"product_id": "x", "keys": "KEY-1"})).text
+    assert "Välj bland de givna alternativen." in refusal and "Invalid Choice" not in refusal
+
+
 def test_a_staff_change_of_the_email_tells_the_old_address(admin, smtp):
     url = f"/hallinta/asiakkaat/{customer_id()}/muokkaa"
     assert admin.submit(url, {**CONTACT, "city": "Nokia"}).status_code == 303

@@ -1,7 +1,7 @@
-from wtforms import BooleanField, EmailField, PasswordField, SelectField
+from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import Email, InputRequired, Length
 
-from app.forms import Form, code_field, new_password_field
+from app.forms import Form, SelectField, code_field, new_password_field
 from app.i18n import lazy_gettext as _l
 from app.labels import LANGUAGES, OUTAGE_NOTICE_CHANNELS
 

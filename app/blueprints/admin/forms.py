@@ -5,7 +5,6 @@ from wtforms import (
     EmailField,
     HiddenField,
     PasswordField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -19,7 +18,16 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.forms import AttachmentsField, CheckboxesField, DayField, Form, IntegerField, OperatorTimeField, form_key_field
+from app.forms import (
+    AttachmentsField,
+    CheckboxesField,
+    DayField,
+    Form,
+    IntegerField,
+    OperatorTimeField,
+    SelectField,
+    form_key_field,
+)
 from app.i18n import lazy_gettext as _l
 from app.labels import AGREEMENT_KINDS, FEEDBACK_STATUSES, LANGUAGES, OUTAGE_SEVERITIES
 from app.services import DomainError, api_tokens, billing, catalog_admin, outages

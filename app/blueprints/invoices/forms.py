@@ -1,6 +1,5 @@
-from wtforms import SelectField
 
-from app.forms import Form
+from app.forms import Form, SelectField
 from app.i18n import lazy_gettext as _l
 from app.labels import INVOICE_CHANNELS
 

@@ -2,13 +2,12 @@
 from wtforms import (
     BooleanField,
     EmailField,
-    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from app.forms import AttachmentsField, CheckboxesField, DayField, Form, OperatorTimeField, form_key_field
+from app.forms import AttachmentsField, CheckboxesField, DayField, Form, OperatorTimeField, SelectField, form_key_field
 from app.i18n import lazy_gettext as _l
 from app.labels import TOPICS
 from app.services.support import MAX_MESSAGE_LENGTH, Message
