@@ -100,6 +100,24 @@ def test_sms_needs_a_phone_number(admin, make_client):
     assert 'id="outage_notices-error"' in response.text
 
 
+def test_with_htmx_the_choice_is_saved_in_place(admin, make_client):
+    """The section alone comes back, with the status said; a refusal comes back in it too."""
+    client = make_client()
+    client.login("100003", "Kuu-Joki-Lamppu-55")
+    saved = client.submit("/kayttajatiedot/hairiotiedotteet", {"outage_notices": "email", "outage_updates": "y"},
+                          page="/kayttajatiedot", htmx=True)
+    assert saved.status_code == 200 and "<html" not in saved.text
+    assert saved.text.lstrip().startswith('<section id="notices-section"') and "Valintasi on tallennettu." in saved.text
+    assert re.search(r'<input checked id="outage_updates"', saved.text)
+    assert customer("100003").outage_notices == "email" and customer("100003").outage_updates
+    customer("100003").phone = ""
+    db.session.commit()
+    refusal = client.submit("/kayttajatiedot/hairiotiedotteet", {"outage_notices": "sms"}, page="/kayttajatiedot",
+                            htmx=True)
+    assert refusal.status_code == 422 and 'id="outage_notices-error"' in refusal.text and "<html" not in refusal.text
+    assert customer("100003").outage_notices == "email"
+
+
 def test_a_fan_out_run_again_tells_nobody_twice(admin, smtp):
     publish(admin)
     outage = db.session.query(Outage).one()

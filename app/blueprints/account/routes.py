@@ -120,8 +120,9 @@ def outage_notices():
     form = OutageNoticesForm()
     if form.validate_on_submit():
         profile.set_outage_notices(current_user, form.outage_notices.data, form.outage_updates.data)
-        return done(_("Your choice was saved."), url_for("account.details"))
-    return render("account/details.html", **_details(notices_form=form))
+        return done(_("Your choice was saved."), url_for("account.details"), "account/details.html", "notices_section",
+                    **_details())
+    return render("account/details.html", "notices_section", **_details(notices_form=form))
 
 
 @bp.post("/kayttajatiedot/omat-tiedot")
