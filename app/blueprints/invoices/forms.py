@@ -1,4 +1,3 @@
-
 from app.forms import Form, SelectField
 from app.i18n import lazy_gettext as _l
 from app.labels import INVOICE_CHANNELS
