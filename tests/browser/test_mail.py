@@ -51,6 +51,8 @@ def test_customer_creates_a_mailbox_and_sets_it_up(browse, demo_data, js, viewpo
     expect(status).to_contain_text("Sähköpostilaatikko matti.koti@ipp.fi on valmis.")
     section = page.get_by_role("region", name="matti.koti@ipp.fi")
     expect(section).to_be_visible()
+    if js:  # the pressed button's form may be gone: focus goes to the new mailbox's heading
+        expect(section.get_by_role("heading", name="matti.koti@ipp.fi")).to_be_focused()
 
     open_part(section, "Edelleenlähetys")
     section.get_by_label("Lähetä eteenpäin osoitteisiin").fill("matti@example.com")
@@ -59,6 +61,8 @@ def test_customer_creates_a_mailbox_and_sets_it_up(browse, demo_data, js, viewpo
     expect(status).to_contain_text("Osoitteen matti.koti@ipp.fi edelleenlähetys on tallennettu.")
     section = page.get_by_role("region", name="matti.koti@ipp.fi")
     expect(section).to_contain_text("matti@example.com (kopio säilytetään)")
+    if js:  # the saved form closed with its button: focus on the section's heading, not the page's start
+        expect(section.get_by_role("heading", name="matti.koti@ipp.fi")).to_be_focused()
 
     open_part(section, "Automaattivastaus")
     section.get_by_label("Automaattivastaus on päällä").check()
