@@ -63,6 +63,24 @@ def test_email_change_in_place_with_javascript(browse, demo_data, smtp):
     log_out_and_in_with(page, NEW)
 
 
+def test_outage_notices_are_saved_in_place_with_javascript(browse, demo_data):
+    page = browse(js=True)
+    log_in(page)
+    page.get_by_role("link", name="Käyttäjätiedot").first.click()
+    page.wait_for_url("**/kayttajatiedot")
+    page.evaluate("window.notReloaded = true")
+    page.get_by_label("Kerro minulle osoitteeni häiriöistä").select_option("none")
+    save = page.get_by_role("region", name="Häiriötiedotteet").get_by_role("button", name="Tallenna")
+    save.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Valintasi on tallennettu.")
+    assert page.evaluate("window.notReloaded") is True  # the section swapped in place, no reload
+    expect(page.get_by_role("region", name="Häiriötiedotteet").get_by_role("button", name="Tallenna")).to_be_focused()
+    expect(page.get_by_label("Kerro minulle osoitteeni häiriöistä")).to_have_value("none")
+    db.session.rollback()
+    assert db.session.query(Customer).filter_by(customer_number="100001").one().outage_notices == "none"
+
+
 def test_email_change_without_javascript(browse, demo_data, smtp):
     page = browse(js=False)
     log_in(page)
