@@ -62,6 +62,11 @@ def reject(order_id: int, reason: str) -> None:
     if subscription is not None and ordering.successor(subscription) is not None:
         raise DomainError(_l("This service has been upgraded since: reject the newer order first."),
                           field="reason")
+    if subscription is not None and subscription.status == "active" and ordering.given_notice(subscription):
+        # Rejecting would put back the service it replaced without the end the customer asked for in writing.
+        raise DomainError(_l("The customer has given notice on this service, so it ends as the notice says: "
+                             "rejecting the order would put back the service it replaced without that end. "
+                             "Mark the order delivered instead."), field="reason")
     order.status = "rejected"
     order.reject_reason = reason
     if subscription is not None:

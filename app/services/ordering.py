@@ -289,6 +289,12 @@ def _not_upgradable(subscription: Subscription, day: date, standing: _Standing) 
     return None
 
 
+def given_notice(subscription: Subscription) -> bool:
+    """The customer has terminated the subscription: a notice ended it on an agreed day, or one that
+    names it is still open."""
+    return _agreed_end(subscription) or _standing(subscription).noticed
+
+
 def _agreed_end(subscription: Subscription) -> bool:
     """An end date other than the subscription's own term's: a termination notice handled."""
     own = licences.end_date(subscription.starts_on, subscription.product.term_months)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Feedback, LicenceKey, MixChoice, Order, OutboxMessage, Subscription
 from app.models.base import today
-from app.services import DomainError, billing, demo, inbox, licences, mix, order_queue, ordering, outbox
+from app.services import DomainError, billing, demo, inbox, licences, mix, order_queue, ordering, outbox, support
 from tests.conftest import HTMX
 from tests.helpers import customer, product, refused
 from tests.orders.conftest import empty_pool, form_data, snapshot, text
@@ -56,6 +56,27 @@ def test_a_rejected_security_upgrade_gives_back_the_old_one_and_its_key(demo_dat
     body = told.get_content()
     assert "Laite ei ole tuettu." in body
     assert "Aiempi palvelusi F-Secure TURVAPAKETTI 3 laitetta jatkuu ennallaan." in body
+
+
+@pytest.mark.parametrize("ended", [False, True], ids=["notice-open", "notice-handled"])
+def test_an_upgrade_the_customer_has_given_notice_on_is_not_rejected(demo_data, smtp, ended):
+    """Rejecting it would put back the service it replaced without the end asked for in writing: the
+    customer would be billed on for a service they terminated."""
+    old = held("100001", "TURVAPAKETTI-3")
+    order = upgrade("100001", "TURVAPAKETTI-3", "TURVAPAKETTI-5")
+    new = order.subscription
+    notice = support.send(customer("100001").id, support.Message(
+        topic="termination", message="Irtisanon.", contact_email="matti@example.fi", contact_phone="040 123 4567",
+        subscription_ids=[new.id], wished_end_date=today() + timedelta(days=31)))
+    if ended:
+        inbox.end_subscription(notice, new.id, today() + timedelta(days=31))
+    with pytest.raises(DomainError, match="irtisanonut tämän palvelun"):
+        order_queue.reject(order.id, "Ei toimiteta.")
+    db.session.rollback()
+    assert db.session.get(Order, order.id).status != "rejected"
+    assert state(new)[0] == "active" and state(old)[0] == "ended"
+    order_queue.deliver(order.id)
+    assert db.session.get(Order, order.id).status == "delivered"
 
 
 def test_a_rejected_mix_upgrade_gives_back_the_old_channels(demo_data):
