@@ -121,7 +121,8 @@ DATA_FIELDS = {
 INVOICE_CHANNELS = {"e_invoice": _l("E-invoice to my online bank"), "direct_payment": _l("Direct payment"),
                     "email": _l("By email"), "paper": _l("On paper by post")}
 INVOICE_STATUSES = {"open": _l("open"), "paid": _l("paid"), "partially_paid": _l("partially paid"),
-                    "overdue": _l("overdue"), "credited": _l("credited")}
+                    "overdue": _l("overdue"), "credited": _l("credited"),
+                    "partially_paid_overdue": _l("partially paid, overdue")}  # as shown (Invoice.status_on)
 # Each language in its own name, so a reader finds theirs whatever language the page is in.
 LANGUAGES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 CUSTOMER_STATUSES = {"active": _l("active"), "closed": _l("closed")}

@@ -36,9 +36,12 @@ class Invoice(db.Model):
         back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.position")
 
     def status_on(self, day: date) -> str:
-        """The status as the customer is shown it on `day`: one not paid in full is overdue once its due
-        date has passed, though the billing system may report it a day late (`invoices.overdue_of`)."""
-        return "overdue" if self.status in UNPAID and self.due_date < day else self.status
+        """The status as the customer is shown it on `day` (`labels.INVOICE_STATUSES`): one not paid in
+        full is overdue once its due date has passed, though the billing system may report it a day late
+        (`invoices.overdue_of`); one paid in part says so, so that the customer does not pay it all again."""
+        if self.status in UNPAID and self.due_date < day:
+            return "partially_paid_overdue" if self.status == "partially_paid" else "overdue"
+        return self.status
 
     __table_args__ = (
         CheckConstraint("status IN ('open', 'paid', 'partially_paid', 'overdue', 'credited')", name="status"),

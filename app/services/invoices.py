@@ -203,14 +203,13 @@ def barcode(invoice: Invoice) -> str | None:
 # Etusivu asks on every visit: built once, as subscriptions.SUBSCRIPTIONS.
 OVERDUE = select(Invoice).where(
     Invoice.customer_id == bindparam("customer_id"), Invoice.status.in_(UNPAID),
-    Invoice.due_date < bindparam("day")).order_by(Invoice.due_date, Invoice.id)
+    (Invoice.due_date < bindparam("day")) | (Invoice.status == "overdue")).order_by(Invoice.due_date, Invoice.id)
 
 
 def overdue_of(customer_id: int, day: date) -> list[Invoice]:
-    """The customer's invoices not paid in full whose due date has passed, oldest first (for Etusivu).
-
-    The due date decides, not only the status "overdue": the billing system may report it a day late.
-    """
+    """The customer's invoices not paid in full whose due date has passed, or which the billing system
+    reports overdue, oldest first (for Etusivu). The due date decides as well as the status: the billing
+    system may report it a day late."""
     return list(db.session.scalars(OVERDUE, {"customer_id": customer_id, "day": day}))
 
 

@@ -168,3 +168,27 @@ def test_an_unpaid_invoice_past_its_due_date_is_shown_overdue(client, demo_data)
     late.status = "paid"
     db.session.commit()
     assert "erääntynyt" not in text(client.get(f"/laskut/{late.id}"))
+
+
+def test_an_invoice_the_billing_system_reports_overdue_is_on_etusivu_before_its_due_date(client, demo_data):
+    """Laskut shows the status the billing system reports; Etusivu lists the same invoice."""
+    reported = record_invoice(customer_number="100002", number="ILMOITETTU", status="overdue",
+                              invoice_date=(today() - timedelta(days=3)).isoformat(),
+                              due_date=(today() + timedelta(days=10)).isoformat())
+    logged_in(client, "100002")
+    assert "erääntynyt" in text(client.get(f"/laskut/{reported.id}"))
+    overdue = text(client.get("/")).split('<h2 id="overdue">Erääntyneet laskut</h2>')[1].split("</section>")[0]
+    assert "Lasku ILMOITETTU" in overdue
+
+
+def test_an_invoice_paid_in_part_says_so_on_etusivu_and_laskut(client, demo_data):
+    """Past its due date it is still asked for, but not as if nothing had been paid."""
+    part = record_invoice(customer_number="100002", number="OSITTAIN", status="partially_paid",
+                          invoice_date=(today() - timedelta(days=30)).isoformat(),
+                          due_date=(today() - timedelta(days=1)).isoformat())
+    logged_in(client, "100002")
+    overdue = text(client.get("/")).split('<h2 id="overdue">Erääntyneet laskut</h2>')[1].split("</section>")[0]
+    assert "Lasku OSITTAIN" in overdue and "50,00 €, maksettu osittain, eräpäivä" in overdue
+    assert "osittain maksettu, erääntynyt" in text(client.get(f"/laskut/{part.id}"))
+    row = re.search(r"<tr><td><a[^>]*>OSITTAIN</a>.*?</tr>", client.get("/laskut").text).group(0)
+    assert "osittain maksettu, erääntynyt" in row
