@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.models import Channel, Product, ProductGroup
+from app.models import Channel, MixChoice, Product, ProductGroup, Subscription
 from app.services import DomainError, NotFound, audit
 
 PRODUCT_FIELDS = ("group_id", "code", "name", "description", "term_months", "requires_pay_tv_card", "family",
@@ -98,6 +98,11 @@ def save_product(product: Product | None, price: str, vat: str, **values) -> Pro
     vat_points = _parsed(problems, parse_percent, vat, "vat")
     if db.session.get(ProductGroup, values["group_id"]) is None:
         problems["group_id"] = _l("Choose a product group.")
+    if product is not None and (most := _most_chosen(product)) > (values.get("mix_size") or 0):
+        # A smaller package would hold fewer channels than its customers have: their picker would say
+        # "6 / 3 chosen", and the operator's systems would be sent more channels than the package has.
+        problems["mix_size"] = _l("A customer of this package has chosen %(n)d channels: it cannot be made "
+                                  "smaller than that.", n=most)
     if problems:
         raise DomainError.of(problems)
     created = product is None
@@ -114,6 +119,14 @@ def save_product(product: Product | None, price: str, vat: str, **values) -> Pro
                  price_cents=price_cents, old_price_cents=old_price)
     db.session.commit()
     return product
+
+
+def _most_chosen(product: Product) -> int:
+    """The most channels chosen in one of the product's MIX subscriptions still running or waiting."""
+    per_subscription = (select(func.count(MixChoice.id).label("chosen")).join(MixChoice.subscription)
+                        .where(Subscription.product_id == product.id, Subscription.status.in_(("active", "pending")))
+                        .group_by(MixChoice.subscription_id).subquery())
+    return db.session.scalar(select(func.coalesce(func.max(per_subscription.c.chosen), 0)))
 
 
 def change_price(code: str, price_cents: int, vat_basis_points: int) -> Product:

@@ -59,6 +59,19 @@ def test_bad_product_values_are_refused(admin, field, value, message):
     assert product("SPORT-PLUS").price_cents == 1490
 
 
+def test_a_mix_package_is_not_made_smaller_than_its_customers_choices(admin):
+    """The demo customer has chosen four channels of MIX 6: three would leave the picker saying
+    "4 / 3" and the operator's systems more channels than the package holds."""
+    mix = product("MIX-6")
+    data = {**PRODUCT, "group_id": str(mix.group_id), "code": "MIX-6", "name": mix.name, "price": "16,90",
+            "requires_pay_tv_card": "y", "family": "mix", "rank": str(mix.rank), "mix_size": "3"}
+    response = refused(admin.submit(f"/hallinta/tuotteet/{mix.id}", data))
+    assert "Tämän paketin asiakas on valinnut 4 kanavaa" in response.text
+    assert product("MIX-6").mix_size == 6
+    assert admin.submit(f"/hallinta/tuotteet/{mix.id}", {**data, "mix_size": "4"}).status_code == 303
+    assert product("MIX-6").mix_size == 4
+
+
 def test_every_refusal_of_a_product_comes_at_once(admin):
     """The form's checks (the price and VAT as the catalogue reads them among them) come at once; then the
     catalogue's own (a code taken, a family without a rank, the download address) at once."""
