@@ -48,6 +48,8 @@ class Invoice(db.Model):
         CheckConstraint("gross_cents = net_cents + vat_cents", name="gross_is_net_plus_vat"),
         CheckConstraint("due_date >= invoice_date", name="due_after_invoice_date"),
         Index("ix_invoice_customer_date", "customer_id", "invoice_date"),
+        # A new invoice's reference number is looked for among other customers' (services/invoices.py).
+        Index("ix_invoice_reference", "reference"),
     )
 
 

@@ -4,7 +4,7 @@ The billing system makes the invoices; the portal keeps what it sends (the API's
 that the customer can pay with it (the reference's and the IBAN's checksums, the VAT sums),
 follows its payment status, and shows each invoice to its own customer only.
 """
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date
 
 from sqlalchemy import bindparam, select
@@ -15,7 +15,7 @@ from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import Customer, Invoice, InvoiceLine, InvoicePreferenceRequest
 from app.models.invoice import INVOICE_CHANNELS, UNPAID
-from app.services import DomainError, NotFound, audit, finvoice, outbox, payments
+from app.services import DomainError, NotFound, audit, billing, finvoice, outbox, payments
 from app.validators import CHECK_THE_DATE, YEARS
 
 # What an invoice's lines and totals must agree on, field by field.
@@ -38,6 +38,9 @@ def _problems(values: dict) -> dict:
     for i, line in enumerate(values["lines"]):
         if line["gross_cents"] != line["net_cents"] + line["vat_cents"]:
             problems[f"lines.{i}.gross_cents"] = _l("The amount with VAT is not the amount without VAT plus VAT.")
+        # A cent either way: a billing system may round a line's VAT its own way.
+        if abs(line["vat_cents"] - billing.round_half_up(line["net_cents"] * line["vat_basis_points"], 10_000)) > 1:
+            problems[f"lines.{i}.vat_cents"] = _l("The VAT is not the line's VAT rate of its amount without VAT.")
     for name in TOTALS:
         if values[name] != sum(line[name] for line in values["lines"]):
             problems[name] = _l("The total is not the sum of the lines.")
@@ -64,6 +67,20 @@ def _find(number: str) -> Invoice | None:
                              .where(Invoice.number == number))
 
 
+def _reference_owners(references: set[str]) -> dict[str, set[int]]:
+    """The customers whose invoices already carry each of these reference numbers, in one statement."""
+    owners = defaultdict(set)
+    for reference, customer_id in db.session.execute(
+            select(Invoice.reference, Invoice.customer_id).where(Invoice.reference.in_(references)).distinct()):
+        owners[reference].add(customer_id)
+    return owners
+
+
+# A reference number tells the bank's payment to whom it belongs: one customer's invoices may share one
+# (a customer's standing reference), two customers' may not.
+OTHERS_REFERENCE = _l("Another customer's invoice has this reference number: their payments could not be told apart.")
+
+
 def record(values: dict) -> tuple[Invoice, bool]:
     """The billing system's invoice, with its lines and PDF; returns it and whether it is new.
 
@@ -74,6 +91,10 @@ def record(values: dict) -> tuple[Invoice, bool]:
     customer = db.session.scalar(select(Customer).where(Customer.customer_number == values["customer_number"]))
     if customer is None:
         problems["customer_number"] = _l("There is no customer with this number.")
+    elif "reference" not in problems:
+        reference = payments.compact(values["reference"])
+        if _reference_owners({reference})[reference] - {customer.id}:
+            problems["reference"] = OTHERS_REFERENCE
     if problems:
         raise DomainError.of(problems)
     existing = _find(values["number"])
@@ -122,12 +143,20 @@ def import_finvoice(data: bytes) -> list[tuple[Invoice, bool]]:
     recorded = {i.number: i for i in db.session.scalars(
         select(Invoice).options(selectinload(Invoice.lines), undefer(Invoice.pdf))
         .where(Invoice.number.in_(list(numbers))))}
+    references = {payments.compact(values["reference"]) for values in parsed}
+    owners = _reference_owners(references)
+    in_file = defaultdict(set)  # the file's own customers of each reference number
+    for values in parsed:
+        in_file[payments.compact(values["reference"])].add(values["customer_number"])
     problems = {}
     for i, values in enumerate(parsed):
         found = _problems(values)
         customer, existing = customers.get(values["customer_number"]), recorded.get(values["number"])
+        reference = payments.compact(values["reference"])
         if customer is None:
             found["customer_number"] = _l("There is no customer with this number.")
+        elif "reference" not in found and (owners[reference] - {customer.id} or len(in_file[reference]) > 1):
+            found["reference"] = OTHERS_REFERENCE
         if numbers[values["number"]] > 1:
             found["number"] = _l("The file holds two invoices with this number.")
         if existing is not None and customer is not None and not _same(existing, customer, values):

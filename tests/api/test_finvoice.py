@@ -111,3 +111,20 @@ def test_only_xml_is_taken_and_the_token_needs_invoices_write(client, api, make_
     assert client.post("/api/v1/invoices/finvoice", json={}, headers=api).status_code == 415
     reader = make_token("invoices:read")
     assert post(client, reader, "one.xml").status_code == 403
+
+
+def test_two_customers_invoices_with_one_reference_number_are_refused(client, api):
+    """A payment is told to its invoice by its reference number: one file's invoices of two customers
+    may not share one, nor may an invoice share one already recorded for another customer."""
+    national = (FILES / "two.xml").read_bytes().replace(
+        b'IdentificationSchemeName="ISO">RF09868516259619897', b'IdentificationSchemeName="SPY">868516259619897')
+    response = client.post("/api/v1/invoices/finvoice", data=national, headers={**api, **XML})
+    assert response.status_code == 422
+    assert [field for field in errors(response) if "EpiRemittanceInfoIdentifier" in field]
+    assert not stored("2026-000123") and not stored("2026-000124")
+    assert post(client, api, "one.xml").status_code == 201  # 100002's invoice with that reference
+    other = (FILES / "one.xml").read_bytes().replace(b"<BuyerPartyIdentifier>100002", b"<BuyerPartyIdentifier>100001") \
+        .replace(b"2026-000123", b"2026-000999")
+    refused = client.post("/api/v1/invoices/finvoice", data=other, headers={**api, **XML})
+    assert refused.status_code == 422 and not stored("2026-000999")
+    assert "Toisen asiakkaan laskulla on tämä viitenumero" in " ".join(errors(refused).values())

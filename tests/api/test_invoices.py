@@ -57,6 +57,29 @@ def test_totals_must_be_the_sums_of_the_lines(client, api):
                                                                                             "gross_cents"}
 
 
+def test_a_lines_vat_is_its_rate_of_the_amount_within_a_cent(client, api):
+    lines = invoice()["lines"]
+    wrong = [{**lines[0], "vat_cents": 50, "net_cents": 3950}, lines[1]]  # 50 cents is not 25,5 % of 39,50 €
+    response = client.post("/api/v1/invoices", json=invoice(lines=wrong, net_cents=4747, vat_cents=253), headers=api)
+    assert response.status_code == 422 and {e["field"] for e in response.json["errors"]} == {"lines.0.vat_cents"}
+    # 25,5 % of 31,86 € is 8,12 €: 8,13 € is a cent apart, as another system's rounding may make it.
+    rounded = [{**lines[0], "net_cents": 3186, "vat_cents": 813, "gross_cents": 3999}, lines[1]]
+    assert client.post("/api/v1/invoices", json=invoice(lines=rounded, net_cents=3983, gross_cents=4999),
+                       headers=api).status_code == 201
+
+
+def test_a_reference_number_is_one_customers(client, api):
+    """A customer's invoices may share a standing reference number; another customer's may not."""
+    assert client.post("/api/v1/invoices", json=invoice(), headers=api).status_code == 201
+    own = client.post("/api/v1/invoices", json=invoice(number="2026-000124", invoice_date="2026-12-01",
+                                                       due_date="2026-12-15"), headers=api)
+    assert own.status_code == 201
+    other = client.post("/api/v1/invoices", json=invoice(number="2026-000125", customer_number="100001"), headers=api)
+    assert other.status_code == 422 and other.json["errors"] == [{"field": "reference", "detail": (
+        "Toisen asiakkaan laskulla on tämä viitenumero: heidän maksujaan ei voisi erottaa toisistaan.")}]
+    assert db.session.query(Invoice).filter_by(number="2026-000125").count() == 0
+
+
 def test_a_total_below_zero_is_no_invoice_to_pay(client, api):
     lines = [{**line, **{name: -line[name] for name in ("net_cents", "vat_cents", "gross_cents")}}
              for line in invoice()["lines"]]
