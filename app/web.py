@@ -85,17 +85,18 @@ def _fields_to_fix(form: WTForm) -> int:
 
 
 def render(template: str, block: str | None = None, http_status: int | None = None, alert: str | None = None,
-           **context):
+           new_page: bool = False, **context):
     """The whole page, or only `block` of the same template when htmx asks for a part.
 
     A form on the page with errors makes the answer a 422. An htmx answer also updates the
     layout's status region: the messages of this request, `alert` (an error the page says in its
     own body), and how many fields need attention; and for a GET (htmx moving to another view,
-    such as a product group) the page's title.
+    such as a product group) or a `new_page` (a POST's answer that is a page of its own, such as a
+    receipt) the page's title.
     """
     invalid = [form for form in _forms(context) if form.errors]
     if block and is_partial():
-        title = render_block(template, "title", **context) if request.method == "GET" else None
+        title = render_block(template, "title", **context) if request.method == "GET" or new_page else None
         body = render_block(template, block, **context) + render_template(
             "_status.html", fields=sum(_fields_to_fix(form) for form in invalid), alert=alert,
             title=Markup(title) if title else None)  # noqa: S704 (autoescaped by Jinja)
@@ -116,7 +117,7 @@ def done(message: str | None, url: str, template: str | None = None, block: str 
         flash(message, kind)
     if block and is_partial():
         end_writes()
-        response = render(template, block, **context)
+        response = render(template, block, new_page=push, **context)
         if push:
             response.headers["HX-Push-Url"] = url
         return response

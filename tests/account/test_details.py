@@ -61,6 +61,8 @@ def test_edit_opens_in_place_with_htmx_and_as_a_page_without(logged_in):
     assert "<html" in page.text and 'name="email"' in page.text
     back = logged_in.get("/kayttajatiedot", headers=HTMX)  # Peruuta in place
     assert back.text.lstrip().startswith('<section id="email-section"') and 'name="email"' not in back.text
+    assert back.text.count(" autofocus") == 1 and 'href="/kayttajatiedot/sahkoposti" autofocus' in back.text
+    assert " autofocus" not in logged_in.get("/kayttajatiedot").text  # the page itself moves no focus
 
 
 def test_valid_request_keeps_the_address_and_sends_link_and_notice(logged_in, smtp):

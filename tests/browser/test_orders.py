@@ -45,6 +45,7 @@ def test_100001_orders_upgrades_and_sees_both(browse, demo_data, js):
     page.wait_for_url("**/tilaus/*")
     page.get_by_role("heading", level=1, name="Tilaus").wait_for()
     assert "Kiitos tilauksestasi!" in page.get_by_role("status").inner_text()
+    expect(page).to_have_title(re.compile(r"^Tilaus \d+ – "))  # swapped or loaded, the receipt's own title
     assert clean(page, js)
 
     page.get_by_role("link", name="Tilatut palvelut").first.click()
@@ -55,6 +56,7 @@ def test_100001_orders_upgrades_and_sees_both(browse, demo_data, js):
     assert clean(page, js)
     card(page, "Laajakaista 300M").get_by_role("button", name="Vahvista päivitys").click()
     page.wait_for_url("**/tilaus/*")
+    expect(page).to_have_title(re.compile(r"^Tilaus \d+ – "))
     assert f"päättyi {today():%-d.%-m.%Y}." in page.inner_text("main")
 
     page.get_by_role("navigation", name="Päävalikko").get_by_role("link", name="Tilatut palvelut").click()

@@ -64,6 +64,8 @@ def test_confirming_with_htmx_swaps_in_the_receipt(login):
     assert f"Tilaus {order.id}" in response.text
     assert response.headers["HX-Push-Url"] == f"/tilaus/{order.id}"
     assert '<hx-partial hx-target="#status"' in response.text and "Kiitos tilauksestasi!" in response.text
+    # A page of its own at a new address: its title too, as a load of /tilaus/<n> gives it (WCAG 2.4.2).
+    assert f"<title>Tilaus {order.id} – " in response.text
     assert len(gzip.compress(response.data)) <= 2048
 
 

@@ -115,6 +115,7 @@ def test_with_htmx_the_choice_is_saved_in_place(admin, make_client):
     refusal = client.submit("/kayttajatiedot/hairiotiedotteet", {"outage_notices": "sms"}, page="/kayttajatiedot",
                             htmx=True)
     assert refusal.status_code == 422 and 'id="outage_notices-error"' in refusal.text and "<html" not in refusal.text
+    assert re.search(r'<select [^>]*autofocus[^>]*id="outage_notices"', refusal.text)  # focus to what was refused
     assert customer("100003").outage_notices == "email"
 
 

@@ -20,7 +20,7 @@ from app.i18n import gettext as _
 from app.i18n import remember_language
 from app.models.base import today
 from app.services import accounts, personal_data, profile, subscriptions, two_factor
-from app.web import done, render
+from app.web import done, is_partial, render
 
 
 def account_key() -> str:
@@ -64,7 +64,9 @@ def _details(**extra) -> dict:
 @bp.get("/kayttajatiedot")
 @login_required
 def details():
-    return render("account/details.html", "email_section", **_details())
+    """The page; with htmx its email section alone (Peruuta of the email form), focus back on the
+    control that opened the form."""
+    return render("account/details.html", "email_section", **_details(focus=is_partial()))
 
 
 @bp.route("/kayttajatiedot/sahkoposti", methods=["GET", "POST"])
