@@ -1,7 +1,8 @@
 """Logging in and out, for customers at /kirjaudu and staff at /hallinta/kirjaudu: one form,
 one second step, one logout (app/sessions.py starts and ends the sessions)."""
-from flask import redirect, render_template, request, url_for
+from flask import redirect, request, url_for
 from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
 
 from app import sessions
 from app.blueprints.auth import bp
@@ -99,8 +100,8 @@ def set_password(token: str):
 @login_required
 @limiter.limit("120 per minute", key_func=lambda: f"strength:{current_user.get_id()}")
 def password_strength():
-    """The strength line of a customer's or a staff member's Salasanan vaihto for what has been
-    typed so far: htmx asks as it is typed, so the answer is only that line."""
+    """What the strength line of a customer's or a staff member's Salasanan vaihto says of what has
+    been typed so far: htmx asks as it is typed and puts the answer in the line."""
     typed = request.form.get("new_password", "")
-    return render_template("account/_strength.html",
-                           strength=accounts.new_password_strength(current_user, typed) if typed else None)
+    return render_block("account/_strength.html", "strength",
+                        strength=accounts.new_password_strength(current_user, typed) if typed else None)
