@@ -97,6 +97,7 @@ def test_a_quote_left_open_is_its_own_lines_error_and_the_lines_after_it_are_che
             + "300021;Fine2;33100;;;;;\n")
     response = refused(upload(admin, text))
     assert "Rivi 2: riviä ei voi lukea" in response.text
+    assert '<div class="alert" id="import-errors" tabindex="-1" role="alert" autofocus>' in response.text
     assert "Rivi 3: customer_number" in response.text
     assert "Rivi 4" not in response.text
     crlf = customer_import.preview(text.replace("\n", "\r\n"))
