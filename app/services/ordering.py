@@ -158,6 +158,9 @@ def _offer(customer: Customer, product: Product, held: list[Subscription], day: 
             return Offer(product, ALREADY_SUBSCRIBED)
         if product.family and subscription.product.family == product.family:
             if subscription.product.rank < product.rank:
+                if why := _own_reason(subscription, day):  # no way forward through its upgrade page either
+                    return Offer(product, _l("You have %(product)s. %(reason)s", product=subscription.product.label,
+                                             reason=why))
                 return Offer(product, _l("You have %(product)s: upgrade it instead.",
                                          product=subscription.product.label), subscription)
             return Offer(product, _l(
@@ -277,15 +280,23 @@ def _not_upgradable(subscription: Subscription, day: date, standing: _Standing) 
     """Why this subscription cannot be upgraded now, if it cannot. One whose end the customer has
     asked for (an end agreed, or a termination notice still open) is not: the upgrade would run on
     as if the notice had never been sent."""
-    if subscription.state(day) != "in_force":
-        return NOT_IN_FORCE
+    if reason := _own_reason(subscription, day):
+        return reason
     if standing.waiting:
         return UPGRADE_WAITING
+    if standing.noticed:
+        return TERMINATION_OPEN
+    return None
+
+
+def _own_reason(subscription: Subscription, day: date) -> str | None:
+    """Why the subscription cannot be upgraded, as its own row says (no statement): not in force, or
+    its end agreed. Tilaa asks it of every lower rank it would offer to upgrade."""
+    if subscription.state(day) != "in_force":
+        return NOT_IN_FORCE
     if _agreed_end(subscription):
         return str(_l("This service ends on %(day)s as agreed, so it cannot be upgraded. Our customer service "
                       "can help.", day=i18n.day(subscription.ends_on)))
-    if standing.noticed:
-        return TERMINATION_OPEN
     return None
 
 

@@ -1,10 +1,12 @@
 """Tilaa: the catalog by product group, in both renderings, with the reason for what cannot be ordered."""
 import gzip
+from datetime import timedelta
 
 import pytest
 
 from app.extensions import db
-from app.models import Product, ProductGroup
+from app.models import Product, ProductGroup, Subscription
+from app.models.base import today
 from tests.conftest import HTMX
 from tests.helpers import customer, page_statements, product
 from tests.orders.conftest import text
@@ -54,6 +56,22 @@ def test_what_100001_has_is_not_ordered_again_and_family_offers_upgrade(login):
     subscription_id = _subscription_of("100001", "LAAJAKAISTA-100")
     assert f'href="/tilatut-palvelut/{subscription_id}/paivita"' in page
     assert 'href="/tilaa/LAAJAKAISTA-300"' not in page
+
+
+def test_a_service_ending_as_agreed_is_not_offered_for_upgrading(login):
+    """Its end agreed by a termination notice, it cannot be upgraded: Tilaa says so instead of a link to
+    an upgrade page that would say it, and in as many statements."""
+    client = login()
+    before = page_statements(client, "/tilaa?ryhma=broadband")
+    subscription = db.session.get(Subscription, _subscription_of("100001", "LAAJAKAISTA-100"))
+    subscription.ends_on = today() + timedelta(days=15)
+    db.session.commit()
+    page = text(client.get("/tilaa?ryhma=broadband"))
+    assert f"Sinulla on jo Laajakaista 100M. Tämä palvelu päättyy sovitusti {subscription.ends_on:%-d.%-m.%Y}" in page
+    assert f'href="/tilatut-palvelut/{subscription.id}/paivita"' not in client.get("/tilaa?ryhma=broadband").text
+    review = client.get("/tilaa/LAAJAKAISTA-1000")
+    assert review.status_code == 200 and "Sinulla on jo Laajakaista 100M. Tämä palvelu päättyy" in text(review)
+    assert page_statements(client, "/tilaa?ryhma=broadband") == before
 
 
 def test_pay_channels_need_a_card(login):
