@@ -57,10 +57,13 @@ def _text(parent: Element, path: str) -> str:
     return found.text.strip()
 
 
-def _cents(text: str, hundredths: int = 2) -> int:
+NOT_AN_AMOUNT = _l("Not an amount such as 48,83.")
+
+
+def _cents(text: str, hundredths: int = 2, wrong=NOT_AN_AMOUNT) -> int:
     match = AMOUNT.match(text)
     if match is None:
-        raise _Wrong(_l("Not an amount such as 48,83."))
+        raise _Wrong(wrong)
     sign, whole, fraction = match.groups()
     value = int(whole) * 10 ** hundredths + int((fraction or "").ljust(hundredths, "0"))
     return -value if sign else value
@@ -89,7 +92,8 @@ def _read(parent: Element, elements: dict, where: str, problems: dict) -> dict:
             elif name in AMOUNTS:
                 values[name] = _cents(_text(parent, path))
             elif name == "vat_basis_points":
-                values[name] = _cents(_text(parent, path))  # "25,5" % -> 2550 basis points
+                # "25,5" % -> 2550 basis points
+                values[name] = _cents(_text(parent, path), wrong=_l("Not a VAT rate such as 25,5."))
             else:
                 values[name] = _text(parent, path)
         except _Wrong as wrong:

@@ -128,3 +128,11 @@ def test_two_customers_invoices_with_one_reference_number_are_refused(client, ap
     refused = client.post("/api/v1/invoices/finvoice", data=other, headers={**api, **XML})
     assert refused.status_code == 422 and not stored("2026-000999")
     assert "Toisen asiakkaan laskulla on tämä viitenumero" in " ".join(errors(refused).values())
+
+
+def test_a_vat_rate_that_is_no_rate_is_told_as_a_rate(client, api):
+    wrong = (FILES / "one.xml").read_bytes().replace(b"<RowVatRatePercent>25,5</RowVatRatePercent>",
+                                                     b"<RowVatRatePercent>14,125</RowVatRatePercent>", 1)
+    response = client.post("/api/v1/invoices/finvoice", data=wrong, headers={**api, **XML})
+    assert response.status_code == 422
+    assert errors(response) == {"InvoiceRow[1]/RowVatRatePercent": "Ei arvonlisäverokanta muotoa 25,5."}
