@@ -1,5 +1,5 @@
 """Demo data: the operator of the seed (IPP), its catalog, and four customers and a staff member."""
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -227,7 +227,10 @@ def _subscribe(customer: Customer, product: Product, starts_on: date, ends_on: d
                status: str = "active") -> Subscription:
     subscription = Subscription(customer=customer, product=product, starts_on=starts_on,
                                 ends_on=ends_on, status=status)
+    # Ordered when it began (an upcoming one today), as the console's order list then says.
+    ordered_at = min(datetime.combine(starts_on, time(9), tzinfo=UTC), utcnow())
     db.session.add(Order(customer=customer, product=product, subscription=subscription, status="delivered",
                          idempotency_key=f"demo-{customer.customer_number}-{product.code}",
-                         price_cents=product.price_cents, vat_basis_points=product.vat_basis_points))
+                         price_cents=product.price_cents, vat_basis_points=product.vat_basis_points,
+                         created_at=ordered_at))
     return subscription
