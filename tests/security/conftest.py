@@ -23,7 +23,7 @@ from app.models import (
 )
 from app.models.base import today, utcnow
 from app.security import hash_password
-from app.services import api_tokens, mailboxes, support
+from app.services import api_tokens, mailboxes, payments, support
 from app.services.attachments import Upload
 from tests.helpers import STAFF_TOTP_SECRET, record_invoice, staff_login
 from tests.security.routes import ADMIN, STAFF
@@ -58,7 +58,9 @@ def _objects(customer: Customer, subscription: Subscription, mailbox: Mailbox, a
         contact_phone=customer.phone, subscription_ids=[subscription.id], wished_end_date=today(),
         attachments=[Upload("irtisanominen.pdf", b"%PDF-1.7\n%%EOF\n")]))
     order = db.session.scalar(select(Order).where(Order.customer_id == customer.id))
-    invoice = record_invoice(customer_number=customer.customer_number, number=f"W-{customer.customer_number}")
+    # Each customer's own reference number: one customer's may not be another's (services/invoices.py).
+    invoice = record_invoice(customer_number=customer.customer_number, number=f"W-{customer.customer_number}",
+                             reference=payments.finnish_reference(customer.customer_number))
     return {"subscription_id": subscription.id, "order_id": order.id, "mailbox_id": mailbox.id,
             "alias_id": alias.id, "reference": feedback.reference, "announcement_id": announcement_id,
             "invoice_id": invoice.id, "attachment_id": feedback.attachments[0].id}
