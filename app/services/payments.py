@@ -23,6 +23,15 @@ def compact(text: str) -> str:
     return re.sub(r"\s+", "", text or "").upper()
 
 
+def reference_of(text: str) -> str:
+    """A reference number as stored and compared: compact, without the leading zeros the bank barcode
+    pads it with anyway ("0055113968" and "55113968", "RF940077113962" and "RF9477113962" pay alike)."""
+    value = compact(text)
+    if value.startswith("RF"):
+        return value[:4] + (value[4:].lstrip("0") or "0")
+    return value.lstrip("0") or "0"
+
+
 def finnish_check_digit(base: str) -> int:
     """The check digit of a Finnish reference's base: the digits weighted 7, 3, 1, 7, ... from
     the right, summed; the check digit brings the sum up to the next ten (0 if it is one)."""

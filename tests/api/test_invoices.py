@@ -66,6 +66,14 @@ def test_a_lines_vat_is_its_rate_of_the_amount_within_a_cent(client, api):
     rounded = [{**lines[0], "net_cents": 3186, "vat_cents": 813, "gross_cents": 3999}, lines[1]]
     assert client.post("/api/v1/invoices", json=invoice(lines=rounded, net_cents=3983, gross_cents=4999),
                        headers=api).status_code == 201
+    # 25,5 % of 5,00 € is 1,275 €: 1,29 € and 1,26 € are both a cent and a half away, either sign.
+    for net, vat in ((500, 129), (500, 126), (-500, -126), (-500, -129)):
+        line = {"description": "Maksu", "net_cents": net, "vat_basis_points": 2550, "vat_cents": vat,
+                "gross_cents": net + vat}
+        far = client.post("/api/v1/invoices", json=invoice(number=f"V-{net}-{vat}", lines=[lines[1], line],
+                                                           net_cents=797 + net, vat_cents=203 + vat,
+                                                           gross_cents=1000 + net + vat), headers=api)
+        assert far.status_code == 422 and far.json["errors"][0]["field"] == "lines.1.vat_cents", (net, vat)
 
 
 def test_a_reference_number_is_one_customers(client, api):
@@ -77,7 +85,13 @@ def test_a_reference_number_is_one_customers(client, api):
     other = client.post("/api/v1/invoices", json=invoice(number="2026-000125", customer_number="100001"), headers=api)
     assert other.status_code == 422 and other.json["errors"] == [{"field": "reference", "detail": (
         "Toisen asiakkaan laskulla on tämä viitenumero: heidän maksujaan ei voisi erottaa toisistaan.")}]
-    assert db.session.query(Invoice).filter_by(number="2026-000125").count() == 0
+    # Leading zeros are the same reference: the bank barcode pads it with them anyway.
+    padded = client.post("/api/v1/invoices", json=invoice(number="2026-000126", customer_number="100001",
+                                                          reference="00 86851 62596 19897"), headers=api)
+    assert padded.status_code == 422 and padded.json["errors"][0]["field"] == "reference"
+    assert db.session.query(Invoice).filter(Invoice.number.in_(("2026-000125", "2026-000126"))).count() == 0
+    again = client.post("/api/v1/invoices", json=invoice(reference="0086851 62596 19897"), headers=api)
+    assert again.status_code == 200 and again.json["reference"] == "868516259619897"  # the same invoice again
 
 
 def test_a_total_below_zero_is_no_invoice_to_pay(client, api):
