@@ -127,3 +127,14 @@ def test_a_postal_code_is_taken_without_the_spaces_around_it(client, api):
     """As every text of the API: " 33100 " is 33100."""
     made = client.post("/api/v1/outages", json=outage(postal_codes=[" 33100 "]), headers=api)
     assert made.status_code == 201 and made.json["postal_codes"] == ["33100"]
+
+
+def test_all_customers_is_json_true_or_false_only(client, api):
+    """An outage told to every customer is asked for with true, not with a value that reads as true."""
+    for value in ("yes", "true", 1, "1"):
+        response = client.post("/api/v1/outages", json=outage(all_customers=value, postal_codes=[]), headers=api)
+        assert response.status_code == 422, value
+        assert "all_customers" in {e["field"] for e in response.json["errors"]}, value
+    assert db.session.query(Outage).count() == 0
+    assert client.post("/api/v1/outages", json=outage(all_customers=True, postal_codes=[]),
+                       headers=api).status_code == 201

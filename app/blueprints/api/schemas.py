@@ -58,6 +58,16 @@ class Integer(fields.Integer):
         return super()._validated(value)
 
 
+class Boolean(fields.Boolean):
+    """JSON's true or false: "yes", "true" or 1 is refused, as a number sent as text is (an outage told
+    to every customer is asked for as such, not by a value that happens to read as true)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class QueryInteger(fields.Integer):
     """An integer in the address's query: ASCII digits only (int() would also read other scripts'),
     with a minus sign if it has one, so that -1 is told the field's range, not that it is no number."""
@@ -524,7 +534,7 @@ class OutageInputSchema(Schema):
     description_sv = Text(multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=5000))
     description_en = Text(multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=5000))
     severity = fields.String(load_default="major", validate=validate.OneOf(SEVERITIES))
-    all_customers = fields.Boolean(load_default=False)
+    all_customers = Boolean(load_default=False)
     postal_codes = fields.List(Text(validate=validate.Length(max=10)), load_default=list,
                                validate=validate.Length(max=1000))
     municipalities = fields.List(Text(validate=validate.Length(min=1, max=100)), load_default=list,
