@@ -137,6 +137,7 @@ def test_bad_new_mailbox_is_a_422_with_the_reason_and_nothing_written(matti, loc
     ("bad name!", "lyhyt", ["Käytä vain", "vähintään 12"]),
     ("postmaster", "salasana1234", ["varattu", "liian"]),
     ("", "", ["Kirjoita osoitteen alkuosa ennen @-merkkiä.", "Kirjoita uusi salasana."]),
+    ("a" * 65, "lyhyt", ["2–64", "vähintään 12"]),
 ])
 def test_the_address_and_the_password_are_refused_in_one_answer(matti, local_part, password, messages, htmx):
     before = snapshot()

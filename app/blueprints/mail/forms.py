@@ -19,11 +19,11 @@ class MailForm(Form):
 
 
 def local_part_field(label) -> StringField:
-    """The service checks the address (filled, its characters, free, not reserved), so that its
-    refusal comes with the password's (mailboxes.create_mailbox)."""
-    return StringField(label, validators=[SaidByService(), Length(max=64)],
-                       description=LOCAL_PART_HINT,
-                       render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
+    """The service checks the address (filled, its length, its characters, free, not reserved), so that
+    its refusal comes with the password's (mailboxes.create_mailbox)."""
+    return StringField(label, validators=[SaidByService()], description=LOCAL_PART_HINT,
+                       render_kw={"maxlength": 64, "autocomplete": "off", "autocapitalize": "none",
+                                  "spellcheck": "false"})
 
 
 def date_field(label) -> DayField:
