@@ -54,10 +54,10 @@ def reject(order_id: int, reason: str) -> None:
     A rejected upgrade gives back the subscription it replaced exactly as it was. An order
     whose service has been upgraded since is rejected after the newer order, never before it.
     """
+    order = _open_order(order_id)  # handled already: no reason would change that, so it is said first
     reason = reason.strip()
     if not reason:
         raise DomainError(_l("Write the reason; it goes to the customer."), field="reason")
-    order = _open_order(order_id)
     subscription: Subscription | None = order.subscription
     if subscription is not None and ordering.successor(subscription) is not None:
         raise DomainError(_l("This service has been upgraded since: reject the newer order first."),

@@ -84,8 +84,8 @@ def test_reject_needs_a_reason_and_cancels_the_subscription(admin, smtp):
 
 
 def test_the_reject_page_of_a_handled_order_offers_no_form(admin, make_client):
-    """Handled since the queue was read: the page says so instead of a reason to write in vain; a reason
-    sent from a page opened before comes back refused with what was written."""
+    """Handled since the queue was read: the page says so instead of a reason to write in vain, also
+    to a reason (or none) sent from a page opened before."""
     order = place()
     url = f"/hallinta/tilaukset/{order.id}/hylkaa"
     assert 'name="reason"' in admin.get(url).text
@@ -96,7 +96,10 @@ def test_the_reject_page_of_a_handled_order_offers_no_form(admin, make_client):
     late = admin.post(url, data={"reason": "Myöhässä", "csrf_token": opened_before},
                       headers={"Referer": "http://localhost" + url})
     late = refused(late)
-    assert "Tilaus on jo käsitelty." in late.text and "Myöhässä" in late.text
+    assert "Tilaus on jo käsitelty." in late.text and 'name="reason"' not in late.text
+    empty = refused(admin.post(url, data={"reason": "", "csrf_token": opened_before},
+                               headers={"Referer": "http://localhost" + url}))
+    assert "Tilaus on jo käsitelty." in empty.text and "Kirjoita syy" not in empty.text
     assert db.session.get(Order, order.id).status == "delivered"
 
 

@@ -44,8 +44,7 @@ def order_reject(order_id: int):
         order_queue.reject(order_id, form.reason.data)
         return done(_("The order is rejected and the customer will get the reason by email."),
                     url_for("admin.orders"))
-    return render("admin/order_reject.html", order=order, form=form,
-                  handled=order.status not in order_queue.OPEN and not form.errors)
+    return render("admin/order_reject.html", order=order, form=form, handled=order.status not in order_queue.OPEN)
 
 
 @bp.get("/palautteet", endpoint="inbox")
