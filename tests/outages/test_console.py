@@ -90,6 +90,8 @@ def test_the_forms_own_refusals_and_the_services_come_in_one_answer(admin):
     text = refused(publish(admin, "", postal_codes="331", started_at="2026-11-30T12:00",
                            estimated_fix_at="2026-11-30T10:00")).text
     assert "Postinumero on viisi numeroa: 331" in text and "Arvioitu korjausaika on ennen alkamista." in text
+    text = refused(publish(admin, "", group_ids=["99"])).text  # a group not offered, and no title
+    assert "Valitse annetuista vaihtoehdoista." in text and "Kirjoita otsikko." in text
     assert db.session.query(Outage).count() == 0
 
 

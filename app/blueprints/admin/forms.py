@@ -225,8 +225,7 @@ class OutageForm(Form):
     description_sv = TextAreaField(_l("Description in Swedish"), validators=[Length(max=5000)], render_kw={"rows": 4})
     description_en = TextAreaField(_l("Description in English"), validators=[Length(max=5000)], render_kw={"rows": 4})
     severity = SelectField(_l("Severity"), choices=list(OUTAGE_SEVERITIES.items()), default="major")
-    group_ids = CheckboxesField(_l("Affected services"), coerce=int, validate_choice=False,
-                                    description=_l("None chosen: every service."))
+    group_ids = CheckboxesField(_l("Affected services"), coerce=int, description=_l("None chosen: every service."))
     all_customers = BooleanField(_l("All customers"))
     postal_codes = StringField(_l("Postal codes"), validators=[Length(max=5000)],
                                description=_l("Separated by commas or spaces, e.g. 33100, 33200."))
