@@ -56,14 +56,12 @@ class Preview:
 
 
 def _date(text: str) -> date:
-    """A day as d.m.yyyy or yyyy-mm-dd, in the years every date field takes (`validators.YEARS`)."""
+    """A day as d.m.yyyy or yyyy-mm-dd."""
     for pattern in ("%d.%m.%Y", "%Y-%m-%d"):
         try:
-            day = datetime.strptime(text, pattern).date()
+            return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-        if day.year in YEARS:
-            return day
     raise ValueError(text)
 
 
@@ -119,6 +117,9 @@ def _check(row: Row) -> list[tuple[str, str]]:
             row.since = _date(v["agreements_from"])
         except ValueError:
             problems.append(("agreements_from", str(_l("agreements_from is not a date (d.m.yyyy)"))))
+        else:
+            if row.since.year not in YEARS:  # the years every date field takes (`validators.YEARS`)
+                problems.append(("agreements_from", str(_l("agreements_from is not in the years 1900–2199"))))
     elif row.kinds:
         problems.append(("agreements_from", str(_l("agreements_from is missing"))))
     return problems

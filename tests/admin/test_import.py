@@ -118,8 +118,8 @@ def test_a_file_not_in_utf8_is_refused(admin):
 def test_an_agreement_from_outside_the_years_every_date_takes_is_a_line_error(admin):
     text = HEADER + "300011;Aino;33100;;;;billing;0001-01-01\n300012;Eino;33100;;;;billing;31.12.9999\n"
     response = refused(upload(admin, text))
-    assert "Rivi 2: agreements_from ei ole päivämäärä" in response.text
-    assert "Rivi 3: agreements_from ei ole päivämäärä" in response.text
+    assert "Rivi 2: agreements_from ei ole vuosina 1900–2199" in response.text
+    assert "Rivi 3: agreements_from ei ole vuosina 1900–2199" in response.text
 
 
 def test_missing_columns_and_comma_files(admin):
