@@ -126,7 +126,12 @@ NOT_A_CURSOR = _l("Not a cursor of this API.")
 
 
 class Cursor(fields.String):
-    """Where the previous page ended, opaque to the client (the last customer number, encoded)."""
+    """Where the previous page ended, opaque to the client (the last customer number, encoded). The
+    document says what one looks like (base64url without padding), so that no client sends an empty one."""
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": "^[A-Za-z0-9_-]+$", "minLength": 1, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
