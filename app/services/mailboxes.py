@@ -317,8 +317,11 @@ def _password_refusal(customer: Customer, password: str, address: str):
 
 
 def _forward_targets(mailbox: Mailbox, addresses: list[str]) -> list[str]:
+    """The addresses to forward to, or every way the list is wrong in one answer: addresses that are
+    none, too many, the mailbox itself, unknown ones of its own domain; a loop is looked for once the
+    list is otherwise right."""
     targets: list[str] = []
-    refused = []  # every address the list gets wrong, in one answer
+    refused = []
     for raw in addresses:
         if len(raw) > 254:
             refused.append(str(_l("An email address can be at most 254 characters long.")))
@@ -326,18 +329,15 @@ def _forward_targets(mailbox: Mailbox, addresses: list[str]) -> list[str]:
             refused.append(str(_l("%(address)s is not a valid email address.", address=raw)))
         elif address not in targets:
             targets.append(address)
+    if len(targets) > MAX_FORWARDS:
+        refused.append(str(_l("You can forward to at most %(n)d addresses.", n=MAX_FORWARDS)))
+    own = {mailbox.address} | {a.address for a in mailbox.aliases if a.kind == "alias"}
+    if any(address in own for address in targets):
+        refused.append(str(_l("A mailbox cannot forward to itself.")))
+    refused += [str(_l("There is no address %(address)s.", address=address)) for address in targets
+                if address.endswith("@" + mailbox.domain) and address not in own and not _address_taken(address)]
     if refused:
         raise DomainError(" ".join(dict.fromkeys(refused)), field="addresses")
-    if len(targets) > MAX_FORWARDS:
-        raise DomainError(_l("You can forward to at most %(n)d addresses.", n=MAX_FORWARDS), field="addresses")
-    own = {mailbox.address} | {a.address for a in mailbox.aliases if a.kind == "alias"}
-    for address in targets:
-        if address in own:
-            raise DomainError(_l("A mailbox cannot forward to itself."), field="addresses")
-    domain = mailbox.domain
-    for address in targets:
-        if address.endswith("@" + domain) and not _address_taken(address):
-            raise DomainError(_l("There is no address %(address)s.", address=address), field="addresses")
     _refuse_loop(mailbox, targets, "addresses")
     return targets
 
