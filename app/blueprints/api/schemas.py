@@ -68,6 +68,20 @@ class Boolean(fields.Boolean):
         return value
 
 
+class GroupCodes(fields.List):
+    """Product groups named by their codes, read as their ids: a code of no group is refused on the
+    field, with the body's other refusals (`outages.group_ids`, one statement)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.String(validate=validate.Length(max=40)), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return outages.group_ids(super()._deserialize(value, attr, data, **kwargs))
+        except DomainError as refusal:
+            raise ValidationError(str(refusal.message)) from None
+
+
 class QueryInteger(fields.Integer):
     """An integer in the address's query: ASCII digits only (int() would also read other scripts'),
     with a minus sign if it has one, so that -1 is told the field's range, not that it is no number."""
@@ -544,22 +558,16 @@ class OutageInputSchema(Schema):
                                validate=validate.Length(max=1000))
     municipalities = fields.List(Text(validate=validate.Length(min=1, max=100)), load_default=list,
                                  validate=validate.Length(max=200))
-    groups = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list,
-                         validate=validate.Length(max=50),
-                         metadata={"description": "Codes of the affected product groups; none: every service"})
+    groups = GroupCodes(load_default=list, validate=validate.Length(max=50),
+                        metadata={"description": "Codes of the affected product groups; none: every service"})
     started_at = UTCDateTimeField(required=True)
     estimated_fix_at = UTCDateTimeField(load_default=None, allow_none=True)
 
     @validates_schema(skip_on_field_errors=False)
     def _by_the_outages_rules(self, data: dict, **_kwargs) -> None:
-        """The service's rules of the fields that were read (a place, the estimated fix after the start,
-        groups that exist), so that their refusals come with the fields' own, not after them."""
-        found = outages.refusals(data, data.get("postal_codes"), data.get("municipalities"))
-        try:
-            outages.group_ids(data.get("groups", []))
-        except DomainError as refusal:
-            found.update(refusal.errors)
-        if found:
+        """The service's rules of the fields that were read (a place, the estimated fix after the start),
+        so that their refusals come with the fields' own, not after them."""
+        if found := outages.refusals(data, data.get("postal_codes"), data.get("municipalities")):
             raise ValidationError({field: str(message) for field, message in found.items()})
 
 
