@@ -96,6 +96,13 @@ def _check(customer: Customer, msg: Message) -> None:
         raise DomainError(_l(
             "You have sent %(n)d messages within an hour, which is the most we accept. "
             "Please try again later or call our customer service.", n=MESSAGES_PER_HOUR))
+    if errors := refusals(msg):
+        raise DomainError.of(errors)
+
+
+def refusals(msg: Message) -> dict:
+    """What `send` refuses of a message's fields, by field. The form asks too when its own checks
+    refuse something, so that every refusal comes in one answer."""
     errors = {}
     if msg.topic not in TOPICS:
         errors["topic"] = _l("Choose a topic.")
@@ -122,8 +129,7 @@ def _check(customer: Customer, msg: Message) -> None:
             errors["contact_email"] = _l("Write your email address.")
         if not msg.contact_phone.strip():
             errors["contact_phone"] = _l("Write your phone number.")
-    if errors:
-        raise DomainError.of(errors)
+    return errors
 
 
 def body_problem(body: str, empty: str = _l("Write your message.")):

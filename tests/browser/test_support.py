@@ -17,13 +17,29 @@ def test_customer_asks_gets_an_answer_and_replies(browse, demo_data, js):
     log_in(page)
     from_menu(page, "Asiakaspalvelu")
     page.wait_for_url("**/asiakaspalvelu")
+    page.evaluate("window.samePage = true")  # gone if the browser loads a page
+    # Nothing written and contact asked for: every reason at once, focus on the first.
+    page.get_by_label("Haluan, että minuun otetaan yhteyttä").check()
+    page.get_by_label("Puhelinnumero").fill("")
+    page.get_by_role("button", name="Lähetä", exact=True).click()
+    expect(page.locator("#message-error")).to_contain_text("Kirjoita viestisi.")
+    expect(page.locator("#contact_phone-error")).to_contain_text("Kirjoita puhelinnumerosi.")
+    expect(page.get_by_label("Viesti", exact=True)).to_be_focused()
+    assert page.evaluate("window.samePage === true") is js
     page.get_by_label("Aihe", exact=True).select_option("support")
     page.get_by_label("Viesti", exact=True).fill("Netti pätkii iltaisin.")
+    page.get_by_label("Puhelinnumero").fill("040 123 4567")
     page.get_by_role("button", name="Lähetä", exact=True).click()
     page.wait_for_url("**/asiakaspalvelu/viesti/*")
     feedback = db.session.query(Feedback).one()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Viesti {feedback.reference}")
     expect(page.get_by_role("main")).to_contain_text("Tila: vastaanotettu.")
+    expect(page.get_by_role("status")).to_contain_text(f"viitetunnuksella {feedback.reference}")
+    expect(page).to_have_title(f"Viesti {feedback.reference} – IPP Omahallinta")
+    assert page.evaluate("window.samePage === true") is js  # with JavaScript, in place
+    if js:
+        expect(page.get_by_role("heading", level=1)).to_be_focused()  # the pressed button is gone
+        assert axe_violations(page) == ""
 
     inbox.update(feedback, "answered", "")
     reference = feedback.reference

@@ -1,4 +1,5 @@
 """Asiakaspalvelu (S12, S15, S17): contact details, feedback and the written termination notice."""
+import gzip
 import json
 import re
 from datetime import timedelta
@@ -70,6 +71,31 @@ def test_feedback_is_stored_audited_receipted_and_announced(logged_in, smtp):
     mail = smtp.messages[0]
     assert mail["To"] == "matti.virtanen@example.fi" and message.reference in mail["Subject"]
     assert "Kiitos hyvästä palvelusta!" in mail.get_content()
+
+
+def test_with_htmx_the_new_conversation_replaces_the_page_in_place(logged_in):
+    response = logged_in.submit("/asiakaspalvelu", feedback(message="Kiitos <b>hyvästä</b> palvelusta!"), htmx=True)
+    message = db.session.query(Feedback).one()
+    assert response.status_code == 200 and "<html" not in response.text
+    assert response.headers["HX-Push-Url"] == f"/asiakaspalvelu/viesti/{message.reference}"
+    body = response.text
+    assert '<div id="support">' in body and 'id="conversation"' in body  # the form's target, now the conversation
+    assert f'autofocus>Viesti {message.reference}</h1>' in body  # the pressed button is gone
+    assert f"Viesti {message.reference}" in body.split("<title>")[1]  # the page's new title
+    assert f"Kiitos! Viestisi vastaanotettiin viitetunnuksella {message.reference}." in body
+    assert "Kiitos &lt;b&gt;hyvästä&lt;/b&gt; palvelusta!" in body
+    assert len(gzip.compress(response.data)) <= 2048
+
+
+def test_with_htmx_a_refusal_is_the_form_again_with_every_message(logged_in):
+    data = termination(message="", subscriptions=None, contact_email="", contact_phone="040 12")
+    response = logged_in.submit("/asiakaspalvelu", data, htmx=True)
+    assert response.status_code == 422 and "<html" not in response.text
+    for field in ("message", "subscriptions", "contact_email", "contact_phone"):
+        assert f'id="{field}-error"' in response.text, field
+    assert 'hx-target="#support"' in response.text and 'value="040 12"' in response.text
+    assert "4 kenttää" in response.text  # the status region counts them
+    assert db.session.query(Feedback).count() == 0
 
 
 def test_termination_notice_gets_its_copy_as_the_receipt(logged_in, smtp):
@@ -158,6 +184,9 @@ def test_ten_messages_an_hour(logged_in):
     (lambda: termination(contact_phone=""), "contact_phone", "Kirjoita puhelinnumerosi."),
     (lambda: termination(subscriptions=None), "subscriptions", "Valitse palvelut, jotka haluat irtisanoa."),
     (lambda: termination(subscriptions="abc"), "subscriptions", "Valitse vain omia voimassa olevia palveluitasi."),
+    (lambda: termination(subscriptions="²"), "subscriptions", "Valitse vain omia voimassa olevia palveluitasi."),
+    (lambda: feedback(topic="fault", fault_subscription="²", fault_started_at="2026-11-01T10:00"), "fault_subscription",
+     "Valitse vain omia voimassa olevia palveluitasi."),
     (lambda: termination(wished_end_date=None), "wished_end_date", "Kerro päivä"),
     (lambda: termination(wished_end_date="31.02.2026"), "wished_end_date", "Tarkista päivämäärä."),
     (lambda: termination(wished_end_date=(today() - timedelta(days=1)).isoformat()), "wished_end_date",

@@ -10,8 +10,14 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 from app.forms import AttachmentsField, CheckboxesField, DayField, Form, OperatorTimeField, SelectField, form_key_field
 from app.i18n import lazy_gettext as _l
 from app.labels import TOPICS
+from app.services import support
 from app.services.support import MAX_MESSAGE_LENGTH, Message
 from app.validators import BAD_PHONE, PhoneNumber
+
+
+def _is_id(value: str) -> bool:
+    """A choice's value as the form writes it: ASCII digits (str.isdigit also takes "²", no number)."""
+    return value.isascii() and value.isdigit()
 
 
 def _message_field(label, rows: int) -> TextAreaField:
@@ -56,19 +62,30 @@ class FeedbackForm(Form):
     )
 
     def validate_subscriptions(self, field) -> None:
-        if not all(value.isdigit() for value in field.data or []):
+        if not all(_is_id(value) for value in field.data or []):
             raise ValidationError(_l("Choose only your own services that are in force."))
 
     def validate_fault_subscription(self, field) -> None:
-        if field.data and not field.data.isdigit():
+        if field.data and not _is_id(field.data):
             raise ValidationError(_l("Choose only your own services that are in force."))
 
+    def validate(self, extra_validators=None) -> bool:
+        """A form its own checks refuse is not sent to `support.send`: its rules are asked here, so
+        that a termination's missing services come in the same answer as a mistyped phone number."""
+        valid = super().validate(extra_validators)
+        if not valid:
+            for name, message in support.refusals(self.message_to_send()).items():
+                if not self[name].errors:
+                    self[name].errors.append(message)
+        return valid
+
     def message_to_send(self) -> Message:
+        """The message as written; a choice that is no id (refused on its field) is left out."""
         return Message(
             topic=self.topic.data, message=self.message.data or "", contact_requested=self.contact_requested.data,
             contact_email=self.contact_email.data or "", contact_phone=self.contact_phone.data or "",
-            subscription_ids=[int(i) for i in self.subscriptions.data or []],
+            subscription_ids=[int(i) for i in self.subscriptions.data or [] if _is_id(i)],
             wished_end_date=self.wished_end_date.data,
-            fault_subscription_id=int(self.fault_subscription.data) if self.fault_subscription.data else None,
+            fault_subscription_id=int(f) if _is_id(f := self.fault_subscription.data or "") else None,
             fault_started_at=self.fault_started_at.data, idempotency_key=self.idempotency_key.data or None,
             attachments=self.attachments.data or [])

@@ -25,15 +25,18 @@ def _form(held: list[Subscription]) -> FeedbackForm:
 @login_required
 @takes_files
 def index():
-    """Contact details and the feedback form, with the fields of a termination notice."""
+    """Contact details and the feedback form, with the fields of a termination notice. A message sent
+    is a conversation of its own: its page, pushed in place of this one with htmx."""
     held = subscriptions.subscriptions_of(current_user.customer_id)
     form = _form(held)
     if form.validate_on_submit():
-        feedback = support.send(current_user.customer_id, form.message_to_send())
+        reference = support.send(current_user.customer_id, form.message_to_send()).reference
         return done(_("Thank you! Your message was received with the reference %(ref)s. "
-                      "A receipt is on its way to your email.", ref=feedback.reference),
-                    url_for("support.conversation", reference=feedback.reference))
-    return render("support/index.html", form=form, today_iso=today().isoformat(), now_local=i18n.local_minute(utcnow()),
+                      "A receipt is on its way to your email.", ref=reference),
+                    url_for("support.conversation", reference=reference), "support/conversation.html", "message",
+                    push=True, arrived=True, **_conversation(reference, ReplyForm(formdata=None)))
+    return render("support/index.html", "support", form=form, today_iso=today().isoformat(),
+                  now_local=i18n.local_minute(utcnow()),
                   outages=outages.affecting(current_user.customer, utcnow(), held),
                   conversations=support.conversations_of(current_user.customer_id))
 
