@@ -69,8 +69,8 @@ def refusals(fields: dict, codes: list[str] | None, places: list[str] | None) ->
     if "severity" in fields and fields["severity"] not in SEVERITIES:
         errors["severity"] = _l("Choose the severity.")
     started, fix = fields.get("started_at"), fields.get("estimated_fix_at")
-    if started and fix and fix < started:
-        errors["estimated_fix_at"] = _l("The estimated fix is before the start.")
+    if started and fix and fix <= started:  # a fix at the start is no outage to tell of
+        errors["estimated_fix_at"] = _l("The estimated fix must be after the start.")
     return errors
 
 

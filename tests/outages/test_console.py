@@ -87,9 +87,11 @@ def test_the_forms_own_refusals_and_the_services_come_in_one_answer(admin):
     assert 'id="started_at-error"' in text and "Tarkista aika." in text
     assert "Anna postinumerot tai kunnat tai valitse kaikki asiakkaat." in text
     assert text.count('aria-invalid="true"') == 3
-    text = refused(publish(admin, "", postal_codes="331", started_at="2026-11-30T12:00",
-                           estimated_fix_at="2026-11-30T10:00")).text
-    assert "Postinumero on viisi numeroa: 331" in text and "Arvioitu korjausaika on ennen alkamista." in text
+    for fix in ("2026-11-30T10:00", "2026-11-30T12:00"):  # before the start, at the start
+        text = refused(publish(admin, "", postal_codes="331", started_at="2026-11-30T12:00",
+                               estimated_fix_at=fix)).text
+        assert "Postinumero on viisi numeroa: 331" in text
+        assert "Arvioidun korjausajan on oltava alkamisen jälkeen." in text
     text = refused(publish(admin, "", group_ids=["99"])).text  # a group not offered, and no title
     assert "Valitse annetuista vaihtoehdoista." in text and "Kirjoita otsikko." in text
     assert db.session.query(Outage).count() == 0
