@@ -119,15 +119,29 @@ def _check_dates(valid_from: date | None, valid_until: date | None) -> None:
         raise DomainError(_l("The end date is before the start date."), field="valid_until")
 
 
+# One agreement of a kind at a time: with two, ending "the" connection agreement would leave the
+# other in force, and the customer could still log in and order.
+OVERLAPS = _l("The customer has an agreement of this kind for part of this time already: change that one.")
+
+
+def _overlap(a: tuple, b: tuple) -> bool:
+    """Whether two (kind, valid_from, valid_until) periods of one kind share a day; None is no end."""
+    return a[0] == b[0] and a[1] <= (b[2] or date.max) and b[1] <= (a[2] or date.max)
+
+
 def save_agreement(customer: Customer, agreement_id: int | None, kind: str, valid_from: date,
                    valid_until: date | None) -> Agreement:
     """Add an agreement (no id) or change the customer's own one."""
     _check_dates(valid_from, valid_until)
     if agreement_id is None:
         agreement = Agreement(kind=kind)
-        customer.agreements.append(agreement)
     else:
         agreement = _owned(customer.agreements, agreement_id)
+    if any(_overlap((agreement.kind, valid_from, valid_until), (a.kind, a.valid_from, a.valid_until))
+           for a in customer.agreements if a is not agreement):
+        raise DomainError(OVERLAPS, field="valid_from")
+    if agreement_id is None:
+        customer.agreements.append(agreement)
     agreement.valid_from, agreement.valid_until = valid_from, valid_until
     customer.updated_at = utcnow()
     db.session.flush()
@@ -262,8 +276,11 @@ def changed_since(updated_since: datetime | None, after_number: str | None, limi
 def replace_agreements(customer: Customer, agreements: list[dict]) -> None:
     """The customer's agreements become exactly these ({kind, valid_from, valid_until}), as the
     billing system keeps them; the same list again changes nothing."""
-    problems = {f"agreements.{i}.valid_until": _l("The end date is before the start date.")
-                for i, a in enumerate(agreements) if a.get("valid_until") and a["valid_until"] < a["valid_from"]}
+    periods = [(a["kind"], a["valid_from"], a.get("valid_until")) for a in agreements]
+    problems = {f"agreements.{j}.valid_from": OVERLAPS
+                for j, later in enumerate(periods) if any(_overlap(earlier, later) for earlier in periods[:j])}
+    problems |= {f"agreements.{i}.valid_until": _l("The end date is before the start date.")
+                 for i, (_kind, since, until) in enumerate(periods) if until and until < since}
     if problems:
         raise DomainError.of(problems)
 

@@ -173,6 +173,17 @@ def test_agreements_and_cards(admin):
     assert db.session.query(PayTvCard).filter_by(card_number="0100 5555 77").one().customer_id == cid
 
 
+def test_a_second_agreement_of_a_kind_in_force_at_once_is_refused(admin):
+    matti = db.session.get(Customer, customer_id())
+    url = f"/hallinta/asiakkaat/{matti.id}"
+    before = len(matti.agreements)
+    response = refused(admin.submit(f"{url}/sopimukset", {"new-agreement-kind": "connection",
+                                                          "new-agreement-valid_from": "2030-01-01"}, page=url))
+    assert "Asiakkaalla on jo tämänlaatuinen sopimus osan tästä ajasta" in response.text
+    db.session.expire_all()
+    assert len(db.session.get(Customer, matti.id).agreements) == before
+
+
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_a_refused_row_keeps_what_was_typed_in_its_own_row(admin, htmx):
     """The row's dates as typed, its message above the rows and pointed to by the field; the form that

@@ -202,6 +202,32 @@ def test_agreement_errors_name_their_line(client, api):
     assert [e["field"] for e in rule.json["errors"]] == ["agreements.1.valid_until"]
 
 
+def test_agreements_of_one_kind_may_follow_each_other_but_not_overlap(client, api):
+    """With two in force, ending "the" connection agreement would leave the other: the customer
+    could still log in and order."""
+    ended, following = ({"kind": "connection", "valid_from": "2020-01-01", "valid_until": "2026-06-30"},
+                        {"kind": "connection", "valid_from": "2026-07-01"})
+    overlapping = {"kind": "connection", "valid_from": "2026-06-30"}
+    url = "/api/v1/customers/100001/agreements"
+    refused = client.put(url, json={"agreements": [ended, {"kind": "billing", "valid_from": "2020-01-01"},
+                                                   overlapping]}, headers=api)
+    assert refused.status_code == 422 and [e["field"] for e in refused.json["errors"]] == ["agreements.2.valid_from"]
+    twice = client.put(url, json={"agreements": [following, following]}, headers=api)
+    assert [e["field"] for e in twice.json["errors"]] == ["agreements.1.valid_from"]
+    assert client.put(url, json={"agreements": [ended, following]}, headers=api).status_code == 200
+    added = client.post(url, json={"kind": "connection", "valid_from": "2027-01-01"}, headers=api)
+    assert added.status_code == 422 and [e["field"] for e in added.json["errors"]] == ["valid_from"]
+    assert "for part of this time" in client.post(url, json={"kind": "connection", "valid_from": "2026-06-01"},
+                                                  headers={**api, "Accept-Language": "en"}).json["errors"][0]["detail"]
+    assert client.post(url, json={"kind": "service", "valid_from": "2027-01-01"}, headers=api).status_code == 201
+    agreement = next(a for a in client.get(url, headers=api).json["agreements"] if a["valid_until"])
+    stretched = client.post(f"{url}/{agreement['id']}/end", json={"valid_until": "2026-07-01"}, headers=api)
+    assert stretched.status_code == 422
+    kept = [(a["kind"], a["valid_from"], a["valid_until"]) for a in client.get(url, headers=api).json["agreements"]]
+    assert kept == [("connection", "2020-01-01", "2026-06-30"), ("connection", "2026-07-01", None),
+                    ("service", "2027-01-01", None)]
+
+
 def _cards(response) -> list[dict]:
     """The cards of an answer without the ids the portal gave them."""
     return [{k: v for k, v in card.items() if k != "id"} for card in response.json["pay_tv_cards"]]
@@ -248,7 +274,7 @@ def test_a_list_read_can_be_sent_back_as_it_is(client, api):
 
 
 def test_one_agreement_is_added_ended_and_deleted_by_its_id(client, api):
-    url = "/api/v1/customers/100002/agreements"
+    url = "/api/v1/customers/100004/agreements"
     added = client.post(url, json={"kind": "billing", "valid_from": "2026-12-01"}, headers=api)
     assert added.status_code == 201 and added.json["valid_until"] is None
     agreement = added.json["id"]
@@ -262,7 +288,7 @@ def test_one_agreement_is_added_ended_and_deleted_by_its_id(client, api):
     assert all(a["id"] != agreement for a in client.get(url, headers=api).json["agreements"])
     assert client.delete(f"{url}/{agreement}", headers=api).status_code == 404
     actions = [e.action for e in db.session.query(AuditEvent).filter(
-        AuditEvent.customer_id == customer("100002").id).order_by(AuditEvent.id)]
+        AuditEvent.customer_id == customer("100004").id).order_by(AuditEvent.id)]
     assert actions[-3:] == ["agreement.saved", "agreement.saved", "agreement.deleted"]
     assert {e.actor_name for e in db.session.query(AuditEvent).filter(AuditEvent.action.like("agreement.%"))} == {
         "API: Laskutus"}
@@ -293,10 +319,10 @@ def test_a_row_is_reached_only_through_its_own_customer(client, api):
 
 def test_a_single_change_moves_the_customer_into_updated_since(client, api):
     later = utcnow()
-    client.post("/api/v1/customers/100002/agreements", json={"kind": "service", "valid_from": "2026-12-01"},
+    client.post("/api/v1/customers/100004/agreements", json={"kind": "service", "valid_from": "2026-12-01"},
                 headers=api)
     page = client.get("/api/v1/customers", query_string={"updated_since": later.isoformat()}, headers=api).json
-    assert [c["customer_number"] for c in page["items"]] == ["100002"]
+    assert [c["customer_number"] for c in page["items"]] == ["100004"]
 
 
 def test_subscriptions_are_read(client, api):

@@ -7,7 +7,7 @@ from tests.helpers import count
 
 # (url, body, another body, the rows the first one adds)
 CREATING = [
-    ("/api/v1/customers/100002/agreements", {"kind": "billing", "valid_from": "2026-12-01"},
+    ("/api/v1/customers/100004/agreements", {"kind": "billing", "valid_from": "2026-12-01"},
      {"kind": "service", "valid_from": "2026-12-01"}, Agreement),
     ("/api/v1/customers/100002/pay-tv-cards", {"card_number": "0100 5555 0001", "valid_until": "2028-12-31"},
      {"card_number": "0100 5555 0002", "valid_until": "2028-12-31"}, PayTvCard),
@@ -34,7 +34,7 @@ def test_a_retry_gets_the_first_answer_and_another_request_is_refused(client, ap
 def test_a_retry_that_writes_the_same_json_another_way_is_the_same_request(client, api):
     """Keys in another order, other spacing: the same object, so the first answer, not a refusal."""
     headers = {**api, "Idempotency-Key": "reordered", "Content-Type": "application/json"}
-    url = "/api/v1/customers/100002/agreements"
+    url = "/api/v1/customers/100004/agreements"
     before = count(Agreement)
     first = client.post(url, data='{"kind": "billing", "valid_from": "2026-12-01"}', headers=headers)
     again = client.post(url, data='{"valid_from":"2026-12-01",\n "kind":"billing"}', headers=headers)
@@ -48,7 +48,7 @@ def test_a_key_of_spaces_is_refused_not_ignored(client, api):
     """Ignored, it would let the retry it was sent for add a second agreement."""
     before = count(Agreement)
     for _ in range(2):
-        response = client.post("/api/v1/customers/100002/agreements",
+        response = client.post("/api/v1/customers/100004/agreements",
                                json={"kind": "billing", "valid_from": "2026-12-01"},
                                headers={**api, "Idempotency-Key": "   ", "Accept-Language": "en"})
         assert response.status_code == 400 and response.json["detail"] == "The Idempotency-Key is empty."
@@ -57,9 +57,9 @@ def test_a_key_of_spaces_is_refused_not_ignored(client, api):
 
 def test_keys_are_per_token(client, make_token, demo_data):
     """Two systems that happen to choose the same key do not get each other's answers."""
-    url, key = "/api/v1/customers/100002/agreements", {"Idempotency-Key": "1"}
+    url, key = "/api/v1/customers/100004/agreements", {"Idempotency-Key": "1"}
     first = client.post(url, json={"kind": "billing", "valid_from": "2026-12-01"}, headers={**make_token(), **key})
-    other = client.post(url, json={"kind": "billing", "valid_from": "2026-12-01"},
+    other = client.post(url, json={"kind": "service", "valid_from": "2026-12-01"},
                         headers={**make_token(name="Verkko"), **key})
     assert first.status_code == other.status_code == 201 and first.json["id"] != other.json["id"]
 
