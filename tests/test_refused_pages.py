@@ -39,6 +39,29 @@ def test_an_address_that_only_takes_forms_sends_back_to_the_page_the_form_was_on
     assert "aria-invalid" in client.get("/sahkoposti").text
 
 
+def test_the_page_is_shown_while_another_writer_commits(client, demo_data, monkeypatch):
+    """The GET that shows it also removes it: on SQLite that write failed at once (a 503) when another
+    request had committed a change since the GET's first read."""
+    client.login()
+    refuse_feedback(client)
+    take = refused_pages.take
+
+    def take_while_another_writes(*args):
+        db.session.execute(db.select(RefusedPage.token))  # the GET has read
+        other = db.engine.raw_connection()  # another request's connection, committing its change now
+        try:
+            other.cursor().execute("UPDATE customer SET phone = '+358401234599' WHERE customer_number = '100002'")
+            other.commit()
+        finally:
+            other.close()
+        return take(*args)
+
+    monkeypatch.setattr(refused_pages, "take", take_while_another_writes)
+    shown = client.get("/asiakaspalvelu")
+    assert shown.status_code == 200 and 'id="topic-error"' in shown.text
+    assert count(RefusedPage) == 0
+
+
 def test_the_page_is_for_its_own_address_and_session_only(client, make_client, demo_data):
     client.login()
     other = make_client()

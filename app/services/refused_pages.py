@@ -13,6 +13,7 @@ from sqlalchemy import delete
 from app.extensions import db
 from app.models import RefusedPage
 from app.models.base import utcnow
+from app.sqlite import writing
 
 # Long enough for a slow connection to follow the redirect; the typed text goes with it.
 KEPT_FOR = timedelta(minutes=10)
@@ -45,9 +46,10 @@ def _forget_stale() -> None:
 
 def take(token: str, path: str) -> str | None:
     """The page kept under `token`, once, if it is for `path` and still fresh."""
-    kept = db.session.execute(delete(RefusedPage).where(RefusedPage.token == token)
-                              .returning(RefusedPage.path, RefusedPage.body, RefusedPage.created_at)).first()
-    db.session.commit()
+    with writing():  # a GET's write: on SQLite it waits for other writers instead of failing (a 503)
+        kept = db.session.execute(delete(RefusedPage).where(RefusedPage.token == token)
+                                  .returning(RefusedPage.path, RefusedPage.body, RefusedPage.created_at)).first()
+        db.session.commit()
     if kept is None or kept.path != path or kept.created_at < utcnow() - KEPT_FOR:
         return None
     return kept.body
