@@ -20,7 +20,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from app.i18n import lazy_gettext as _l
+from app.models import InvoiceLine
 from app.services import DomainError
+from app.validators import CONTROL_CHARACTERS, has_control_characters
 
 # Where each field of the portal's invoice is in a Finvoice, so that an error names the element.
 ELEMENTS = {
@@ -50,11 +52,22 @@ class _Wrong(Exception):
         self.message = message
 
 
+# The longest text of an element the portal keeps (an invoice line's column), as the API's JSON takes it.
+LONGEST = {"ArticleName": InvoiceLine.__table__.c.description.type.length}
+
+
 def _text(parent: Element, path: str) -> str:
+    """An element's text, by the rules of a text the API's JSON sends: without the spaces around it,
+    no control characters (a right-to-left override would turn a line round on Laskut)."""
     found = parent.find(path)
     if found is None or not (found.text or "").strip():
         raise _Wrong(_l("The element is missing or empty."))
-    return found.text.strip()
+    text = found.text.strip()
+    if has_control_characters(text):
+        raise _Wrong(CONTROL_CHARACTERS)
+    if len(text) > LONGEST.get(path, len(text)):
+        raise _Wrong(_l("At most %(n)d characters.", n=LONGEST[path]))
+    return text
 
 
 NOT_AN_AMOUNT = _l("Not an amount such as 48,83.")

@@ -136,3 +136,25 @@ def test_a_vat_rate_that_is_no_rate_is_told_as_a_rate(client, api):
     response = client.post("/api/v1/invoices/finvoice", data=wrong, headers={**api, **XML})
     assert response.status_code == 422
     assert errors(response) == {"InvoiceRow[1]/RowVatRatePercent": "Ei arvonlisäverokanta muotoa 25,5."}
+
+
+@pytest.mark.parametrize("name,told", [
+    ("A&#x202e;B", "Poista tekstistä ohjausmerkit."), ("A&#x2028;B", "Poista tekstistä ohjausmerkit."),
+    ("A&#x85;B", "Poista tekstistä ohjausmerkit."), ("A&#xfeff;B", "Poista tekstistä ohjausmerkit."),
+    ("A&#xa;B", "Poista tekstistä ohjausmerkit."), ("A&#x9;B", "Poista tekstistä ohjausmerkit."),
+    ("x" * 201, "Enintään 200 merkkiä."),
+])
+def test_a_row_name_is_text_by_the_rules_of_the_json_invoice(client, api, name, told):
+    """The JSON POST refuses these in a line's description; the Finvoice import stored and showed them."""
+    wrong = (FILES / "one.xml").read_bytes().replace(b"<ArticleName>Reititinvuokra<",
+                                                     f"<ArticleName>{name}<".encode(), 1)
+    response = client.post("/api/v1/invoices/finvoice", data=wrong, headers={**api, **XML})
+    assert response.status_code == 422 and errors(response) == {"InvoiceRow[2]/ArticleName": told}
+    assert not stored("2026-000123")
+
+
+def test_a_row_name_of_the_longest_length_with_spaces_around_is_taken(client, api):
+    taken = (FILES / "one.xml").read_bytes().replace(b"<ArticleName>Reititinvuokra<",
+                                                     f"<ArticleName>  {'x' * 200}\n<".encode(), 1)
+    response = client.post("/api/v1/invoices/finvoice", data=taken, headers={**api, **XML})
+    assert response.status_code == 201 and response.json["items"][0]["lines"][1]["description"] == "x" * 200
