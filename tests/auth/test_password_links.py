@@ -1,7 +1,9 @@
 """Forgotten password and invitation links: sent by email, valid for a while, usable once."""
+from datetime import timedelta
 
 from app.extensions import db
-from app.models import Account, Customer, OutboxMessage
+from app.models import Account, AuditEvent, Customer, OutboxMessage
+from app.models.base import utcnow
 from app.services import accounts
 from tests.helpers import deliver_all, emailed_link, refused
 
@@ -13,6 +15,22 @@ def test_reset_answers_the_same_for_known_and_unknown_addresses(client, demo_dat
     assert client.get("/kirjaudu").text.count("linkki") >= 1
     deliver_all()
     assert db.session.query(OutboxMessage).filter_by(topic="password_reset").count() == 1
+
+
+def test_one_account_gets_at_most_three_reset_links_an_hour_however_many_ask(client, demo_data):
+    """The form's limit is per address: from a few addresses anyone could fill a customer's inbox."""
+    for n in range(5):
+        answer = client.submit("/unohtunut-salasana", {"login": "matti.virtanen@example.fi"},
+                               environ_base={"REMOTE_ADDR": f"192.0.2.{n}"})
+        assert answer.status_code == 303
+    deliver_all()
+    assert db.session.query(OutboxMessage).filter_by(topic="password_reset").count() == 3
+    db.session.query(AuditEvent).filter_by(action="password.reset_requested").update(
+        {AuditEvent.at: utcnow() - timedelta(hours=1, seconds=1)})
+    db.session.commit()
+    accounts.request_password_reset("100001")  # an hour later, one more
+    deliver_all()
+    assert db.session.query(OutboxMessage).filter_by(topic="password_reset").count() == 4
 
 
 def test_reset_link_sets_a_new_password_once(client, make_client, demo_data):
