@@ -1,4 +1,5 @@
 """Customer records as the staff keep them: search, contact details, agreements, cards, closing."""
+import json
 from datetime import date, datetime
 
 from flask_sqlalchemy.pagination import Pagination
@@ -97,10 +98,19 @@ def history(customer_id: int) -> dict:
     }
 
 
-def update_contact(customer: Customer, **values) -> None:
+def shown(customer: Customer) -> str:
+    """The contact details as a form shows them, for `update_contact`'s `shown`."""
+    return json.dumps({name: getattr(customer, name) for name in CONTACT_FIELDS})
+
+
+def update_contact(customer: Customer, shown: dict | None = None, **values) -> None:
+    """The contact details as the staff wrote them. With `shown` (the details the form was drawn with) a
+    field left as it was is not written: a change made meanwhile (the API, another tab) stays."""
     values["email"] = (values.get("email") or "").strip().lower() or None
+    if shown is not None:
+        values = {k: v for k, v in values.items() if (v or None) != (shown.get(k) or None)}
     changed = {k: v for k, v in values.items() if k in CONTACT_FIELDS and getattr(customer, k) != v}
-    if values["email"] and db.session.scalar(
+    if values.get("email") and db.session.scalar(
             select(Customer.id).where(Customer.email == values["email"], Customer.id != customer.id)):
         raise DomainError(_l("Another customer has this email address."), field="email")
     if "email" in changed and customer.email:

@@ -1,4 +1,6 @@
 """Asiakkaat: search, the customer's page, edits, links, two-factor reset, closing."""
+import html
+import json
 import re
 from datetime import date
 
@@ -130,6 +132,24 @@ def test_a_staff_change_of_the_email_tells_the_old_address(admin, smtp):
     assert notice["Subject"] == "E-postadressen för ditt Omahallinta-konto har bytts"  # the customer's new language
     assert "matti@example.fi" not in notice.get_content()  # the new address is not told to the old one
     assert db.session.get(Customer, customer_id()).email == "matti@example.fi"
+
+
+def test_a_change_made_while_the_form_was_open_stays_where_the_form_left_the_field(admin):
+    """The API (or another tab) moved the customer while the staff corrected the name: saving the name
+    does not put the old street address back; a field the staff changed is written."""
+    url = f"/hallinta/asiakkaat/{customer_id()}/muokkaa"
+    page = admin.get(url).text
+    shown = html.unescape(re.search(r'<input[^>]* name="shown"[^>]* value="([^"]*)"', page).group(1))
+    assert json.loads(shown)["street_address"] == "Hämeenkatu 10 A 5"
+    customer = db.session.get(Customer, customer_id())
+    customers.update_contact(customer, **{**CONTACT, "street_address": "API-katu 99", "phone": "+358 40 1234567"})
+    response = admin.submit(url, {**CONTACT, "name": "Matti Ville Virtanen", "city": "Nokia", "shown": shown})
+    assert response.status_code == 303
+    db.session.expire_all()
+    customer = db.session.get(Customer, customer_id())
+    assert (customer.name, customer.street_address, customer.city) == ("Matti Ville Virtanen", "API-katu 99", "Nokia")
+    event = db.session.query(AuditEvent).filter_by(action="customer.updated").order_by(AuditEvent.id.desc()).first()
+    assert event.details["fields"] == ["city", "name"]
 
 
 def test_edit_refuses_another_customers_email(admin):

@@ -45,8 +45,10 @@ def customer_edit(customer_id: int):
     customer = customers.get(customer_id)
     form = CustomerForm(obj=customer)
     if form.validate_on_submit():
-        customers.update_contact(customer, **{k: v for k, v in form.data.items() if k != "csrf_token"})
+        customers.update_contact(customer, form.shown_contact(), **form.contact())
         return _saved(customer, _("The customer's details are saved."))
+    if not form.shown.data:
+        form.shown.data = customers.shown(customer)
     return render("admin/customer_edit.html", customer=customer, form=form)
 
 

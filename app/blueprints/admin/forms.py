@@ -1,3 +1,4 @@
+import json
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -30,7 +31,7 @@ from app.forms import (
 )
 from app.i18n import lazy_gettext as _l
 from app.labels import AGREEMENT_KINDS, FEEDBACK_STATUSES, LANGUAGES, OUTAGE_SEVERITIES
-from app.services import DomainError, api_tokens, billing, catalog_admin, outages
+from app.services import DomainError, api_tokens, billing, catalog_admin, customers, outages
 from app.validators import BAD_PHONE, MailDomain, PhoneNumber, PostalCode, Utf8Text
 
 
@@ -44,6 +45,19 @@ class CustomerForm(Form):
     email = EmailField(_l("Email address"), validators=[
         Optional(), Email(message=_l("Check the email address."), check_deliverability=False), Length(max=254)])
     locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()))
+    # The details as the form showed them (`customers.shown`), so that a field left as it was is not written.
+    shown = HiddenField()
+
+    def contact(self) -> dict:
+        return {name: self[name].data for name in customers.CONTACT_FIELDS}
+
+    def shown_contact(self) -> dict | None:
+        """The details the form was drawn with; None if the field was not sent as the page wrote it."""
+        try:
+            shown = json.loads(self.shown.data or "")
+        except ValueError:
+            return None
+        return shown if isinstance(shown, dict) else None
 
 
 class AgreementForm(Form):
