@@ -55,9 +55,9 @@ def after_password(account: Account, next_url: str, welcome: str | None = None):
     An account that may not have a session (a customer without a valid agreement who has just
     set a password through a link) is sent to the login page with the reason.
     """
-    if not accounts.may_have_session(account):
+    if (reason := accounts.session_refusal(account)) is not None:
         session.clear()
-        flash(accounts.NO_AGREEMENT, "error")
+        flash(reason, "error")
         return redirect(login_page(account), 303)
     if account.totp_enabled or account.is_staff:
         session.clear()  # nothing planted before login survives it

@@ -27,6 +27,7 @@ WRONG_PASSWORD = {"password": _l("The password is wrong."), "current_password": 
                   "account_password": _l("The account password is wrong.")}
 NO_AGREEMENT = _l("Logging in requires a valid connection or service agreement. Please call our customer service.")
 CLOSED = _l("The customer's account is closed: a closed customer cannot log in.")
+ACCOUNT_CLOSED = _l("Your customer account is closed, so you cannot log in. Please call our customer service.")
 
 
 def find_account(login: str) -> Account | None:
@@ -64,21 +65,26 @@ def authenticate(login: str, password: str, address: str | None = None, staff: b
     return account
 
 
-def check_may_have_session(account: Account) -> None:
-    """The one rule of who may have a session: staff, and customers with a valid connection or
-    service agreement (seed S1). Every way into a session (login, second step, reset and
-    invitation links) and every request of a session asks this."""
+def session_refusal(account: Account):
+    """Why the account may not have a session, or None. The one rule of who may: staff, and customers
+    of an open account with a valid connection or service agreement (seed S1)."""
     customer = account.customer
-    if customer is not None and not customer.may_log_in(today()):
-        raise DomainError(NO_AGREEMENT)
+    if customer is None:
+        return None
+    if customer.status != "active":
+        return ACCOUNT_CLOSED
+    return None if customer.may_log_in(today()) else NO_AGREEMENT
+
+
+def check_may_have_session(account: Account) -> None:
+    """Every way into a session (login, second step, reset and invitation links) and every request
+    of a session asks this."""
+    if (reason := session_refusal(account)) is not None:
+        raise DomainError(reason)
 
 
 def may_have_session(account: Account) -> bool:
-    try:
-        check_may_have_session(account)
-    except DomainError:
-        return False
-    return True
+    return session_refusal(account) is None
 
 
 def check_password(account: Account, password: str, field: str = "password", address: str | None = None) -> None:

@@ -39,6 +39,15 @@ def test_a_reset_link_sets_the_password_but_starts_no_session_without_an_agreeme
     assert "voimassa olevaa liittymä- tai palvelusopimusta" in page.text
 
 
+def test_a_closed_customer_is_told_the_account_is_closed_not_that_an_agreement_is_missing(client, demo_data):
+    closed = customer("100002")  # agreements in force
+    closed.status = "closed"
+    db.session.commit()
+    page = refused(client.submit("/kirjaudu", {"login": "100002", "password": PASSWORDS["100002"]})).text
+    assert "Asiakkuutesi on suljettu" in page and "palvelusopimusta. Ota yhteyttä" not in page
+    assert not logged_in(client)
+
+
 def test_an_invitation_starts_no_session_without_an_agreement(client, runner, demo_data):
     account = customer("100004").account
     account.password_hash = None
