@@ -65,11 +65,27 @@ def has_control_characters(value: str, multiline: bool = False) -> bool:
 
 def normalise_email(value: str) -> str | None:
     """One plain address in lower case, or None. No display name, no quoted local part and no
-    list: `a,b@example.fi` is not an address, so it can never become two recipients."""
+    list: `a,b@example.fi` is not an address, so it can never become two recipients. ASCII only:
+    an address with other letters needs SMTPUTF8 of every server on the way, and its email (a
+    confirmation link, a receipt) would not arrive."""
+    if not value.isascii():
+        return None
     try:
-        return validate_email(value, check_deliverability=False).normalized.lower()
+        return validate_email(value, check_deliverability=False, allow_smtputf8=False).normalized.lower()
     except EmailNotValidError:
         return None
+
+
+CHECK_THE_EMAIL = _l("Check the email address.")
+NOT_ASCII_EMAIL = _l("Check the email address: letters such as ä, ö and å cannot be in one.")
+
+
+class EmailAddress:
+    """A form's email address: one the portal can send to (`normalise_email`)."""
+
+    def __call__(self, form, field) -> None:
+        if field.data and normalise_email(field.data) is None:
+            raise ValidationError(CHECK_THE_EMAIL if field.data.isascii() else NOT_ASCII_EMAIL)
 
 
 # 6–20 ASCII digits, a space or a dash allowed between any two, as a number is printed on a card.

@@ -176,6 +176,8 @@ def test_ten_messages_an_hour(logged_in):
     (lambda: feedback(contact_requested="y", contact_email="not-an-address"), "contact_email",
      "Tarkista sähköpostiosoite."),
     (lambda: feedback(contact_requested="y", contact_email=""), "contact_email", "Kirjoita sähköpostiosoitteesi."),
+    (lambda: feedback(contact_requested="y", contact_email="matti+😀@example.fi"), "contact_email",
+     "Tarkista sähköpostiosoite: siinä ei voi olla kirjaimia"),
     (lambda: feedback(contact_requested="y", contact_phone="040 12"), "contact_phone", "Tarkista puhelinnumero"),
     (lambda: feedback(contact_requested="y", contact_phone="abc"), "contact_phone", "Tarkista puhelinnumero"),
     (lambda: feedback(contact_requested="y", contact_phone=""), "contact_phone", "Kirjoita puhelinnumerosi."),

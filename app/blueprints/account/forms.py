@@ -1,9 +1,10 @@
 from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import Email, InputRequired, Length
+from wtforms.validators import InputRequired, Length
 
 from app.forms import Form, SelectField, code_field, new_password_field
 from app.i18n import lazy_gettext as _l
 from app.labels import LANGUAGES, OUTAGE_NOTICE_CHANNELS
+from app.validators import EmailAddress
 
 
 def current_password_field(description=None) -> PasswordField:
@@ -25,7 +26,7 @@ class EmailChangeForm(Form):
         _l("New email address"),
         validators=[InputRequired(message=_l("Write your new email address.")),
                     Length(max=254, message=_l("The address can be at most %(max)d characters long.")),
-                    Email(message=_l("Check the email address."), check_deliverability=False)],
+                    EmailAddress()],
         render_kw={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"},
     )
     password = current_password_field(_l("We ask for it to make sure it is you."))

@@ -11,7 +11,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -32,7 +31,7 @@ from app.forms import (
 from app.i18n import lazy_gettext as _l
 from app.labels import AGREEMENT_KINDS, FEEDBACK_STATUSES, LANGUAGES, OUTAGE_SEVERITIES
 from app.services import DomainError, api_tokens, billing, catalog_admin, customers, outages
-from app.validators import BAD_PHONE, MailDomain, PhoneNumber, PostalCode, Utf8Text
+from app.validators import BAD_PHONE, EmailAddress, MailDomain, PhoneNumber, PostalCode, Utf8Text
 
 
 class CustomerForm(Form):
@@ -43,7 +42,7 @@ class CustomerForm(Form):
     phone = StringField(_l("Phone"), validators=[Length(max=40, message=BAD_PHONE), PhoneNumber()],
                         render_kw={"type": "tel"})
     email = EmailField(_l("Email address"), validators=[
-        Optional(), Email(message=_l("Check the email address."), check_deliverability=False), Length(max=254)])
+        Optional(), EmailAddress(), Length(max=254)])
     locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()))
     # The details as the form showed them (`customers.shown`), so that a field left as it was is not written.
     shown = HiddenField()
@@ -280,7 +279,7 @@ class OperatorForm(Form):
     hours_en = StringField(_l("Opening hours in English"), validators=[Length(max=200)],
                            description=_l("Empty: the Finnish text is shown."))
     email = EmailField(_l("Customer service email"), validators=[
-        Optional(), Email(message=_l("Check the email address."), check_deliverability=False), Length(max=254)])
+        Optional(), EmailAddress(), Length(max=254)])
     mail_domain = StringField(_l("Mail domain"), validators=[InputRequired(message=_l("Write the domain.")),
                                                              Length(max=190), MailDomain()],
                               description=_l("The customers' mailboxes are under this domain."))

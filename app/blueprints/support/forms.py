@@ -5,14 +5,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app.forms import AttachmentsField, CheckboxesField, DayField, Form, OperatorTimeField, SelectField, form_key_field
 from app.i18n import lazy_gettext as _l
 from app.labels import TOPICS
 from app.services import support
 from app.services.support import MAX_MESSAGE_LENGTH, Message
-from app.validators import BAD_PHONE, PhoneNumber
+from app.validators import BAD_PHONE, EmailAddress, PhoneNumber
 
 
 def _is_id(value: str) -> bool:
@@ -51,7 +51,7 @@ class FeedbackForm(Form):
     contact_email = EmailField(
         _l("Email address"),
         validators=[Optional(), Length(max=254, message=_l("The address can be at most %(max)d characters long.")),
-                    Email(message=_l("Check the email address."), check_deliverability=False)],
+                    EmailAddress()],
         render_kw={"autocomplete": "email"},
     )
     contact_phone = StringField(
