@@ -4,9 +4,14 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from app.extensions import db
+from app.models import Product, Subscription
 from app.models.base import today
+from app.services import ordering
 from tests.browser.conftest import axe_violations_without_js, log_in
+from tests.helpers import customer_id
 
 JS = pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
 
@@ -95,4 +100,22 @@ def test_ordering_is_refused_with_the_reason(browse, demo_data, js, login, passw
     page.goto(f"/tilaa/{code}")
     assert reason in page.inner_text("main")
     assert page.get_by_role("button", name="Vahvista tilaus").count() == 0
+    assert clean(page, js)
+
+
+@JS
+def test_an_upgrade_made_meanwhile_is_refused_with_focus_on_the_reason(browse, demo_data, js):
+    """The page was opened before another tab upgraded the service: the refusal replaces the button
+    that was pressed, so focus goes to what it says (it fell to the page's start)."""
+    page = browse(js=js)
+    log_in(page)
+    subscription = db.session.scalar(select(Subscription.id).join(Subscription.product).where(
+        Subscription.customer_id == customer_id(), Product.code == "LAAJAKAISTA-100"))
+    page.goto(f"/tilatut-palvelut/{subscription}/paivita")
+    ordering.upgrade(customer_id(), subscription, "LAAJAKAISTA-300", ordering.new_idempotency_key())
+    db.session.remove()  # the live server shares the test's database: end this side's transaction
+    card(page, "Laajakaista 1000M").get_by_role("button", name="Vahvista päivitys").click()
+    reason = page.locator("#form-error")
+    expect(reason).to_have_attribute("role", "alert")
+    expect(reason).to_be_focused()
     assert clean(page, js)

@@ -243,3 +243,10 @@ def test_a_line_break_is_one_character_as_the_counter_counts_it(logged_in):
     assert db.session.query(Feedback).one().message == message.replace("\r\n", "\n")
     assert send(logged_in, feedback(message=message + "a")).status_code == 303  # the keep-and-303 of a refusal
     assert db.session.query(Feedback).count() == 1
+
+
+def test_a_message_two_checks_share_is_said_once(logged_in):
+    """A phone number too long is no phone number either: both checks say the same words."""
+    page = refused(send(logged_in, feedback(contact_requested="y", contact_phone="0" * 50))).text
+    message = re.search(r'<p class="error" id="contact_phone-error">([^<]*)</p>', page).group(1)
+    assert message.count("Tarkista puhelinnumero") == 1
