@@ -89,7 +89,9 @@ def problem(uploads: list[Upload]) -> str | None:
         problems.append(_l("You can attach at most %(n)d files.", n=MAX_FILES))
     for sent in uploads:
         name = display_name(sent.name)
-        if len(sent.data) > MAX_BYTES:
+        if not sent.data:
+            problems.append(_l("%(name)s is empty.", name=name))
+        elif len(sent.data) > MAX_BYTES:
             problems.append(_l("%(name)s is larger than %(n)d MB.", name=name, n=MAX_BYTES // (1024 * 1024)))
         elif detected_type(sent.data) is None:
             problems.append(_l("%(name)s is not a picture (PNG, JPEG, GIF or WebP) or a PDF file.", name=name))

@@ -165,7 +165,8 @@ def test_an_empty_file_field_is_no_attachment(matti):
     ([("kuva.svg", SVG)], "kuva.svg ei ole kuva"),
     ([("iso.pdf", PDF + b"\x00" * (5 * MB))], "iso.pdf on suurempi kuin 5 Mt."),
     ([(f"{n}.png", PNG) for n in range(4)], "Voit liittää enintään 3 tiedostoa."),
-], ids=["exe", "html", "svg", "too-big", "too-many"])
+    ([("tyhja.pdf", b"")], "tyhja.pdf on tyhjä."),
+], ids=["exe", "html", "svg", "too-big", "too-many", "empty"])
 def test_files_that_cannot_be_attached_are_refused_next_to_the_field(matti, sent, message):
     before = stored_files()
     response = matti.submit("/asiakaspalvelu", {"topic": "support", "message": "", "attachments": files(*sent)})
