@@ -7,8 +7,9 @@ import re
 from datetime import UTC, datetime
 from http import HTTPStatus
 
-from flask import Flask, current_app, g, jsonify, request
+from flask import Flask, current_app, flash, g, jsonify, request
 from flask_limiter.errors import RateLimitExceeded
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge, ServiceUnavailable
@@ -18,7 +19,12 @@ from app.i18n import clock
 from app.i18n import lazy_gettext as _l
 from app.services import DomainError, NotFound, TooManyAttempts
 from app.templating import file_size
-from app.web import is_api_request, render, unnamed_operator
+from app.web import is_api_request, render, to_login, unnamed_operator
+
+# Forms anyone may send without a session (logging in, the language, the outage search, an email
+# change's confirmation), by blueprint or endpoint; any other form was drawn for a session.
+OPEN_FORMS = {"auth", "language", "outages", "accessibility", "dev", "account.confirm_email"}
+SESSION_ENDED = _l("Your session has ended, so the form was not sent. Log in, and send it again.")
 
 MESSAGES = {
     400: (_l("Something was wrong with the request"), _l("Check the address and what was sent.")),
@@ -194,6 +200,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):
+        if not current_user.is_authenticated and not {request.blueprint, request.endpoint} & OPEN_FORMS:
+            # Logged out in another tab, or timed out: the form's token went with its session. Said so,
+            # and back to the form's page after logging in, as any page asked for without a session.
+            flash(SESSION_ENDED, "info")
+            return to_login("auth.staff_login" if request.blueprint == "admin" else "auth.login")
         return _page(400, _l("The form may have expired. Go back, reload the page and try again."))
 
     @app.errorhandler(HTTPException)

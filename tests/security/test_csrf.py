@@ -50,3 +50,15 @@ def test_every_post_needs_the_sessions_own_csrf_token(app, world, make_client, s
                 problems.append(f"POST {url} with {name}: {problem}")
     assert not problems, "\n".join(problems)
     assert not changed(before)
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_a_form_of_a_session_ended_in_another_tab_leads_to_the_login_saying_so(matti, make_client, htmx):
+    """Its token went with the session: not "the form may have expired" but why, and back after logging in."""
+    token = matti.csrf_token("/salasanan-vaihto")
+    matti.post("/kirjaudu-ulos", data={"csrf_token": token})  # the other tab
+    answer = matti.post("/salasanan-vaihto", data={"csrf_token": token, "current_password": "x"},
+                        headers={"Referer": "http://localhost/salasanan-vaihto", **(HTMX if htmx else {})})
+    login = "/kirjaudu?next=/salasanan-vaihto"
+    assert (answer.headers["HX-Redirect"] if htmx else answer.location) == login
+    assert "Istuntosi on päättynyt, joten lomaketta ei lähetetty." in matti.get(login).text
