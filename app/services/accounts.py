@@ -17,7 +17,7 @@ from app.security import (
     read_token,
     verify_password,
 )
-from app.services import DomainError, attempts, audit, outbox
+from app.services import DomainError, TooManyAttempts, attempts, audit, outbox
 
 RESET_MAX_AGE = 3600
 INVITE_MAX_AGE = 7 * 24 * 3600
@@ -129,9 +129,21 @@ def _set_password(account: Account, password: str) -> None:
 
 
 def change_password(account: Account, current: str, new: str) -> None:
-    """Salasanan vaihto: the current password proves it is the owner; other sessions end."""
-    check_password(account, current, field="current_password")
-    check_new_password(account, new, current)
+    """Salasanan vaihto: the current password proves it is the owner; other sessions end. A wrong
+    current password and a weak new one are told at once (too many wrong ones, only that)."""
+    problems = {}
+    try:
+        check_password(account, current, field="current_password")
+    except TooManyAttempts:
+        raise
+    except DomainError as refused:
+        problems |= refused.errors
+    try:
+        check_new_password(account, new, current)
+    except DomainError as refused:
+        problems |= refused.errors
+    if problems:
+        raise DomainError.of(problems)
     _set_password(account, new)
     audit.record("password.changed", account.customer_id, actor=account)
     _notify_password_changed(account)

@@ -45,6 +45,15 @@ def test_wrong_current_password_is_shown_next_to_the_field(client, demo_data):
     assert db.session.query(OutboxMessage).count() == 0
 
 
+def test_a_wrong_current_password_and_a_weak_new_one_are_told_at_once(client, demo_data):
+    client.login()
+    for htmx in (False, True):
+        response = refused(client.submit("/salasanan-vaihto", {"current_password": "nope-nope-nope",
+                                                                "new_password": "short"}, htmx=htmx))
+        assert 'id="current_password-error"' in response.text and 'id="new_password-error"' in response.text
+        assert "Nykyinen salasana on väärä." in response.text
+
+
 def test_weak_passwords_are_refused_with_the_reason(client, demo_data):
     client.login()
     cases = {
