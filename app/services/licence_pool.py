@@ -55,7 +55,7 @@ def upload(product_id: int, text: str) -> tuple[int, int]:
     """Add the keys, then hand them to pending orders oldest first; returns (added, given)."""
     product = db.session.get(Product, product_id)
     if product is None or not product.needs_licence_key:
-        raise DomainError(_l("Choose a security product."), field="product_id")
+        raise DomainError(_l("Choose a security product."))  # the console's choice or the API's path: no field of both
     keys = parse_keys(text)
     db.session.add_all([LicenceKey(product_id=product.id, key=key) for key in keys])
     db.session.flush()

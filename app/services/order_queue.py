@@ -56,17 +56,18 @@ def reject(order_id: int, reason: str) -> None:
     """
     order = _open_order(order_id)  # handled already: no reason would change that, so it is said first
     reason = reason.strip()
-    if not reason:
-        raise DomainError(_l("Write the reason; it goes to the customer."), field="reason")
+    problems = {} if reason else {"reason": _l("Write the reason; it goes to the customer.")}
+    # What the order's state forbids concerns the request as a whole, not the reason written.
     subscription: Subscription | None = order.subscription
     if subscription is not None and ordering.successor(subscription) is not None:
-        raise DomainError(_l("This service has been upgraded since: reject the newer order first."),
-                          field="reason")
-    if subscription is not None and subscription.status == "active" and ordering.given_notice(subscription):
+        problems[None] = _l("This service has been upgraded since: reject the newer order first.")
+    elif subscription is not None and subscription.status == "active" and ordering.given_notice(subscription):
         # Rejecting would put back the service it replaced without the end the customer asked for in writing.
-        raise DomainError(_l("The customer has given notice on this service, so it ends as the notice says: "
-                             "rejecting the order would put back the service it replaced without that end. "
-                             "Mark the order delivered instead."), field="reason")
+        problems[None] = _l("The customer has given notice on this service, so it ends as the notice says: "
+                            "rejecting the order would put back the service it replaced without that end. "
+                            "Mark the order delivered instead.")
+    if problems:
+        raise DomainError.of(problems)
     order.status = "rejected"
     order.reject_reason = reason
     if subscription is not None:

@@ -99,7 +99,7 @@ def create(fields: dict, group_ids: list[int], codes: list[str], places: list[st
 
 def post_update(outage: Outage, text: str, now: datetime) -> OutageUpdate:
     if outage.resolved_at is not None:
-        raise DomainError(_l("The outage is already resolved."), field="text")
+        raise DomainError(_l("The outage is already resolved."))
     update = OutageUpdate(outage_id=outage.id, text=text.strip(), posted_at=now)
     db.session.add(update)
     db.session.flush()
@@ -113,7 +113,7 @@ def resolve(outage: Outage, note: str, now: datetime) -> None:
     """Close the outage; the customers told of its start are told it is over."""
     db.session.refresh(outage, with_for_update=True)  # two staff resolving at once: one resolves
     if outage.resolved_at is not None:
-        raise DomainError(_l("The outage is already resolved."), field="closing_note")
+        raise DomainError(_l("The outage is already resolved."))
     outage.resolved_at, outage.closing_note = now, (note or "").strip()  # the note may be left out
     audit.record("outage.resolved", None, outage=outage.id, closing_note=outage.closing_note)
     outbox.queue_task("outage.notify", outage_id=outage.id, event="resolve")

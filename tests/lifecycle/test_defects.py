@@ -70,8 +70,13 @@ def test_an_upgrade_the_customer_has_given_notice_on_is_not_rejected(demo_data, 
         subscription_ids=[new.id], wished_end_date=today() + timedelta(days=31)))
     if ended:
         inbox.end_subscription(notice, new.id, today() + timedelta(days=31))
-    with pytest.raises(DomainError, match="irtisanonut tämän palvelun"):
+    with pytest.raises(DomainError, match="irtisanonut tämän palvelun") as refused:
         order_queue.reject(order.id, "Ei toimiteta.")
+    assert list(refused.value.errors) == [None]  # the order's state, not the reason written
+    db.session.rollback()
+    with pytest.raises(DomainError) as refused:  # with no reason too: both at once
+        order_queue.reject(order.id, " ")
+    assert set(refused.value.errors) == {None, "reason"}
     db.session.rollback()
     assert db.session.get(Order, order.id).status != "rejected"
     assert state(new)[0] == "active" and state(old)[0] == "ended"
