@@ -227,11 +227,21 @@ def upsert_customer(values: dict[str, str]) -> tuple[Customer, bool]:
     if created:
         customer = Customer(customer_number=number)
         db.session.add(customer)
+    before = _saved_values(customer)
     _save(customer, row)
-    db.session.flush()
-    audit.record("customer.upserted", customer.id, new=created)
+    # Audited with what changed, and only if something did: the same PUT again is no event.
+    if changed := sorted(name for name, value in _saved_values(customer).items() if created or before[name] != value):
+        db.session.flush()
+        audit.record("customer.upserted", customer.id, new=created, fields=changed)
     db.session.commit()
     return customer, created
+
+
+def _saved_values(customer: Customer) -> dict:
+    """What `_save` writes of a customer, to tell what it changed."""
+    return {"name": customer.name, "street_address": customer.street_address, "postal_code": customer.postal_code,
+            "city": customer.city, "phone": customer.phone, "email": customer.email, "locale": customer.locale,
+            "agreements": len(customer.agreements)}
 
 
 def import_customers(text: str) -> Preview:

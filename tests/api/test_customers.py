@@ -69,8 +69,11 @@ def test_put_creates_then_is_idempotent(client, api):
     again = client.put("/api/v1/customers/200001", json=NEW, headers=api)
     assert again.status_code == 200 and again.headers["ETag"] == created.headers["ETag"]
     assert count(Customer, Customer.customer_number == "200001") == 1
-    events = db.session.query(AuditEvent).filter_by(action="customer.upserted").all()
-    assert [e.actor_name for e in events] == ["API: Laskutus"] * 2
+    client.put("/api/v1/customers/200001", json={**NEW, "city": "Nokia"}, headers=api)
+    events = db.session.query(AuditEvent).filter_by(action="customer.upserted").order_by(AuditEvent.id).all()
+    assert [e.actor_name for e in events] == ["API: Laskutus"] * 2  # the same PUT again is no event
+    assert events[0].details["new"] and "name" in events[0].details["fields"]
+    assert not events[1].details["new"] and events[1].details["fields"] == ["city"]
     # found by the console's search like any customer
     assert customer("200001").search_terms
 
