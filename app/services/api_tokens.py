@@ -47,8 +47,8 @@ def create(name: str, scopes: list[str], expires_on: date | None) -> str:
         problems["name"] = _l("Write a name.")
     if not scopes or not set(scopes) <= set(SCOPES):
         problems["scopes"] = _l("Choose at least one permission.")
-    if expires_on is not None and expires_on <= today():
-        problems["expires_on"] = _l("The expiry date must be in the future.")
+    if expires_on is not None and expires_on < today():  # its last day: today is one
+        problems["expires_on"] = _l("The last valid day cannot be in the past.")
     if problems:
         raise DomainError.of(problems)
     text = PREFIX + secrets.token_urlsafe(32)

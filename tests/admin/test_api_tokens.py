@@ -38,12 +38,15 @@ def test_a_refused_token_form_keeps_what_was_typed(admin):
     # One box or more is what is required: no box is said to be required by itself.
     boxes = re.findall(r'<input[^>]*type="checkbox"[^>]*>', response.text)
     assert boxes and not any("required" in box for box in boxes)
-    past = admin.submit(URL, {"name": "Verkko", "scopes": ["orders:read"], "expires_on": today().isoformat()})
-    past = refused(past)
-    assert "tulevaisuudessa" in past.text
+    yesterday = (today() - timedelta(days=1)).isoformat()
+    past = refused(admin.submit(URL, {"name": "Verkko", "scopes": ["orders:read"], "expires_on": yesterday}))
+    assert "Viimeinen voimassaolopäivä ei voi olla menneisyydessä." in past.text
     unknown = refused(admin.submit(URL, {"name": "Verkko", "scopes": ["admin:all"]}))
     assert "Valitse annetuista vaihtoehdoista." in unknown.text and "not a valid choice" not in unknown.text
     assert db.session.query(ApiToken).count() == 0
+    # The field is the last valid day: today is one (the token works until the day ends).
+    admin.submit(URL, {"name": "Verkko", "scopes": ["orders:read"], "expires_on": today().isoformat()})
+    assert db.session.query(ApiToken).count() == 1
 
 
 def test_a_revoked_token_stops_working(admin, client):
