@@ -44,6 +44,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # The space characters (Unicode's category Zs: the space, the no-break space, the ideographic
 # space…), every one of them below U+3001. A text field is taken without them around it.
 SPACES = "".join(c for c in map(chr, range(0x3001)) if unicodedata.category(c) == "Zs")
+# The same rules for a text that must not be empty once its spaces are gone: one character at least
+# that is neither refused nor a space (JSON Schema has no lookahead to say "not spaces alone").
+_SOMETHING = "[^" + _REFUSED + "".join(f"\\u{ord(c):04x}" for c in SPACES) + "]"
+FILLED_TEXT_PATTERN = f"^[^{_REFUSED}]*{_SOMETHING}[^{_REFUSED}]*$"
+FILLED_MULTILINE_TEXT_PATTERN = f"^(?:[\\t\\n\\r]|[^{_REFUSED}])*{_SOMETHING}(?:[\\t\\n\\r]|[^{_REFUSED}])*$"
 CONTROL_CHARACTERS = _l("Remove the control characters from the text.")
 BAD_PHONE = _l("Check the phone number, for example 040 123 4567 or +358 40 1234567.")
 # A Finnish postal code: outages are told by it, so a customer's must match an outage's exactly.

@@ -4,7 +4,7 @@ from datetime import timedelta
 from app.extensions import db
 from app.models import AuditEvent, Outage, OutageNotice
 from app.models.base import utcnow
-from app.validators import MULTILINE_TEXT_PATTERN, TEXT_PATTERN
+from app.validators import FILLED_TEXT_PATTERN, MULTILINE_TEXT_PATTERN
 from tests.helpers import deliver_all
 
 
@@ -107,7 +107,10 @@ def test_long_texts_keep_their_line_breaks_and_no_text_takes_a_control_character
         assert refused.json["errors"] == [{"field": field, "detail": "Poista tekstistä ohjausmerkit."}]
     assert client.post(f"{url}/resolve", json={"closing_note": "Valmis\x00"}, headers=api).status_code == 422
     schema = client.get("/api/v1/openapi.json").json["components"]["schemas"]["OutageInput"]["properties"]
-    assert schema["title"]["pattern"] == TEXT_PATTERN and schema["description"]["pattern"] == MULTILINE_TEXT_PATTERN
+    # A title must have a character that is no space; a description may be empty.
+    assert schema["title"]["pattern"] == FILLED_TEXT_PATTERN
+    assert schema["description"]["pattern"] == MULTILINE_TEXT_PATTERN
+    assert client.post("/api/v1/outages", json=outage(title="\u00a0 \u3000"), headers=api).status_code == 422
     assert db.session.query(Outage).count() == 1
 
 

@@ -19,6 +19,8 @@ from app.validators import (
     CHECK_THE_DATE,
     CHECK_THE_TIME,
     CONTROL_CHARACTERS,
+    FILLED_MULTILINE_TEXT_PATTERN,
+    FILLED_TEXT_PATTERN,
     MULTILINE_TEXT_PATTERN,
     SPACES,
     TEXT_PATTERN,
@@ -37,7 +39,13 @@ class Text(fields.String):
 
     def __init__(self, *, multiline: bool = False, **kwargs):
         self.multiline = multiline
-        metadata = {"pattern": MULTILINE_TEXT_PATTERN if multiline else TEXT_PATTERN, **kwargs.pop("metadata", {})}
+        # A text that must have a character (its Length's min) has one that is no space: spaces alone are empty.
+        checks = kwargs.get("validate")
+        filled = any(isinstance(check, validate.Length) and (check.min or 0) > 0
+                     for check in (checks if isinstance(checks, list | tuple) else [checks]))
+        patterns = {(False, False): TEXT_PATTERN, (True, False): MULTILINE_TEXT_PATTERN,
+                    (False, True): FILLED_TEXT_PATTERN, (True, True): FILLED_MULTILINE_TEXT_PATTERN}
+        metadata = {"pattern": patterns[multiline, filled], **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -224,7 +232,7 @@ class CustomerInputSchema(Schema):
     """A customer as PUT by customer number; the import's rules apply (an empty email or language
     keeps the customer's own)."""
 
-    name = _limited("name", required=True)
+    name = Text(required=True, validate=validate.Length(min=1, max=LIMITS["name"]))
     street_address = _limited("street_address", load_default="")
     postal_code = _limited("postal_code", load_default="")
     city = _limited("city", load_default="")
