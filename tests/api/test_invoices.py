@@ -1,8 +1,13 @@
 """Invoices through the API: recorded once by number, checked so the customer can pay with them."""
 import base64
+import threading
+import time
+
+from flask import current_app
 
 from app.extensions import db
 from app.models import AuditEvent, Invoice, InvoiceLine
+from app.services import invoices
 from app.services.demo import DEMO_PDF
 from tests.helpers import invoice_body
 
@@ -92,6 +97,37 @@ def test_a_reference_number_is_one_customers(client, api):
     assert db.session.query(Invoice).filter(Invoice.number.in_(("2026-000125", "2026-000126"))).count() == 0
     again = client.post("/api/v1/invoices", json=invoice(reference="0086851 62596 19897"), headers=api)
     assert again.status_code == 200 and again.json["reference"] == "868516259619897"  # the same invoice again
+
+
+def test_two_customers_invoices_with_one_new_reference_sent_at_once_are_not_both_stored(make_client, api,
+                                                                                       monkeypatch):
+    """Each request checks that no other customer has the reference before either is written; the
+    check is held open here so that both would pass it, unless the writes take turns."""
+    found = invoices._reference_owners
+
+    def slowly(references):
+        owners = found(references)
+        time.sleep(0.3)
+        return owners
+
+    monkeypatch.setattr(invoices, "_reference_owners", slowly)
+    app = current_app._get_current_object()
+    barrier, statuses = threading.Barrier(2), []
+
+    def send(number: str, customer_number: str) -> None:
+        with app.app_context():
+            barrier.wait()
+            statuses.append(make_client().post("/api/v1/invoices", headers=api, json=invoice(
+                number=number, customer_number=customer_number)).status_code)
+
+    threads = [threading.Thread(target=send, args=sent) for sent in (("2026-000201", "100002"),
+                                                                      ("2026-000202", "100001"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 422]
+    assert db.session.query(Invoice).filter(Invoice.number.in_(("2026-000201", "2026-000202"))).count() == 1
 
 
 def test_a_total_below_zero_is_no_invoice_to_pay(client, api):
