@@ -323,8 +323,9 @@ def _forward_targets(mailbox: Mailbox, addresses: list[str]) -> list[str]:
     targets: list[str] = []
     refused = []
     for raw in addresses:
-        if len(raw) > 254:
-            refused.append(str(_l("An email address can be at most 254 characters long.")))
+        if len(raw) > 254:  # named by its start: the whole would fill the message
+            refused.append(str(_l("%(start)s… is longer than an email address can be (254 characters).",
+                                  start=raw[:24])))
         elif (address := normalise_email(raw)) is None:
             refused.append(str(_l("%(address)s is not a valid email address.", address=raw)))
         elif address not in targets:

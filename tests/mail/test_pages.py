@@ -251,6 +251,9 @@ def test_every_bad_forwarding_address_is_named_at_once(matti, mid):
                             {f"m{mid}-fw-addresses": "ei-osoite\nmatti@example.com\ntoinen@"}, True))
     assert "ei-osoite ei ole kelvollinen sähköpostiosoite." in response.text
     assert "toinen@ ei ole kelvollinen sähköpostiosoite." in response.text
+    long = "pitka.osoite." + "x" * 240 + "@example.com"  # named by its start, not written out whole
+    text = refused(send(matti, f"{PAGE}/{mid}/edelleenlahetys", {f"m{mid}-fw-addresses": long}, True)).text
+    assert "pitka.osoite.xxxxxxxxxxx… on pidempi kuin sähköpostiosoite voi olla (254 merkkiä)." in text
     mixed = "huono\nmatti.virtanen@ipp.fi\neiole@ipp.fi\n" + "".join(f"a{n}@example.com\n" for n in range(5))
     text = refused(send(matti, f"{PAGE}/{mid}/edelleenlahetys", {f"m{mid}-fw-addresses": mixed}, True)).text
     for said in ("huono ei ole kelvollinen", "enintään 5 osoitteeseen", "itseensä", "Osoitetta eiole@ipp.fi ei ole"):
