@@ -53,6 +53,8 @@ def send(customer_id: int, msg: Message) -> Feedback:
         if earlier is not None:
             return earlier  # the same form posted again: one message
     customer = db.session.scalars(select(Customer).where(Customer.id == customer_id).with_for_update()).one()
+    if (again := _sent_again(customer.id, msg)) is not None:
+        return again  # Back to the form and Send: the page gave the form a new key, the words are the same
     _check(customer, msg)
     feedback = Feedback(
         customer_id=customer.id, reference=_reference(), topic=msg.topic, message=msg.message.strip(),
@@ -81,6 +83,16 @@ def send(customer_id: int, msg: Message) -> Feedback:
         _announce(customer, feedback)
         db.session.commit()
     return feedback
+
+
+# A message of the same topic and words as one the customer sent this recently is that one sent again.
+SENT_AGAIN_WITHIN = timedelta(minutes=10)
+
+
+def _sent_again(customer_id: int, msg: Message) -> Feedback | None:
+    return db.session.scalar(select(Feedback).where(
+        Feedback.customer_id == customer_id, Feedback.topic == msg.topic, Feedback.message == msg.message.strip(),
+        Feedback.created_at >= utcnow() - SENT_AGAIN_WITHIN).order_by(Feedback.id.desc()).limit(1))
 
 
 def _earlier(customer_id: int, key: str) -> Feedback | None:

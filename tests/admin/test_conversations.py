@@ -19,7 +19,10 @@ def matti(make_client, demo_data):
 
 
 def started(number: str = "100001") -> Feedback:
-    return support.send(customer_id(number), support.Message(topic="support", message="Netti pätkii."))
+    """A new conversation, each in words of its own (the same words again are the same message)."""
+    started.count = getattr(started, "count", 0) + 1
+    return support.send(customer_id(number), support.Message(topic="support",
+                                                             message=f"Netti pätkii ({started.count}. kerta)."))
 
 
 def events(topic: str) -> list[OutboxMessage]:

@@ -144,6 +144,20 @@ def test_a_double_submit_stores_one_message(logged_in):
     assert db.session.query(OutboxMessage).count() == 2  # one receipt, one event
 
 
+def test_the_form_sent_again_after_back_is_the_same_message(logged_in):
+    """Back to the form draws it with a new key; the same words sent again within ten minutes are the
+    message already sent, other words a new one."""
+    first = send(logged_in, feedback(idempotency_key=idempotency_key(logged_in.get("/asiakaspalvelu").text)))
+    again = send(logged_in, feedback(idempotency_key=idempotency_key(logged_in.get("/asiakaspalvelu").text)))
+    assert again.headers["Location"] == first.headers["Location"]
+    assert db.session.query(Feedback).count() == 1
+    assert send(logged_in, feedback(message="Toinen asia.")).headers["Location"] != first.headers["Location"]
+    for sent in db.session.query(Feedback):
+        sent.created_at -= timedelta(minutes=11)
+    db.session.commit()
+    assert send(logged_in, feedback()).status_code == 303 and db.session.query(Feedback).count() == 3
+
+
 def test_another_customers_key_does_not_reveal_their_message(logged_in, make_client):
     key = idempotency_key(logged_in.get("/asiakaspalvelu").text)
     send(logged_in, feedback(idempotency_key=key))
