@@ -115,8 +115,9 @@ def _event(topic: str, feedback: Feedback) -> None:
                        kind=feedback.topic, status=feedback.status)
 
 
-def end_subscription(feedback: Feedback, subscription_id: int, ends_on: date) -> None:
-    """End a subscription the notice names, on the given day; the customer gets it in writing."""
+def end_subscription(feedback: Feedback, subscription_id: int, ends_on: date) -> bool:
+    """End a subscription the notice names, on the given day; the customer gets it in writing.
+    The day it ends on already changes nothing and tells no one again: False."""
     subscription = next((s for s in feedback.subscriptions if s.id == subscription_id), None)
     if subscription is None:
         raise NotFound()
@@ -139,6 +140,8 @@ def end_subscription(feedback: Feedback, subscription_id: int, ends_on: date) ->
     if ordering.successor(subscription) is not None:
         raise DomainError(_l("An upgrade of this subscription is waiting: deliver or reject it first."),
                           field="ends_on")
+    if subscription.ends_on == ends_on:
+        return False
     subscription.ends_on = ends_on
     if feedback.status == "new":
         feedback.status = "in_progress"
@@ -152,3 +155,4 @@ def end_subscription(feedback: Feedback, subscription_id: int, ends_on: date) ->
         outbox.queue_email(customer.email, "subscription_ending", customer.locale, customer.id,
                            subscription=subscription)
     db.session.commit()
+    return True

@@ -171,6 +171,11 @@ def test_termination_ends_subscription_on_the_given_day(admin, smtp):
     outbox.deliver_due()
     assert "MIX 6" in smtp.messages[0]["Subject"]
     assert wished.strftime("%-d.%-m.%Y") in smtp.messages[0].get_content()
+    # The same day agreed again (a second tab, the API) changes nothing and tells no one again.
+    again = admin.submit(f"{url}/paattyy/{mix.id}", {f"end-{mix.id}-ends_on": wished.isoformat()}, page=url)
+    assert again.status_code == 303 and "mitään ei muutettu" in admin.get(url).text
+    assert db.session.query(OutboxMessage).filter_by(topic="subscription.ending").count() == 1
+    assert db.session.query(OutboxMessage).filter_by(topic="subscription_ending").count() == 1
 
 
 def test_the_end_form_offers_no_day_after_the_subscriptions_own_end(admin):

@@ -138,9 +138,11 @@ def feedback_end(feedback_id: int, subscription_id: int):
     item = inbox.get(feedback_id)
     form = EndSubscriptionForm(prefix=f"end-{subscription_id}")
     if form.validate_on_submit():
-        inbox.end_subscription(item, subscription_id, form.ends_on.data)
-        return done(_("The subscription will end and the customer is told by email."),
-                    url_for("admin.feedback", feedback_id=item.id))
+        if inbox.end_subscription(item, subscription_id, form.ends_on.data):
+            return done(_("The subscription will end and the customer is told by email."),
+                        url_for("admin.feedback", feedback_id=item.id))
+        return done(_("The subscription ends on that day already: nothing changed, and no one was told again."),
+                    url_for("admin.feedback", feedback_id=item.id), kind="info")
     return _feedback_page(item, FeedbackForm(obj=item, formdata=None), posted=(subscription_id, form))
 
 
