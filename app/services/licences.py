@@ -99,7 +99,19 @@ def bring_into_force(subscription: Subscription, day: date) -> bool:
         select(Order).where(Order.subscription_id == subscription.id, Order.status == "pending")
     ):
         order.status = "delivered"
+        announce_delivered(order)
     return True
+
+
+def announce_delivered(order: Order) -> None:
+    """The operator's systems are told the order is delivered: its subscription in force from when, and
+    the one it replaced (ended the same day), as `order.created` told them it was placed."""
+    subscription = order.subscription
+    outbox.queue_event("order.delivered", order.customer_id, order_id=order.id, kind=order.kind,
+                       product=order.product.code, subscription_id=order.subscription_id,
+                       replaces_subscription_id=order.replaces_subscription_id,
+                       starts_on=subscription.starts_on if subscription else None,
+                       ends_on=subscription.ends_on if subscription else None)
 
 
 def assign_pending(product_id: int) -> int:

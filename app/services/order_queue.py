@@ -43,7 +43,9 @@ def deliver(order_id: int) -> None:
             and not licences.bring_into_force(subscription, today()):
         raise DomainError(_l("There is no free licence key for %(product)s: add keys first.",
                              product=subscription.product.label))
-    order.status = "delivered"
+    if order.status != "delivered":  # bring_into_force delivers (and announces) the orders that waited
+        order.status = "delivered"
+        licences.announce_delivered(order)
     audit.record("order.delivered", order.customer_id, order=order.id)
     db.session.commit()
 

@@ -1,6 +1,6 @@
 """Lisenssiavaimet: uploading keys; waiting security orders get theirs at once."""
 from app.extensions import db
-from app.models import AuditEvent, Customer, LicenceKey, Order, Subscription
+from app.models import AuditEvent, Customer, LicenceKey, Order, OutboxMessage, Subscription
 from app.models.base import today
 from app.services import outbox
 from tests.helpers import product, refused
@@ -48,6 +48,11 @@ def test_upload_gives_keys_to_waiting_orders(admin, smtp):
     assert "NEW-KEY-1" in smtp.messages[0].get_content()
     event = db.session.query(AuditEvent).filter_by(action="licence_keys.added").one()
     assert event.actor_name == "Ylläpito" and event.details["given"] == 1
+    # The operator's systems hear that the order waited and is now in force, as when staff deliver one.
+    [delivered] = db.session.query(OutboxMessage).filter_by(channel="webhook", topic="order.delivered").all()
+    assert delivered.payload["data"] == {
+        "order_id": order.id, "kind": "new", "product": "TURVAPAKETTI-5", "subscription_id": order.subscription_id,
+        "replaces_subscription_id": None, "starts_on": today().isoformat(), "ends_on": None}
 
 
 def test_bad_lines_are_named_and_nothing_is_added(admin):

@@ -23,6 +23,8 @@ def test_deliver_is_the_consoles_deliver(client, api):
     assert db.session.query(AuditEvent).filter_by(action="order.delivered").one().actor_name == "API: Laskutus"
     again = client.post(f"/api/v1/orders/{order.id}/deliver", headers=api)
     assert again.status_code == 422 and again.json["detail"] == "Tilaus on jo käsitelty."
+    [event] = db.session.query(OutboxMessage).filter_by(channel="webhook", topic="order.delivered").all()
+    assert event.payload["data"]["order_id"] == order.id and event.payload["data"]["product"] == order.product.code
 
 
 def test_reject_needs_a_reason_and_tells_the_customer(client, api):
