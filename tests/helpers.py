@@ -76,6 +76,17 @@ def statements():
         event.remove(db.engine, "before_cursor_execute", collect)
 
 
+def another_writer_commits() -> None:
+    """Another request's connection commits a change now (on SQLite, a read's transaction that began
+    before it can then no longer become a write)."""
+    other = db.engine.raw_connection()
+    try:
+        other.cursor().execute("UPDATE customer SET phone = '+358401234599' WHERE customer_number = '100002'")
+        other.commit()
+    finally:
+        other.close()
+
+
 def page_statements(client, url: str) -> int:
     """How many SQL statements the page at `url` takes."""
     with statements() as seen:

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import RefusedPage
 from app.models.base import utcnow
 from app.services import refused_pages
-from tests.helpers import count, refused
+from tests.helpers import another_writer_commits, count, refused
 
 LONG_MESSAGE = "Netti pätkii iltaisin <b>kello 20</b>. " * 100  # longer than a cookie could carry
 
@@ -48,12 +48,7 @@ def test_the_page_is_shown_while_another_writer_commits(client, demo_data, monke
 
     def take_while_another_writes(*args):
         db.session.execute(db.select(RefusedPage.token))  # the GET has read
-        other = db.engine.raw_connection()  # another request's connection, committing its change now
-        try:
-            other.cursor().execute("UPDATE customer SET phone = '+358401234599' WHERE customer_number = '100002'")
-            other.commit()
-        finally:
-            other.close()
+        another_writer_commits()
         return take(*args)
 
     monkeypatch.setattr(refused_pages, "take", take_while_another_writes)

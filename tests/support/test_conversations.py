@@ -8,7 +8,15 @@ from app.extensions import db
 from app.models import AuditEvent, Feedback, FeedbackReply
 from app.models.base import today, utcnow
 from app.services import inbox, support
-from tests.helpers import customer_id, idempotency_key, page_statements, refused, run_together, statements
+from tests.helpers import (
+    another_writer_commits,
+    customer_id,
+    idempotency_key,
+    page_statements,
+    refused,
+    run_together,
+    statements,
+)
 from tests.support.test_feedback import subscription_id
 
 
@@ -235,12 +243,7 @@ def test_a_conversation_opened_while_another_writer_commits_is_marked_read(matti
 
     def find_while_another_writes(*args, **kwargs):
         feedback = found(*args, **kwargs)
-        other = db.engine.raw_connection()  # another request's connection, committing its change now
-        try:
-            other.cursor().execute("UPDATE customer SET phone = '+358401234599' WHERE customer_number = '100002'")
-            other.commit()
-        finally:
-            other.close()
+        another_writer_commits()
         return feedback
 
     monkeypatch.setattr(support, "find", find_while_another_writes)
