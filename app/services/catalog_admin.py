@@ -78,9 +78,38 @@ def _parsed(problems: dict, parse, text: str, field: str) -> int | None:
         return None
 
 
+def refusals(product: Product | None, price: str, vat: str, **values) -> dict:
+    """What `save_product` refuses, by field. The console's form asks too when its own checks refuse
+    something (a field it could not read is None here), so that every refusal comes in one answer."""
+    return _checked(product, price, vat, values)[1]
+
+
 def save_product(product: Product | None, price: str, vat: str, **values) -> Product:
     """Every refusal at once, each on its field."""
-    values["code"] = values["code"].strip().upper()
+    values, problems = _checked(product, price, vat, values)
+    if problems:
+        raise DomainError.of(problems)
+    created = product is None
+    if created:
+        product = Product()
+        db.session.add(product)
+    old_price = product.price_cents
+    for key in PRODUCT_FIELDS:
+        setattr(product, key, values.get(key))
+    set_translations(product, values)
+    product.price_cents, product.vat_basis_points = values["price_cents"], values["vat_basis_points"]
+    db.session.flush()
+    audit.record("product.created" if created else "product.updated", None, product=product.code,
+                 price_cents=product.price_cents, old_price_cents=old_price)
+    db.session.commit()
+    return product
+
+
+def _checked(product: Product | None, price: str, vat: str, values: dict) -> tuple[dict, dict]:
+    """The product's values as they are saved (the code in capitals, texts without spaces around them,
+    the price and VAT read) and every refusal by field."""
+    values = dict(values)
+    values["code"] = (values.get("code") or "").strip().upper()
     values["description"] = (values.get("description") or "").strip()
     problems = {}
     if not re.fullmatch(r"[A-Z0-9][A-Z0-9_-]{0,39}", values["code"]):
@@ -94,31 +123,16 @@ def save_product(product: Product | None, price: str, vat: str, **values) -> Pro
     values["download_url"] = (values.get("download_url") or "").strip() or None
     if values["download_url"] and not values["download_url"].startswith("https://"):
         problems["download_url"] = _l("The download address must start with https://.")
-    price_cents = _parsed(problems, parse_euros, price, "price")
-    vat_points = _parsed(problems, parse_percent, vat, "vat")
-    if db.session.get(ProductGroup, values["group_id"]) is None:
+    values["price_cents"] = _parsed(problems, parse_euros, price, "price")
+    values["vat_basis_points"] = _parsed(problems, parse_percent, vat, "vat")
+    if values.get("group_id") is None or db.session.get(ProductGroup, values["group_id"]) is None:
         problems["group_id"] = _l("Choose a product group.")
     if product is not None and (most := _most_chosen(product)) > (values.get("mix_size") or 0):
         # A smaller package would hold fewer channels than its customers have: their picker would say
         # "6 / 3 chosen", and the operator's systems would be sent more channels than the package has.
         problems["mix_size"] = _l("A customer of this package has chosen %(n)d channels: it cannot be made "
                                   "smaller than that.", n=most)
-    if problems:
-        raise DomainError.of(problems)
-    created = product is None
-    if created:
-        product = Product()
-        db.session.add(product)
-    old_price = product.price_cents
-    for key in PRODUCT_FIELDS:
-        setattr(product, key, values.get(key))
-    set_translations(product, values)
-    product.price_cents, product.vat_basis_points = price_cents, vat_points
-    db.session.flush()
-    audit.record("product.created" if created else "product.updated", None, product=product.code,
-                 price_cents=price_cents, old_price_cents=old_price)
-    db.session.commit()
-    return product
+    return values, problems
 
 
 def _most_chosen(product: Product) -> int:

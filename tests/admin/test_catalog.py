@@ -73,15 +73,20 @@ def test_a_mix_package_is_not_made_smaller_than_its_customers_choices(admin):
 
 
 def test_every_refusal_of_a_product_comes_at_once(admin):
-    """The form's checks (the price and VAT as the catalogue reads them among them) come at once; then the
-    catalogue's own (a code taken, a family without a rank, the download address) at once."""
+    """The form's checks (the price and VAT as the catalogue reads them among them) and the catalogue's
+    own (a code taken, a family without a rank, the download address) come in one answer."""
     p = product("SPORT-PLUS")
     response = admin.submit(f"/hallinta/tuotteet/{p.id}", {**PRODUCT, "group_id": str(p.group_id), "price": "-5",
                                                              "vat": "125", "term_months": "0", "code": "MIX-6",
-                                                             "download_url": "http://x"})
+                                                             "family": "mix", "download_url": "http://x"})
     page = refused(response).text
-    for field in ("price", "vat", "term_months"):
+    for field in ("price", "vat", "term_months", "rank", "code", "download_url"):
         assert f'id="{field}-error"' in page, field
+    mix = product("MIX-6")  # a price that is no number and a MIX size below the customers' choices
+    page = refused(admin.submit(f"/hallinta/tuotteet/{mix.id}", {
+        **PRODUCT, "group_id": str(mix.group_id), "code": "MIX-6", "name": mix.name, "price": "kallis",
+        "requires_pay_tv_card": "y", "family": "mix", "rank": str(mix.rank), "mix_size": "3"})).text
+    assert 'id="price-error"' in page and "Tämän paketin asiakas on valinnut 4 kanavaa" in page
     assert product("SPORT-PLUS").price_cents == 1490
     response = admin.submit(f"/hallinta/tuotteet/{p.id}", {**PRODUCT, "group_id": str(p.group_id), "family": "mix",
                                                              "code": "MIX-6", "download_url": "http://x"})

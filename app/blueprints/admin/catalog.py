@@ -29,12 +29,11 @@ def products(group_form: GroupForm | None = None):
 @admin_required
 def product_edit(product_id: int | None):
     product = get(Product, product_id) if product_id is not None else None
-    form = ProductForm(obj=product, price=_decimal(product.price_cents) if product else None,
+    form = ProductForm(obj=product, product=product, price=_decimal(product.price_cents) if product else None,
                        vat=f"{product.vat_basis_points / 100:g}".replace(".", ",") if product else "25,5")
     form.group_id.choices = [(g.id, g.label) for g in ordering.groups()]
     if form.validate_on_submit():
-        values = {k: v for k, v in form.data.items() if k not in ("csrf_token", "price", "vat")}
-        catalog_admin.save_product(product, form.price.data, form.vat.data, **values)
+        catalog_admin.save_product(product, form.price.data, form.vat.data, **form.values())
         return done(_("The product is saved."), url_for("admin.products"))
     return render("admin/product_edit.html", form=form, product=product)
 

@@ -203,6 +203,25 @@ class ProductForm(Form):
     sellable = BooleanField(_l("On sale"), default=True)
     position = position_field()
 
+    def __init__(self, *args, product=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.product = product  # the product edited (None: a new one), for the service's rules
+
+    def values(self) -> dict:
+        """The product's fields as `catalog_admin.save_product` takes them, beside the price and VAT."""
+        return {k: v for k, v in self.data.items() if k not in ("csrf_token", "price", "vat")}
+
+    def validate(self, extra_validators=None) -> bool:
+        """A form its own checks refuse is not sent to `save_product`: its rules are asked here, so that
+        a price that is no number comes in the same answer as a MIX size its customers' choices exceed."""
+        valid = super().validate(extra_validators)
+        if not valid:
+            for name, message in catalog_admin.refusals(self.product, self.price.data or "", self.vat.data or "",
+                                                        **self.values()).items():
+                if not self[name].errors:
+                    self[name].errors.append(message)
+        return valid
+
 
 class GroupForm(Form):
     code = StringField(_l("Code"), validators=[InputRequired(message=_l("Write the code.")), Length(max=40)])
