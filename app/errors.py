@@ -11,6 +11,7 @@ from flask import Flask, current_app, flash, g, jsonify, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge, ServiceUnavailable
 
@@ -125,9 +126,17 @@ def _http_problem(error: HTTPException):
 
 def _page(code: int, detail: str | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500])
-    # An htmx request gets only the message, for the status region; its target stays as it was.
-    return render("errors/error.html", "error_status", code=code, title=title, text=detail or text,
-                  http_status=code, alert=f"{title}. {detail or text}")
+
+    def page():
+        # An htmx request gets only the message, for the status region; its target stays as it was.
+        return render("errors/error.html", "error_status", code=code, title=title, text=detail or text,
+                      http_status=code, alert=f"{title}. {detail or text}")
+
+    try:
+        return page()
+    except DBAPIError:  # the database is away: the layout's operator and user could not be read
+        _without_database()
+        return page()
 
 
 def _too_many(reset_at: float | None):
@@ -217,6 +226,13 @@ def register(app: Flask) -> None:
             return _page(413, _l("What you sent is too large. The limit is %(size)s.",
                                  size=file_size(request.max_content_length)))
         return _page(error.code or 500)
+
+    @app.errorhandler(RedisError)
+    def rate_limits_down(error: RedisError):
+        # The rate limits' storage away: nothing is let through uncounted (a login could be guessed
+        # at without limit), so the answer is "unavailable for a while", as with the database away.
+        app.logger.warning("rate limit storage unavailable: %s", error)
+        return (_problem if is_api_request() else _page)(ServiceUnavailable.code)
 
     @app.errorhandler(OperationalError)
     def database_down(error: OperationalError):

@@ -211,6 +211,8 @@ def readyz() -> Response:
         checks["database"] = {"ok": False, "error": type(error).__name__}
     finally:
         db.session.rollback()
+    # Without its rate limits' storage the portal answers logins and the API with 503: not ready.
+    checks["rate_limits"] = {"ok": limiter.storage.check()}
     ok = all(check["ok"] for check in checks.values())
     return _json({"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503)
 

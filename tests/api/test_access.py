@@ -114,6 +114,10 @@ def test_the_rate_limit_is_per_token(app, client, make_token, demo_data):
         assert limited.status_code == 429 and limited.mimetype == "application/problem+json"
         assert 0 < int(limited.headers["Retry-After"]) <= 60
         assert client.get("/api/v1/customers/100001", headers=second).status_code == 200
+        # A made-up token is no budget of its own: it shares its address's, and that runs out too.
+        made_up = [client.get("/api/v1/orders", headers={"Authorization": f"Bearer made-up-{n}"}).status_code
+                   for n in range(4)]
+        assert made_up == [401, 401, 401, 429]
     finally:
         app.config["API_RATE_LIMIT"] = "600 per minute"
 

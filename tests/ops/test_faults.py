@@ -259,6 +259,20 @@ def test_a_connection_lost_after_the_page_is_made(direct):
     assert reply.status_code == 200 and "<form" in reply.text
 
 
+def test_an_error_page_while_postgres_is_away_is_drawn_without_it(direct):
+    """A missing page and a form without its token are what they are, database or not: their pages
+    name the operator, read from the database, and were a 500 while it was away."""
+    proxy, app = direct
+    proxy.down()
+    try:
+        client = app.test_client()
+        missing = client.get("/ei-tallaista-sivua")
+        assert missing.status_code == 404 and "Sivua ei löydy" in missing.text
+        assert client.post("/kirjaudu", data={"login": "100001"}).status_code == 400
+    finally:
+        proxy.up()
+
+
 def test_a_connection_lost_after_the_order_is_committed(direct, products, ops_app, unavailable_page):
     """The order is stored but the receipt cannot be read: the 503 page, drawn without the
     customer and operator the request had read (a commit expired them), and confirming again

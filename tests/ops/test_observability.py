@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask_limiter import Limit
+from limits.storage import storage_from_string
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
@@ -16,7 +17,8 @@ from app.extensions import db, limiter
 from app.models import OutboxMessage
 from app.models.base import utcnow
 from app.observability import configure_logging, migration_heads, redact
-from app.services import outbox
+from app.services import api_tokens, outbox
+from tests.api.conftest import bearer
 from tests.helpers import emailed_link, refused
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana-dashboard.json"
@@ -92,6 +94,21 @@ def test_readyz_without_a_database(tmp_path):
     assert response.status_code == 503
     assert response.json["checks"]["database"] == {"ok": False, "error": "OperationalError"}
     assert unreachable.test_client().get("/healthz").status_code == 200  # alive all the same
+
+
+def test_without_the_rate_limits_storage_logins_and_the_api_answer_503_and_it_is_not_ready(client, demo_data,
+                                                                                          monkeypatch):
+    """Redis away: a login cannot be counted, so it is not let through uncounted; the answer is the
+    503 of a service away (it was a 500), and the readiness probe says so, for the load balancer."""
+    api = bearer(api_tokens.create("Laskutus", ["customers:read"], None))
+    away = storage_from_string("redis://127.0.0.1:9/0")  # nothing listens on the discard port
+    monkeypatch.setattr(limiter, "_storage", away)
+    monkeypatch.setattr(limiter, "_limiter", type(limiter.limiter)(away))
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.json["checks"]["rate_limits"] == {"ok": False}
+    login = client.submit("/kirjaudu", {"login": "100001", "password": "Lumi-Ranta-Kello-71"})
+    assert login.status_code == 503 and "Palvelu on tilapäisesti poissa käytöstä" in login.text
+    assert client.get("/api/v1/customers/100001", headers=api).status_code == 503
 
 
 def test_probes_are_outside_the_rate_limits(client):

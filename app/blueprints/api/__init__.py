@@ -36,16 +36,24 @@ def _bearer() -> str | None:
     return token.strip() or None if scheme.lower() == BEARER else None
 
 
+def _token():
+    """The request's usable token, or None: looked up once, for the rate limit and the scope check."""
+    if "api_token_found" not in g:
+        text = _bearer()
+        g.api_token_found = api_tokens.authenticate(text) if text else None
+    return g.api_token_found
+
+
 def rate_limit_key() -> str:
-    """One budget per token (its digest, so the key is the same whichever server answers)."""
-    token = _bearer()
-    return f"api:{api_tokens.digest(token)}" if token else f"api-anonymous:{request.remote_addr}"
+    """One budget per usable token (its digest, so the key is the same whichever server answers), else
+    one per address: a made-up token has no budget of its own, or each would be a fresh one."""
+    token = _token()
+    return f"api:{token.token_hash}" if token else f"api-anonymous:{request.remote_addr}"
 
 
 def _authenticate(group: str) -> None:
     """The request's token, and the scope its method needs on this group; 401 or 403 otherwise."""
-    text = _bearer()
-    token = api_tokens.authenticate(text) if text else None
+    token = _token()
     if token is None:
         raise Unauthorized(www_authenticate=WWWAuthenticate(BEARER, {"realm": "api"}))
     scope = f"{group}:{'read' if request.method in ('GET', 'HEAD') else 'write'}"
