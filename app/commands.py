@@ -1,5 +1,5 @@
-"""Command-line tools: `flask demo`, `flask bench-data`, `flask worker`, `flask invite`, `flask translate`,
-`flask backup`, `flask restore`, `flask doctor`."""
+"""Command-line tools: `flask demo`, `flask bench-data`, `flask worker`, `flask invite`, `flask add-admin`,
+`flask translate`, `flask backup`, `flask restore`, `flask doctor`."""
 from pathlib import Path
 
 import click
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app import backups, doctor, observability
 from app.extensions import db
 from app.models import Customer
-from app.services import DomainError, accounts, bench_data, demo, outbox
+from app.services import DomainError, accounts, bench_data, demo, outbox, settings
 
 
 def pybabel(*args: str) -> None:
@@ -97,6 +97,19 @@ def register(app: Flask) -> None:
             except DomainError as error:
                 raise click.ClickException(str(error.message)) from error
         click.echo(f"Invitation queued for {customer.email}.")
+
+    @app.cli.command("add-admin")
+    @click.argument("username")
+    @click.argument("display_name")
+    @click.password_option(help="Asked for when left out (typed twice, not shown).")
+    def add_admin_command(username: str, display_name: str, password: str) -> None:
+        """Add a staff member with the admin role: the first one of a new installation, who adds the
+        others in the console. Two-step login is set up at the first login, as for every staff member."""
+        try:
+            settings.add_staff(username, display_name, "admin", password)
+        except DomainError as error:
+            raise click.ClickException("; ".join(str(m) for m in error.errors.values())) from error
+        click.echo(f"Admin {username.strip().lower()} added: log in at {current_app.config['PORTAL_URL']}/hallinta.")
 
     @app.cli.command("backup")
     @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))

@@ -108,6 +108,20 @@ def test_add_staff_then_first_login_sets_up_totp(admin, make_client):
     assert response.headers["Location"] == "/hallinta/kirjaudu/kayttoonotto"
 
 
+def test_the_first_admin_of_a_new_installation_is_added_from_the_command_line(runner, make_client):
+    """An empty database has no staff, and only an admin adds staff in the console."""
+    password = "Kesainen-Myrsky-Lautta-48"
+    weak = runner.invoke(args=["add-admin", "Paula", "Paula Pääkäyttäjä", "--password", "lyhyt"])
+    assert weak.exit_code == 1 and db.session.query(Account).count() == 0
+    added = runner.invoke(args=["add-admin", "Paula", "Paula Pääkäyttäjä"], input=f"{password}\n{password}\n")
+    assert added.exit_code == 0, added.output
+    account = db.session.query(Account).filter_by(username="paula").one()
+    assert account.role == "admin" and not account.totp_enabled
+    assert runner.invoke(args=["add-admin", "paula", "Toinen", "--password", password]).exit_code == 1  # taken
+    response = make_client().submit("/hallinta/kirjaudu", {"login": "paula", "password": password})
+    assert response.headers["Location"] == "/hallinta/kirjaudu/kayttoonotto"  # two-step login first
+
+
 @pytest.mark.parametrize("username", ["100002", "matti.virtanen@example.fi", "has space", "<b>"])
 def test_a_username_that_could_not_log_in_is_refused(admin, username):
     """The login finds a customer by number or email first: a username like one could never log in."""
