@@ -205,7 +205,8 @@ def show_refusal():
 
 
 def takes_files(view):
-    """A view whose form carries attachments: its request may be as large as they allow."""
+    """A view whose form carries files (attachments, a customer register to import): its request may be
+    as large as the attachments allow."""
     view.max_content_length = attachments.REQUEST_LIMIT
     return view
 

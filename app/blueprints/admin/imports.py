@@ -8,10 +8,11 @@ from app.blueprints.admin.forms import ConfirmImportForm, ImportForm
 from app.i18n import gettext as _
 from app.i18n import ngettext
 from app.services import customer_import
-from app.web import done, render
+from app.web import done, render, takes_files
 
 
 @bp.route("/tuonti", methods=["GET", "POST"], endpoint="customer_import")
+@takes_files
 def customer_import_index():
     """The upload, and its preview: nothing is written until the preview is confirmed."""
     form = ImportForm()
@@ -24,6 +25,7 @@ def customer_import_index():
 
 
 @bp.post("/tuonti/vahvista")
+@takes_files  # the previewed file comes back whole, written out in the form (a larger body than the file)
 def customer_import_confirm():
     """The previewed file comes back in the form and is checked again before anything is written."""
     confirm = ConfirmImportForm()
