@@ -72,7 +72,16 @@ class Form(FlaskForm):
                     and has_control_characters(field.data, multiline=isinstance(field, (TextAreaField, HiddenField))):
                 field.errors.append(CONTROL_CHARACTERS)
                 valid = False
+        if not valid:  # the service is not asked: its rules are, so that every refusal comes in one answer
+            for name, message in self.refusals().items():
+                if not self[name].errors:
+                    self[name].errors.append(message)
         return valid
+
+    def refusals(self) -> dict:
+        """What the form's service would refuse of what it holds, by field (`outages.refusals`…): asked
+        when the form's own checks refuse something. A field it could not read is None there."""
+        return {}
 
     def validate_on_submit(self, extra_validators=None) -> bool:
         valid = super().validate_on_submit(extra_validators)

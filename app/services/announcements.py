@@ -69,12 +69,21 @@ def all_announcements(page: int):
                        page=page, per_page=25, error_out=False)
 
 
+def refusals(valid_from: date | None, valid_until: date | None, audience_group_id: int | None) -> dict:
+    """What `save` refuses, by field; the console's form asks too when its own checks refuse something
+    (a date it could not read is None), so that every refusal comes in one answer."""
+    problems = {}
+    if valid_from and valid_until and valid_until < valid_from:
+        problems["valid_until"] = _l("The end date is before the start date.")
+    if audience_group_id and db.session.get(ProductGroup, audience_group_id) is None:
+        problems["audience_group_id"] = _l("Choose a product group.")
+    return problems
+
+
 def save(announcement: Announcement | None, title: str, body: str, valid_from: date, valid_until: date | None,
          audience_group_id: int | None) -> None:
-    if valid_until and valid_until < valid_from:
-        raise DomainError(_l("The end date is before the start date."), field="valid_until")
-    if audience_group_id and db.session.get(ProductGroup, audience_group_id) is None:
-        raise DomainError(_l("Choose a product group."), field="audience_group_id")
+    if problems := refusals(valid_from, valid_until, audience_group_id):
+        raise DomainError.of(problems)
     if announcement is None:
         announcement = Announcement()
         db.session.add(announcement)

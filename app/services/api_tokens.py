@@ -39,18 +39,23 @@ def tokens() -> list[ApiToken]:
                                                             ApiToken.id)))
 
 
-def create(name: str, scopes: list[str], expires_on: date | None) -> str:
-    """A new token; the only time its text exists outside the caller is this return value."""
-    name = name.strip()
+def refusals(name: str, scopes: list[str], expires_on: date | None) -> dict:
+    """What `create` refuses, by field."""
     problems = {}
-    if not name:
+    if not name.strip():
         problems["name"] = _l("Write a name.")
     if not scopes or not set(scopes) <= set(SCOPES):
         problems["scopes"] = _l("Choose at least one permission.")
     if expires_on is not None and expires_on < today():  # its last day: today is one
         problems["expires_on"] = _l("The last valid day cannot be in the past.")
-    if problems:
+    return problems
+
+
+def create(name: str, scopes: list[str], expires_on: date | None) -> str:
+    """A new token; the only time its text exists outside the caller is this return value."""
+    if problems := refusals(name, scopes, expires_on):
         raise DomainError.of(problems)
+    name = name.strip()
     text = PREFIX + secrets.token_urlsafe(32)
     # It works through its last day, in the operator's time: it expires as the next day begins.
     # (pytz: localize; a zone given to combine() brings its first offset, Helsinki's mean time +1:40.)

@@ -50,17 +50,31 @@ def staff_accounts() -> list[Account]:
                                    .order_by(Account.username)))
 
 
-def add_staff(username: str, display_name: str, role: str, password: str) -> None:
-    """The new member logs in with this password and sets up two-factor login at once."""
+def staff_refusals(username: str, display_name: str, role: str, password: str) -> dict:
+    """What `add_staff` refuses, by field; the console's form asks too when its own checks refuse
+    something, so that every refusal comes in one answer."""
+    problems = {}
     username = username.strip().lower()
     if not STAFF_USERNAME.fullmatch(username):
-        raise DomainError(_l("A username is letters, digits, dots and dashes, with at least one letter: customers "
-                             "log in with their number or email address, which a username must not look like."),
-                          field="username")
-    if db.session.scalar(select(Account.id).where(Account.username == username)):
-        raise DomainError(_l("This username is taken."), field="username")
+        problems["username"] = _l("A username is letters, digits, dots and dashes, with at least one letter: "
+                                  "customers log in with their number or email address, which a username must "
+                                  "not look like.")
+    elif db.session.scalar(select(Account.id).where(Account.username == username)):
+        problems["username"] = _l("This username is taken.")
     account = Account(username=username, display_name=display_name.strip(), role=role)
-    accounts.check_new_password(account, password)
+    try:
+        accounts.check_new_password(account, password)
+    except DomainError as refused:
+        problems["new_password"] = refused.message
+    return problems
+
+
+def add_staff(username: str, display_name: str, role: str, password: str) -> None:
+    """The new member logs in with this password and sets up two-factor login at once."""
+    if problems := staff_refusals(username, display_name, role, password):
+        raise DomainError.of(problems)
+    username = username.strip().lower()
+    account = Account(username=username, display_name=display_name.strip(), role=role)
     account.password_hash = hash_password(password)
     db.session.add(account)
     db.session.flush()

@@ -62,6 +62,11 @@ def test_dismiss_per_customer_in_both_renderings(admin, make_client):
 def test_bad_dates_are_refused(admin):
     refused(announce(admin, "Väärin", days=(5, 1)))
     assert db.session.query(Announcement).count() == 0
+    # With the title and text missing too: every refusal in one answer.
+    page = refused(announce(admin, "", days=(5, 1), body="")).text
+    for field in ("title", "body", "valid_until"):
+        assert f'id="{field}-error"' in page, field
+    assert "Päättymispäivä on ennen alkamispäivää." in page
 
 
 def test_edit_and_remove(admin):

@@ -41,6 +41,9 @@ def test_a_refused_token_form_keeps_what_was_typed(admin):
     yesterday = (today() - timedelta(days=1)).isoformat()
     past = refused(admin.submit(URL, {"name": "Verkko", "scopes": ["orders:read"], "expires_on": yesterday}))
     assert "Viimeinen voimassaolopäivä ei voi olla menneisyydessä." in past.text
+    every = refused(admin.submit(URL, {"name": "", "expires_on": yesterday})).text  # all three at once
+    for field in ("name", "scopes", "expires_on"):
+        assert f'id="{field}-error"' in every, field
     unknown = refused(admin.submit(URL, {"name": "Verkko", "scopes": ["admin:all"]}))
     assert "Valitse annetuista vaihtoehdoista." in unknown.text and "not a valid choice" not in unknown.text
     assert db.session.query(ApiToken).count() == 0

@@ -99,6 +99,10 @@ def test_add_staff_then_first_login_sets_up_totp(admin, make_client):
     data = {"username": "Anu", "display_name": "Anu Asiakaspalvelu", "role": "staff",
             "new_password": "Kesainen-Myrsky-Lautta-48"}
     refused(admin.submit(f"{URL}/henkilokunta", {**data, "new_password": "lyhyt"}, page=URL))
+    every = refused(admin.submit(f"{URL}/henkilokunta", {**data, "username": "", "display_name": "",
+                                                          "new_password": "abc"}, page=URL)).text
+    for field in ("username", "display_name", "new_password"):  # the weak password with the rest
+        assert f'id="{field}-error"' in every, field
     assert admin.submit(f"{URL}/henkilokunta", data, page=URL).status_code == 303
     account = db.session.query(Account).filter_by(username="anu").one()
     assert account.role == "staff" and not account.totp_enabled

@@ -30,7 +30,7 @@ from app.forms import (
 )
 from app.i18n import lazy_gettext as _l
 from app.labels import AGREEMENT_KINDS, FEEDBACK_STATUSES, LANGUAGES, OUTAGE_SEVERITIES
-from app.services import DomainError, api_tokens, billing, catalog_admin, customers, outages
+from app.services import DomainError, announcements, api_tokens, billing, catalog_admin, customers, outages, settings
 from app.validators import BAD_PHONE, EmailAddress, MailDomain, PhoneNumber, PostalCode, Utf8Text
 
 
@@ -211,16 +211,9 @@ class ProductForm(Form):
         """The product's fields as `catalog_admin.save_product` takes them, beside the price and VAT."""
         return {k: v for k, v in self.data.items() if k not in ("csrf_token", "price", "vat")}
 
-    def validate(self, extra_validators=None) -> bool:
-        """A form its own checks refuse is not sent to `save_product`: its rules are asked here, so that
-        a price that is no number comes in the same answer as a MIX size its customers' choices exceed."""
-        valid = super().validate(extra_validators)
-        if not valid:
-            for name, message in catalog_admin.refusals(self.product, self.price.data or "", self.vat.data or "",
-                                                        **self.values()).items():
-                if not self[name].errors:
-                    self[name].errors.append(message)
-        return valid
+    def refusals(self) -> dict:
+        """A price that is no number comes in the same answer as a MIX size its customers' choices exceed."""
+        return catalog_admin.refusals(self.product, self.price.data or "", self.vat.data or "", **self.values())
 
 
 class GroupForm(Form):
@@ -247,6 +240,10 @@ class AnnouncementForm(Form):
     valid_until = DayField(_l("Shown until"), validators=[Optional()], description=_l("Empty: until removed."))
     audience_group_id = SelectField(_l("Shown to"), coerce=int)
 
+    def refusals(self) -> dict:
+        """An end before the start comes in the same answer as a missing title."""
+        return announcements.refusals(self.valid_from.data, self.valid_until.data, self.audience_group_id.data)
+
 
 class OutageForm(Form):
     title = StringField(_l("Title in Finnish"), validators=[
@@ -266,17 +263,11 @@ class OutageForm(Form):
     started_at = OperatorTimeField(_l("Started"), validators=[InputRequired(message=_l("Give the start time."))])
     estimated_fix_at = OperatorTimeField(_l("Estimated fix"), validators=[Optional()])
 
-    def validate(self, extra_validators=None) -> bool:
-        """A form its own checks refuse is not sent to `outages.create`: its rules are asked here, so
-        that a missing place comes in the same answer as a mistyped time."""
-        valid = super().validate(extra_validators)
-        if not valid:
-            fields = {name: self[name].data for name in ("all_customers", "severity", "started_at", "estimated_fix_at")}
-            places = outages.postal_codes(self.postal_codes.data), outages.municipalities(self.municipalities.data)
-            for name, message in outages.refusals(fields, *places).items():
-                if not self[name].errors:
-                    self[name].errors.append(message)
-        return valid
+    def refusals(self) -> dict:
+        """A missing place comes in the same answer as a mistyped time."""
+        fields = {name: self[name].data for name in ("all_customers", "severity", "started_at", "estimated_fix_at")}
+        places = outages.postal_codes(self.postal_codes.data), outages.municipalities(self.municipalities.data)
+        return outages.refusals(fields, *places)
 
 
 class OutageUpdateForm(Form):
@@ -323,6 +314,11 @@ class StaffForm(Form):
                                             "two-factor login is set up at the first login."),
                              render_kw={"autocomplete": "new-password"})
 
+    def refusals(self) -> dict:
+        """A weak password comes in the same answer as a missing name."""
+        return settings.staff_refusals(self.username.data or "", self.display_name.data or "", self.role.data or "",
+                                       self.new_password.data or "")
+
 
 class StaffChangeForm(Form):
     role = SelectField(_l("Role"), choices=STAFF_ROLES)
@@ -351,3 +347,7 @@ class ApiTokenForm(Form):
                              validators=[InputRequired(message=_l("Choose at least one permission."))])
     expires_on = DayField(_l("Valid until"), validators=[Optional()],
                           description=_l("Empty: until revoked."))
+
+    def refusals(self) -> dict:
+        """A day past comes in the same answer as a missing name."""
+        return api_tokens.refusals(self.name.data or "", self.scopes.data or [], self.expires_on.data)

@@ -69,15 +69,9 @@ class FeedbackForm(Form):
         if field.data and not _is_id(field.data):
             raise ValidationError(_l("Choose only your own services that are in force."))
 
-    def validate(self, extra_validators=None) -> bool:
-        """A form its own checks refuse is not sent to `support.send`: its rules are asked here, so
-        that a termination's missing services come in the same answer as a mistyped phone number."""
-        valid = super().validate(extra_validators)
-        if not valid:
-            for name, message in support.refusals(self.message_to_send()).items():
-                if not self[name].errors:
-                    self[name].errors.append(message)
-        return valid
+    def refusals(self) -> dict:
+        """A termination's missing services come in the same answer as a mistyped phone number."""
+        return support.refusals(self.message_to_send())
 
     def message_to_send(self) -> Message:
         """The message as written; a choice that is no id (refused on its field) is left out."""
