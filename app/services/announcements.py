@@ -95,9 +95,14 @@ def save(announcement: Announcement | None, title: str, body: str, valid_from: d
     db.session.commit()
 
 
-def delete(announcement: Announcement) -> None:
+def delete(announcement_id: int) -> bool:
+    """False when it is gone already (removed in another tab): what was asked for holds."""
+    announcement = db.session.get(Announcement, announcement_id)
+    if announcement is None:
+        return False
     audit.record("announcement.deleted", None, announcement=announcement.id, title=announcement.title)
     db.session.delete(announcement)
     db.session.commit()
+    return True
 
 

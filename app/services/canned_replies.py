@@ -51,8 +51,12 @@ def _name_taken(name: str, canned_id: int | None) -> bool:
                                                           CannedReply.id != (canned_id or 0))) is not None
 
 
-def delete(canned_id: int) -> None:
-    canned = get(CannedReply, canned_id)
+def delete(canned_id: int) -> bool:
+    """False when it is gone already (removed in another tab): what was asked for holds."""
+    canned = db.session.get(CannedReply, canned_id)
+    if canned is None:
+        return False
     audit.record("canned_reply.removed", canned_reply=canned.name)
     db.session.delete(canned)
     db.session.commit()
+    return True

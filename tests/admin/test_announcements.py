@@ -76,8 +76,12 @@ def test_edit_and_remove(admin):
             "audience_group_id": "0"}
     assert admin.submit(f"{URL}/{item.id}", data).status_code == 303
     assert db.session.get(Announcement, item.id).title == "Huoltokatko 1.12."
-    assert admin.submit(f"{URL}/{item.id}/poista", page=URL).status_code == 303
+    removal = f"{URL}/{item.id}/poista"
+    assert admin.submit(removal, page=URL).status_code == 303
     assert db.session.query(Announcement).count() == 0
+    # Removed again from a page opened before (another tab): what was asked for holds, and is said.
+    assert admin.submit(removal, page=URL).status_code == 303
+    assert "Tiedote oli jo poistettu." in admin.get(URL).text
 
 
 def test_staff_cannot_dismiss_as_a_customer(admin):

@@ -31,6 +31,8 @@ def test_an_admin_adds_edits_and_removes_a_canned_reply(admin):
     assert canned("Lasku maksettu").body == "Lasku on kirjattu maksetuksi."
     assert admin.submit(f"{edit}/poista", page=URL).status_code == 303
     assert db.session.query(CannedReply).filter_by(id=added).count() == 0
+    assert admin.submit(f"{edit}/poista", page=URL).status_code == 303  # again, from another tab
+    assert "Vastauspohja oli jo poistettu." in admin.get(URL).text
     actions = [e.action for e in db.session.query(AuditEvent).filter(AuditEvent.action.like("canned_reply.%"))]
     assert actions == ["canned_reply.added", "canned_reply.changed", "canned_reply.removed"]
 

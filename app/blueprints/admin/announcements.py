@@ -27,5 +27,6 @@ def announcements_view(announcement_id: int | None):
 
 @bp.post("/tiedotteet/<int:announcement_id>/poista")
 def announcement_delete(announcement_id: int):
-    announcements.delete(get(Announcement, announcement_id))
-    return done(_("The announcement is removed."), url_for("admin.announcements"))
+    if announcements.delete(announcement_id):
+        return done(_("The announcement is removed."), url_for("admin.announcements"))
+    return done(_("The announcement was removed already."), url_for("admin.announcements"), kind="info")

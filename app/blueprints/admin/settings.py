@@ -98,5 +98,6 @@ def canned_replies_view(canned_id: int | None):
 @bp.post("/asetukset/vastauspohjat/<int:canned_id>/poista")
 @admin_required
 def canned_reply_delete(canned_id: int):
-    canned_replies.delete(canned_id)
-    return done(_("The canned reply is removed."), url_for("admin.canned_replies_view"))
+    if canned_replies.delete(canned_id):
+        return done(_("The canned reply is removed."), url_for("admin.canned_replies_view"))
+    return done(_("The canned reply was removed already."), url_for("admin.canned_replies_view"), kind="info")
