@@ -293,10 +293,13 @@ def test_close_account_needs_confirmation_and_ends_sessions(admin, make_client):
     url = f"/hallinta/asiakkaat/{customer_id()}"
     refused(admin.submit(f"{url}/sulje", {}, page=url))
     assert db.session.get(Customer, customer_id()).status == "active"
+    assert "Lähetä salasanan palautuslinkki" in admin.get(url).text
     assert admin.submit(f"{url}/sulje", {"confirm": "y"}, page=url).status_code == 303
     assert db.session.get(Customer, customer_id()).status == "closed"
     assert customer_client.get("/").status_code == 302
     assert db.session.query(OutboxMessage).count() == 0
+    page = admin.get(url).text  # a closed customer cannot log in: no link to offer
+    assert "Lähetä salasanan palautuslinkki" not in page and "Lähetä kutsu" not in page
 
 
 @pytest.mark.parametrize("url", ["/hallinta/asiakkaat/{cid}/sulje", "/hallinta/asiakkaat/{cid}/kutsu"])
