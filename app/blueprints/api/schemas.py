@@ -81,7 +81,7 @@ class GroupCodes(fields.List):
     field, with the body's other refusals (`outages.group_ids`, one statement)."""
 
     def __init__(self, **kwargs):
-        super().__init__(fields.String(validate=validate.Length(max=40)), **kwargs)
+        super().__init__(Text(validate=validate.Length(max=40)), **kwargs)  # no NUL reaches the statement
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
@@ -472,7 +472,7 @@ class InvoiceInputSchema(Schema):
     """An invoice of the billing system; the totals are the sums of the lines."""
 
     number = fields.String(required=True, validate=INVOICE_NUMBER)
-    customer_number = fields.String(required=True, validate=validate.Length(min=1, max=LIMITS["customer_number"]))
+    customer_number = Text(required=True, validate=validate.Length(min=1, max=LIMITS["customer_number"]))
     invoice_date = Day(required=True)
     due_date = Day(required=True)
     reference = Text(required=True, validate=validate.Length(min=1, max=40),
@@ -508,7 +508,7 @@ class InvoiceSchema(Schema):
 
 
 class InvoiceQuerySchema(PageQuerySchema):
-    customer_number = fields.String(validate=validate.Length(min=1, max=LIMITS["customer_number"]))
+    customer_number = Text(validate=validate.Length(min=1, max=LIMITS["customer_number"]))
 
 
 class InvoicesSchema(Schema):
