@@ -120,7 +120,7 @@ def test_smtp_down_then_back_delivers_exactly_once(smtp):
     assert len(smtp.messages) == 1
 
 
-def test_gives_up_after_the_maximum_attempts(app, smtp):
+def test_gives_up_after_the_maximum_attempts(app, smtp, caplog):
     [message_id] = queue(1)
     smtp.stop()
     later = utcnow()
@@ -129,6 +129,11 @@ def test_gives_up_after_the_maximum_attempts(app, smtp):
         later += outbox.MAX_DELAY
     message = db.session.get(OutboxMessage, message_id)
     assert message.status == "failed"
+    # The admin reads each attempt in the worker's log, by the message's id, not its recipient.
+    said = [r for r in caplog.records if f"(message {message_id}) not delivered" in r.getMessage()]
+    assert [r.levelname for r in said] == ["WARNING"] * (app.config["OUTBOX_MAX_ATTEMPTS"] - 1) + ["ERROR"]
+    assert "failed for good" in said[-1].getMessage() and "next try at" in said[0].getMessage()
+    assert not any("@" in r.getMessage() for r in said)
     smtp.start()
     assert outbox.deliver_due(now=later + timedelta(days=1)) == 0
 

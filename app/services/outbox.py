@@ -201,13 +201,20 @@ def deliver_due(batch: int = 20, now: datetime | None = None) -> int:
 
 
 def _failed(message: OutboxMessage, error: Exception, now: datetime) -> None:
+    """Kept for a retry, or failed for good after the last attempt; logged either way, by the message's
+    id and the error's kind (its text, which may name the recipient, is kept on the row for the staff)."""
     message.attempts += 1
     message.last_error = f"{type(error).__name__}: {error}"[:2000]
+    what = f"outbox: {message.channel} {message.topic} (message {message.id}) not delivered, attempt {message.attempts}"
     if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
         message.status = "failed"
+        current_app.logger.error("%s: %s; failed for good (the console's overview lists it)", what,
+                                 type(error).__name__)
         return
     message.status = "pending"
     message.next_attempt_at = now + retry_delay(message.attempts)
+    current_app.logger.warning("%s: %s; next try at %s", what, type(error).__name__,
+                               message.next_attempt_at.isoformat(timespec="seconds"))
 
 
 def _deliver(message: OutboxMessage, relay: "Relay") -> None:
