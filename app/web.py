@@ -303,9 +303,11 @@ def register(app: Flask) -> None:
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if request.is_secure:
             headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-        if request.endpoint == "static":
-            if request.args.get("v"):
-                headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        if request.endpoint == "static" and response.status_code == 200 and request.args.get("v") == \
+                _static_version(current_app.static_folder, request.view_args["filename"]):
+            # Kept for a year: a new file has a new address. Only the file's own version is: another
+            # (a server of the old release asked for the new one) would be kept as that version.
+            headers["Cache-Control"] = "public, max-age=31536000, immutable"
         else:
             # Pages and downloads (billing CSV and JSON, one's own data) carry personal data:
             # never kept by shared caches or the back button's disk.
