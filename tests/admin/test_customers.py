@@ -223,6 +223,7 @@ def test_a_refused_row_keeps_what_was_typed_in_its_own_row(admin, htmx):
         assert f'<div class="alert" role="alert" id="{row}-errors">' in page and message in page
         typed = re.search(rf'<input [^>]*id="{field}"[^>]*>', page).group(0)
         assert f'value="{data[field]}"' in typed and f'aria-describedby="{row}-errors"' in typed
+        assert "autofocus" in typed  # the pressed button stays, but focus goes where the fix is
         ids = re.findall(r' id="([^"]+)"', page)
         assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
         assert "<details open>" not in page
