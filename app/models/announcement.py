@@ -25,6 +25,9 @@ class Announcement(db.Model):
     __table_args__ = (
         CheckConstraint("valid_until IS NULL OR valid_until >= valid_from", name="valid_range"),
         Index("ix_announcement_valid", "valid_from", "valid_until"),
+        # An id is never given again (as Agreement's): a removal or edit sent from a page opened before
+        # must not reach a new announcement that took the removed one's id.
+        {"sqlite_autoincrement": True},
     )
 
 

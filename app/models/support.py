@@ -138,3 +138,5 @@ class CannedReply(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     body: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)  # as Announcement's: never a removed one's id

@@ -63,6 +63,8 @@ def staff_refusals(username: str, display_name: str, role: str, password: str) -
         problems["username"] = _l("This username is taken.")
     account = Account(username=username, display_name=display_name.strip(), role=role)
     try:
+        if not password:
+            raise DomainError(_l("Write a new password."), field="new_password")
         accounts.check_new_password(account, password)
     except DomainError as refused:
         problems["new_password"] = refused.message

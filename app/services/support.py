@@ -53,8 +53,10 @@ def send(customer_id: int, msg: Message) -> Feedback:
         if earlier is not None:
             return earlier  # the same form posted again: one message
     customer = db.session.scalars(select(Customer).where(Customer.id == customer_id).with_for_update()).one()
-    if (again := _sent_again(customer.id, msg)) is not None:
-        return again  # Back to the form and Send: the page gave the form a new key, the words are the same
+    # Back to the form and Send: the page gave the form a new key, the words are the same. (A browser
+    # keeps no chosen file over Back: a message with files is one of its own.)
+    if not msg.attachments and (again := _sent_again(customer.id, msg)) is not None:
+        return again
     _check(customer, msg)
     feedback = Feedback(
         customer_id=customer.id, reference=_reference(), topic=msg.topic, message=msg.message.strip(),

@@ -52,6 +52,10 @@ def test_a_wrong_current_password_and_a_weak_new_one_are_told_at_once(client, de
                                                                 "new_password": "short"}, htmx=htmx))
         assert 'id="current_password-error"' in response.text and 'id="new_password-error"' in response.text
         assert "Nykyinen salasana on väärä." in response.text
+        # The new one left empty (the form's own refusal): the wrong current one is said with it.
+        empty = refused(client.submit("/salasanan-vaihto", {"current_password": "nope-nope-nope", "new_password": ""},
+                                      htmx=htmx)).text
+        assert "Nykyinen salasana on väärä." in empty and 'id="new_password-error"' in empty
 
 
 def test_weak_passwords_are_refused_with_the_reason(client, demo_data):

@@ -1,5 +1,6 @@
 """Asiakaspalvelu (S12, S15, S17): contact details, feedback and the written termination notice."""
 import gzip
+import io
 import json
 import re
 from datetime import timedelta
@@ -10,7 +11,7 @@ from app.extensions import db
 from app.models import AuditEvent, Customer, Feedback, OutboxMessage, Subscription
 from app.models.base import today
 from app.services import outbox
-from tests.helpers import idempotency_key, refused
+from tests.helpers import PNG, idempotency_key, refused
 
 
 @pytest.fixture
@@ -152,10 +153,13 @@ def test_the_form_sent_again_after_back_is_the_same_message(logged_in):
     assert again.headers["Location"] == first.headers["Location"]
     assert db.session.query(Feedback).count() == 1
     assert send(logged_in, feedback(message="Toinen asia.")).headers["Location"] != first.headers["Location"]
+    with_file = send(logged_in, {**feedback(), "attachments": (io.BytesIO(PNG), "kuva.png")})  # the words, and a file
+    assert with_file.headers["Location"] != first.headers["Location"]
+    assert db.session.query(Feedback).count() == 3
     for sent in db.session.query(Feedback):
         sent.created_at -= timedelta(minutes=11)
     db.session.commit()
-    assert send(logged_in, feedback()).status_code == 303 and db.session.query(Feedback).count() == 3
+    assert send(logged_in, feedback()).status_code == 303 and db.session.query(Feedback).count() == 4
 
 
 def test_another_customers_key_does_not_reveal_their_message(logged_in, make_client):

@@ -1,9 +1,11 @@
+from flask_login import current_user
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
 from app.forms import Form, SelectField, code_field, new_password_field
 from app.i18n import lazy_gettext as _l
 from app.labels import LANGUAGES, OUTAGE_NOTICE_CHANNELS
+from app.services import DomainError, TooManyAttempts, accounts
 from app.validators import EmailAddress
 
 
@@ -16,12 +18,32 @@ def current_password_field(description=None) -> PasswordField:
     )
 
 
-class PasswordChangeForm(Form):
+class Reauthenticated(Form):
+    """A form that asks for the account's password again (the field named `asked_again`): when its own checks
+    refuse something else, a wrong password is said in the same answer, counted as the service counts it."""
+
+    asked_again = "password"
+
+    def refusals(self) -> dict:
+        typed = self[self.asked_again]
+        if not typed.data or typed.errors:
+            return {}
+        try:
+            accounts.check_password(current_user, typed.data, field=self.asked_again)
+        except TooManyAttempts:
+            raise
+        except DomainError as refused:
+            return refused.errors
+        return {}
+
+
+class PasswordChangeForm(Reauthenticated):
+    asked_again = "current_password"
     current_password = current_password_field()
     new_password = new_password_field()
 
 
-class EmailChangeForm(Form):
+class EmailChangeForm(Reauthenticated):
     email = EmailField(
         _l("New email address"),
         validators=[InputRequired(message=_l("Write your new email address.")),
@@ -47,7 +69,7 @@ class TwoFactorEnableForm(Form):
     code = code_field(_l("Code from the app"), _l("The six digits the app shows now."), inputmode="numeric")
 
 
-class TwoFactorDisableForm(Form):
+class TwoFactorDisableForm(Reauthenticated):
     password = current_password_field()
     code = code_field(_l("Code"),
                       _l("The six digits your authenticator app shows now, or one of your recovery codes."))
