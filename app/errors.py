@@ -209,7 +209,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):
-        if not current_user.is_authenticated and not {request.blueprint, request.endpoint} & OPEN_FORMS:
+        if not {request.blueprint, request.endpoint} & OPEN_FORMS and not current_user.is_authenticated:
             # Logged out in another tab, or timed out: the form's token went with its session. Said so,
             # and back to the form's page after logging in, as any page asked for without a session.
             flash(SESSION_ENDED, "info")
