@@ -178,6 +178,18 @@ def test_files_that_cannot_be_attached_are_refused_next_to_the_field(matti, sent
     assert db.session.scalar(select(func.count()).select_from(Feedback)) == 0
 
 
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_files_chosen_for_a_refused_form_are_asked_for_again(matti, htmx):
+    """A page cannot put chosen files back into a form: said by the field, not lost in silence."""
+    response = refused(matti.submit("/asiakaspalvelu", {"topic": "support", "message": "",
+                                                        "attachments": files(("a.png", PNG), ("b.pdf", PDF))},
+                                    htmx=htmx))
+    assert 'id="message-error"' in response.text
+    assert '<p class="hint" id="attachments-again">Valitse 2 tiedostoa uudelleen' in response.text
+    assert 'aria-describedby="attachments-hint attachments-again"' in response.text
+    assert "attachments-again" not in matti.get("/asiakaspalvelu").text  # a form drawn anew asks nothing
+
+
 def test_path_tricks_in_a_name_reach_no_file(matti, tmp_path):
     before = stored_files()
     response = matti.submit("/asiakaspalvelu", {"topic": "support", "message": "Nimitemppuja.", "attachments": files(
