@@ -54,8 +54,9 @@ def send(customer_id: int, msg: Message) -> Feedback:
             return earlier  # the same form posted again: one message
     customer = db.session.scalars(select(Customer).where(Customer.id == customer_id).with_for_update()).one()
     # Back to the form and Send: the page gave the form a new key, the words are the same. (A browser
-    # keeps no chosen file over Back: a message with files is one of its own.)
-    if not msg.attachments and (again := _sent_again(customer.id, msg)) is not None:
+    # keeps no chosen file over Back: a message with files is one of its own. A termination or fault
+    # report names services: the same words may be sent of another one, never to be dropped.)
+    if not msg.attachments and msg.topic not in SERVICE_TOPICS and (again := _sent_again(customer.id, msg)):
         return again
     _check(customer, msg)
     feedback = Feedback(
@@ -89,6 +90,7 @@ def send(customer_id: int, msg: Message) -> Feedback:
 
 # A message of the same topic and words as one the customer sent this recently is that one sent again.
 SENT_AGAIN_WITHIN = timedelta(minutes=10)
+SERVICE_TOPICS = ("termination", "fault")
 
 
 def _sent_again(customer_id: int, msg: Message) -> Feedback | None:

@@ -156,10 +156,14 @@ def test_the_form_sent_again_after_back_is_the_same_message(logged_in):
     with_file = send(logged_in, {**feedback(), "attachments": (io.BytesIO(PNG), "kuva.png")})  # the words, and a file
     assert with_file.headers["Location"] != first.headers["Location"]
     assert db.session.query(Feedback).count() == 3
+    # A termination in the same words of another service is a notice of its own.
+    mix, other = termination(), termination(subscriptions=str(subscription_id("100001", "LAAJAKAISTA-100")))
+    assert send(logged_in, mix).headers["Location"] != send(logged_in, other).headers["Location"]
+    assert db.session.query(Feedback).count() == 5
     for sent in db.session.query(Feedback):
         sent.created_at -= timedelta(minutes=11)
     db.session.commit()
-    assert send(logged_in, feedback()).status_code == 303 and db.session.query(Feedback).count() == 4
+    assert send(logged_in, feedback()).status_code == 303 and db.session.query(Feedback).count() == 6
 
 
 def test_another_customers_key_does_not_reveal_their_message(logged_in, make_client):
